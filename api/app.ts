@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { Context, Next } from 'hono';
+import type { Client } from '@temporalio/client';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from '../infra/logger';
+import { recordRejection } from '../db/rejections';
+import type { AppEnv } from './app-env';
+import { authenticate } from './auth';
+import { createDossierGateway } from './dossier-gateway';
+import { ApiError, errorResponse, toApiError } from './errors';
+import { Metrics } from './metrics';
+import { adminRoutes } from './routes/admin';
+import { dossierRoutes } from './routes/dossiers';
+import { qualityRoutes } from './routes/quality';
+
+export interface AppDeps {
+  client: Client;
+  orm: MikroORM;
+  logger: Logger;
+  taskQueue: string;
+  adminToken: string | undefined;
+  bodyLimit?: number;
+  now?: () => Date;
+  metrics?: Metrics;
+}
+
+const REFUSAL_STATUSES = new Set([400, 403, 409, 413]);
+
+/** The whole HTTP API as a Hono app; only api/server.ts listens on a port. */
+export function createApp(deps: AppDeps) {
+  const { orm, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const metrics = deps.metrics ?? new Metrics();
+  const gateway = createDossierGateway(deps.client, deps.taskQueue);
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.onError((err, c) => {
+    const e = toApiError(err, (id, cause) =>
+      logger.error({ errorId: id, err: cause, path: c.req.path }, 'unexpected error'),
+    );
+    if (e.code === 'UNAVAILABLE') logger.warn({ err, path: c.req.path }, 'dependency unavailable');
+    return errorResponse(c, e);
+  });
+  app.notFound((c) => errorResponse(c, new ApiError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    const requestId = c.req.header('x-request-id')?.slice(0, 100) || randomUUID();
+    c.set('requestId', requestId);
+    c.header('x-request-id', requestId);
+    await next();
+    const route = c.req.routePath;
+    const seconds = (performance.now() - started) / 1000;
+    metrics.observe('agora_http_request_duration_seconds', { method: c.req.method, route }, seconds);
+    metrics.inc('agora_http_requests_total', { method: c.req.method, route, status: String(c.res.status) });
+    logger.debug({
+      requestId,
+      method: c.req.method,
+      route,
+      status: c.res.status,
+      ms: Math.round(seconds * 1000),
+    });
+  });
+
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: deps.bodyLimit ?? 1024 * 1024,
+      onError: (c) => errorResponse(c, new ApiError('PAYLOAD_TOO_LARGE', 'request body over the limit')),
+    }),
+  );
+  app.use('/v1/*', authenticate(orm, deps.adminToken));
+
+  // The data-quality log: every refused partner event is recorded with its reason (no personal data).
+  app.use('/v1/dossiers/*', rejectionLog);
+  app.use('/v1/dossiers', rejectionLog);
+  async function rejectionLog(c: Context<AppEnv>, next: Next) {
+    await next();
+    if (c.req.method !== 'POST') return;
+    const type = c.req.path.endsWith('/events') ? 'event' : 'creation';
+    const refused = REFUSAL_STATUSES.has(c.res.status);
+    metrics.inc('agora_events_total', {
+      kind: type,
+      result: refused ? 'refused' : c.res.status < 300 ? 'accepted' : 'error',
+      status: String(c.res.status),
+    });
+    const actor = c.get('actor');
+    if (!refused || !actor || actor.admin) return;
+    try {
+      const error = ((await c.res.clone().json()) as { error?: { code?: string; message?: string } }).error;
+      const body = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
+      const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 128) : null);
+      await recordRejection(orm.em.fork(), {
+        partnerSiret: actor.siret,
+        dossierId: str(c.req.param('dossierId')) ?? str(body?.dossierId),
+        eventId: str(body?.eventId),
+        eventType: type === 'creation' ? 'CREATION' : str(body?.type),
+        code: error?.code ?? 'UNKNOWN',
+        message: (error?.message ?? '').slice(0, 2000),
+      });
+    } catch (err) {
+      logger.warn({ err }, 'could not record a rejection');
+    }
+  }
+
+  app.route('/', dossierRoutes({ gateway, orm, now }));
+  app.route('/', adminRoutes({ orm }));
+  app.route('/', qualityRoutes({ orm }));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const check = async (fn: () => Promise<unknown>) =>
+      Promise.race([
+        fn().then(() => 'ok' as const),
+        new Promise<'unreachable'>((r) => setTimeout(() => r('unreachable'), 2000)),
+      ]).catch(() => 'unreachable' as const);
+    const [temporal, database] = await Promise.all([
+      check(() => deps.client.workflowService.getSystemInfo({})),
+      check(() => orm.em.getConnection().execute('select 1')),
+    ]);
+    const ok = temporal === 'ok' && database === 'ok';
+    return c.json({ status: ok ? 'ok' : 'unavailable', temporal, database }, ok ? 200 : 503);
+  });
+  app.get('/metrics', (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'agora-flow',
+      version: '0.1.0',
+      description:
+        'Lifecycle of vocational-training dossiers: partner events, case-worker reads, DSN follow-up.',
+    },
+  });
+  app.get('/docs', (c) => c.html(DOCS_HTML));
+  app.get('/docs/assets/:file', (c) => {
+    const file = c.req.param('file');
+    const asset = SWAGGER_ASSETS[file];
+    if (!asset) throw new ApiError('NOT_FOUND', `no asset ${file}`);
+    return c.body(readAsset(file), 200, { 'content-type': asset, 'cache-control': 'public, max-age=86400' });
+  });
+  return app;
+}
+
+// Swagger UI is served from the installed package, so /docs works without internet access.
+const SWAGGER_ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'application/javascript; charset=utf-8',
+};
+const swaggerDir = (() => {
+  const require = createRequire(import.meta.url);
+  return join(require.resolve('swagger-ui-dist/package.json'), '..');
+})();
+const assetCache = new Map<string, Uint8Array<ArrayBuffer>>();
+function readAsset(file: string): Uint8Array<ArrayBuffer> {
+  let b = assetCache.get(file);
+  if (!b) {
+    b = new Uint8Array(readFileSync(join(swaggerDir, file)));
+    assetCache.set(file, b);
+  }
+  return b;
+}
+
+const DOCS_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>agora-flow API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });</script></body></html>`;

@@ -1,0 +1,56 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Actor } from '../domain/authorization';
+import { findPartnerByTokenHash } from '../db/partners';
+import { sha256Hex } from '../infra/canonical-hash';
+import { ApiError } from './errors';
+import type { AppEnv } from './app-env';
+
+const CACHE_TTL_MS = 10_000;
+const CACHE_MAX = 10_000;
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(sha256Hex(a));
+  const y = Buffer.from(sha256Hex(b));
+  return timingSafeEqual(x, y);
+}
+
+/** Bearer-token authentication: the admin token, or a partner token looked up by its hash. */
+export function authenticate(orm: MikroORM, adminToken: string | undefined): MiddlewareHandler<AppEnv> {
+  // A short cache keeps the database off the hot path; a revoked token lives at most CACHE_TTL_MS.
+  const cache = new Map<string, { actor: Actor; until: number }>();
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) throw new ApiError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
+    const token = match[1];
+    if (adminToken && sameSecret(token, adminToken)) {
+      c.set('actor', { admin: true });
+      return next();
+    }
+    const hash = sha256Hex(token);
+    const hit = cache.get(hash);
+    if (hit && hit.until > Date.now()) {
+      c.set('actor', hit.actor);
+      return next();
+    }
+    const partner = await findPartnerByTokenHash(orm.em.fork(), hash);
+    if (!partner) throw new ApiError('UNAUTHENTICATED', 'unknown token');
+    const actor: Actor = {
+      admin: false,
+      partnerId: partner.id,
+      siret: partner.siret,
+      kind: partner.kind,
+      ...(partner.region ? { region: partner.region } : {}),
+    };
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(hash, { actor, until: Date.now() + CACHE_TTL_MS });
+    c.set('actor', actor);
+    return next();
+  };
+}
+
+export function requireAdmin(actor: Actor): void {
+  if (!actor.admin) throw new ApiError('FORBIDDEN', 'this route is for the platform admin');
+}

@@ -1,0 +1,93 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Actor } from '../domain/authorization';
+import type { DossierState } from '../domain/dossier-state';
+import { createState } from '../domain/dossier-state';
+import type { CreateDossierBody, DossierEvent, HistoryEntry } from '../domain/schemas';
+import { searchAttributesOf } from '../workflows/search-attributes';
+import type { EventResult } from '../workflows/dossier-messages';
+import {
+  creationQuery,
+  dossierWorkflowId,
+  eventUpdate,
+  historyQuery,
+  stateQuery,
+} from '../workflows/dossier-messages';
+import { ApiError } from './errors';
+import { bodyHash } from '../infra/canonical-hash';
+
+/** The API's only door to the dossier workflows. */
+export interface DossierGateway {
+  create(
+    body: CreateDossierBody,
+    actor: Actor,
+    receivedAt: string,
+  ): Promise<{ created: boolean; state: DossierState }>;
+  send(dossierId: string, event: DossierEvent, actor: Actor, receivedAt: string): Promise<EventResult>;
+  state(dossierId: string): Promise<DossierState>;
+  history(dossierId: string): Promise<HistoryEntry[]>;
+}
+
+export function createDossierGateway(client: Client, taskQueue: string): DossierGateway {
+  const handle = (dossierId: string) => client.workflow.getHandle(dossierWorkflowId(dossierId));
+
+  return {
+    async create(body, actor, receivedAt) {
+      const hash = bodyHash(body);
+      const initial = createState(body, receivedAt);
+      try {
+        await client.workflow.start('dossierWorkflow', {
+          workflowId: dossierWorkflowId(body.dossierId),
+          taskQueue,
+          args: [{ create: { body, bodyHash: hash, actor, receivedAt } }],
+          // A dossierId is unique for ever: a closed dossier's id is not reused.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: searchAttributesOf(initial),
+        });
+        return { created: true, state: initial };
+      } catch (e) {
+        if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+      }
+      const h = handle(body.dossierId);
+      const creation = await h.query(creationQuery);
+      if (creation.eventId !== body.eventId) {
+        throw new ApiError(
+          'ALREADY_EXISTS',
+          `dossier ${body.dossierId} already exists, created by another event`,
+          {
+            dossierId: body.dossierId,
+          },
+        );
+      }
+      if (creation.bodyHash !== hash) {
+        throw new ApiError(
+          'EVENT_ID_CONFLICT',
+          `eventId ${body.eventId} was already used with a different body; use a new eventId for a new event`,
+          { eventId: body.eventId },
+        );
+      }
+      return { created: false, state: await h.query(stateQuery) };
+    },
+
+    async send(dossierId, event, actor, receivedAt) {
+      const hash = bodyHash(event);
+      const result = await handle(dossierId).executeUpdate(eventUpdate, {
+        args: [{ event, bodyHash: hash, actor, receivedAt }],
+        // Temporal itself answers a resent Update id with the first result, without running it again.
+        updateId: event.eventId,
+      });
+      // ...which also means a reused eventId with another body gets the first result: detect it here.
+      if (result.bodyHash !== hash) {
+        throw new ApiError(
+          'EVENT_ID_CONFLICT',
+          `eventId ${event.eventId} was already used with a different body; use a new eventId for a new event`,
+          { eventId: event.eventId },
+        );
+      }
+      return result;
+    },
+
+    state: (dossierId) => handle(dossierId).query(stateQuery),
+    history: (dossierId) => handle(dossierId).query(historyQuery),
+  };
+}

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import {
+  ServiceError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import type { ZodError } from 'zod';
+import type { DomainError, ErrorCode } from '../domain/codes';
+import { ERROR_STATUS, ErrorCode as ErrorCodeSchema } from '../domain/codes';
+
+/** An error with a code of CONTRACT.md; `onError` turns it into the error body. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  static from(e: DomainError): ApiError {
+    return new ApiError(e.code, e.message, e.details);
+  }
+
+  get status() {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function validationError(error: ZodError, where: string): ApiError {
+  const details = error.issues.map((i) => ({
+    path: [where, ...i.path.map(String)].join('.'),
+    message: i.message,
+  }));
+  const first = details[0];
+  const summary = first ? `${first.path}: ${first.message}` : 'invalid request';
+  return new ApiError('VALIDATION_ERROR', `invalid ${where}: ${summary}`, details);
+}
+
+const UNAVAILABLE_GRPC = new Set([4, 14]); // DEADLINE_EXCEEDED, UNAVAILABLE
+const UNAVAILABLE_DB = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P03']);
+
+function isUnavailable(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  if (err instanceof ServiceError) {
+    const code = (err.cause as { code?: number } | undefined)?.code;
+    return code === undefined || UNAVAILABLE_GRPC.has(code);
+  }
+  const e = err as { code?: unknown; name?: string; message?: string } | null;
+  if (!e) return false;
+  if (typeof e.code === 'string' && UNAVAILABLE_DB.has(e.code)) return true;
+  if (e.name === 'ConnectionException') return true;
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
+    e.message ?? '',
+  );
+}
+
+/** Map anything thrown by a handler to a contract error. Unknown errors become 500 INTERNAL with an id. */
+export function toApiError(err: unknown, onUnexpected: (id: string, err: unknown) => void): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const parsed = ErrorCodeSchema.safeParse(err.cause.type);
+    if (parsed.success)
+      return new ApiError(parsed.data, err.cause.message, err.cause.details?.[0] ?? undefined);
+  }
+  if (err instanceof WorkflowNotFoundError) return new ApiError('NOT_FOUND', 'no such dossier');
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new ApiError('PAYLOAD_TOO_LARGE', err.message || 'request body too large');
+    if (err.status === 400) return new ApiError('VALIDATION_ERROR', `invalid body: ${err.message}`);
+  }
+  if (err instanceof SyntaxError)
+    return new ApiError('VALIDATION_ERROR', `invalid JSON body: ${err.message}`);
+  if (isUnavailable(err)) {
+    return new ApiError('UNAVAILABLE', 'Temporal or the database cannot be reached right now; retry later');
+  }
+  const id = randomUUID();
+  onUnexpected(id, err);
+  return new ApiError('INTERNAL', `unexpected error; quote id ${id} to the platform team`, { id });
+}
+
+export function errorResponse(c: Context, e: ApiError): Response {
+  const body = {
+    error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) },
+  };
+  if (e.code === 'UNAVAILABLE') c.header('Retry-After', '5');
+  return c.json(body, e.status);
+}

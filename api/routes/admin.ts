@@ -1,0 +1,88 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { PartnerKind } from '../../domain/codes';
+import { CreatePartnerBody, ErrorBody } from '../../domain/schemas';
+import { PartnerExistsError, createPartner, listPartners } from '../../db/partners';
+import type { AppEnv } from '../app-env';
+import { requireAdmin } from '../auth';
+import { ApiError } from '../errors';
+import { validationHook } from '../validation';
+
+const PartnerOut = z.object({
+  id: z.string(),
+  siret: z.string(),
+  name: z.string(),
+  kind: PartnerKind,
+  region: z.string().nullable(),
+  createdAt: z.string(),
+});
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: 'error', content: { 'application/json': { schema: ErrorBody } } },
+    ]),
+  );
+
+export function adminRoutes({ orm }: { orm: MikroORM }) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/admin/partners',
+      summary: 'Create a partner and its token (admin); the token is shown once',
+      security: [{ bearer: [] }],
+      request: { body: { required: true, content: { 'application/json': { schema: CreatePartnerBody } } } },
+      responses: {
+        201: {
+          description: 'created',
+          content: {
+            'application/json': {
+              schema: z.object({ id: z.string(), siret: z.string(), kind: PartnerKind, token: z.string() }),
+            },
+          },
+        },
+        ...errors(400, 401, 403, 409, 503),
+      },
+    }),
+    async (c) => {
+      requireAdmin(c.get('actor'));
+      const body = c.req.valid('json');
+      try {
+        const { partner, token } = await createPartner(orm.em.fork(), body);
+        return c.json({ id: partner.id, siret: partner.siret, kind: partner.kind, token }, 201);
+      } catch (e) {
+        if (e instanceof PartnerExistsError) {
+          throw new ApiError('ALREADY_EXISTS', `a partner with SIRET ${body.siret} already exists`, {
+            siret: body.siret,
+          });
+        }
+        throw e;
+      }
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/admin/partners',
+      summary: 'List the partners (admin)',
+      security: [{ bearer: [] }],
+      responses: {
+        200: {
+          description: 'partners',
+          content: { 'application/json': { schema: z.object({ items: z.array(PartnerOut) }) } },
+        },
+        ...errors(401, 403, 503),
+      },
+    }),
+    async (c) => {
+      requireAdmin(c.get('actor'));
+      const items = await listPartners(orm.em.fork());
+      return c.json({ items: items.map((p) => ({ ...p, createdAt: p.createdAt.toISOString() })) }, 200);
+    },
+  );
+
+  return app;
+}

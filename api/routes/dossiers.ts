@@ -1,0 +1,162 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { authorizeCreate, canReadFullNir, canSee } from '../../domain/authorization';
+import { partiesOf } from '../../domain/dossier-state';
+import type { DossierState } from '../../domain/dossier-state';
+import { toView } from '../../domain/dossier-view';
+import { checkNotFuture } from '../../domain/lifecycle';
+import {
+  CreateDossierBody,
+  DossierEvent,
+  DossierId,
+  DossierView,
+  ErrorBody,
+  HistoryEntry,
+  ListQuery,
+} from '../../domain/schemas';
+import type { Actor } from '../../domain/authorization';
+import { decodeCursor, listDossiers } from '../../db/dossier-read-model';
+import type { AppEnv } from '../app-env';
+import type { DossierGateway } from '../dossier-gateway';
+import { ApiError } from '../errors';
+import { validationHook } from '../validation';
+
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: 'error', content: { 'application/json': { schema: ErrorBody } } },
+    ]),
+  );
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const security = [{ bearer: [] }];
+const PathParams = z.object({ dossierId: DossierId });
+
+/** The dossier as this actor may see it: 404 when hidden, full NIR for financeurs only. */
+export function viewFor(actor: Actor, state: DossierState) {
+  const parties = partiesOf(state);
+  if (!canSee(actor, parties)) throw new ApiError('NOT_FOUND', `no dossier ${state.dossierId}`);
+  return toView(state, { fullNir: canReadFullNir(actor, parties) });
+}
+
+export function dossierRoutes(deps: { gateway: DossierGateway; orm: MikroORM; now: () => Date }) {
+  const { gateway, orm, now } = deps;
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/dossiers',
+      summary: 'Create a dossier (financeurs)',
+      security,
+      request: { body: { required: true, content: { 'application/json': { schema: CreateDossierBody } } } },
+      responses: {
+        201: json(DossierView, 'created'),
+        200: json(DossierView, 'the same creation again: unchanged'),
+        ...errors(400, 401, 403, 409, 413, 503),
+      },
+    }),
+    async (c) => {
+      const actor = c.get('actor');
+      const body = c.req.valid('json');
+      const denied = authorizeCreate(actor, body);
+      if (denied) throw ApiError.from(denied);
+      const at = now();
+      const future = checkNotFuture(body.date, { now: at.toISOString() });
+      if (future) throw ApiError.from(future);
+      const { created, state } = await gateway.create(body, actor, at.toISOString());
+      return c.json(viewFor(actor, state), created ? 201 : 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/dossiers/{dossierId}/events',
+      summary: 'Send one event of the lifecycle',
+      security,
+      request: {
+        params: PathParams,
+        body: { required: true, content: { 'application/json': { schema: DossierEvent } } },
+      },
+      responses: {
+        200: json(DossierView, 'the dossier after the event'),
+        ...errors(400, 401, 403, 404, 409, 413, 503),
+      },
+    }),
+    async (c) => {
+      const actor = c.get('actor');
+      const { dossierId } = c.req.valid('param');
+      const result = await gateway.send(dossierId, c.req.valid('json'), actor, now().toISOString());
+      return c.json(viewFor(actor, result.state), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/dossiers/{dossierId}',
+      summary: 'Read a dossier (always up to date with accepted events)',
+      security,
+      request: { params: PathParams },
+      responses: { 200: json(DossierView, 'the dossier'), ...errors(400, 401, 404, 503) },
+    }),
+    async (c) => {
+      const { dossierId } = c.req.valid('param');
+      return c.json(viewFor(c.get('actor'), await gateway.state(dossierId)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/dossiers/{dossierId}/history',
+      summary: 'Every accepted event of a dossier, oldest first',
+      security,
+      request: { params: PathParams },
+      responses: {
+        200: json(z.object({ events: z.array(HistoryEntry) }), 'the history'),
+        ...errors(400, 401, 404, 503),
+      },
+    }),
+    async (c) => {
+      const { dossierId } = c.req.valid('param');
+      const [state, events] = await Promise.all([gateway.state(dossierId), gateway.history(dossierId)]);
+      viewFor(c.get('actor'), state);
+      return c.json({ events }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/dossiers',
+      summary: 'List the visible dossiers, newest first (read model: may lag a few seconds)',
+      security,
+      request: { query: ListQuery },
+      responses: {
+        200: json(z.object({ items: z.array(DossierView), nextCursor: z.string().nullable() }), 'a page'),
+        ...errors(400, 401, 503),
+      },
+    }),
+    async (c) => {
+      const { cursor, ...q } = c.req.valid('query');
+      const decoded = cursor === undefined ? undefined : decodeCursor(cursor);
+      if (decoded === null) {
+        throw new ApiError('VALIDATION_ERROR', 'invalid query: cursor: not a cursor this API returned', [
+          { path: 'query.cursor', message: 'not a cursor this API returned' },
+        ]);
+      }
+      const page = await listDossiers(orm.em.fork(), c.get('actor'), {
+        ...q,
+        ...(decoded ? { cursor: decoded } : {}),
+      });
+      return c.json(page, 200);
+    },
+  );
+
+  return app;
+}

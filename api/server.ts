@@ -1,0 +1,45 @@
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { openOrm } from '../db/orm';
+import { loadEnv } from '../infra/env';
+import { createLogger } from '../infra/logger';
+import { connectionOptions, dataConverter } from '../infra/temporal';
+import { createApp } from './app';
+
+const env = loadEnv();
+const logger = createLogger(env.LOG_LEVEL, 'api');
+if (!env.AGORA_ADMIN_TOKEN) logger.warn('AGORA_ADMIN_TOKEN is not set: admin routes are closed');
+const orm = await openOrm(env.DATABASE_URL);
+// Lazy: the API starts and answers /readyz 503 while Temporal is unreachable.
+const connection = Connection.lazy(connectionOptions(env));
+const client = new Client({
+  connection,
+  namespace: env.TEMPORAL_NAMESPACE,
+  dataConverter: dataConverter(env),
+});
+const app = createApp({
+  client,
+  orm,
+  logger,
+  taskQueue: env.TEMPORAL_TASK_QUEUE,
+  adminToken: env.AGORA_ADMIN_TOKEN,
+  bodyLimit: env.AGORA_BODY_LIMIT,
+});
+const server = serve({ fetch: app.fetch, port: env.PORT, hostname: '0.0.0.0' }, (info) =>
+  logger.info({ port: info.port }, 'api listening'),
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'api draining');
+  // Stop accepting connections; requests in flight complete before close() calls back.
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await connection.close();
+  await orm.close();
+  logger.info('api stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

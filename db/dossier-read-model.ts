@@ -1,0 +1,109 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { DossierState } from '../domain/dossier-state';
+import { toView } from '../domain/dossier-view';
+import type { DossierViewT, ListQuery } from '../domain/schemas';
+import type { Actor } from '../domain/authorization';
+
+/**
+ * Write the dossier's row unless the stored one is already as new: a late or replayed projection
+ * never overwrites a newer version. The full NIR is not stored here, only its masked form.
+ */
+export async function upsertDossier(em: EntityManager, state: DossierState): Promise<void> {
+  const view = toView(state, { fullNir: false });
+  await em.getConnection().execute(
+    `insert into dossiers (dossier_id, version, status, interrompu, issue, organisme_siret, financeur_sirets,
+       region, dispositif, objectif, created_at, updated_at, data)
+     values (?, ?, ?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?, ?::jsonb)
+     on conflict (dossier_id) do update set
+       version = excluded.version, status = excluded.status, interrompu = excluded.interrompu,
+       issue = excluded.issue, organisme_siret = excluded.organisme_siret,
+       financeur_sirets = excluded.financeur_sirets, region = excluded.region,
+       dispositif = excluded.dispositif, objectif = excluded.objectif,
+       updated_at = excluded.updated_at, data = excluded.data
+     where dossiers.version < excluded.version`,
+    [
+      state.dossierId,
+      state.version,
+      state.status,
+      state.interrompu,
+      state.issue,
+      state.organisme.siret,
+      `{${state.financements.map((f) => f.financeurSiret).join(',')}}`,
+      state.action.region,
+      state.action.dispositif,
+      state.action.objectif,
+      state.createdAt,
+      state.updatedAt,
+      JSON.stringify(view),
+    ],
+  );
+}
+
+interface Cursor {
+  c: string;
+  d: string;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+export function decodeCursor(s: string): Cursor | null {
+  try {
+    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
+    if (
+      c &&
+      typeof c === 'object' &&
+      typeof (c as Cursor).c === 'string' &&
+      typeof (c as Cursor).d === 'string'
+    ) {
+      if (Number.isNaN(Date.parse((c as Cursor).c))) return null;
+      return c as Cursor;
+    }
+  } catch {
+    // fall through: an unreadable cursor is the caller's error
+  }
+  return null;
+}
+
+/** Visible dossiers, newest first, keyset-paged. `cursor` must already be decoded. */
+export async function listDossiers(
+  em: EntityManager,
+  actor: Actor,
+  q: Omit<ListQuery, 'cursor'> & { cursor?: Cursor },
+): Promise<{ items: DossierViewT[]; nextCursor: string | null }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (!actor.admin) {
+    where.push(
+      `(organisme_siret = ? or ? = any(financeur_sirets)${actor.kind === 'REGION' ? ' or region = ?' : ''})`,
+    );
+    params.push(actor.siret, actor.siret);
+    if (actor.kind === 'REGION') params.push(actor.region ?? '');
+  }
+  const filter = (sql: string, ...values: unknown[]) => {
+    where.push(sql);
+    params.push(...values);
+  };
+  if (q.status) filter('status = ?', q.status);
+  if (q.financeur) filter('? = any(financeur_sirets)', q.financeur);
+  if (q.organisme) filter('organisme_siret = ?', q.organisme);
+  if (q.region) filter('region = ?', q.region);
+  if (q.dispositif) filter('dispositif = ?', q.dispositif);
+  if (q.cursor) filter('(created_at, dossier_id) < (?::timestamptz, ?)', q.cursor.c, q.cursor.d);
+  params.push(q.limit + 1);
+  const rows = await em
+    .getConnection()
+    .execute<{ data: DossierViewT; created_at: Date; dossier_id: string }[]>(
+      `select data, created_at, dossier_id from dossiers ${where.length ? `where ${where.join(' and ')}` : ''}
+       order by created_at desc, dossier_id desc limit ?`,
+      params,
+    );
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  const nextCursor =
+    rows.length > q.limit && last
+      ? encodeCursor({ c: new Date(last.created_at).toISOString(), d: last.dossier_id })
+      : null;
+  return { items: page.map((r) => r.data), nextCursor };
+}

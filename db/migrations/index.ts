@@ -1,0 +1,4 @@
+import { Migration20261129000000_init } from './Migration20261129000000_init';
+
+/** Every committed migration, in order (listed explicitly: no file globbing at run time). */
+export const migrationsList = [{ name: 'Migration20261129000000_init', class: Migration20261129000000_init }];

@@ -1,0 +1,70 @@
+import type { DossierStatus, Issue, MotifSortie } from './codes';
+import type {
+  Action,
+  CreateDossierBody,
+  DossierDates,
+  Financement,
+  Interruption,
+  Organisme,
+  Stagiaire,
+} from './schemas';
+import { maxDate } from './dates';
+
+/** The full state a dossier workflow holds (personal data included: never put it in search attributes). */
+export interface DossierState {
+  dossierId: string;
+  status: DossierStatus;
+  interrompu: boolean;
+  issue: Issue | null;
+  stagiaire: Stagiaire;
+  organisme: Organisme;
+  action: Action;
+  financements: Financement[];
+  dates: DossierDates;
+  interruptions: Interruption[];
+  sortie: { motif: MotifSortie; heuresRealisees?: number } | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Who may see or act on a dossier: derived from its state. */
+export interface DossierParties {
+  organismeSiret: string;
+  financeurSirets: string[];
+  region: string;
+}
+
+export function partiesOf(state: DossierState): DossierParties {
+  return {
+    organismeSiret: state.organisme.siret,
+    financeurSirets: state.financements.map((f) => f.financeurSiret),
+    region: state.action.region,
+  };
+}
+
+export function createState(body: CreateDossierBody, receivedAt: string): DossierState {
+  return {
+    dossierId: body.dossierId,
+    status: 'EN_COURS_ELABORATION',
+    interrompu: false,
+    issue: null,
+    stagiaire: body.stagiaire,
+    organisme: body.organisme,
+    action: body.action,
+    financements: body.financements,
+    dates: { creation: body.date, validation: null, entree: null, sortie: null, cloture: null },
+    interruptions: [],
+    sortie: null,
+    version: 1,
+    createdAt: receivedAt,
+    updatedAt: receivedAt,
+  };
+}
+
+/** The latest business date the dossier has recorded: no later event may be dated before it. */
+export function lastBusinessDate(state: DossierState): string {
+  const { creation, validation, entree, sortie, cloture } = state.dates;
+  const interruptionDates = state.interruptions.flatMap((i) => [i.date, i.reprise]);
+  return maxDate(creation, validation, entree, sortie, cloture, ...interruptionDates) ?? creation;
+}

@@ -1,0 +1,317 @@
+import type { DomainError, Issue, MotifSortie, Realisation } from './codes';
+import { addDays } from './dates';
+import type { DossierState } from './dossier-state';
+import { lastBusinessDate } from './dossier-state';
+import type { DossierEvent, RectificationChanges } from './schemas';
+
+/** What an accepted event adds to the history besides its identity. */
+export interface EntryData {
+  data?: Record<string, unknown>;
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+}
+
+export type TransitionResult =
+  { ok: true; state: DossierState; entry: EntryData } | { ok: false; error: DomainError };
+
+export interface Clock {
+  /** The instant the decision is made, ISO 8601 (the workflow's deterministic clock). */
+  now: string;
+}
+
+const refuse = (code: DomainError['code'], message: string, details?: unknown): TransitionResult => ({
+  ok: false,
+  error: { code, message, details },
+});
+
+/** Events may be dated at most one day ahead of today (partners in other time zones). */
+export function latestAllowedDate(clock: Clock): string {
+  return addDays(clock.now.slice(0, 10), 1);
+}
+
+export function checkNotFuture(date: string, clock: Clock, field = 'date'): DomainError | null {
+  const latest = latestAllowedDate(clock);
+  if (date <= latest) return null;
+  return {
+    code: 'INCOHERENT_DATE',
+    message: `${field} ${date} is in the future: the latest accepted date is ${latest}`,
+    details: { field, date, previous: latest },
+  };
+}
+
+const ALLOWED: Record<DossierEvent['type'], string> = {
+  VALIDATION: 'EN_COURS_ELABORATION',
+  ENTREE: 'VALIDE',
+  INTERRUPTION: 'ENTRE and not interrupted',
+  REPRISE: 'ENTRE and interrupted',
+  SORTIE: 'ENTRE',
+  CLOTURE: 'EN_COURS_ELABORATION, VALIDE or SORTI',
+  ANNULATION: 'EN_COURS_ELABORATION or VALIDE',
+  RECTIFICATION: 'every state',
+};
+
+function allowed(state: DossierState, type: DossierEvent['type']): boolean {
+  switch (type) {
+    case 'VALIDATION':
+      return state.status === 'EN_COURS_ELABORATION';
+    case 'ENTREE':
+      return state.status === 'VALIDE';
+    case 'INTERRUPTION':
+      return state.status === 'ENTRE' && !state.interrompu;
+    case 'REPRISE':
+      return state.status === 'ENTRE' && state.interrompu;
+    case 'SORTIE':
+      return state.status === 'ENTRE';
+    case 'CLOTURE':
+      return ['EN_COURS_ELABORATION', 'VALIDE', 'SORTI'].includes(state.status);
+    case 'ANNULATION':
+      return state.status === 'EN_COURS_ELABORATION' || state.status === 'VALIDE';
+    case 'RECTIFICATION':
+      return true;
+  }
+}
+
+/** The outcome of a closure when the partner does not say it (CONTRACT.md). */
+export function defaultRealisation(sortieMotif: MotifSortie | null): Realisation {
+  if (sortieMotif === null) return 'NON_REALISEE';
+  return sortieMotif === 'FIN_FORMATION' || sortieMotif === 'ACCES_EMPLOI' ? 'TOTALE' : 'PARTIELLE';
+}
+
+const ISSUE_OF: Record<Realisation, Issue> = {
+  TOTALE: 'REALISATION_TOTALE',
+  PARTIELLE: 'REALISATION_PARTIELLE',
+  NON_REALISEE: 'NON_REALISEE',
+};
+
+/**
+ * The lifecycle state machine: the new state, or the reason the event is refused.
+ * Pure: the same state, event and clock always give the same answer.
+ */
+export function transition(state: DossierState, event: DossierEvent, clock: Clock): TransitionResult {
+  if (!allowed(state, event.type)) {
+    const where = state.interrompu ? `${state.status} (interrupted)` : state.status;
+    return refuse(
+      'INVALID_TRANSITION',
+      `${event.type} is not allowed while the dossier is ${where}; it is allowed in ${ALLOWED[event.type]}`,
+      { state: state.status, interrompu: state.interrompu, event: event.type },
+    );
+  }
+  const future = checkNotFuture(event.date, clock);
+  if (future) return { ok: false, error: future };
+  const previous = lastBusinessDate(state);
+  if (event.date < previous) {
+    return refuse(
+      'INCOHERENT_DATE',
+      `${event.type} is dated ${event.date}, before the dossier's previous business date ${previous}`,
+      { field: 'date', date: event.date, previous },
+    );
+  }
+
+  const next: DossierState = { ...state, version: state.version + 1 };
+  switch (event.type) {
+    case 'VALIDATION':
+      next.status = 'VALIDE';
+      next.dates = { ...state.dates, validation: event.date };
+      if (event.financements) next.financements = event.financements;
+      return {
+        ok: true,
+        state: next,
+        entry: event.financements ? { data: { financements: event.financements } } : {},
+      };
+    case 'ENTREE':
+      next.status = 'ENTRE';
+      next.dates = { ...state.dates, entree: event.date };
+      return { ok: true, state: next, entry: {} };
+    case 'INTERRUPTION':
+      next.interrompu = true;
+      next.interruptions = [
+        ...state.interruptions,
+        { date: event.date, ...(event.motif ? { motif: event.motif } : {}), reprise: null },
+      ];
+      return { ok: true, state: next, entry: event.motif ? { data: { motif: event.motif } } : {} };
+    case 'REPRISE': {
+      next.interrompu = false;
+      const list = [...state.interruptions];
+      const last = list.pop();
+      if (last) list.push({ ...last, reprise: event.date });
+      next.interruptions = list;
+      return { ok: true, state: next, entry: {} };
+    }
+    case 'SORTIE': {
+      next.status = 'SORTI';
+      // An exit ends a running interruption: the trainee is no longer in training.
+      next.interrompu = false;
+      next.dates = { ...state.dates, sortie: event.date };
+      next.sortie = {
+        motif: event.motif,
+        ...(event.heuresRealisees !== undefined ? { heuresRealisees: event.heuresRealisees } : {}),
+      };
+      return { ok: true, state: next, entry: { data: { ...next.sortie } } };
+    }
+    case 'CLOTURE': {
+      const entered = state.dates.entree !== null;
+      const realisation = event.realisation ?? defaultRealisation(state.sortie?.motif ?? null);
+      if (!entered && realisation !== 'NON_REALISEE') {
+        return refuse(
+          'INVALID_TRANSITION',
+          `realisation ${realisation} is impossible: the trainee never entered training (use NON_REALISEE or omit it)`,
+          { state: state.status, interrompu: state.interrompu, event: event.type },
+        );
+      }
+      let financements = state.financements;
+      if (event.montantsRealises) {
+        const known = new Set(state.financements.map((f) => f.financeurSiret));
+        const unknown = event.montantsRealises.find((m) => !known.has(m.financeurSiret));
+        if (unknown) {
+          return refuse(
+            'VALIDATION_ERROR',
+            `montantsRealises names ${unknown.financeurSiret}, not a financeur of the dossier`,
+            [
+              {
+                path: 'montantsRealises',
+                message: `${unknown.financeurSiret} is not a financeur of this dossier`,
+              },
+            ],
+          );
+        }
+        const realised = new Map(event.montantsRealises.map((m) => [m.financeurSiret, m.montant]));
+        financements = state.financements.map((f) =>
+          realised.has(f.financeurSiret) ? { ...f, montantRealise: realised.get(f.financeurSiret) } : f,
+        );
+      }
+      next.status = 'CLOS';
+      next.issue = ISSUE_OF[realisation];
+      next.financements = financements;
+      next.dates = { ...state.dates, cloture: event.date };
+      return {
+        ok: true,
+        state: next,
+        entry: {
+          data: {
+            realisation,
+            ...(event.montantsRealises ? { montantsRealises: event.montantsRealises } : {}),
+          },
+        },
+      };
+    }
+    case 'ANNULATION':
+      next.status = 'CLOS';
+      next.issue = 'NON_REALISEE';
+      next.dates = { ...state.dates, cloture: event.date };
+      return { ok: true, state: next, entry: event.motif ? { data: { motif: event.motif } } : {} };
+    case 'RECTIFICATION':
+      return rectify(state, next, event.changes, clock);
+  }
+}
+
+const DATE_ORDER = ['creation', 'validation', 'entree', 'sortie', 'cloture'] as const;
+
+function rectify(
+  state: DossierState,
+  next: DossierState,
+  changes: RectificationChanges,
+  clock: Clock,
+): TransitionResult {
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+
+  if (changes.dates) {
+    const dates = { ...state.dates };
+    const b: Record<string, unknown> = {};
+    for (const field of DATE_ORDER) {
+      const value = changes.dates[field];
+      if (value === undefined) continue;
+      if (state.dates[field] === null) {
+        return refuse(
+          'INCOHERENT_DATE',
+          `dates.${field} cannot be corrected: the dossier has no ${field} yet`,
+          {
+            field: `dates.${field}`,
+            date: value,
+            previous: null,
+          },
+        );
+      }
+      const future = checkNotFuture(value, clock, `dates.${field}`);
+      if (future) return { ok: false, error: future };
+      b[field] = state.dates[field];
+      dates[field] = value;
+    }
+    // The corrected dates must still follow the lifecycle's order.
+    let previous: { field: string; date: string } | null = null;
+    for (const field of DATE_ORDER) {
+      const date = dates[field];
+      if (date === null) continue;
+      if (previous && date < previous.date) {
+        return refuse(
+          'INCOHERENT_DATE',
+          `dates.${field} ${date} would be before dates.${previous.field} ${previous.date}`,
+          {
+            field: `dates.${field}`,
+            date,
+            previous: previous.date,
+          },
+        );
+      }
+      previous = { field, date };
+    }
+    next.dates = dates;
+    before.dates = b;
+    after.dates = changes.dates;
+  }
+  if (changes.stagiaire) {
+    before.stagiaire = pick(state.stagiaire, Object.keys(changes.stagiaire));
+    next.stagiaire = { ...state.stagiaire, ...definedOnly(changes.stagiaire) };
+    after.stagiaire = changes.stagiaire;
+  }
+  if (changes.organisme) {
+    before.organisme = pick(state.organisme, Object.keys(changes.organisme));
+    next.organisme = { ...state.organisme, ...definedOnly(changes.organisme) };
+    after.organisme = changes.organisme;
+  }
+  if (changes.action) {
+    const action = { ...state.action, ...definedOnly(changes.action) };
+    if (action.dateFinPrevue < action.dateDebutPrevue) {
+      return refuse(
+        'INCOHERENT_DATE',
+        `action.dateFinPrevue ${action.dateFinPrevue} would be before action.dateDebutPrevue`,
+        {
+          field: 'action.dateFinPrevue',
+          date: action.dateFinPrevue,
+          previous: action.dateDebutPrevue,
+        },
+      );
+    }
+    before.action = pick(state.action, Object.keys(changes.action));
+    next.action = action;
+    after.action = changes.action;
+  }
+  if (changes.financements) {
+    before.financements = state.financements;
+    next.financements = changes.financements;
+    after.financements = changes.financements;
+  }
+  if (changes.sortie) {
+    if (!state.sortie) {
+      return refuse('INVALID_TRANSITION', 'sortie cannot be corrected: the trainee has not exited', {
+        state: state.status,
+        interrompu: state.interrompu,
+        event: 'RECTIFICATION',
+      });
+    }
+    before.sortie = pick(state.sortie, Object.keys(changes.sortie));
+    next.sortie = { ...state.sortie, ...definedOnly(changes.sortie) };
+    after.sortie = changes.sortie;
+  }
+  return { ok: true, state: next, entry: { before, after } };
+}
+
+function pick(obj: object, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = (obj as Record<string, unknown>)[k] ?? null;
+  return out;
+}
+
+function definedOnly<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

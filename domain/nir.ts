@@ -1,0 +1,23 @@
+/**
+ * NIR (French social-security number): 13 characters of number and a 2-digit key, the key being
+ * 97 - (number mod 97). Corsican departments 2A and 2B stand in places 6-7: for the key, 2A counts
+ * as 19 and 2B as 18 (INSEE rule).
+ */
+const NIR_PATTERN = /^[1-478]\d{4}(?:2[AB]|\d{2})\d{6}\d{2}$/;
+
+export function nirKey(number13: string): number {
+  const digits = number13.replace('2A', '19').replace('2B', '18');
+  let rest = 0;
+  for (const ch of digits) rest = (rest * 10 + (ch.charCodeAt(0) - 48)) % 97;
+  return 97 - rest;
+}
+
+export function isValidNir(nir: string): boolean {
+  if (!NIR_PATTERN.test(nir)) return false;
+  return nirKey(nir.slice(0, 13)) === Number(nir.slice(13));
+}
+
+/** The masked form served to partners that may not read the full NIR. */
+export function maskNir(nir: string): string {
+  return `${nir.slice(0, 7)}*******${nir.slice(13)}`;
+}

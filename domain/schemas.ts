@@ -1,0 +1,292 @@
+import { z } from 'zod';
+import { isCalendarDate } from './dates';
+import { isValidNir } from './nir';
+import { isValidSiret } from './siret';
+import {
+  DossierStatus,
+  ErrorCode,
+  EventType,
+  HistoryType,
+  Issue,
+  MotifSortie,
+  PartnerKind,
+  Realisation,
+  RegionCode,
+} from './codes';
+
+export const DateString = z
+  .string()
+  .refine(isCalendarDate, { message: 'expected a calendar date YYYY-MM-DD' })
+  .meta({ example: '2026-01-15', format: 'date' });
+
+export const Siret = z
+  .string()
+  .regex(/^\d{14}$/, 'expected 14 digits')
+  .refine(isValidSiret, { message: 'invalid SIRET: the Luhn check digit does not match' })
+  .meta({ example: '23840001500018' });
+
+export const Nir = z
+  .string()
+  .regex(
+    /^[1-478]\d{4}(?:2[AB]|\d{2})\d{6}\d{2}$/,
+    'expected 15 characters: 13 of the number and a 2-digit key',
+  )
+  .refine(isValidNir, { message: 'invalid NIR: the key does not match the number' })
+  .meta({ example: '180057512345627' });
+
+export const Amount = z
+  .number()
+  .nonnegative()
+  .max(1e9)
+  .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, { message: 'at most two decimals' })
+  .meta({ example: 6400 });
+
+export const EventId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'use 1 to 128 characters of A-Za-z0-9._:-')
+  .meta({ example: '3f1c2a9e-7d4b-4c1a-9a53-2f0c6c1b5e10' });
+
+export const DossierId = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1 to 64 characters of A-Za-z0-9._-')
+  .meta({ example: 'R84-2026-000123' });
+
+const Text = (max: number) => z.string().trim().min(1).max(max);
+
+export const Stagiaire = z.strictObject({
+  nir: Nir,
+  nom: Text(100),
+  prenom: Text(100),
+  dateNaissance: DateString,
+});
+export type Stagiaire = z.infer<typeof Stagiaire>;
+
+export const Organisme = z.strictObject({ siret: Siret, raisonSociale: Text(200) });
+export type Organisme = z.infer<typeof Organisme>;
+
+const ActionFields = {
+  intitule: Text(300),
+  dispositif: Text(64),
+  objectif: Text(64),
+  certification: Text(64).optional(),
+  nsf: Text(16).optional(),
+  region: RegionCode,
+  departement: z
+    .string()
+    .regex(/^(\d{2}|2A|2B|97\d)$/, 'expected a department code such as 69, 2A or 974')
+    .optional(),
+  qpv: z.boolean().optional(),
+  dateDebutPrevue: DateString,
+  dateFinPrevue: DateString,
+  dureeHeures: z.number().positive().max(100000).optional(),
+};
+
+export const Action = z.strictObject(ActionFields).refine((a) => a.dateFinPrevue >= a.dateDebutPrevue, {
+  message: 'dateFinPrevue is before dateDebutPrevue',
+  path: ['dateFinPrevue'],
+});
+export type Action = z.infer<typeof Action>;
+
+export const Financement = z.strictObject({
+  financeurSiret: Siret,
+  montantEngage: Amount,
+  montantRealise: Amount.optional(),
+});
+export type Financement = z.infer<typeof Financement>;
+
+const Financements = z
+  .array(Financement)
+  .min(1)
+  .max(20)
+  .refine((list) => new Set(list.map((f) => f.financeurSiret)).size === list.length, {
+    message: 'each financeurSiret may appear once',
+  });
+
+/** Body of `POST /v1/dossiers`. */
+export const CreateDossierBody = z
+  .strictObject({
+    eventId: EventId,
+    dossierId: DossierId,
+    date: DateString,
+    stagiaire: Stagiaire,
+    organisme: Organisme,
+    action: Action,
+    financements: Financements,
+  })
+  .meta({ id: 'CreateDossier' });
+export type CreateDossierBody = z.infer<typeof CreateDossierBody>;
+
+const base = { eventId: EventId, date: DateString };
+
+export const RectificationChanges = z
+  .strictObject({
+    dates: z
+      .strictObject({
+        creation: DateString.optional(),
+        validation: DateString.optional(),
+        entree: DateString.optional(),
+        sortie: DateString.optional(),
+        cloture: DateString.optional(),
+      })
+      .optional(),
+    stagiaire: z
+      .strictObject({
+        nom: Text(100).optional(),
+        prenom: Text(100).optional(),
+        dateNaissance: DateString.optional(),
+      })
+      .optional(),
+    organisme: z.strictObject({ raisonSociale: Text(200).optional() }).optional(),
+    action: z.strictObject(ActionFields).partial().optional(),
+    financements: Financements.optional(),
+    sortie: z
+      .strictObject({ motif: MotifSortie.optional(), heuresRealisees: z.number().min(0).optional() })
+      .optional(),
+  })
+  .refine(
+    (c) =>
+      Object.values(c).some((v) => v !== undefined && (typeof v !== 'object' || Object.keys(v).length > 0)),
+    {
+      message: 'changes must correct at least one field',
+    },
+  );
+export type RectificationChanges = z.infer<typeof RectificationChanges>;
+
+/** Body of `POST /v1/dossiers/{dossierId}/events`, one variant per event type. */
+export const DossierEvent = z
+  .discriminatedUnion('type', [
+    z.strictObject({ ...base, type: z.literal('VALIDATION'), financements: Financements.optional() }),
+    z.strictObject({ ...base, type: z.literal('ENTREE') }),
+    z.strictObject({ ...base, type: z.literal('INTERRUPTION'), motif: Text(200).optional() }),
+    z.strictObject({ ...base, type: z.literal('REPRISE') }),
+    z.strictObject({
+      ...base,
+      type: z.literal('SORTIE'),
+      motif: MotifSortie,
+      heuresRealisees: z.number().min(0).max(100000).optional(),
+    }),
+    z.strictObject({
+      ...base,
+      type: z.literal('CLOTURE'),
+      realisation: Realisation.optional(),
+      montantsRealises: z
+        .array(z.strictObject({ financeurSiret: Siret, montant: Amount }))
+        .max(20)
+        .optional(),
+    }),
+    z.strictObject({ ...base, type: z.literal('ANNULATION'), motif: Text(200).optional() }),
+    z.strictObject({ ...base, type: z.literal('RECTIFICATION'), changes: RectificationChanges }),
+  ])
+  .meta({ id: 'DossierEvent' });
+export type DossierEvent = z.infer<typeof DossierEvent>;
+
+export const Interruption = z.object({
+  date: DateString,
+  motif: z.string().optional(),
+  reprise: DateString.nullable(),
+});
+export type Interruption = z.infer<typeof Interruption>;
+
+export const DossierDates = z.object({
+  creation: DateString,
+  validation: DateString.nullable(),
+  entree: DateString.nullable(),
+  sortie: DateString.nullable(),
+  cloture: DateString.nullable(),
+});
+export type DossierDates = z.infer<typeof DossierDates>;
+
+export const Situation = z.object({
+  point: z.enum(['VALIDATION', 'ENTREE', 'SORTIE', 'M3', 'M6', 'M12']),
+  mois: z.string().nullable(),
+  statut: z.enum(['EN_ATTENTE', 'EMPLOI', 'SANS_EMPLOI', 'NON_DISPONIBLE']),
+});
+
+/** The dossier as served by `GET /v1/dossiers/{dossierId}`. */
+export const DossierView = z
+  .object({
+    dossierId: DossierId,
+    status: DossierStatus,
+    interrompu: z.boolean(),
+    issue: Issue.nullable(),
+    stagiaire: z.object({
+      nir: z.string().optional().meta({ description: 'only for the financeurs of the dossier' }),
+      nirMasque: z.string(),
+      nom: z.string(),
+      prenom: z.string(),
+      dateNaissance: DateString,
+    }),
+    organisme: Organisme,
+    action: z.object(ActionFields),
+    financements: z.array(Financement),
+    dates: DossierDates,
+    interruptions: z.array(Interruption),
+    sortie: z.object({ motif: MotifSortie, heuresRealisees: z.number().optional() }).nullable(),
+    situations: z.array(Situation),
+    version: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Dossier' });
+export type DossierViewT = z.infer<typeof DossierView>;
+
+export const HistoryEntry = z
+  .object({
+    seq: z.number().int(),
+    eventId: z.string(),
+    type: HistoryType,
+    date: DateString,
+    receivedAt: z.string(),
+    source: z.string(),
+    confirmation: z.boolean().optional().meta({ description: 'the same fact told again by this source' }),
+    data: z.record(z.string(), z.unknown()).optional(),
+    before: z.record(z.string(), z.unknown()).optional(),
+    after: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'HistoryEntry' });
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+export const CreatePartnerBody = z
+  .strictObject({
+    siret: Siret,
+    name: Text(200),
+    kind: PartnerKind,
+    region: RegionCode.optional(),
+  })
+  .refine((p) => p.kind !== 'REGION' || p.region !== undefined, {
+    message: 'a REGION partner needs its region code',
+    path: ['region'],
+  })
+  .meta({ id: 'CreatePartner' });
+export type CreatePartnerBody = z.infer<typeof CreatePartnerBody>;
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: ErrorCode,
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const ListQuery = z.object({
+  status: DossierStatus.optional(),
+  financeur: z
+    .string()
+    .regex(/^\d{14}$/, 'expected a 14-digit SIRET')
+    .optional(),
+  organisme: z
+    .string()
+    .regex(/^\d{14}$/, 'expected a 14-digit SIRET')
+    .optional(),
+  region: RegionCode.optional(),
+  dispositif: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type ListQuery = z.infer<typeof ListQuery>;
+
+export { EventType };

@@ -1,0 +1,27 @@
+/** SIRET: 14 digits passing the Luhn check; La Poste's establishments follow their own rule. */
+const LA_POSTE_SIREN = '356000000';
+const LA_POSTE_HEAD_OFFICE = '35600000000048';
+
+function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+export function isValidSiret(siret: string): boolean {
+  if (!/^\d{14}$/.test(siret)) return false;
+  if (siret.startsWith(LA_POSTE_SIREN) && siret !== LA_POSTE_HEAD_OFFICE) {
+    // La Poste numbers its many establishments so that the digit sum is a multiple of 5.
+    let sum = 0;
+    for (const ch of siret) sum += ch.charCodeAt(0) - 48;
+    return sum % 5 === 0;
+  }
+  return luhn(siret);
+}

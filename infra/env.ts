@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('dossiers'),
+  TEMPORAL_API_KEY: optional,
+  TEMPORAL_TLS_CERT: optional,
+  TEMPORAL_TLS_KEY: optional,
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/agora'),
+  AGORA_ADMIN_TOKEN: optional,
+  AGORA_DATA_KEY: optional.refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, {
+    message: 'AGORA_DATA_KEY must be 32 bytes in base64',
+  }),
+  /** Former data keys (comma-separated, base64), kept to decrypt what they encrypted. */
+  AGORA_DATA_KEYS_OLD: optional,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AGORA_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+/** Parse the environment once, failing with every problem listed. Nothing else reads process.env. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,67 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { METADATA_ENCODING_KEY } from '@temporalio/common';
+import protos from '@temporalio/proto';
+
+const { temporal } = protos;
+
+const ENCODING = 'binary/encrypted';
+const KEY_ID = 'encryption-key-id';
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export interface DataKey {
+  id: string;
+  key: Buffer;
+}
+
+/** A key's id: a short hash of it, so payloads name the key without revealing it. */
+export function dataKey(base64: string): DataKey {
+  const key = Buffer.from(base64, 'base64');
+  if (key.length !== 32) throw new Error('a data key must be 32 bytes in base64');
+  return { id: createHash('sha256').update(key).digest('hex').slice(0, 12), key };
+}
+
+/**
+ * AES-256-GCM payload codec: every payload Temporal stores (inputs, results, queries, failures'
+ * details) is encrypted with the current key; older keys still decrypt what they wrote.
+ */
+export class AesGcmPayloadCodec implements PayloadCodec {
+  private readonly keys: Map<string, Buffer>;
+
+  constructor(
+    private readonly current: DataKey,
+    older: DataKey[] = [],
+  ) {
+    this.keys = new Map([current, ...older].map((k) => [k.id, k.key]));
+  }
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
+      const plain = temporal.api.common.v1.Payload.encode(payload).finish();
+      const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+      return {
+        metadata: { [METADATA_ENCODING_KEY]: enc.encode(ENCODING), [KEY_ID]: enc.encode(this.current.id) },
+        data,
+      };
+    });
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => {
+      const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
+      if (!encoding || dec.decode(encoding) !== ENCODING) return payload;
+      const keyIdBytes = payload.metadata?.[KEY_ID];
+      const keyId = keyIdBytes ? dec.decode(keyIdBytes) : '';
+      const key = this.keys.get(keyId);
+      if (!key) throw new Error(`no data key with id ${keyId}: add it to AGORA_DATA_KEYS_OLD`);
+      const data = Buffer.from(payload.data ?? new Uint8Array());
+      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
+      decipher.setAuthTag(data.subarray(data.length - 16));
+      const plain = Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]);
+      return temporal.api.common.v1.Payload.decode(plain);
+    });
+  }
+}

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import type { DataConverter } from '@temporalio/common';
+import type { Env } from './env';
+import { AesGcmPayloadCodec, dataKey } from './payload-codec';
+
+/** The data converter every client and worker of the platform uses: payloads encrypted at rest. */
+export function dataConverter(env: Pick<Env, 'AGORA_DATA_KEY' | 'AGORA_DATA_KEYS_OLD'>): DataConverter {
+  if (!env.AGORA_DATA_KEY) {
+    throw new Error(
+      'AGORA_DATA_KEY is not set: personal data would reach Temporal in clear (npm start makes one)',
+    );
+  }
+  const older = (env.AGORA_DATA_KEYS_OLD ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(dataKey);
+  return { payloadCodecs: [new AesGcmPayloadCodec(dataKey(env.AGORA_DATA_KEY), older)] };
+}
+
+/** Connection options for a local server, a TLS cluster or Temporal Cloud (API key). */
+export function connectionOptions(env: Env) {
+  const tls =
+    env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY
+      ? {
+          clientCertPair: {
+            crt: readFileSync(env.TEMPORAL_TLS_CERT),
+            key: readFileSync(env.TEMPORAL_TLS_KEY),
+          },
+        }
+      : env.TEMPORAL_API_KEY
+        ? true
+        : undefined;
+  return {
+    address: env.TEMPORAL_ADDRESS,
+    ...(tls ? { tls } : {}),
+    ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
+  };
+}

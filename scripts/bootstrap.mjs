@@ -1,0 +1,20 @@
+// Entry point of `npm start`, `npm test` and the CLI on a fresh clone: installs the npm
+// dependencies when missing or stale, then runs the TypeScript script through tsx.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const marker = join(root, 'node_modules', '.package-lock.json');
+const lock = join(root, 'package-lock.json');
+if (!existsSync(marker) || statSync(lock).mtimeMs > statSync(marker).mtimeMs) {
+  console.log('[agora] installing npm dependencies (npm ci)');
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+const [script, ...rest] = process.argv.slice(2);
+process.argv = [process.argv[0], join(root, script), ...rest];
+const { register } = await import('tsx/esm/api');
+register();
+await import(pathToFileURL(join(root, script)).href);

@@ -1,0 +1,103 @@
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { migrate, openOrm } from '../db/orm';
+import { loadEnv } from '../infra/env';
+import { DATA_DIR } from './paths';
+import { ensureDatabase, ensurePostgres } from './postgres';
+import { localSecret, makeAdminToken, makeDataKey } from './secrets';
+import { Supervised } from './supervisor';
+import { registerSearchAttributes, startDevServer, stopChild } from './temporal-server';
+import { ensureTools } from './tools';
+
+const log = (msg: string) => console.log(`[agora] ${msg}`);
+const env = loadEnv();
+const UI_PORT = 8233;
+
+async function temporalAnswers(address: string): Promise<boolean> {
+  try {
+    const c = await Connection.connect({ address, connectTimeout: 1500 });
+    await c.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const tools = ensureTools(log);
+  const adminToken = env.AGORA_ADMIN_TOKEN ?? localSecret('admin-token', makeAdminToken);
+  const dataKey = env.AGORA_DATA_KEY ?? localSecret('data-key', makeDataKey);
+
+  log('checking PostgreSQL');
+  await ensurePostgres(env.DATABASE_URL, log);
+  await ensureDatabase(env.DATABASE_URL);
+  const orm = await openOrm(env.DATABASE_URL, { poolMax: 1 });
+  await migrate(orm);
+  await orm.close();
+  log('database ready, migrations applied');
+
+  let temporal: ChildProcess | null = null;
+  const embedded = env.TEMPORAL_ADDRESS === '127.0.0.1:7233' || env.TEMPORAL_ADDRESS === 'localhost:7233';
+  if (embedded && !(await temporalAnswers(env.TEMPORAL_ADDRESS))) {
+    log('starting the Temporal dev server (.data/temporal.db)');
+    temporal = await startDevServer({
+      temporalCli: tools.temporal,
+      dbFile: join(DATA_DIR, 'temporal.db'),
+      port: 7233,
+      uiPort: UI_PORT,
+      logFile: join(DATA_DIR, 'temporal.log'),
+    });
+  } else if (embedded) {
+    log(`using the Temporal server already answering on ${env.TEMPORAL_ADDRESS}`);
+    const c = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+    await registerSearchAttributes(c, env.TEMPORAL_NAMESPACE);
+    await c.close();
+  }
+
+  const childEnv = { ...process.env, AGORA_ADMIN_TOKEN: adminToken, AGORA_DATA_KEY: dataKey };
+  const children = [
+    new Supervised('worker', 'worker/main.ts', [], childEnv, log),
+    new Supervised('api', 'api/server.ts', [], childEnv, log),
+  ];
+  for (const c of children) c.start();
+
+  const api = `http://127.0.0.1:${env.PORT}`;
+  for (let i = 0; i < 120; i++) {
+    const ok = await fetch(`${api}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.log(`
+  agora-flow is running
+    API            ${api}
+    API docs       ${api}/docs   (OpenAPI: ${api}/openapi.json)
+    Temporal UI    http://127.0.0.1:${UI_PORT}${embedded ? '' : ' (external cluster: see your own UI)'}
+    Admin token    ${adminToken}
+  Ctrl-C stops everything; data stays in .data/.
+`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    await Promise.all(children.map((c) => c.stop()));
+    if (temporal) await stopChild(temporal, 10_000);
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  temporal?.on('exit', (code) => {
+    if (!stopping) log(`the Temporal server exited (${code}); see .data/temporal.log`);
+  });
+}
+
+main().catch((e: unknown) => {
+  console.error(`[agora] start failed: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

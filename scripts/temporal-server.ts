@@ -1,0 +1,100 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Connection } from '@temporalio/client';
+import protos from '@temporalio/proto';
+
+const { temporal } = protos;
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../workflows/search-attributes';
+
+const IVT = temporal.api.enums.v1.IndexedValueType;
+const TYPE_OF = {
+  Keyword: IVT.INDEXED_VALUE_TYPE_KEYWORD,
+  KeywordList: IVT.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+  Datetime: IVT.INDEXED_VALUE_TYPE_DATETIME,
+} as const;
+
+export interface DevServerOptions {
+  temporalCli: string;
+  /** SQLite file; omitted: in memory. */
+  dbFile?: string;
+  port: number;
+  uiPort?: number;
+  headless?: boolean;
+  logFile: string;
+  uiCodecEndpoint?: string;
+}
+
+/** Start `temporal server start-dev` and wait until it answers. */
+export async function startDevServer(opts: DevServerOptions): Promise<ChildProcess> {
+  mkdirSync(dirname(opts.logFile), { recursive: true });
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--log-level',
+    'warn',
+  ];
+  if (opts.dbFile) {
+    mkdirSync(dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile);
+  }
+  if (opts.headless) args.push('--headless');
+  else if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
+  // Registered at start on a new database; registerSearchAttributes() adds them to an existing one.
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS))
+    args.push('--search-attribute', `${name}=${type}`);
+  const log = createWriteStream(opts.logFile, { flags: 'a' });
+  const child = spawn(opts.temporalCli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const address = `127.0.0.1:${opts.port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`the Temporal server exited (${child.exitCode}); see ${opts.logFile}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        await registerSearchAttributes(connection, 'default');
+      } finally {
+        await connection.close();
+      }
+      return child;
+    } catch (e) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`the Temporal server did not answer on ${address} within 60 s: ${String(e)}`);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
+/** Add the custom search attributes that the namespace lacks (idempotent). */
+export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing: Record<string, number> = {};
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS)) {
+    if (!existing.customAttributes?.[name]) missing[name] = TYPE_OF[type];
+  }
+  if (Object.keys(missing).length > 0) {
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  }
+}
+
+/** Stop a child process: SIGTERM, then SIGKILL after a grace period. */
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

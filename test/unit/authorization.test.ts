@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { Actor } from '../../domain/authorization';
+import { authorizeCreate, authorizeEvent, canReadFullNir, canSee } from '../../domain/authorization';
+import type { PartnerKind } from '../../domain/codes';
+import { EventType, PartnerKind as Kinds } from '../../domain/codes';
+import { SIRETS, createBody } from '../helpers/fixtures';
+
+const parties = { organismeSiret: SIRETS.organisme, financeurSirets: [SIRETS.franceTravail], region: '84' };
+type Relation = 'financeur' | 'organisme' | 'territoire' | 'aucune';
+
+function actor(kind: PartnerKind, relation: Relation): Actor {
+  const siret =
+    relation === 'financeur'
+      ? SIRETS.franceTravail
+      : relation === 'organisme'
+        ? SIRETS.organisme
+        : SIRETS.opco;
+  const region = relation === 'territoire' ? '84' : '11';
+  return { admin: false, partnerId: 'p', siret, kind, region };
+}
+
+const FINANCEUR_ONLY = new Set(['VALIDATION', 'CLOTURE', 'ANNULATION']);
+
+describe('authorization matrix: kind x relation x action', () => {
+  for (const kind of Kinds.options) {
+    for (const relation of ['financeur', 'organisme', 'territoire', 'aucune'] as Relation[]) {
+      const a = actor(kind, relation);
+      const visible =
+        relation === 'financeur' ||
+        relation === 'organisme' ||
+        (relation === 'territoire' && kind === 'REGION');
+      it(`${kind} as ${relation}: ${visible ? 'sees' : 'does not see'} the dossier`, () => {
+        expect(canSee(a, parties)).toBe(visible);
+        expect(canReadFullNir(a, parties)).toBe(relation === 'financeur');
+      });
+      for (const type of EventType.options) {
+        const expected = !visible
+          ? 'NOT_FOUND'
+          : relation === 'financeur' || (relation === 'organisme' && !FINANCEUR_ONLY.has(type))
+            ? null
+            : 'FORBIDDEN';
+        it(`${kind} as ${relation} sending ${type}: ${expected ?? 'allowed'}`, () => {
+          expect(authorizeEvent(a, parties, type)?.code ?? null).toBe(expected);
+        });
+      }
+    }
+  }
+
+  it('lets the admin see, read the NIR and send everything', () => {
+    const admin: Actor = { admin: true };
+    expect(canSee(admin, parties)).toBe(true);
+    expect(canReadFullNir(admin, parties)).toBe(true);
+    for (const type of EventType.options) expect(authorizeEvent(admin, parties, type)).toBeNull();
+  });
+});
+
+describe('authorizeCreate', () => {
+  const body = createBody({ financements: [{ financeurSiret: SIRETS.franceTravail, montantEngage: 100 }] });
+  it.each(Kinds.options)('%s creating a dossier it funds', (kind) => {
+    const funding = [
+      'REGION',
+      'FRANCE_TRAVAIL',
+      'OPCO',
+      'CDC',
+      'TRANSITIONS_PRO',
+      'AGEFIPH',
+      'ETAT',
+    ].includes(kind);
+    const a: Actor = { admin: false, partnerId: 'p', siret: SIRETS.franceTravail, kind };
+    expect(authorizeCreate(a, body)?.code ?? null).toBe(funding ? null : 'FORBIDDEN');
+  });
+
+  it('refuses a financeur creating a dossier it does not fund', () => {
+    const a: Actor = { admin: false, partnerId: 'p', siret: SIRETS.opco, kind: 'OPCO' };
+    expect(authorizeCreate(a, body)?.code).toBe('FORBIDDEN');
+  });
+});

@@ -1,0 +1,41 @@
+import { createRequire } from 'node:module';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index';
+import { openOrm } from '../db/orm';
+import { loadEnv } from '../infra/env';
+import { createLogger } from '../infra/logger';
+import { connectionOptions, dataConverter } from '../infra/temporal';
+
+const env = loadEnv();
+const logger = createLogger(env.LOG_LEVEL, 'worker');
+Runtime.install({
+  logger: {
+    log: (level, message, meta) =>
+      logger[level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'info')]({ ...meta }, message),
+    trace: (m, meta) => logger.trace(meta ?? {}, m),
+    debug: (m, meta) => logger.debug(meta ?? {}, m),
+    info: (m, meta) => logger.info(meta ?? {}, m),
+    warn: (m, meta) => logger.warn(meta ?? {}, m),
+    error: (m, meta) => logger.error(meta ?? {}, m),
+  },
+});
+
+const orm = await openOrm(env.DATABASE_URL);
+const connection = await NativeConnection.connect(connectionOptions(env));
+const require = createRequire(import.meta.url);
+const worker = await Worker.create({
+  connection,
+  namespace: env.TEMPORAL_NAMESPACE,
+  taskQueue: env.TEMPORAL_TASK_QUEUE,
+  ...(process.argv[2] === '--bundle' && process.argv[3]
+    ? { workflowBundle: { codePath: process.argv[3] } }
+    : { workflowsPath: require.resolve('../workflows/index.ts') }),
+  activities: createActivities({ orm }),
+  dataConverter: dataConverter(env),
+});
+logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE }, 'worker ready');
+// Worker.run() returns after SIGINT/SIGTERM once in-flight tasks are done (the SDK's own signal handling).
+await worker.run();
+await connection.close();
+await orm.close();
+logger.info('worker stopped');
