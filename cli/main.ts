@@ -1,0 +1,204 @@
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { CreatePartnerBody } from '../domain/schemas';
+import { toView } from '../domain/dossier-view';
+import { listDossiers } from '../db/dossier-read-model';
+import { migrate, openOrm } from '../db/orm';
+import { PartnerExistsError, createPartner, listPartners } from '../db/partners';
+import { loadEnv } from '../infra/env';
+import { connectionOptions, dataConverter } from '../infra/temporal';
+import { localSecret, makeDataKey } from '../scripts/secrets';
+import { dossierWorkflowId, historyQuery, stateQuery } from '../workflows/dossier-messages';
+
+const HELP = `agora: the agora-flow operator CLI
+
+Usage: npx agora <command> [options]
+
+Commands:
+  partner create --siret S --name N --kind K [--region R]   create a partner; prints its token once
+  partner list                                              list the partners
+  dossier show ID                                           a dossier's current state (from its workflow)
+  dossier history ID                                        a dossier's accepted events, oldest first
+  dossier list [--status S] [--region R] [--limit N]        dossiers from the read model, newest first
+  dsn import FILE --month YYYY-MM                           (not available yet)
+  export insertion --region XX                              (not available yet)
+
+Every command reads the same environment as the API (DATABASE_URL, TEMPORAL_ADDRESS, ...).
+Options: --json for machine-readable output, --help for this text.`;
+
+class UsageError extends Error {}
+
+const env = loadEnv();
+
+async function withOrm<T>(fn: (orm: Awaited<ReturnType<typeof openOrm>>) => Promise<T>): Promise<T> {
+  const orm = await openOrm(env.DATABASE_URL, { poolMax: 2 });
+  try {
+    await migrate(orm);
+    return await fn(orm);
+  } finally {
+    await orm.close();
+  }
+}
+
+async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect(connectionOptions(env));
+  const key = env.AGORA_DATA_KEY ?? localSecret('data-key', makeDataKey);
+  const client = new Client({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverter({ AGORA_DATA_KEY: key, AGORA_DATA_KEYS_OLD: env.AGORA_DATA_KEYS_OLD }),
+  });
+  try {
+    return await fn(client);
+  } finally {
+    await connection.close();
+  }
+}
+
+function print(value: unknown, json: boolean, text: () => string): void {
+  console.log(json ? JSON.stringify(value, null, 2) : text());
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      json: { type: 'boolean' },
+      siret: { type: 'string' },
+      name: { type: 'string' },
+      kind: { type: 'string' },
+      region: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string' },
+      month: { type: 'string' },
+    },
+  });
+  const [group, command, arg] = positionals;
+  if (values.help || !group) {
+    console.log(HELP);
+    return 0;
+  }
+  const json = values.json ?? false;
+  switch (`${group} ${command ?? ''}`.trim()) {
+    case 'partner create': {
+      const parsed = CreatePartnerBody.safeParse({
+        siret: values.siret,
+        name: values.name,
+        kind: values.kind,
+        ...(values.region ? { region: values.region } : {}),
+      });
+      if (!parsed.success) {
+        throw new UsageError(
+          parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n'),
+        );
+      }
+      return withOrm(async (orm) => {
+        try {
+          const { partner, token } = await createPartner(orm.em.fork(), parsed.data);
+          print({ id: partner.id, siret: partner.siret, kind: partner.kind, token }, json, () =>
+            [
+              `partner ${partner.id} created (${partner.kind} ${partner.siret})`,
+              `token (shown once): ${token}`,
+            ].join('\n'),
+          );
+          return 0;
+        } catch (e) {
+          if (e instanceof PartnerExistsError)
+            throw new UsageError(`a partner with SIRET ${parsed.data.siret} already exists`);
+          throw e;
+        }
+      });
+    }
+    case 'partner list':
+      return withOrm(async (orm) => {
+        const partners = await listPartners(orm.em.fork());
+        print(
+          partners,
+          json,
+          () =>
+            partners
+              .map((p) => `${p.id}  ${p.siret}  ${p.kind.padEnd(20)} ${p.region ?? '--'}  ${p.name}`)
+              .join('\n') || 'no partners',
+        );
+        return 0;
+      });
+    case 'dossier show':
+    case 'dossier history': {
+      if (!arg) throw new UsageError(`usage: agora dossier ${command} ID`);
+      return withClient(async (client) => {
+        const handle = client.workflow.getHandle(dossierWorkflowId(arg));
+        try {
+          if (command === 'show') {
+            const view = toView(await handle.query(stateQuery), { fullNir: false });
+            print(view, json, () => JSON.stringify(view, null, 2));
+          } else {
+            const events = await handle.query(historyQuery);
+            print(events, json, () =>
+              events
+                .map(
+                  (e) =>
+                    `${String(e.seq).padStart(4)}  ${e.date}  ${e.type.padEnd(14)} ${e.source}  ${e.receivedAt}${e.confirmation ? '  (confirmation)' : ''}`,
+                )
+                .join('\n'),
+            );
+          }
+          return 0;
+        } catch (e) {
+          if (e instanceof WorkflowNotFoundError) {
+            console.error(`no dossier ${arg}`);
+            return 1;
+          }
+          throw e;
+        }
+      });
+    }
+    case 'dossier list':
+      return withOrm(async (orm) => {
+        const limit = Number(values.limit ?? 50);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+          throw new UsageError('--limit takes 1 to 500');
+        const page = await listDossiers(
+          orm.em.fork(),
+          { admin: true },
+          {
+            limit,
+            ...(values.status ? { status: values.status as never } : {}),
+            ...(values.region ? { region: values.region as never } : {}),
+          },
+        );
+        print(
+          page,
+          json,
+          () =>
+            page.items
+              .map(
+                (d) =>
+                  `${d.dossierId.padEnd(24)} ${d.status.padEnd(22)} ${d.action.region} ${d.action.dispositif} v${d.version}`,
+              )
+              .join('\n') || 'no dossiers',
+        );
+        return 0;
+      });
+    case 'dsn import':
+    case 'export insertion':
+      console.error(`agora ${group} ${command}: not available yet in this version`);
+      return 2;
+    default:
+      throw new UsageError(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`agora: ${(e as Error).message}`);
+      process.exit(2);
+    }
+    console.error(`agora: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

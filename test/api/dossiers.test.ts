@@ -1,0 +1,411 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBody, uid } from '../helpers/fixtures';
+import type { Stack } from '../helpers/stack';
+import { ADMIN_TOKEN, startStack } from '../helpers/stack';
+
+let stack: Stack;
+type P = Awaited<ReturnType<Stack['partner']>>;
+let region: P; // REGION 84, the financeur
+let of: P; // the organisme de formation
+let stranger: P; // an OPCO with no link to the dossiers
+let otherRegion: P; // REGION 84 too, seeing dossiers of its territory without funding them
+
+beforeAll(async () => {
+  stack = await startStack();
+  region = await stack.partner('REGION', '84');
+  of = await stack.partner('ORGANISME_FORMATION');
+  stranger = await stack.partner('OPCO');
+  otherRegion = await stack.partner('REGION', '84');
+});
+afterAll(async () => stack?.stop());
+
+const ev = (type: string, date: string, extra: Record<string, unknown> = {}) => ({
+  eventId: randomUUID(),
+  type,
+  date,
+  ...extra,
+});
+
+function body(overrides: Record<string, unknown> = {}) {
+  return createBody({
+    organisme: { siret: of.siret, raisonSociale: 'Centre Exemple' },
+    financements: [{ financeurSiret: region.siret, montantEngage: 6400 }],
+    ...overrides,
+  });
+}
+
+async function create(overrides: Record<string, unknown> = {}) {
+  const b = body(overrides);
+  const res = await stack.call('POST', '/v1/dossiers', region.token, b);
+  expect(res.status).toBe(201);
+  return b;
+}
+
+const send = (id: string, token: string, event: unknown) =>
+  stack.call('POST', `/v1/dossiers/${id}/events`, token, event);
+
+describe('the lifecycle over HTTP', () => {
+  it('takes a dossier through every state, with read-your-writes after each event', async () => {
+    const b = await create();
+    const steps: [string, string, Record<string, unknown>, string, string][] = [
+      [region.token, 'VALIDATION', {}, '2026-01-20', 'VALIDE'],
+      [of.token, 'ENTREE', {}, '2026-02-01', 'ENTRE'],
+      [of.token, 'INTERRUPTION', { motif: 'maladie' }, '2026-03-01', 'ENTRE'],
+      [of.token, 'REPRISE', {}, '2026-03-15', 'ENTRE'],
+      [of.token, 'RECTIFICATION', { changes: { action: { dureeHeures: 750 } } }, '2026-04-01', 'ENTRE'],
+      [of.token, 'SORTIE', { motif: 'FIN_FORMATION', heuresRealisees: 740 }, '2026-09-30', 'SORTI'],
+      [
+        region.token,
+        'CLOTURE',
+        { montantsRealises: [{ financeurSiret: region.siret, montant: 6000 }] },
+        '2026-10-05',
+        'CLOS',
+      ],
+    ];
+    let version = 1;
+    for (const [token, type, extra, date, status] of steps) {
+      const res = await send(b.dossierId, token, ev(type, date, extra));
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.status).toBe(status);
+      expect(res.body.version).toBe(++version);
+      const read = await stack.call('GET', `/v1/dossiers/${b.dossierId}`, region.token);
+      expect(read.body.version).toBe(version);
+    }
+    const final = await stack.call('GET', `/v1/dossiers/${b.dossierId}`, region.token);
+    expect(final.body).toMatchObject({
+      status: 'CLOS',
+      issue: 'REALISATION_TOTALE',
+      interrompu: false,
+      sortie: { motif: 'FIN_FORMATION', heuresRealisees: 740 },
+      dates: {
+        creation: '2026-01-15',
+        validation: '2026-01-20',
+        entree: '2026-02-01',
+        sortie: '2026-09-30',
+        cloture: '2026-10-05',
+      },
+      financements: [{ financeurSiret: region.siret, montantEngage: 6400, montantRealise: 6000 }],
+      action: { dureeHeures: 750 },
+    });
+    const history = await stack.call('GET', `/v1/dossiers/${b.dossierId}/history`, of.token);
+    expect(history.status).toBe(200);
+    expect(history.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'CREATION',
+      'VALIDATION',
+      'ENTREE',
+      'INTERRUPTION',
+      'REPRISE',
+      'RECTIFICATION',
+      'SORTIE',
+      'CLOTURE',
+    ]);
+    const rect = history.body.events[5];
+    expect(rect).toMatchObject({
+      seq: 6,
+      source: of.siret,
+      before: { action: { dureeHeures: 800 } },
+      after: { action: { dureeHeures: 750 } },
+    });
+    expect(typeof rect.receivedAt).toBe('string');
+  });
+
+  it('closes a dossier cancelled before entry as NON_REALISEE', async () => {
+    const b = await create();
+    const res = await send(
+      b.dossierId,
+      region.token,
+      ev('ANNULATION', '2026-01-16', { motif: 'désistement' }),
+    );
+    expect(res.body).toMatchObject({ status: 'CLOS', issue: 'NON_REALISEE' });
+  });
+});
+
+describe('idempotence', () => {
+  it('answers the same creation again with 200, another creation with ALREADY_EXISTS, a changed one with EVENT_ID_CONFLICT', async () => {
+    const b = await create();
+    const again = await stack.call('POST', '/v1/dossiers', region.token, b);
+    expect(again.status).toBe(200);
+    expect(again.body.version).toBe(1);
+    const other = await stack.call('POST', '/v1/dossiers', region.token, { ...b, eventId: randomUUID() });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('ALREADY_EXISTS');
+    const changed = await stack.call('POST', '/v1/dossiers', region.token, { ...b, date: '2026-01-16' });
+    expect(changed.body.error.code).toBe('EVENT_ID_CONFLICT');
+  });
+
+  it('applies a resent event once and refuses its eventId with another body', async () => {
+    const b = await create();
+    const e = ev('VALIDATION', '2026-01-20');
+    expect((await send(b.dossierId, region.token, e)).body.version).toBe(2);
+    const again = await send(b.dossierId, region.token, e);
+    expect(again.status).toBe(200);
+    expect(again.body.version).toBe(2);
+    const conflict = await send(b.dossierId, region.token, { ...e, date: '2026-01-21' });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error.code).toBe('EVENT_ID_CONFLICT');
+    const history = await stack.call('GET', `/v1/dossiers/${b.dossierId}/history`, region.token);
+    expect(history.body.events).toHaveLength(2);
+  });
+
+  it('applies the same event sent ten times at once exactly once', async () => {
+    const b = await create();
+    const e = ev('VALIDATION', '2026-01-20');
+    const all = await Promise.all(Array.from({ length: 10 }, () => send(b.dossierId, region.token, e)));
+    expect(all.map((r) => r.status)).toEqual(Array(10).fill(200));
+    const history = await stack.call('GET', `/v1/dossiers/${b.dossierId}/history`, region.token);
+    expect(history.body.events.filter((x: { type: string }) => x.type === 'VALIDATION')).toHaveLength(1);
+    expect((await stack.call('GET', `/v1/dossiers/${b.dossierId}`, region.token)).body.version).toBe(2);
+  });
+
+  it('creates a dossier sent five times at once exactly once', async () => {
+    const b = body();
+    const all = await Promise.all(
+      Array.from({ length: 5 }, () => stack.call('POST', '/v1/dossiers', region.token, b)),
+    );
+    expect(all.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
+  });
+
+  it('takes the same fact from the financeur after the organisme as a confirmation', async () => {
+    const b = await create();
+    await send(b.dossierId, region.token, ev('VALIDATION', '2026-01-20'));
+    await send(b.dossierId, of.token, ev('ENTREE', '2026-02-01'));
+    const confirm = await send(b.dossierId, region.token, ev('ENTREE', '2026-02-01'));
+    expect(confirm.status).toBe(200);
+    expect(confirm.body.version).toBe(3);
+    const history = await stack.call('GET', `/v1/dossiers/${b.dossierId}/history`, region.token);
+    expect(history.body.events.at(-1)).toMatchObject({
+      type: 'ENTREE',
+      confirmation: true,
+      source: region.siret,
+    });
+    const different = await send(b.dossierId, region.token, ev('ENTREE', '2026-02-02'));
+    expect(different.body.error.code).toBe('INVALID_TRANSITION');
+  });
+});
+
+describe('refusals', () => {
+  it('refuses out-of-order and incoherent events, changes nothing and logs them for the partner', async () => {
+    const b = await create();
+    const early = await send(b.dossierId, of.token, ev('SORTIE', '2026-02-01', { motif: 'ABANDON' }));
+    expect(early.status).toBe(409);
+    expect(early.body.error).toMatchObject({
+      code: 'INVALID_TRANSITION',
+      details: { state: 'EN_COURS_ELABORATION', interrompu: false, event: 'SORTIE' },
+    });
+    await send(b.dossierId, region.token, ev('VALIDATION', '2026-01-20'));
+    const before = await send(b.dossierId, of.token, ev('ENTREE', '2026-01-19'));
+    expect(before.body.error).toMatchObject({
+      code: 'INCOHERENT_DATE',
+      details: { field: 'date', date: '2026-01-19', previous: '2026-01-20' },
+    });
+    const future = await send(b.dossierId, of.token, ev('ENTREE', '2099-01-01'));
+    expect(future.body.error.code).toBe('INCOHERENT_DATE');
+    expect((await stack.call('GET', `/v1/dossiers/${b.dossierId}`, region.token)).body.version).toBe(2);
+    const log = await stack.call('GET', '/v1/quality/rejections', of.token);
+    const mine = log.body.items.filter((r: { dossierId: string }) => r.dossierId === b.dossierId);
+    expect(mine.map((r: { code: string }) => r.code)).toEqual([
+      'INVALID_TRANSITION',
+      'INCOHERENT_DATE',
+      'INCOHERENT_DATE',
+    ]);
+    expect(JSON.stringify(log.body)).not.toContain('180057512345627');
+  });
+
+  it('answers 400 VALIDATION_ERROR with a path for each problem', async () => {
+    const bad = body();
+    bad.stagiaire.nir = '180057512345628';
+    bad.organisme.siret = '12345678200011';
+    const res = await stack.call('POST', '/v1/dossiers', region.token, bad);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_ERROR');
+    const paths = res.body.error.details.map((d: { path: string }) => d.path);
+    expect(paths).toContain('body.stagiaire.nir');
+    expect(paths).toContain('body.organisme.siret');
+  });
+
+  it.each([
+    ['malformed JSON', '{"eventId":', 400],
+    ['an unknown event type', JSON.stringify({ eventId: 'a', type: 'FOO', date: '2026-01-01' }), 400],
+    ['an unknown field', JSON.stringify({ eventId: 'a', type: 'ENTREE', date: '2026-02-01', extra: 1 }), 400],
+    ['an impossible date', JSON.stringify({ eventId: 'a', type: 'ENTREE', date: '2026-02-30' }), 400],
+    ['a SORTIE without motif', JSON.stringify({ eventId: 'a', type: 'SORTIE', date: '2026-02-01' }), 400],
+    [
+      'a body of 100 kB',
+      JSON.stringify({ eventId: 'a', type: 'ENTREE', date: '2026-02-01', x: 'y'.repeat(100_000) }),
+      413,
+    ],
+  ])('refuses %s with a 4xx error body', async (_what, raw, status) => {
+    const b = await create();
+    const res = await stack.call('POST', `/v1/dossiers/${b.dossierId}/events`, region.token, undefined, raw);
+    expect(res.status).toBe(status);
+    expect(typeof res.body.error.message).toBe('string');
+  });
+
+  it('answers 401 without a token or with an unknown one', async () => {
+    expect((await stack.call('GET', '/v1/dossiers', null)).status).toBe(401);
+    const res = await stack.call('GET', '/v1/dossiers', 'nope');
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('answers 404 for an unknown dossier and a malformed id', async () => {
+    expect((await stack.call('GET', '/v1/dossiers/does-not-exist', region.token)).body.error.code).toBe(
+      'NOT_FOUND',
+    );
+    expect((await send('does-not-exist', region.token, ev('ENTREE', '2026-02-01'))).status).toBe(404);
+    expect((await stack.call('GET', '/v1/dossiers/bad%20id', region.token)).status).toBe(400);
+  });
+});
+
+describe('visibility and permissions', () => {
+  it('hides a dossier from a partner with no link to it (404 everywhere)', async () => {
+    const b = await create();
+    expect((await stack.call('GET', `/v1/dossiers/${b.dossierId}`, stranger.token)).status).toBe(404);
+    expect((await stack.call('GET', `/v1/dossiers/${b.dossierId}/history`, stranger.token)).status).toBe(404);
+    expect((await send(b.dossierId, stranger.token, ev('VALIDATION', '2026-01-20'))).status).toBe(404);
+  });
+
+  it('lets a REGION read the dossiers of its territory but send nothing (403)', async () => {
+    const b = await create();
+    const read = await stack.call('GET', `/v1/dossiers/${b.dossierId}`, otherRegion.token);
+    expect(read.status).toBe(200);
+    expect(read.body.stagiaire.nir).toBeUndefined();
+    expect((await send(b.dossierId, otherRegion.token, ev('VALIDATION', '2026-01-20'))).status).toBe(403);
+  });
+
+  it('lets the organisme send ENTREE but not VALIDATION, and shows it the masked NIR only', async () => {
+    const b = await create();
+    const v = await send(b.dossierId, of.token, ev('VALIDATION', '2026-01-20'));
+    expect(v.status).toBe(403);
+    expect(v.body.error.code).toBe('FORBIDDEN');
+    const read = await stack.call('GET', `/v1/dossiers/${b.dossierId}`, of.token);
+    expect(read.body.stagiaire).toEqual({
+      nirMasque: '1800575*******27',
+      nom: 'Martin',
+      prenom: 'Lea',
+      dateNaissance: '1980-05-02',
+    });
+    const fin = await stack.call('GET', `/v1/dossiers/${b.dossierId}`, region.token);
+    expect(fin.body.stagiaire.nir).toBe('180057512345627');
+  });
+
+  it('lets only funding partners create, and only dossiers they fund', async () => {
+    expect((await stack.call('POST', '/v1/dossiers', of.token, body())).status).toBe(403);
+    expect((await stack.call('POST', '/v1/dossiers', stranger.token, body())).status).toBe(403);
+  });
+
+  it('keeps admin routes for the admin', async () => {
+    const res = await stack.call('POST', '/v1/admin/partners', region.token, {
+      siret: '12345678200010',
+      name: 'x',
+      kind: 'OPCO',
+    });
+    expect(res.status).toBe(403);
+    const dup = await stack.call('POST', '/v1/admin/partners', ADMIN_TOKEN, {
+      siret: region.siret,
+      name: 'x',
+      kind: 'OPCO',
+    });
+    expect(dup.status).toBe(409);
+    const noRegion = await stack.call('POST', '/v1/admin/partners', ADMIN_TOKEN, {
+      siret: '12345678200010',
+      name: 'x',
+      kind: 'REGION',
+    });
+    expect(noRegion.status).toBe(400);
+  });
+});
+
+describe('the list', () => {
+  it('lists only visible dossiers, newest first, with filters and cursor paging', async () => {
+    const dispositif = `D${uid()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const b = await create({ action: { ...createBody().action, dispositif } });
+      ids.push(b.dossierId);
+    }
+    const b = await create({ action: { ...createBody().action, dispositif } });
+    ids.push(b.dossierId);
+    await send(b.dossierId, region.token, ev('VALIDATION', '2026-01-20'));
+    // The read model may lag a little behind the workflows.
+    let all: { dossierId: string; status: string }[] = [];
+    for (let i = 0; i < 50; i++) {
+      const res = await stack.call('GET', `/v1/dossiers?dispositif=${dispositif}&limit=500`, region.token);
+      all = res.body.items;
+      if (all.length === 6 && all[0]?.status === 'VALIDE') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(all.map((d) => d.dossierId)).toEqual([...ids].reverse());
+    const valide = await stack.call(
+      'GET',
+      `/v1/dossiers?dispositif=${dispositif}&status=VALIDE`,
+      region.token,
+    );
+    expect(valide.body.items.map((d: { dossierId: string }) => d.dossierId)).toEqual([b.dossierId]);
+    expect(valide.body.items[0].stagiaire.nir).toBeUndefined();
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { body: { items: { dossierId: string }[]; nextCursor: string | null } } = await stack.call(
+        'GET',
+        `/v1/dossiers?dispositif=${dispositif}&limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+        region.token,
+      );
+      seen.push(...res.body.items.map((d) => d.dossierId));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+
+    expect(
+      (await stack.call('GET', `/v1/dossiers?dispositif=${dispositif}`, stranger.token)).body.items,
+    ).toEqual([]);
+    expect(
+      (await stack.call('GET', `/v1/dossiers?dispositif=${dispositif}`, otherRegion.token)).body.items,
+    ).toHaveLength(6);
+    expect((await stack.call('GET', '/v1/dossiers?limit=501', region.token)).status).toBe(400);
+    expect((await stack.call('GET', '/v1/dossiers?cursor=zzz', region.token)).status).toBe(400);
+    expect((await stack.call('GET', '/v1/dossiers?status=FOO', region.token)).status).toBe(400);
+  });
+});
+
+describe('operations', () => {
+  it('serves health, readiness, metrics, the OpenAPI document and its rendering', async () => {
+    expect((await stack.call('GET', '/healthz', null)).status).toBe(200);
+    const ready = await stack.call('GET', '/readyz', null);
+    expect(ready.body).toEqual({ status: 'ok', temporal: 'ok', database: 'ok' });
+    const doc = await stack.call('GET', '/openapi.json', null);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/dossiers',
+        '/v1/dossiers/{dossierId}',
+        '/v1/dossiers/{dossierId}/events',
+        '/v1/dossiers/{dossierId}/history',
+        '/v1/admin/partners',
+      ]),
+    );
+    const docs = await stack.call('GET', '/docs', null);
+    expect(docs.body).toContain('swagger-ui');
+    expect((await stack.call('GET', '/docs/assets/swagger-ui-bundle.js', null)).status).toBe(200);
+    const metrics = await stack.call('GET', '/metrics', null);
+    expect(metrics.body).toContain('agora_http_requests_total');
+  });
+
+  it('finds closed dossiers by search attribute in Temporal visibility', async () => {
+    const b = await create();
+    await send(b.dossierId, region.token, ev('ANNULATION', '2026-01-16'));
+    let found: string[] = [];
+    for (let i = 0; i < 50 && !found.includes(`dossier-${b.dossierId}`); i++) {
+      found = [];
+      for await (const w of stack.client.workflow.list({
+        query: `DossierStatus='CLOS' AND OrganismeSiret='${of.siret}'`,
+      })) {
+        found.push(w.workflowId);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(found).toContain(`dossier-${b.dossierId}`);
+  });
+});

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { Supervised } from '../../scripts/supervisor';
+import { startDevServer, stopChild } from '../../scripts/temporal-server';
+import { freePort } from '../helpers/global-setup';
+import { createBody, siret, uid } from '../helpers/fixtures';
+import { ADMIN_TOKEN, TEST_DATA_KEY } from '../helpers/stack';
+
+/**
+ * The real processes: a Temporal dev server on a SQLite file, the worker and the API as child
+ * processes over HTTP. Everything is stopped and started again; nothing may be lost.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'agora-restart-'));
+let temporal: ChildProcess | null = null;
+let children: Supervised[] = [];
+
+async function up(ports: { temporal: number; api: number }, taskQueue: string) {
+  temporal = await startDevServer({
+    temporalCli: inject('temporalCli'),
+    dbFile: join(dir, 'temporal.db'),
+    port: ports.temporal,
+    headless: true,
+    logFile: join(dir, 'temporal.log'),
+  });
+  const env = {
+    ...process.env,
+    PORT: String(ports.api),
+    TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DATABASE_URL: inject('databaseUrl'),
+    AGORA_ADMIN_TOKEN: ADMIN_TOKEN,
+    AGORA_DATA_KEY: TEST_DATA_KEY,
+    LOG_LEVEL: 'warn',
+  };
+  const quiet = () => undefined;
+  children = [
+    new Supervised('worker', 'worker/main.ts', ['--bundle', inject('workflowBundlePath')], env, quiet),
+    new Supervised('api', 'api/server.ts', [], env, quiet),
+  ];
+  for (const c of children) c.start();
+  for (let i = 0; i < 120; i++) {
+    const ok = await fetch(`http://127.0.0.1:${ports.api}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the API did not become ready');
+}
+
+async function down() {
+  await Promise.all(children.map((c) => c.stop()));
+  if (temporal) await stopChild(temporal);
+  temporal = null;
+}
+
+afterAll(down);
+
+describe('a restart of the whole stack', () => {
+  it('loses no dossier, no history and no deduplication', async () => {
+    const ports = { temporal: await freePort(), api: await freePort() };
+    const taskQueue = `restart-${uid()}`;
+    await up(ports, taskQueue);
+    const api = `http://127.0.0.1:${ports.api}`;
+    const call = async (method: string, path: string, token: string, body?: unknown) => {
+      const res = await fetch(`${api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    const s = siret(`7${Date.now().toString().slice(-12)}`);
+    const partner = await call('POST', '/v1/admin/partners', ADMIN_TOKEN, {
+      siret: s,
+      name: 'R',
+      kind: 'REGION',
+      region: '84',
+    });
+    expect(partner.status).toBe(201);
+    const token = partner.body.token as string;
+    const b = createBody({ financements: [{ financeurSiret: s, montantEngage: 100 }] });
+    expect((await call('POST', '/v1/dossiers', token, b)).status).toBe(201);
+    const validation = { eventId: randomUUID(), type: 'VALIDATION', date: '2026-01-20' };
+    expect((await call('POST', `/v1/dossiers/${b.dossierId}/events`, token, validation)).status).toBe(200);
+
+    await down();
+    await up(ports, taskQueue);
+
+    const read = await call('GET', `/v1/dossiers/${b.dossierId}`, token);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ status: 'VALIDE', version: 2 });
+    const again = await call('POST', `/v1/dossiers/${b.dossierId}/events`, token, validation);
+    expect(again.body.version).toBe(2);
+    const entree = await call('POST', `/v1/dossiers/${b.dossierId}/events`, token, {
+      eventId: randomUUID(),
+      type: 'ENTREE',
+      date: '2026-02-01',
+    });
+    expect(entree.body).toMatchObject({ status: 'ENTRE', version: 3 });
+    const history = await call('GET', `/v1/dossiers/${b.dossierId}/history`, token);
+    expect(history.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'CREATION',
+      'VALIDATION',
+      'ENTREE',
+    ]);
+  }, 180_000);
+});

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities/index';
+import { createApp } from '../../api/app';
+import { openOrm } from '../../db/orm';
+import { createLogger } from '../../infra/logger';
+import { dataConverter } from '../../infra/temporal';
+import { siret, uid } from './fixtures';
+
+export const ADMIN_TOKEN = 'admin-test-token';
+/** One data key for the whole test run (any 32 bytes). */
+export const TEST_DATA_KEY = Buffer.alloc(32, 7).toString('base64');
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/**
+ * The API (in process, through app.request) and a worker on a task queue of its own, against the
+ * shared Temporal dev server and the test database: real Temporal, real PostgreSQL.
+ */
+export async function startStack() {
+  const address = inject('temporalAddress');
+  const taskQueue = `it-${uid()}`;
+  const converter = dataConverter({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined });
+  const orm = await openOrm(inject('databaseUrl'), { poolMax: 5 });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities: createActivities({ orm }),
+    dataConverter: converter,
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, dataConverter: converter });
+  const app = createApp({
+    client,
+    orm,
+    logger: createLogger('silent', 'test'),
+    taskQueue,
+    adminToken: ADMIN_TOKEN,
+    bodyLimit: 64 * 1024,
+  });
+
+  async function call(method: string, path: string, token: string | null, body?: unknown, raw?: string) {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json';
+    const res = await app.request(path, {
+      method,
+      headers,
+      ...(raw !== undefined ? { body: raw } : body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    let json: any = null; // eslint-disable-line @typescript-eslint/no-explicit-any
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = text;
+    }
+    return { status: res.status, body: json, headers: res.headers };
+  }
+
+  async function partner(kind: string, region?: string, fixedSiret?: string) {
+    const s =
+      fixedSiret ?? siret(`9${randomBytes(6).readUIntBE(0, 6).toString().padStart(12, '0').slice(0, 12)}`);
+    const res = await call('POST', '/v1/admin/partners', ADMIN_TOKEN, {
+      siret: s,
+      name: `${kind} ${s}`,
+      kind,
+      ...(region ? { region } : {}),
+    });
+    if (res.status !== 201) throw new Error(`partner: ${res.status} ${JSON.stringify(res.body)}`);
+    return { siret: s, token: res.body.token as string, id: res.body.id as string };
+  }
+
+  return {
+    app,
+    client,
+    orm,
+    taskQueue,
+    call,
+    partner,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await orm.close();
+    },
+  };
+}
