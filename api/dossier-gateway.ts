@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Actor } from '../domain/authorization';
-import type { DossierState } from '../domain/dossier-state';
+import type { DossierParties, DossierState } from '../domain/dossier-state';
 import { createState } from '../domain/dossier-state';
 import type { CreateDossierBody, DossierEvent, HistoryEntry } from '../domain/schemas';
 import { searchAttributesOf } from '../workflows/search-attributes';
@@ -25,7 +25,7 @@ export interface DossierGateway {
   ): Promise<{ created: boolean; state: DossierState }>;
   send(dossierId: string, event: DossierEvent, actor: Actor, receivedAt: string): Promise<EventResult>;
   state(dossierId: string): Promise<DossierState>;
-  history(dossierId: string): Promise<HistoryEntry[]>;
+  history(dossierId: string): Promise<{ parties: DossierParties; events: HistoryEntry[] }>;
 }
 
 export function createDossierGateway(client: Client, taskQueue: string): DossierGateway {
@@ -66,7 +66,7 @@ export function createDossierGateway(client: Client, taskQueue: string): Dossier
           { eventId: body.eventId },
         );
       }
-      return { created: false, state: await h.query(stateQuery) };
+      return { created: false, state: creation.state };
     },
 
     async send(dossierId, event, actor, receivedAt) {

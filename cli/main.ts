@@ -135,7 +135,7 @@ async function main(argv: string[]): Promise<number> {
             const view = toView(await handle.query(stateQuery), { fullNir: false });
             print(view, json, () => JSON.stringify(view, null, 2));
           } else {
-            const events = await handle.query(historyQuery);
+            const { events } = await handle.query(historyQuery);
             print(events, json, () =>
               events
                 .map(

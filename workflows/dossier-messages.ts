@@ -1,6 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { CreateCommand, DossierAggregate, EventCommand } from '../domain/dossier-aggregate';
-import type { DossierState } from '../domain/dossier-state';
+import type { DossierParties, DossierState } from '../domain/dossier-state';
 import type { HistoryEntry } from '../domain/schemas';
 
 export const TASK_QUEUE_DEFAULT = 'dossiers';
@@ -15,6 +15,8 @@ export interface DossierWorkflowInput {
   create?: CreateCommand;
   /** A dossier carried over by continue-as-new. */
   carried?: { agg: DossierAggregate; projectedVersion: number };
+  /** Continue as new after this many Updates in a run (default 1000; Temporal's cap is 2000). */
+  maxUpdatesPerRun?: number;
 }
 
 export type EventOutcome = 'applied' | 'duplicate' | 'confirmation';
@@ -29,5 +31,9 @@ export interface EventResult {
 
 export const eventUpdate = defineUpdate<EventResult, [EventCommand]>('event');
 export const stateQuery = defineQuery<DossierState>('state');
-export const historyQuery = defineQuery<HistoryEntry[]>('history');
-export const creationQuery = defineQuery<{ eventId: string; bodyHash: string }>('creation');
+/** The history with who may see it, so one query answers `GET .../history` (concurrent queries queue up). */
+export const historyQuery = defineQuery<{ parties: DossierParties; events: HistoryEntry[] }>('history');
+/** The creation's identity and the current state, to answer a resent creation in one round trip. */
+export const creationQuery = defineQuery<{ eventId: string; bodyHash: string; state: DossierState }>(
+  'creation',
+);

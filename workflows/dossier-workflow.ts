@@ -11,6 +11,7 @@ import {
 import type { createActivities } from '../activities/index';
 import type { DossierAggregate } from '../domain/dossier-aggregate';
 import { applyDecision, createAggregate, creationOf, decide } from '../domain/dossier-aggregate';
+import { partiesOf } from '../domain/dossier-state';
 import type { DossierWorkflowInput, EventResult } from './dossier-messages';
 import { creationQuery, eventUpdate, historyQuery, stateQuery } from './dossier-messages';
 import { SA, searchAttributeChanges } from './search-attributes';
@@ -24,7 +25,7 @@ const { projectDossier } = proxyActivities<Activities>({
 });
 
 // Temporal caps a run at 2000 Updates; stay well below so continue-as-new has room to drain handlers.
-const MAX_UPDATES_PER_RUN = 1000;
+const DEFAULT_MAX_UPDATES_PER_RUN = 1000;
 
 /** One dossier for its whole life: holds its state and history, applies partner events as Updates. */
 export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void> {
@@ -40,10 +41,11 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
     throw ApplicationFailure.nonRetryable('dossierWorkflow needs create or carried', 'BAD_INPUT');
   }
   let updatesThisRun = 0;
+  const maxUpdatesPerRun = input.maxUpdatesPerRun ?? DEFAULT_MAX_UPDATES_PER_RUN;
 
   setHandler(stateQuery, () => agg.state);
-  setHandler(historyQuery, () => agg.history);
-  setHandler(creationQuery, () => creationOf(agg));
+  setHandler(historyQuery, () => ({ parties: partiesOf(agg.state), events: agg.history }));
+  setHandler(creationQuery, () => ({ ...creationOf(agg), state: agg.state }));
 
   setHandler(
     eventUpdate,
@@ -84,7 +86,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
   );
 
   const shouldContinueAsNew = (): boolean =>
-    workflowInfo().continueAsNewSuggested || updatesThisRun >= MAX_UPDATES_PER_RUN;
+    workflowInfo().continueAsNewSuggested || updatesThisRun >= maxUpdatesPerRun;
 
   for (;;) {
     await condition(() => projectedVersion < agg.state.version || shouldContinueAsNew());
@@ -95,6 +97,9 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
       continue;
     }
     await condition(allHandlersFinished);
-    await continueAsNew<typeof dossierWorkflow>({ carried: { agg, projectedVersion } });
+    await continueAsNew<typeof dossierWorkflow>({
+      carried: { agg, projectedVersion },
+      ...(input.maxUpdatesPerRun ? { maxUpdatesPerRun: input.maxUpdatesPerRun } : {}),
+    });
   }
 }

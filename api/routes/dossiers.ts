@@ -124,8 +124,8 @@ export function dossierRoutes(deps: { gateway: DossierGateway; orm: MikroORM; no
     }),
     async (c) => {
       const { dossierId } = c.req.valid('param');
-      const [state, events] = await Promise.all([gateway.state(dossierId), gateway.history(dossierId)]);
-      viewFor(c.get('actor'), state);
+      const { parties, events } = await gateway.history(dossierId);
+      if (!canSee(c.get('actor'), parties)) throw new ApiError('NOT_FOUND', `no dossier ${dossierId}`);
       return c.json({ events }, 200);
     },
   );

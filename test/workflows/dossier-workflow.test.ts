@@ -46,7 +46,7 @@ async function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> 
   return worker.runUntil(fn(taskQueue));
 }
 
-async function start(taskQueue: string) {
+async function start(taskQueue: string, opts: { maxUpdatesPerRun?: number } = {}) {
   const body = createBody();
   const handle = await env.client.workflow.start('dossierWorkflow', {
     taskQueue,
@@ -54,6 +54,7 @@ async function start(taskQueue: string) {
     args: [
       {
         create: { body, bodyHash: bodyHash(body), actor: financeur, receivedAt: '2026-01-15T08:00:00.000Z' },
+        ...opts,
       },
     ],
   });
@@ -95,7 +96,7 @@ describe('dossierWorkflow (time-skipping server)', () => {
       );
       const events = (await handle.fetchHistory()).events ?? [];
       expect(events.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
-      expect((await handle.query(historyQuery)).map((h) => h.type)).toEqual(['CREATION']);
+      expect((await handle.query(historyQuery)).events.map((h) => h.type)).toEqual(['CREATION']);
     });
   });
 
@@ -111,11 +112,11 @@ describe('dossierWorkflow (time-skipping server)', () => {
 
   it('keeps its state, history and deduplication across continue-as-new', async () => {
     await withWorker(async (tq) => {
-      const { handle } = await start(tq);
+      const { handle } = await start(tq, { maxUpdatesPerRun: 20 });
       await send(handle, { eventId: 'v', type: 'VALIDATION', date: '2026-01-20' });
       await send(handle, { eventId: 'in', type: 'ENTREE', date: '2026-02-01' });
-      // 1000 Updates force a continue-as-new (MAX_UPDATES_PER_RUN).
-      for (let i = 0; i < 1000; i += 2) {
+      // 20 Updates in a run force a continue-as-new.
+      for (let i = 0; i < 20; i += 2) {
         await send(handle, { eventId: `i${i}`, type: 'INTERRUPTION', date: '2026-03-01' });
         await send(handle, { eventId: `r${i}`, type: 'REPRISE', date: '2026-03-01' });
       }
@@ -131,8 +132,10 @@ describe('dossierWorkflow (time-skipping server)', () => {
       expect(again.outcome).toBe('duplicate');
       const state = await env.client.workflow.getHandle(handle.workflowId).query(stateQuery);
       expect(state.status).toBe('ENTRE');
-      expect(state.interruptions).toHaveLength(500);
-      expect((await env.client.workflow.getHandle(handle.workflowId).query(historyQuery)).length).toBe(1003);
+      expect(state.interruptions).toHaveLength(10);
+      expect((await env.client.workflow.getHandle(handle.workflowId).query(historyQuery)).events.length).toBe(
+        23,
+      );
     });
-  }, 180_000);
+  });
 });
