@@ -28,10 +28,14 @@ export interface DossierGateway {
   history(dossierId: string): Promise<{ parties: DossierParties; events: HistoryEntry[] }>;
 }
 
+/** No partner call waits longer than this for Temporal: it then answers 503, safe to retry. */
+const CALL_TIMEOUT_MS = 15_000;
+
 export function createDossierGateway(client: Client, taskQueue: string): DossierGateway {
   const handle = (dossierId: string) => client.workflow.getHandle(dossierWorkflowId(dossierId));
+  const bounded = <T>(fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + CALL_TIMEOUT_MS, fn);
 
-  return {
+  const gateway: DossierGateway = {
     async create(body, actor, receivedAt) {
       const hash = bodyHash(body);
       const initial = createState(body, receivedAt);
@@ -89,5 +93,11 @@ export function createDossierGateway(client: Client, taskQueue: string): Dossier
 
     state: (dossierId) => handle(dossierId).query(stateQuery),
     history: (dossierId) => handle(dossierId).query(historyQuery),
+  };
+  return {
+    create: (...args) => bounded(() => gateway.create(...args)),
+    send: (...args) => bounded(() => gateway.send(...args)),
+    state: (...args) => bounded(() => gateway.state(...args)),
+    history: (...args) => bounded(() => gateway.history(...args)),
   };
 }

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { openOrm } from '../db/orm';
 import { loadEnv } from '../infra/env';
 import { createLogger } from '../infra/logger';
-import { connectionOptions, dataConverter } from '../infra/temporal';
+import { apiConnectionOptions, dataConverter } from '../infra/temporal';
 import { createApp } from './app';
 
 const env = loadEnv();
@@ -11,7 +11,7 @@ const logger = createLogger(env.LOG_LEVEL, 'api');
 if (!env.AGORA_ADMIN_TOKEN) logger.warn('AGORA_ADMIN_TOKEN is not set: admin routes are closed');
 const orm = await openOrm(env.DATABASE_URL);
 // Lazy: the API starts and answers /readyz 503 while Temporal is unreachable.
-const connection = Connection.lazy(connectionOptions(env));
+const connection = Connection.lazy(apiConnectionOptions(env));
 const client = new Client({
   connection,
   namespace: env.TEMPORAL_NAMESPACE,

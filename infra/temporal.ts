@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { Env } from './env';
 import { AesGcmPayloadCodec, dataKey } from './payload-codec';
@@ -35,5 +36,16 @@ export function connectionOptions(env: Env) {
     address: env.TEMPORAL_ADDRESS,
     ...(tls ? { tls } : {}),
     ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
+  };
+}
+
+/**
+ * Client options for request-serving processes: a few quick retries rather than the SDK's ten, so
+ * that a partner hears 503 within a second or two when Temporal is down instead of waiting 20 s.
+ */
+export function apiConnectionOptions(env: Env) {
+  return {
+    ...connectionOptions(env),
+    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4 }))],
   };
 }
