@@ -1,17 +1,82 @@
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { DossierState } from '../domain/dossier-state';
+import type { MonthLookup } from '../domain/situations';
 import { upsertDossier } from '../db/dossier-read-model';
+import { dossiersUsingMonth, lookupMonths } from '../db/dsn-lookup';
+import { dossierWorkflowId, dsnMonthLoadedSignal } from '../workflows/dossier-messages';
 
 export interface ActivityDeps {
   orm: MikroORM;
+  /** Keyed hash of a NIR (infra/pseudonym.ts). */
+  hashNir: (nir: string) => Buffer;
+  /** To signal dossiers when a DSN month is loaded. */
+  client?: Client;
 }
 
+const SIGNAL_PAGE = 500;
+const SIGNAL_CONCURRENCY = 50;
+
 /** The activities of the dossier workflow, bound to their dependencies. */
-export function createActivities({ orm }: ActivityDeps) {
+export function createActivities({ orm, hashNir, client }: ActivityDeps) {
   return {
     /** Project the dossier to the read model; idempotent by version. */
     async projectDossier({ state }: { state: DossierState }): Promise<void> {
       await upsertDossier(orm.em.fork(), state);
+    },
+
+    /** The person's DSN lines for the months (null: month not loaded), looked up by NIR pseudonym. */
+    async lookupDsn({
+      dossierId,
+      nir,
+      months,
+    }: {
+      dossierId: string;
+      nir: string;
+      months: string[];
+    }): Promise<Record<string, MonthLookup>> {
+      return lookupMonths(orm.em.fork(), dossierId, hashNir(nir), months);
+    },
+
+    /**
+     * Wake every dossier that waits on (or used) a month just loaded: paged through the index of
+     * months, signals sent 50 at a time, progress kept in heartbeats so a retry resumes.
+     */
+    async notifyMonthLoaded({
+      mois,
+      version,
+    }: {
+      mois: string;
+      version: number;
+    }): Promise<{ signalled: number }> {
+      if (!client) throw new Error('notifyMonthLoaded needs a Temporal client');
+      const ctx = Context.current();
+      let after =
+        (ctx.info.heartbeatDetails as { after?: string; signalled?: number } | undefined)?.after ?? '';
+      let signalled = (ctx.info.heartbeatDetails as { signalled?: number } | undefined)?.signalled ?? 0;
+      for (;;) {
+        const ids = await dossiersUsingMonth(orm.em.fork(), mois, after, SIGNAL_PAGE);
+        if (ids.length === 0) return { signalled };
+        for (let i = 0; i < ids.length; i += SIGNAL_CONCURRENCY) {
+          await Promise.all(
+            ids.slice(i, i + SIGNAL_CONCURRENCY).map(async (id) => {
+              try {
+                await client.workflow
+                  .getHandle(dossierWorkflowId(id))
+                  .signal(dsnMonthLoadedSignal, { mois, version });
+                signalled++;
+              } catch (e) {
+                // A finished dossier needs no wake-up.
+                if (!(e instanceof WorkflowNotFoundError)) throw e;
+              }
+            }),
+          );
+        }
+        after = ids[ids.length - 1]!;
+        ctx.heartbeat({ after, signalled });
+      }
     },
   };
 }

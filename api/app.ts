@@ -17,6 +17,7 @@ import { Metrics } from './metrics';
 import { adminRoutes } from './routes/admin';
 import { dossierRoutes } from './routes/dossiers';
 import { qualityRoutes } from './routes/quality';
+import { dsnRoutes } from './routes/dsn';
 
 export interface AppDeps {
   client: Client;
@@ -24,6 +25,9 @@ export interface AppDeps {
   logger: Logger;
   taskQueue: string;
   adminToken: string | undefined;
+  /** For the DSN imports, which stream into PostgreSQL with COPY on a connection of their own. */
+  databaseUrl: string;
+  hashNir: (nir: string) => Buffer;
   bodyLimit?: number;
   now?: () => Date;
   metrics?: Metrics;
@@ -67,13 +71,12 @@ export function createApp(deps: AppDeps) {
     });
   });
 
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: deps.bodyLimit ?? 1024 * 1024,
-      onError: (c) => errorResponse(c, new ApiError('PAYLOAD_TOO_LARGE', 'request body over the limit')),
-    }),
-  );
+  const limit = bodyLimit({
+    maxSize: deps.bodyLimit ?? 1024 * 1024,
+    onError: (c) => errorResponse(c, new ApiError('PAYLOAD_TOO_LARGE', 'request body over the limit')),
+  });
+  // DSN months are streamed (a million lines): they are not held in memory, so not size-limited.
+  app.use('/v1/*', (c, next) => (c.req.path === '/v1/dsn/imports' ? next() : limit(c, next)));
   app.use('/v1/*', authenticate(orm, deps.adminToken));
 
   // The data-quality log: every refused partner event is recorded with its reason (no personal data).
@@ -111,6 +114,15 @@ export function createApp(deps: AppDeps) {
   app.route('/', dossierRoutes({ gateway, orm, now }));
   app.route('/', adminRoutes({ orm }));
   app.route('/', qualityRoutes({ orm }));
+  app.route(
+    '/',
+    dsnRoutes({
+      client: deps.client,
+      databaseUrl: deps.databaseUrl,
+      taskQueue: deps.taskQueue,
+      hashNir: deps.hashNir,
+    }),
+  );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

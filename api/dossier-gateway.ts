@@ -33,7 +33,8 @@ const CALL_TIMEOUT_MS = 15_000;
 
 export function createDossierGateway(client: Client, taskQueue: string): DossierGateway {
   const handle = (dossierId: string) => client.workflow.getHandle(dossierWorkflowId(dossierId));
-  const bounded = <T>(fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + CALL_TIMEOUT_MS, fn);
+  const bounded = <T>(fn: () => Promise<T>) =>
+    client.connection.withDeadline(Date.now() + CALL_TIMEOUT_MS, fn);
 
   const gateway: DossierGateway = {
     async create(body, actor, receivedAt) {

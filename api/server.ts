@@ -5,6 +5,7 @@ import { loadEnv } from '../infra/env';
 import { createLogger } from '../infra/logger';
 import { apiConnectionOptions, dataConverter } from '../infra/temporal';
 import { createApp } from './app';
+import { nirHasher } from '../infra/pseudonym';
 
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL, 'api');
@@ -23,6 +24,8 @@ const app = createApp({
   logger,
   taskQueue: env.TEMPORAL_TASK_QUEUE,
   adminToken: env.AGORA_ADMIN_TOKEN,
+  databaseUrl: env.DATABASE_URL,
+  hashNir: nirHasher(env),
   bodyLimit: env.AGORA_BODY_LIMIT,
 });
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: '0.0.0.0' }, (info) =>

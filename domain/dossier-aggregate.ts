@@ -6,6 +6,7 @@ import { createState, partiesOf } from './dossier-state';
 import type { Clock } from './lifecycle';
 import { transition } from './lifecycle';
 import type { CreateDossierBody, DossierEvent, HistoryEntry } from './schemas';
+import { reconcile } from './situations';
 
 /** Everything a dossier workflow carries, across continue-as-new too. */
 export interface DossierAggregate {
@@ -106,6 +107,11 @@ export function applyDecision(
   if (decision.kind === 'confirmation') {
     return { state: agg.state, history: [...agg.history, { ...entry, confirmation: true }], seen };
   }
-  const state = { ...decision.state, updatedAt: cmd.receivedAt };
+  // A date that moved moves the follow-up points anchored on it.
+  const state = {
+    ...decision.state,
+    situations: reconcile(decision.state.situations, decision.state.dates),
+    updatedAt: cmd.receivedAt,
+  };
   return { state, history: [...agg.history, { ...entry, ...decision.entry }], seen };
 }

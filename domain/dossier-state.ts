@@ -9,6 +9,8 @@ import type {
   Stagiaire,
 } from './schemas';
 import { maxDate } from './dates';
+import type { SituationState } from './situations';
+import { initialSituations } from './situations';
 
 /** The full state a dossier workflow holds (personal data included: never put it in search attributes). */
 export interface DossierState {
@@ -23,6 +25,8 @@ export interface DossierState {
   dates: DossierDates;
   interruptions: Interruption[];
   sortie: { motif: MotifSortie; heuresRealisees?: number } | null;
+  /** The employment follow-up: six points, in POINTS order. */
+  situations: SituationState[];
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -56,6 +60,7 @@ export function createState(body: CreateDossierBody, receivedAt: string): Dossie
     dates: { creation: body.date, validation: null, entree: null, sortie: null, cloture: null },
     interruptions: [],
     sortie: null,
+    situations: initialSituations(),
     version: 1,
     createdAt: receivedAt,
     updatedAt: receivedAt,

@@ -1,8 +1,31 @@
 import type { DossierState } from './dossier-state';
 import { maskNir } from './nir';
 import type { DossierViewT } from './schemas';
+import type { SituationState } from './situations';
 
-/** The dossier as the API serves it; the full NIR only when `fullNir` is granted. */
+/** A situation as the contract shows it; employer details only for the privileged. */
+export function situationView(s: SituationState, privileged: boolean): DossierViewT['situations'][number] {
+  const out: DossierViewT['situations'][number] = { point: s.point, mois: s.mois, statut: s.statut };
+  if (s.statut === 'EMPLOI' && s.meilleurEmploi) {
+    const m = s.meilleurEmploi;
+    out.meilleurEmploi = {
+      natureContrat: m.natureContrat,
+      categorie: m.categorie,
+      ...(privileged ? { siretEmployeur: m.siretEmployeur, codeNaf: m.codeNaf } : {}),
+      heures: m.heures,
+      dateDebutContrat: m.dateDebutContrat,
+      ...(privileged ? { dateFinContrat: m.dateFinContrat } : {}),
+      emploiDurable: m.emploiDurable,
+    };
+  }
+  if (s.statut === 'EMPLOI' || s.statut === 'SANS_EMPLOI') out.multiEmploi = s.multiEmploi ?? false;
+  return out;
+}
+
+/**
+ * The dossier as the API serves it. `privileged` (the dossier's financeurs and the platform) gets
+ * the full NIR and the employers' details; everyone else the masked NIR.
+ */
 export function toView(state: DossierState, opts: { fullNir: boolean }): DossierViewT {
   const { nir, ...rest } = state.stagiaire;
   return {
@@ -17,7 +40,7 @@ export function toView(state: DossierState, opts: { fullNir: boolean }): Dossier
     dates: state.dates,
     interruptions: state.interruptions,
     sortie: state.sortie,
-    situations: [],
+    situations: (state.situations ?? []).map((s) => situationView(s, opts.fullNir)),
     version: state.version,
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,

@@ -198,11 +198,35 @@ export const DossierDates = z.object({
 });
 export type DossierDates = z.infer<typeof DossierDates>;
 
-export const Situation = z.object({
-  point: z.enum(['VALIDATION', 'ENTREE', 'SORTIE', 'M3', 'M6', 'M12']),
-  mois: z.string().nullable(),
-  statut: z.enum(['EN_ATTENTE', 'EMPLOI', 'SANS_EMPLOI', 'NON_DISPONIBLE']),
-});
+export const Situation = z
+  .object({
+    point: z.enum(['VALIDATION', 'ENTREE', 'SORTIE', 'M3', 'M6', 'M12']),
+    mois: z
+      .string()
+      .nullable()
+      .meta({ description: 'reference month YYYY-MM; null while its date is unknown' }),
+    statut: z.enum(['EN_ATTENTE', 'EMPLOI', 'SANS_EMPLOI', 'NON_DISPONIBLE']),
+    meilleurEmploi: z
+      .object({
+        natureContrat: z.string(),
+        categorie: z.enum(['CDI', 'CDD', 'INTERIM', 'AUTRE']),
+        siretEmployeur: z
+          .string()
+          .optional()
+          .meta({ description: 'financeurs of the dossier and the platform only' }),
+        codeNaf: z
+          .string()
+          .optional()
+          .meta({ description: 'financeurs of the dossier and the platform only' }),
+        heures: z.number(),
+        dateDebutContrat: z.string(),
+        dateFinContrat: z.string().nullable().optional(),
+        emploiDurable: z.boolean(),
+      })
+      .optional(),
+    multiEmploi: z.boolean().optional(),
+  })
+  .meta({ id: 'Situation' });
 
 /** The dossier as served by `GET /v1/dossiers/{dossierId}`. */
 export const DossierView = z

@@ -18,6 +18,8 @@ const EnvSchema = z.object({
   AGORA_DATA_KEY: optional.refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, {
     message: 'AGORA_DATA_KEY must be 32 bytes in base64',
   }),
+  /** Key of the NIR pseudonyms (base64); derived from AGORA_DATA_KEY when unset. Never rotate it. */
+  AGORA_HASH_KEY: optional,
   /** Former data keys (comma-separated, base64), kept to decrypt what they encrypted. */
   AGORA_DATA_KEYS_OLD: optional,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,10 +1,12 @@
 import { createRequire } from 'node:module';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index';
 import { openOrm } from '../db/orm';
 import { loadEnv } from '../infra/env';
 import { createLogger } from '../infra/logger';
 import { connectionOptions, dataConverter } from '../infra/temporal';
+import { nirHasher } from '../infra/pseudonym';
 
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL, 'worker');
@@ -22,6 +24,13 @@ Runtime.install({
 
 const orm = await openOrm(env.DATABASE_URL);
 const connection = await NativeConnection.connect(connectionOptions(env));
+// The month wake-up activity signals dossiers through a client of its own.
+const clientConnection = await Connection.connect(connectionOptions(env));
+const client = new Client({
+  connection: clientConnection,
+  namespace: env.TEMPORAL_NAMESPACE,
+  dataConverter: dataConverter(env),
+});
 const require = createRequire(import.meta.url);
 const worker = await Worker.create({
   connection,
@@ -30,12 +39,13 @@ const worker = await Worker.create({
   ...(process.argv[2] === '--bundle' && process.argv[3]
     ? { workflowBundle: { codePath: process.argv[3] } }
     : { workflowsPath: require.resolve('../workflows/index.ts') }),
-  activities: createActivities({ orm }),
+  activities: createActivities({ orm, hashNir: nirHasher(env), client }),
   dataConverter: dataConverter(env),
 });
 logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE }, 'worker ready');
 // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks are done (the SDK's own signal handling).
 await worker.run();
 await connection.close();
+await clientConnection.close();
 await orm.close();
 logger.info('worker stopped');

@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CreateCommand, DossierAggregate, EventCommand } from '../domain/dossier-aggregate';
 import type { DossierParties, DossierState } from '../domain/dossier-state';
 import type { HistoryEntry } from '../domain/schemas';
@@ -37,3 +37,11 @@ export const historyQuery = defineQuery<{ parties: DossierParties; events: Histo
 export const creationQuery = defineQuery<{ eventId: string; bodyHash: string; state: DossierState }>(
   'creation',
 );
+
+/** A DSN month was loaded (or loaded again): the points that wait on it or used it look again. */
+export const dsnMonthLoadedSignal = defineSignal<[{ mois: string; version: number }]>('dsnMonthLoaded');
+
+/** The workflow id of the wake-up run of one load of a month. */
+export function dsnMonthWorkflowId(mois: string, version: number): string {
+  return `dsn-month-${mois}-v${version}`;
+}

@@ -12,22 +12,48 @@ import type { createActivities } from '../activities/index';
 import type { DossierAggregate } from '../domain/dossier-aggregate';
 import { applyDecision, createAggregate, creationOf, decide } from '../domain/dossier-aggregate';
 import { partiesOf } from '../domain/dossier-state';
+import type { SituationState } from '../domain/situations';
+import {
+  applyLookups,
+  expireChecks,
+  followUpComplete,
+  nextWake,
+  onMonthLoaded,
+  pendingPoints,
+} from '../domain/situations';
 import type { DossierWorkflowInput, EventResult } from './dossier-messages';
-import { creationQuery, eventUpdate, historyQuery, stateQuery } from './dossier-messages';
+import {
+  creationQuery,
+  dsnMonthLoadedSignal,
+  eventUpdate,
+  historyQuery,
+  stateQuery,
+} from './dossier-messages';
 import { SA, searchAttributeChanges } from './search-attributes';
 
 type Activities = ReturnType<typeof createActivities>;
 
-// Projection: PostgreSQL may be down for minutes; the read model must catch up, so never give up.
-const { projectDossier } = proxyActivities<Activities>({
+// Read model and DSN look-ups: PostgreSQL may be down for a while. Each call retries for up to
+// 10 minutes; the loop then tries again, so the dossier catches up and never blocks continue-as-new.
+const { projectDossier, lookupDsn } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 // Temporal caps a run at 2000 Updates; stay well below so continue-as-new has room to drain handlers.
 const DEFAULT_MAX_UPDATES_PER_RUN = 1000;
 
-/** One dossier for its whole life: holds its state and history, applies partner events as Updates. */
+const today = (): string => new Date().toISOString().slice(0, 10);
+
+/** What a partner or case worker sees of a situation (not the look-up bookkeeping). */
+const visible = (s: SituationState) => JSON.stringify([s.statut, s.mois, s.meilleurEmploi, s.multiEmploi]);
+
+/**
+ * One dossier for its whole life: holds its state and history, applies partner events as Updates,
+ * and follows the trainee's employment at six points from the DSN months, with durable timers.
+ * It ends once the dossier is closed and every point that can happen is final.
+ */
 export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void> {
   let agg: DossierAggregate;
   let projectedVersion: number;
@@ -85,21 +111,78 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
     },
   );
 
+  setHandler(dsnMonthLoadedSignal, ({ mois, version }) => {
+    agg = { ...agg, state: { ...agg.state, situations: onMonthLoaded(agg.state.situations, mois, version) } };
+  });
+
   const shouldContinueAsNew = (): boolean =>
     workflowInfo().continueAsNewSuggested || updatesThisRun >= maxUpdatesPerRun;
+  const owedLookups = () => pendingPoints(agg.state.situations, agg.state.dates, today());
 
   for (;;) {
-    await condition(() => projectedVersion < agg.state.version || shouldContinueAsNew());
+    if (shouldContinueAsNew()) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof dossierWorkflow>({
+        carried: { agg, projectedVersion },
+        ...(input.maxUpdatesPerRun ? { maxUpdatesPerRun: input.maxUpdatesPerRun } : {}),
+      });
+    }
     if (projectedVersion < agg.state.version) {
       const version = agg.state.version;
-      await projectDossier({ state: agg.state });
-      projectedVersion = version;
+      try {
+        await projectDossier({ state: agg.state });
+        projectedVersion = version;
+      } catch {
+        // Retried by the next turn of the loop.
+      }
       continue;
     }
-    await condition(allHandlersFinished);
-    await continueAsNew<typeof dossierWorkflow>({
-      carried: { agg, projectedVersion },
-      ...(input.maxUpdatesPerRun ? { maxUpdatesPerRun: input.maxUpdatesPerRun } : {}),
-    });
+
+    agg = {
+      ...agg,
+      state: { ...agg.state, situations: expireChecks(agg.state.situations, agg.state.dates, today()) },
+    };
+    const points = owedLookups();
+    if (points.length > 0) {
+      const months = [
+        ...new Set(
+          agg.state.situations.filter((s) => points.includes(s.point) && s.mois).map((s) => s.mois!),
+        ),
+      ];
+      let found: Awaited<ReturnType<typeof lookupDsn>>;
+      try {
+        found = await lookupDsn({ dossierId: agg.state.dossierId, nir: agg.state.stagiaire.nir, months });
+      } catch {
+        continue;
+      }
+      // Dates may have moved while the look-up ran: apply it only to points still on those months.
+      const current = agg.state;
+      const stillOwed = points.filter((p) =>
+        months.includes(current.situations.find((s) => s.point === p)?.mois ?? ''),
+      );
+      const situations = applyLookups(current.situations, stillOwed, found, current.dates, today());
+      const changed = situations.some((s, i) => visible(s) !== visible(current.situations[i]!));
+      agg = {
+        ...agg,
+        state: {
+          ...current,
+          situations,
+          ...(changed ? { version: current.version + 1, updatedAt: new Date().toISOString() } : {}),
+        },
+      };
+      continue;
+    }
+
+    if (agg.state.status === 'CLOS' && followUpComplete(agg.state.situations, agg.state.dates, true)) {
+      await condition(allHandlersFinished);
+      if (projectedVersion === agg.state.version && owedLookups().length === 0) return;
+      continue;
+    }
+    // Sleep until something is owed: an event, a month loaded, a point falling due, a re-check.
+    const wake = nextWake(agg.state.situations, agg.state.dates, today());
+    const wakeCondition = () =>
+      projectedVersion < agg.state.version || owedLookups().length > 0 || shouldContinueAsNew();
+    if (wake === null) await condition(wakeCondition);
+    else await condition(wakeCondition, Math.max(1000, Date.parse(`${wake}T00:00:00Z`) - Date.now()));
   }
 }

@@ -1,4 +1,8 @@
 import { Migration20261129000000_init } from './Migration20261129000000_init';
+import { Migration20261129010000_dsn } from './Migration20261129010000_dsn';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
-export const migrationsList = [{ name: 'Migration20261129000000_init', class: Migration20261129000000_init }];
+export const migrationsList = [
+  { name: 'Migration20261129000000_init', class: Migration20261129000000_init },
+  { name: 'Migration20261129010000_dsn', class: Migration20261129010000_dsn },
+];

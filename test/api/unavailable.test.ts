@@ -24,6 +24,8 @@ beforeAll(async () => {
     logger: createLogger('silent', 'test'),
     taskQueue: 'none',
     adminToken: ADMIN_TOKEN,
+    databaseUrl: inject('databaseUrl'),
+    hashNir: () => Buffer.alloc(32),
   });
 });
 afterAll(async () => {

@@ -7,6 +7,7 @@ import { createApp } from '../../api/app';
 import { openOrm } from '../../db/orm';
 import { createLogger } from '../../infra/logger';
 import { dataConverter } from '../../infra/temporal';
+import { nirHasher } from '../../infra/pseudonym';
 import { siret, uid } from './fixtures';
 
 export const ADMIN_TOKEN = 'admin-test-token';
@@ -24,23 +25,25 @@ export async function startStack() {
   const taskQueue = `it-${uid()}`;
   const converter = dataConverter({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined });
   const orm = await openOrm(inject('databaseUrl'), { poolMax: 5 });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, dataConverter: converter });
   const nativeConnection = await NativeConnection.connect({ address });
   const worker = await Worker.create({
     connection: nativeConnection,
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: createActivities({ orm }),
+    activities: createActivities({ orm, hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }), client }),
     dataConverter: converter,
   });
   const running = worker.run();
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, dataConverter: converter });
   const app = createApp({
     client,
     orm,
     logger: createLogger('silent', 'test'),
     taskQueue,
     adminToken: ADMIN_TOKEN,
+    databaseUrl: inject('databaseUrl'),
+    hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     bodyLimit: 64 * 1024,
   });
 

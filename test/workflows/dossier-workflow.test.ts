@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -8,9 +8,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { DossierState } from '../../domain/dossier-state';
 import type { Actor } from '../../domain/authorization';
 import type { DossierEvent } from '../../domain/schemas';
+import type { ContractLine } from '../../domain/best-job';
+import type { MonthLookup } from '../../domain/situations';
 import { bodyHash } from '../../infra/canonical-hash';
 import { dossierWorkflowId, eventUpdate, historyQuery, stateQuery } from '../../workflows/dossier-messages';
-import { SIRETS, createBody } from '../helpers/fixtures';
+import { SIRETS, createBody, nir } from '../helpers/fixtures';
 
 const financeur: Actor = {
   admin: false,
@@ -21,15 +23,36 @@ const financeur: Actor = {
 };
 let env: TestWorkflowEnvironment;
 const projected: DossierState[] = [];
+/** The DSN months the fake look-up activity serves: mois -> load version and lines by NIR. */
+const dsnStore = new Map<string, { version: number; lines: (ContractLine & { nir: string })[] }>();
 
-beforeAll(async () => {
+// A server of its own for each test: a workflow left by one test (even terminated) can hold back
+// the server's time skipping in the next, and this server starts in well under a second.
+beforeEach(async () => {
+  dsnStore.clear();
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('testServerPath') } },
   });
 });
-afterAll(async () => {
+afterEach(async () => {
   await env?.teardown();
 });
+
+function fakeActivities() {
+  return {
+    async projectDossier({ state }: { state: DossierState }) {
+      projected.push(state);
+    },
+    async lookupDsn({ nir, months }: { dossierId: string; nir: string; months: string[] }) {
+      const out: Record<string, MonthLookup> = {};
+      for (const m of months) {
+        const month = dsnStore.get(m);
+        out[m] = month ? { version: month.version, lines: month.lines.filter((l) => l.nir === nir) } : null;
+      }
+      return out;
+    },
+  };
+}
 
 async function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `wf-${randomUUID()}`;
@@ -37,13 +60,14 @@ async function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> 
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: {
-      async projectDossier({ state }: { state: DossierState }) {
-        projected.push(state);
-      },
-    },
+    activities: fakeActivities(),
+    // No sticky queue: a task left on a stopped worker's sticky queue would wait for a timeout
+    // that the time-skipping server never reaches while the task is outstanding.
+    maxCachedWorkflows: 0,
   });
-  return worker.runUntil(fn(taskQueue));
+  return worker.runUntil(async () => {
+    return fn(taskQueue);
+  });
 }
 
 async function start(taskQueue: string, opts: { maxUpdatesPerRun?: number } = {}) {
@@ -120,7 +144,7 @@ describe('dossierWorkflow (time-skipping server)', () => {
         await send(handle, { eventId: `i${i}`, type: 'INTERRUPTION', date: '2026-03-01' });
         await send(handle, { eventId: `r${i}`, type: 'REPRISE', date: '2026-03-01' });
       }
-      const firstRun = (await handle.describe()).runId;
+      const firstRun = handle.firstExecutionRunId;
       await env.sleep('2 seconds');
       const desc = await env.client.workflow.getHandle(handle.workflowId).describe();
       expect(desc.runId).not.toBe(firstRun);
@@ -136,6 +160,166 @@ describe('dossierWorkflow (time-skipping server)', () => {
       expect((await env.client.workflow.getHandle(handle.workflowId).query(historyQuery)).events.length).toBe(
         23,
       );
+    });
+  });
+});
+
+describe('employment follow-up (time-skipping server)', () => {
+  const day = (offset: number) => {
+    const d = new Date();
+    d.setUTCDate(d.getUTCDate() + offset);
+    return d.toISOString().slice(0, 10);
+  };
+  const job = (person: string, natureContrat: string, heures: number, siret = '12345678200010') => ({
+    nir: person,
+    siret,
+    naf: '6201Z',
+    natureContrat,
+    dateDebutContrat: '2020-01-01',
+    dateFinContrat: null,
+    heures,
+  });
+  const situation = async (handle: WorkflowHandle, point: string) =>
+    (await handle.query(stateQuery)).situations.find((s) => s.point === point)!;
+  let version = 1000;
+  /** Load a month in the fake DSN and send the signal an import would send. */
+  const loadMonth = async (
+    handle: WorkflowHandle | null,
+    mois: string,
+    lines: (ContractLine & { nir: string })[],
+  ) => {
+    version++;
+    dsnStore.set(mois, { version, lines });
+    if (handle) await handle.signal('dsnMonthLoaded', { mois, version });
+  };
+  const monthsAfter = (date: string, n: number) => {
+    const [y, m] = date.split('-').map(Number) as [number, number];
+    const t = y * 12 + (m - 1) + n;
+    return `${Math.floor(t / 12)}-${String((t % 12) + 1).padStart(2, '0')}`;
+  };
+
+  async function exitedDossier(tq: string, person: string) {
+    const body = createBody({ date: day(-40) });
+    body.stagiaire.nir = person;
+    const handle = await env.client.workflow.start('dossierWorkflow', {
+      taskQueue: tq,
+      workflowId: dossierWorkflowId(body.dossierId),
+      args: [
+        {
+          create: { body, bodyHash: bodyHash(body), actor: financeur, receivedAt: new Date().toISOString() },
+        },
+      ],
+    });
+    await send(handle, { eventId: 'v', type: 'VALIDATION', date: day(-30) });
+    await send(handle, { eventId: 'e', type: 'ENTREE', date: day(-20) });
+    await send(handle, { eventId: 's', type: 'SORTIE', date: day(0), motif: 'FIN_FORMATION' });
+    return handle;
+  }
+
+  it('records the six points on time, wakes a late month by signal, then ends once closed', async () => {
+    const n = '180057512345627';
+    for (const offset of [-30, -20, 0]) await loadMonth(null, day(offset).slice(0, 7), [job(n, '02', 100)]);
+    await withWorker(async (tq) => {
+      const handle = await exitedDossier(tq, n);
+      await env.sleep('1 minute');
+      for (const p of ['VALIDATION', 'ENTREE', 'SORTIE']) {
+        expect(await situation(handle, p)).toMatchObject({
+          statut: 'EMPLOI',
+          meilleurEmploi: { categorie: 'CDD' },
+        });
+      }
+      const m3 = monthsAfter(day(0), 3);
+      await loadMonth(null, m3, [job(n, '01', 151.67), job(n, '03', 20, '23840001500018')]);
+      expect(await situation(handle, 'M3')).toMatchObject({ mois: m3, statut: 'EN_ATTENTE' });
+      await env.sleep('95 days');
+      expect(await situation(handle, 'M3')).toMatchObject({
+        statut: 'EMPLOI',
+        multiEmploi: true,
+        meilleurEmploi: { categorie: 'CDI', emploiDurable: true },
+      });
+      // M6 falls due before its month is loaded: it waits, then the load's signal wakes it.
+      await env.sleep('100 days');
+      expect(await situation(handle, 'M6')).toMatchObject({ statut: 'EN_ATTENTE' });
+      await loadMonth(handle, monthsAfter(day(0), 6), []);
+      await env.sleep('1 minute');
+      expect(await situation(handle, 'M6')).toMatchObject({ statut: 'SANS_EMPLOI', multiEmploi: false });
+      await send(handle, { eventId: 'c', type: 'CLOTURE', date: day(190) });
+      await loadMonth(handle, monthsAfter(day(0), 12), [job(n, '02', 35)]);
+      await env.sleep('200 days');
+      expect(await situation(handle, 'M12')).toMatchObject({
+        statut: 'EMPLOI',
+        meilleurEmploi: { categorie: 'CDD' },
+      });
+      // Closed, every point final: the workflow has ended.
+      await handle.result();
+    });
+  }, 120_000);
+
+  it('moves the pending points when the exit date is corrected after exit', async () => {
+    const fullNir = nir('279072B001234');
+    await withWorker(async (tq) => {
+      const handle = await exitedDossier(tq, fullNir);
+      expect((await situation(handle, 'M3')).mois).toBe(monthsAfter(day(0), 3));
+      await send(handle, {
+        eventId: 'r',
+        type: 'RECTIFICATION',
+        date: day(0),
+        changes: { dates: { sortie: day(-5) } },
+      });
+      expect((await situation(handle, 'M3')).mois).toBe(monthsAfter(day(-5), 3));
+      expect((await situation(handle, 'SORTIE')).mois).toBe(day(-5).slice(0, 7));
+    });
+  });
+
+  it('makes a month still missing 24 months after exit NON_DISPONIBLE', async () => {
+    await withWorker(async (tq) => {
+      const handle = await exitedDossier(tq, nir('2991213123456'));
+      await env.sleep('740 days');
+      await env.sleep('8 days');
+      const s = await situation(handle, 'M12');
+      expect(s.statut).toBe('NON_DISPONIBLE');
+    });
+  }, 120_000);
+
+  it('refreshes a point when its month is loaded again', async () => {
+    const n = '180057512345627';
+    await withWorker(async (tq) => {
+      const handle = await exitedDossier(tq, n);
+      await loadMonth(handle, day(0).slice(0, 7), [job(n, '02', 100)]);
+      await env.sleep('1 minute');
+      expect(await situation(handle, 'SORTIE')).toMatchObject({ meilleurEmploi: { categorie: 'CDD' } });
+      await loadMonth(handle, day(0).slice(0, 7), [job(n, '01', 100)]);
+      await env.sleep('1 minute');
+      expect(await situation(handle, 'SORTIE')).toMatchObject({ meilleurEmploi: { categorie: 'CDI' } });
+    });
+  });
+
+  it('keeps its timers across a restart of the worker', async () => {
+    const n = '180057512345627';
+    let workflowId = '';
+    await withWorker(async (tq) => {
+      const handle = await exitedDossier(tq, n);
+      workflowId = handle.workflowId;
+      await loadMonth(null, monthsAfter(day(0), 3), [job(n, '10', 120)]);
+      // The worker stops here with the M3 timer pending.
+      return tq;
+    }).then(async (tq) => {
+      // A new worker, as after a restart: the timer set by the first one fires for it.
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: tq,
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+        activities: fakeActivities(),
+        maxCachedWorkflows: 0,
+      });
+      await worker.runUntil(async () => {
+        expect((await situation(env.client.workflow.getHandle(workflowId), 'M3')).statut).toBe('EN_ATTENTE');
+        await env.sleep('95 days');
+        expect(await situation(env.client.workflow.getHandle(workflowId), 'M3')).toMatchObject({
+          statut: 'EMPLOI',
+          meilleurEmploi: { categorie: 'CDD' },
+        });
+      });
     });
   });
 });

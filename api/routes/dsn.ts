@@ -1,0 +1,126 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import pg from 'pg';
+import { isMonth } from '../../domain/dates';
+import { ErrorBody } from '../../domain/schemas';
+import { ImportFormatError, listMonths } from '../../db/dsn-import';
+import type { AppEnv } from '../app-env';
+import type { DsnLoaderDeps } from '../dsn-loader';
+import { loadDsnMonth } from '../dsn-loader';
+import { ApiError } from '../errors';
+
+const ImportResultSchema = z
+  .object({
+    mois: z.string(),
+    lignes: z.number().int(),
+    rejets: z.array(z.object({ ligne: z.number().int(), message: z.string() })),
+    rejetsTotal: z.number().int().meta({ description: 'every bad line; `rejets` lists the first 1000' }),
+  })
+  .meta({ id: 'DsnImportResult' });
+
+const FORMATS: Record<string, 'csv' | 'ndjson'> = {
+  'text/csv': 'csv',
+  'application/x-ndjson': 'ndjson',
+  'application/ndjson': 'ndjson',
+};
+
+export function dsnRoutes(deps: DsnLoaderDeps) {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.post('/v1/dsn/imports', async (c) => {
+    const actor = c.get('actor');
+    if (!actor.admin && actor.kind !== 'CDC')
+      throw new ApiError('FORBIDDEN', 'DSN months are loaded by the platform or the CDC');
+    const mois = c.req.query('mois') ?? '';
+    if (!isMonth(mois)) {
+      throw new ApiError('VALIDATION_ERROR', 'invalid query: mois: expected a month YYYY-MM', [
+        { path: 'query.mois', message: 'expected a month YYYY-MM' },
+      ]);
+    }
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const format = FORMATS[type];
+    if (!format) {
+      throw new ApiError('VALIDATION_ERROR', 'send the month as text/csv or application/x-ndjson', [
+        { path: 'header.content-type', message: `unsupported content type ${type || '(none)'}` },
+      ]);
+    }
+    const body = c.req.raw.body;
+    if (!body) throw new ApiError('VALIDATION_ERROR', 'the request has no body');
+    try {
+      const result = await loadDsnMonth(deps, {
+        mois,
+        format,
+        source: Readable.fromWeb(body as unknown as WebReadableStream),
+      });
+      return c.json(
+        { mois: result.mois, lignes: result.lignes, rejets: result.rejets, rejetsTotal: result.rejetsTotal },
+        200,
+      );
+    } catch (e) {
+      if (e instanceof ImportFormatError) throw new ApiError('VALIDATION_ERROR', e.message);
+      throw e;
+    }
+  });
+
+  app.get('/v1/dsn/months', async (c) => {
+    const client = new pg.Client({ connectionString: deps.databaseUrl, connectionTimeoutMillis: 3000 });
+    await client.connect();
+    try {
+      return c.json({ items: await listMonths(client) }, 200);
+    } finally {
+      await client.end();
+    }
+  });
+
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/v1/dsn/imports',
+    summary: 'Load the DSN extract of one month (admin or CDC); loading a month again replaces it',
+    security: [{ bearer: [] }],
+    request: {
+      query: z.object({ mois: z.string().meta({ example: '2026-09' }) }),
+      body: {
+        content: {
+          'text/csv': {
+            schema: z.string().meta({
+              description: 'header nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures',
+            }),
+          },
+          'application/x-ndjson': {
+            schema: z.string().meta({ description: 'one JSON object per line with the same fields' }),
+          },
+        },
+      },
+    },
+    responses: {
+      200: {
+        description: 'the month is stored',
+        content: { 'application/json': { schema: ImportResultSchema } },
+      },
+      400: { description: 'error', content: { 'application/json': { schema: ErrorBody } } },
+      403: { description: 'error', content: { 'application/json': { schema: ErrorBody } } },
+    },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/dsn/months',
+    summary: 'The loaded DSN months',
+    security: [{ bearer: [] }],
+    responses: {
+      200: {
+        description: 'months',
+        content: {
+          'application/json': {
+            schema: z.object({
+              items: z.array(
+                z.object({ mois: z.string(), lignes: z.number(), version: z.number(), loadedAt: z.string() }),
+              ),
+            }),
+          },
+        },
+      },
+    },
+  });
+  return app;
+}

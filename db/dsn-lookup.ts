@@ -1,0 +1,69 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MonthLookup } from '../domain/situations';
+
+/**
+ * A person's DSN lines for some months, and which of those months are loaded. The dossier is first
+ * registered as using those months, so that a month loaded right after this read still wakes it.
+ */
+export async function lookupMonths(
+  em: EntityManager,
+  dossierId: string,
+  nirHash: Buffer,
+  months: string[],
+): Promise<Record<string, MonthLookup>> {
+  const conn = em.getConnection();
+  await conn.execute(
+    `insert into dossier_dsn_months (mois, dossier_id) select m, ? from unnest(?::varchar[]) as m
+     on conflict do nothing`,
+    [dossierId, months],
+  );
+  const loaded = await conn.execute<{ mois: string; version: string }[]>(
+    'select mois, version from dsn_months where mois = any(?::varchar[])',
+    [months],
+  );
+  const out: Record<string, MonthLookup> = Object.fromEntries(months.map((m) => [m, null]));
+  if (loaded.length === 0) return out;
+  for (const row of loaded) out[row.mois] = { version: Number(row.version), lines: [] };
+  const lines = await conn.execute<
+    {
+      mois: string;
+      siret: string;
+      naf: string;
+      nature: string;
+      debut: string;
+      fin: string | null;
+      heures: number;
+    }[]
+  >(
+    `select mois, siret, naf, nature, date_debut::text as debut, date_fin::text as fin, heures::float8 as heures
+       from dsn_lines where mois = any(?::varchar[]) and nir_hash = ?`,
+    [loaded.map((r) => r.mois), nirHash],
+  );
+  for (const l of lines) {
+    out[l.mois]?.lines.push({
+      siret: l.siret,
+      naf: l.naf,
+      natureContrat: l.nature,
+      dateDebutContrat: l.debut,
+      dateFinContrat: l.fin,
+      heures: Number(l.heures),
+    });
+  }
+  return out;
+}
+
+/** The dossiers that wait on a month or used it, in pages ordered by id. */
+export async function dossiersUsingMonth(
+  em: EntityManager,
+  mois: string,
+  after: string,
+  limit: number,
+): Promise<string[]> {
+  const rows = await em
+    .getConnection()
+    .execute<{ dossier_id: string }[]>(
+      'select dossier_id from dossier_dsn_months where mois = ? and dossier_id > ? order by dossier_id limit ?',
+      [mois, after, limit],
+    );
+  return rows.map((r) => r.dossier_id);
+}
