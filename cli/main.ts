@@ -1,3 +1,5 @@
+import { createReadStream, statSync } from 'node:fs';
+import { Transform } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
@@ -7,6 +9,11 @@ import { listDossiers } from '../db/dossier-read-model';
 import { migrate, openOrm } from '../db/orm';
 import { PartnerExistsError, createPartner, listPartners } from '../db/partners';
 import { loadEnv } from '../infra/env';
+import { nirHasher } from '../infra/pseudonym';
+import { isMonth } from '../domain/dates';
+import { ImportFormatError, listMonths } from '../db/dsn-import';
+import { loadDsnMonth } from '../api/dsn-loader';
+import pg from 'pg';
 import { connectionOptions, dataConverter } from '../infra/temporal';
 import { localSecret, makeDataKey } from '../scripts/secrets';
 import { dossierWorkflowId, historyQuery, stateQuery } from '../workflows/dossier-messages';
@@ -21,7 +28,8 @@ Commands:
   dossier show ID                                           a dossier's current state (from its workflow)
   dossier history ID                                        a dossier's accepted events, oldest first
   dossier list [--status S] [--region R] [--limit N]        dossiers from the read model, newest first
-  dsn import FILE --month YYYY-MM                           (not available yet)
+  dsn import FILE --month YYYY-MM [--format csv|ndjson]    load a DSN month (replaces it), with progress
+  dsn months                                                the loaded DSN months
   export insertion --region XX                              (not available yet)
 
 Every command reads the same environment as the API (DATABASE_URL, TEMPORAL_ADDRESS, ...).
@@ -41,9 +49,12 @@ async function withOrm<T>(fn: (orm: Awaited<ReturnType<typeof openOrm>>) => Prom
   }
 }
 
+/** The data key: the environment's, else the one `npm start` keeps in .data/. */
+const dataKey = () => env.AGORA_DATA_KEY ?? localSecret('data-key', makeDataKey);
+
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   const connection = await Connection.connect(connectionOptions(env));
-  const key = env.AGORA_DATA_KEY ?? localSecret('data-key', makeDataKey);
+  const key = dataKey();
   const client = new Client({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -74,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
       status: { type: 'string' },
       limit: { type: 'string' },
       month: { type: 'string' },
+      format: { type: 'string' },
     },
   });
   const [group, command, arg] = positionals;
@@ -182,7 +194,96 @@ async function main(argv: string[]): Promise<number> {
         );
         return 0;
       });
-    case 'dsn import':
+    case 'dsn import': {
+      const file = arg;
+      const mois = values.month ?? '';
+      if (!file) throw new UsageError('usage: agora dsn import FILE --month YYYY-MM');
+      if (!isMonth(mois)) throw new UsageError('--month takes a month YYYY-MM');
+      const format = (values.format ?? (/\.(nd)?jsonl?$|\.ndjson$/i.test(file) ? 'ndjson' : 'csv')) as
+        'csv' | 'ndjson';
+      if (format !== 'csv' && format !== 'ndjson') throw new UsageError('--format takes csv or ndjson');
+      let size: number;
+      try {
+        size = statSync(file).size;
+      } catch {
+        throw new UsageError(`cannot read ${file}`);
+      }
+      let read = 0;
+      const started = Date.now();
+      const tty = process.stderr.isTTY;
+      const progress = (lines: number, rejected: number, done = false) => {
+        const pct = size ? Math.min(100, Math.round((read / size) * 100)) : 100;
+        const rate = Math.round(lines / Math.max(0.001, (Date.now() - started) / 1000));
+        const text = `${mois}: ${pct}% ${lines.toLocaleString('en')} lines, ${rejected} rejected, ${rate.toLocaleString('en')} lines/s`;
+        if (tty) process.stderr.write(`\r${text}${done ? '\n' : ''}`);
+        else if (done || lines % 200_000 === 0) process.stderr.write(`${text}\n`);
+      };
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          read += chunk.length;
+          cb(null, chunk);
+        },
+      });
+      return withClient(async (client) => {
+        try {
+          const result = await loadDsnMonth(
+            {
+              client,
+              databaseUrl: env.DATABASE_URL,
+              taskQueue: env.TEMPORAL_TASK_QUEUE,
+              hashNir: nirHasher({ AGORA_DATA_KEY: dataKey(), AGORA_HASH_KEY: env.AGORA_HASH_KEY }),
+            },
+            {
+              mois,
+              format,
+              source: createReadStream(file).pipe(counter),
+              onProgress: ({ lines, rejected }) => progress(lines, rejected),
+            },
+          );
+          read = size;
+          progress(result.lignes, result.rejetsTotal, true);
+          print(
+            {
+              mois: result.mois,
+              lignes: result.lignes,
+              rejets: result.rejets,
+              rejetsTotal: result.rejetsTotal,
+            },
+            json,
+            () =>
+              [
+                `${result.mois}: ${result.lignes} lines loaded, ${result.rejetsTotal} rejected; waiting dossiers are being woken`,
+                ...result.rejets.slice(0, 20).map((r) => `  line ${r.ligne}: ${r.message}`),
+                ...(result.rejetsTotal > 20
+                  ? [`  ... and ${result.rejetsTotal - 20} more (--json lists up to 1000)`]
+                  : []),
+              ].join('\n'),
+          );
+          return 0;
+        } catch (e) {
+          if (e instanceof ImportFormatError) throw new UsageError(e.message);
+          throw e;
+        }
+      });
+    }
+    case 'dsn months': {
+      const client = new pg.Client({ connectionString: env.DATABASE_URL });
+      await client.connect();
+      try {
+        const months = await listMonths(client);
+        print(
+          months,
+          json,
+          () =>
+            months
+              .map((m) => `${m.mois}  ${String(m.lignes).padStart(10)} lines  loaded ${m.loadedAt}`)
+              .join('\n') || 'no months loaded',
+        );
+        return 0;
+      } finally {
+        await client.end();
+      }
+    }
     case 'export insertion':
       console.error(`agora ${group} ${command}: not available yet in this version`);
       return 2;

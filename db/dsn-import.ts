@@ -64,8 +64,10 @@ const partitionName = (mois: string, version: number) => `dsn_lines_${mois.repla
 export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult> {
   const client = new pg.Client({ connectionString: opts.databaseUrl });
   await client.connect();
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(opts.mois)) throw new ImportFormatError(`invalid month ${opts.mois}`);
   const lockKey = `dsn-import:${opts.mois}`;
   let table: string | null = null;
+  let copying: ReturnType<typeof copyFrom> | null = null;
   try {
     // One import of a month at a time, across every process.
     await client.query('select pg_advisory_lock(hashtext($1))', [lockKey]);
@@ -79,6 +81,7 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     const copy = client.query(
       copyFrom(`copy ${table} (mois, nir_hash, siret, naf, nature, date_debut, date_fin, heures) from stdin`),
     );
+    copying = copy;
     const copyDone = new Promise<void>((resolve, reject) => {
       copy.on('finish', resolve);
       copy.on('error', reject);
@@ -150,6 +153,7 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     await flush();
     copy.end();
     await copyDone;
+    copying = null;
     opts.onProgress?.({ lines, rejected });
 
     // The check constraint lets ATTACH skip its validation scan.
@@ -178,6 +182,12 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     table = null;
     return { mois: opts.mois, lignes: lines, rejets, rejetsTotal: rejected, version };
   } catch (e) {
+    if (copying) {
+      // Abort the COPY (CopyFail): the connection then answers queries again.
+      const aborted = new Promise((r) => copying!.once('error', r).once('close', r));
+      copying.destroy(new Error('import aborted'));
+      await aborted;
+    }
     await client.query('rollback').catch(() => undefined);
     if (table) await client.query(`drop table if exists ${table}`).catch(() => undefined);
     throw e;

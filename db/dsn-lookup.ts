@@ -1,6 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MonthLookup } from '../domain/situations';
 
+/** A PostgreSQL array literal of months (knex would spread a JS array into a list). */
+const monthArray = (months: string[]): string => {
+  if (!months.every((m) => /^\d{4}-\d{2}$/.test(m))) throw new Error('invalid month');
+  return `{${months.join(',')}}`;
+};
+
 /**
  * A person's DSN lines for some months, and which of those months are loaded. The dossier is first
  * registered as using those months, so that a month loaded right after this read still wakes it.
@@ -15,11 +21,11 @@ export async function lookupMonths(
   await conn.execute(
     `insert into dossier_dsn_months (mois, dossier_id) select m, ? from unnest(?::varchar[]) as m
      on conflict do nothing`,
-    [dossierId, months],
+    [dossierId, monthArray(months)],
   );
   const loaded = await conn.execute<{ mois: string; version: string }[]>(
     'select mois, version from dsn_months where mois = any(?::varchar[])',
-    [months],
+    [monthArray(months)],
   );
   const out: Record<string, MonthLookup> = Object.fromEntries(months.map((m) => [m, null]));
   if (loaded.length === 0) return out;
@@ -37,7 +43,7 @@ export async function lookupMonths(
   >(
     `select mois, siret, naf, nature, date_debut::text as debut, date_fin::text as fin, heures::float8 as heures
        from dsn_lines where mois = any(?::varchar[]) and nir_hash = ?`,
-    [loaded.map((r) => r.mois), nirHash],
+    [monthArray(loaded.map((r) => r.mois)), nirHash],
   );
   for (const l of lines) {
     out[l.mois]?.lines.push({
