@@ -1,8 +1,9 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { canSee } from '../domain/authorization';
 import type { Actor } from '../domain/authorization';
 import type { DossierParties, DossierState } from '../domain/dossier-state';
-import { createState } from '../domain/dossier-state';
+import { createState, partiesOf } from '../domain/dossier-state';
 import type { CreateDossierBody, DossierEvent, HistoryEntry } from '../domain/schemas';
 import { searchAttributesOf } from '../workflows/search-attributes';
 import type { EventResult } from '../workflows/dossier-messages';
@@ -76,11 +77,26 @@ export function createDossierGateway(client: Client, taskQueue: string): Dossier
 
     async send(dossierId, event, actor, receivedAt) {
       const hash = bodyHash(event);
-      const result = await handle(dossierId).executeUpdate(eventUpdate, {
-        args: [{ event, bodyHash: hash, actor, receivedAt }],
-        // Temporal itself answers a resent Update id with the first result, without running it again.
-        updateId: event.eventId,
-      });
+      let result: EventResult;
+      try {
+        result = await handle(dossierId).executeUpdate(eventUpdate, {
+          args: [{ event, bodyHash: hash, actor, receivedAt }],
+          // Temporal itself answers a resent Update id with the first result, without running it again.
+          updateId: event.eventId,
+        });
+      } catch (e) {
+        if (!(e instanceof WorkflowNotFoundError)) throw e;
+        // No running workflow: either no such dossier, or one whose life is over (closed, follow-up done).
+        const state = await handle(dossierId)
+          .query(stateQuery)
+          .catch(() => null);
+        if (!state || !canSee(actor, partiesOf(state))) throw e;
+        throw new ApiError(
+          'INVALID_TRANSITION',
+          `dossier ${dossierId} is closed and its employment follow-up is complete: it takes no more events`,
+          { state: state.status, interrompu: state.interrompu, event: event.type },
+        );
+      }
       // ...which also means a reused eventId with another body gets the first result: detect it here.
       if (result.bodyHash !== hash) {
         throw new ApiError(

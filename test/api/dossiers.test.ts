@@ -110,7 +110,7 @@ describe('the lifecycle over HTTP', () => {
     expect(typeof rect.receivedAt).toBe('string');
   });
 
-  it('closes a dossier cancelled before entry as NON_REALISEE', async () => {
+  it('closes a dossier cancelled before entry as NON_REALISEE, then archives it: readable, no more events', async () => {
     const b = await create();
     const res = await send(
       b.dossierId,
@@ -118,6 +118,17 @@ describe('the lifecycle over HTTP', () => {
       ev('ANNULATION', '2026-01-16', { motif: 'désistement' }),
     );
     expect(res.body).toMatchObject({ status: 'CLOS', issue: 'NON_REALISEE' });
+    // Never validated nor entered: no follow-up point can happen, so the workflow ends.
+    await stack.client.workflow.getHandle(`dossier-${b.dossierId}`).result();
+    expect((await stack.call('GET', `/v1/dossiers/${b.dossierId}`, region.token)).body.status).toBe('CLOS');
+    const late = await send(
+      b.dossierId,
+      region.token,
+      ev('RECTIFICATION', '2026-01-17', { changes: { action: { dureeHeures: 10 } } }),
+    );
+    expect(late.status).toBe(409);
+    expect(late.body.error).toMatchObject({ code: 'INVALID_TRANSITION', details: { state: 'CLOS' } });
+    expect((await send(b.dossierId, stranger.token, ev('VALIDATION', '2026-01-17'))).status).toBe(404);
   });
 });
 

@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContractLine } from '../../domain/best-job';
+import { createBody, nir, siret } from '../helpers/fixtures';
+import type { Stack } from '../helpers/stack';
+import { ADMIN_TOKEN, startStack } from '../helpers/stack';
+
+let stack: Stack;
+type P = Awaited<ReturnType<Stack['partner']>>;
+let region: P;
+let of: P;
+let cdc: P;
+beforeAll(async () => {
+  stack = await startStack();
+  region = await stack.partner('REGION', '84');
+  of = await stack.partner('ORGANISME_FORMATION');
+  cdc = await stack.partner('CDC');
+});
+afterAll(async () => stack?.stop());
+
+const HEADER = 'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures';
+type Line = ContractLine & { nir: string };
+const csv = (lines: Line[]) =>
+  [
+    HEADER,
+    ...lines.map((l) =>
+      [l.nir, l.siret, l.naf, l.natureContrat, l.dateDebutContrat, l.dateFinContrat ?? '', l.heures].join(
+        ',',
+      ),
+    ),
+  ].join('\n');
+
+async function importMonth(token: string, mois: string, body: string, type = 'text/csv') {
+  const res = await stack.app.request(`/v1/dsn/imports?mois=${mois}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': type },
+    body,
+  });
+  return { status: res.status, body: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** The rule of CONTRACT.md, computed here independently of domain/best-job.ts. */
+function expected(lines: Line[], person: string) {
+  const cat = (n: string) =>
+    ['01', '07', '08', '09', '82', '91'].includes(n)
+      ? 'CDI'
+      : ['02', '10', '92'].includes(n)
+        ? 'CDD'
+        : n === '03'
+          ? 'INTERIM'
+          : 'AUTRE';
+  const rank = { CDI: 0, CDD: 1, INTERIM: 2, AUTRE: 3 } as const;
+  const jobs = lines.filter((l) => l.nir === person && !['29', '80', '81', '89'].includes(l.natureContrat));
+  if (jobs.length === 0) return { statut: 'SANS_EMPLOI', multiEmploi: false };
+  jobs.sort(
+    (a, b) =>
+      rank[cat(a.natureContrat)] - rank[cat(b.natureContrat)] ||
+      b.heures - a.heures ||
+      b.dateDebutContrat.localeCompare(a.dateDebutContrat),
+  );
+  const best = jobs[0]!;
+  return {
+    statut: 'EMPLOI',
+    multiEmploi: new Set(jobs.map((j) => `${j.siret}|${j.dateDebutContrat}`)).size > 1,
+    meilleurEmploi: {
+      natureContrat: best.natureContrat,
+      categorie: cat(best.natureContrat),
+      siretEmployeur: best.siret,
+      heures: best.heures,
+    },
+  };
+}
+
+describe('DSN months over HTTP', () => {
+  it('lets only the admin and the CDC load a month, and refuses a bad month or content type', async () => {
+    expect((await importMonth(region.token, '2001-01', HEADER)).status).toBe(403);
+    expect((await importMonth(cdc.token, '2001-01', HEADER)).status).toBe(200);
+    expect((await importMonth(ADMIN_TOKEN, '2001-13', HEADER)).status).toBe(400);
+    const wrong = await importMonth(ADMIN_TOKEN, '2001-02', HEADER, 'application/json');
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.code).toBe('VALIDATION_ERROR');
+    const months = await stack.call('GET', '/v1/dsn/months', region.token);
+    expect(months.body.items.map((m: { mois: string }) => m.mois)).toContain('2001-01');
+  });
+
+  it('records the situations of a dossier with past dates, and wakes it when a late month is loaded', async () => {
+    const person = nir(`1${String(Date.now()).slice(-12)}`);
+    const e1 = siret('7777777700001');
+    const e2 = siret('8888888800001');
+    const months: Record<string, Line[]> = {
+      '2025-01': [
+        {
+          nir: person,
+          siret: e1,
+          naf: '6201Z',
+          natureContrat: '02',
+          dateDebutContrat: '2024-10-01',
+          dateFinContrat: '2025-03-31',
+          heures: 120,
+        },
+      ],
+      '2025-02': [],
+      '2025-05': [
+        {
+          nir: person,
+          siret: e1,
+          naf: '6201Z',
+          natureContrat: '03',
+          dateDebutContrat: '2025-05-02',
+          dateFinContrat: null,
+          heures: 140,
+        },
+        {
+          nir: person,
+          siret: e2,
+          naf: '4711D',
+          natureContrat: '01',
+          dateDebutContrat: '2025-05-15',
+          dateFinContrat: null,
+          heures: 60,
+        },
+        {
+          nir: person,
+          siret: e2,
+          naf: '4711D',
+          natureContrat: '29',
+          dateDebutContrat: '2025-05-15',
+          dateFinContrat: null,
+          heures: 300,
+        },
+      ],
+    };
+    for (const [mois, lines] of Object.entries(months))
+      expect((await importMonth(ADMIN_TOKEN, mois, csv(lines))).body.lignes).toBe(lines.length);
+
+    const body = createBody({
+      date: '2025-01-10',
+      stagiaire: { nir: person, nom: 'Durand', prenom: 'Sam', dateNaissance: '1990-01-01' },
+      organisme: { siret: of.siret, raisonSociale: 'OF' },
+      financements: [{ financeurSiret: region.siret, montantEngage: 1000 }],
+    });
+    expect((await stack.call('POST', '/v1/dossiers', region.token, body)).status).toBe(201);
+    const send = (token: string, e: Record<string, unknown>) =>
+      stack.call('POST', `/v1/dossiers/${body.dossierId}/events`, token, { eventId: randomUUID(), ...e });
+    await send(region.token, { type: 'VALIDATION', date: '2025-01-20' });
+    await send(of.token, { type: 'ENTREE', date: '2025-02-01' });
+    await send(of.token, { type: 'SORTIE', date: '2025-05-31', motif: 'FIN_FORMATION' });
+
+    const situations = async (token = region.token) =>
+      (await stack.call('GET', `/v1/dossiers/${body.dossierId}`, token)).body.situations as {
+        point: string;
+        mois: string;
+        statut: string;
+      }[];
+    const waitFor = async (pred: (s: Awaited<ReturnType<typeof situations>>) => boolean) => {
+      for (let i = 0; i < 100; i++) {
+        const s = await situations();
+        if (pred(s)) return s;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return situations();
+    };
+    let s = await waitFor((x) => x.filter((p) => p.statut !== 'EN_ATTENTE').length >= 3);
+    expect(s.map((p) => [p.point, p.mois])).toEqual([
+      ['VALIDATION', '2025-01'],
+      ['ENTREE', '2025-02'],
+      ['SORTIE', '2025-05'],
+      ['M3', '2025-08'],
+      ['M6', '2025-11'],
+      ['M12', '2026-05'],
+    ]);
+    for (const [i, mois] of [
+      [0, '2025-01'],
+      [1, '2025-02'],
+      [2, '2025-05'],
+    ] as const) {
+      expect(s[i]).toMatchObject(expected(months[mois]!, person));
+    }
+    expect(s[3]).toMatchObject({ statut: 'EN_ATTENTE' });
+
+    // A month loaded late wakes the waiting dossier, without any other action.
+    const m3: Line[] = [
+      {
+        nir: person,
+        siret: e2,
+        naf: '4711D',
+        natureContrat: '10',
+        dateDebutContrat: '2025-06-01',
+        dateFinContrat: '2026-05-31',
+        heures: 151.67,
+      },
+    ];
+    await importMonth(cdc.token, '2025-08', csv(m3));
+    s = await waitFor((x) => x[3]?.statut !== 'EN_ATTENTE');
+    expect(s[3]).toMatchObject({ ...expected(m3, person), meilleurEmploi: { emploiDurable: true } });
+
+    // The organisme sees the situations but not the employers.
+    const forOf = await situations(of.token);
+    expect(forOf[3]).toMatchObject({ statut: 'EMPLOI', meilleurEmploi: { categorie: 'CDD' } });
+    expect(JSON.stringify(forOf)).not.toContain(e2);
+  });
+});
