@@ -86,6 +86,8 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
       copy.on('finish', resolve);
       copy.on('error', reject);
     });
+    // Awaited on success; on an aborted import its rejection is expected and must not go unhandled.
+    copyDone.catch(() => undefined);
     const rejets: ImportResult['rejets'] = [];
     let rejected = 0;
     let lines = 0;

@@ -79,6 +79,9 @@ describe('DSN months over HTTP', () => {
     const wrong = await importMonth(ADMIN_TOKEN, '2001-02', HEADER, 'application/json');
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('VALIDATION_ERROR');
+    const noHeader = await importMonth(ADMIN_TOKEN, '2001-03', 'nir,siret\n1,2\n');
+    expect(noHeader.status).toBe(400);
+    expect(noHeader.body.error.message).toMatch(/header lacks naf/);
     const months = await stack.call('GET', '/v1/dsn/months', region.token);
     expect(months.body.items.map((m: { mois: string }) => m.mois)).toContain('2001-01');
   });
