@@ -9,7 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index';
-import type { DossierAggregate } from '../domain/dossier-aggregate';
+import type { DossierAggregate, EventCommand } from '../domain/dossier-aggregate';
 import { applyDecision, createAggregate, creationOf, decide } from '../domain/dossier-aggregate';
 import { partiesOf } from '../domain/dossier-state';
 import type { SituationState } from '../domain/situations';
@@ -73,19 +73,25 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
   setHandler(historyQuery, () => ({ parties: partiesOf(agg.state), events: agg.history }));
   setHandler(creationQuery, () => ({ ...creationOf(agg), state: agg.state }));
 
+  /** The decision on an event, or the refusal thrown as a non-retryable failure typed by its code. */
+  const decideOrRefuse = (cmd: EventCommand) => {
+    const decision = decide(agg, cmd, { now: new Date().toISOString() });
+    if (decision.kind === 'refused') {
+      throw ApplicationFailure.nonRetryable(
+        decision.error.message,
+        decision.error.code,
+        decision.error.details,
+      );
+    }
+    return decision;
+  };
+
   setHandler(
     eventUpdate,
     (cmd): EventResult => {
       updatesThisRun++;
-      const decision = decide(agg, cmd, { now: new Date().toISOString() });
-      if (decision.kind === 'refused') {
-        // Only reached if state changed between validation and execution, which Temporal rules out.
-        throw ApplicationFailure.nonRetryable(
-          decision.error.message,
-          decision.error.code,
-          decision.error.details,
-        );
-      }
+      // Refused here only if state changed between validation and execution, which Temporal rules out.
+      const decision = decideOrRefuse(cmd);
       const before = agg.state;
       agg = applyDecision(agg, cmd, decision);
       // The client sets the attributes at start; a run started without them (the time-skipping test
@@ -96,19 +102,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
       }
       return { outcome: decision.kind, state: agg.state, bodyHash: cmd.bodyHash };
     },
-    {
-      validator: (cmd) => {
-        // A refusal here never enters the history: the partner gets the reason, the dossier is untouched.
-        const decision = decide(agg, cmd, { now: new Date().toISOString() });
-        if (decision.kind === 'refused') {
-          throw ApplicationFailure.nonRetryable(
-            decision.error.message,
-            decision.error.code,
-            decision.error.details,
-          );
-        }
-      },
-    },
+    // A refusal in the validator never enters the history: the partner gets the reason, the dossier is untouched.
+    { validator: (cmd) => void decideOrRefuse(cmd) },
   );
 
   setHandler(dsnMonthLoadedSignal, ({ mois, version }) => {
