@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { dataConverter } from '../../infra/temporal';
+import { ROOT } from '../../scripts/paths';
+import { createBody } from '../helpers/fixtures';
+import { startStack, TEST_DATA_KEY } from '../helpers/stack';
+
+/**
+ * Upgrades: the committed histories of representative dossiers must replay against the current
+ * workflow code. A change that breaks this goes behind patched() (CONVENTIONS.md).
+ * `RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts` records new ones.
+ */
+const DIR = join(ROOT, 'test/fixtures/histories');
+const converter = dataConverter({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined });
+
+describe('replay of recorded dossier histories', () => {
+  it.skipIf(process.env.RECORD_HISTORIES !== '1')('records representative histories', async () => {
+    const stack = await startStack();
+    try {
+      const region = await stack.partner('REGION', '84');
+      const of = await stack.partner('ORGANISME_FORMATION');
+      const scenario = async (name: string, events: [string, Record<string, unknown>][]) => {
+        const body = createBody({
+          organisme: { siret: of.siret, raisonSociale: 'OF' },
+          financements: [{ financeurSiret: region.siret, montantEngage: 100 }],
+        });
+        expect((await stack.call('POST', '/v1/dossiers', region.token, body)).status).toBe(201);
+        for (const [token, e] of events) {
+          const res = await stack.call('POST', `/v1/dossiers/${body.dossierId}/events`, token, {
+            eventId: randomUUID(),
+            ...e,
+          });
+          expect(res.status).toBeLessThan(500);
+        }
+        await new Promise((r) => setTimeout(r, 2000));
+        // Exported as an operator would: `temporal workflow show --output json`.
+        const show = spawnSync(inject('temporalCli'), [
+          'workflow',
+          'show',
+          '--address',
+          inject('temporalAddress'),
+          '-w',
+          `dossier-${body.dossierId}`,
+          '--output',
+          'json',
+        ]);
+        expect(show.status).toBe(0);
+        writeFileSync(join(DIR, `${name}.json`), show.stdout);
+      };
+      const R = region.token;
+      const O = of.token;
+      await scenario('lifecycle-exited', [
+        [R, { type: 'VALIDATION', date: '2026-01-20' }],
+        [O, { type: 'ENTREE', date: '2026-02-01' }],
+        [O, { type: 'INTERRUPTION', date: '2026-03-01' }],
+        [O, { type: 'REPRISE', date: '2026-03-10' }],
+        [O, { type: 'SORTIE', date: '2026-09-30', motif: 'FIN_FORMATION' }],
+        [R, { type: 'ENTREE', date: '2026-02-01' }],
+        [O, { type: 'RECTIFICATION', date: '2026-10-01', changes: { dates: { sortie: '2026-09-29' } } }],
+        [R, { type: 'CLOTURE', date: '2026-10-02' }],
+      ]);
+      await scenario('cancelled', [[R, { type: 'ANNULATION', date: '2026-01-16' }]]);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('replays every committed history with the current workflow code', async () => {
+    const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    const histories = files.map((f) => ({
+      workflowId: f,
+      history: JSON.parse(readFileSync(join(DIR, f), 'utf8')) as unknown,
+    }));
+    const results = Worker.runReplayHistories(
+      { workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: converter },
+      histories,
+    );
+    const failures: string[] = [];
+    for await (const r of results) if (r.error) failures.push(`${r.workflowId}: ${String(r.error)}`);
+    expect(failures).toEqual([]);
+  });
+});
