@@ -12,6 +12,8 @@ export interface ActivityDeps {
   orm: MikroORM;
   /** Keyed hash of a NIR (infra/pseudonym.ts). */
   hashNir: (nir: string) => Buffer;
+  /** Seals a personal datum at rest (infra/sealing.ts). */
+  seal: (text: string) => Buffer;
   /** To signal dossiers when a DSN month is loaded. */
   client?: Client;
 }
@@ -20,11 +22,12 @@ const SIGNAL_PAGE = 500;
 const SIGNAL_CONCURRENCY = 50;
 
 /** The activities of the dossier workflow, bound to their dependencies. */
-export function createActivities({ orm, hashNir, client }: ActivityDeps) {
+export function createActivities({ orm, hashNir, seal, client }: ActivityDeps) {
   return {
     /** Project the dossier to the read model; idempotent by version. */
     async projectDossier({ state }: { state: DossierState }): Promise<void> {
-      await upsertDossier(orm.em.fork(), state);
+      const nir = state.stagiaire.nir;
+      await upsertDossier(orm.em.fork(), state, { hash: hashNir(nir), sealed: seal(nir) });
     },
 
     /** The person's DSN lines for the months (null: month not loaded), looked up by NIR pseudonym. */

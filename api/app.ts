@@ -111,7 +111,7 @@ export function createApp(deps: AppDeps) {
     }
   }
 
-  app.route('/', dossierRoutes({ gateway, orm, now }));
+  app.route('/', dossierRoutes({ gateway, orm, now, hashNir: deps.hashNir }));
   app.route('/', adminRoutes({ orm }));
   app.route('/', qualityRoutes({ orm }));
   app.route(

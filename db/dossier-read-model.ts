@@ -8,18 +8,23 @@ import type { Actor } from '../domain/authorization';
  * Write the dossier's row unless the stored one is already as new: a late or replayed projection
  * never overwrites a newer version. The full NIR is not stored here, only its masked form.
  */
-export async function upsertDossier(em: EntityManager, state: DossierState): Promise<void> {
+export async function upsertDossier(
+  em: EntityManager,
+  state: DossierState,
+  nir: { hash: Buffer; sealed: Buffer },
+): Promise<void> {
   const view = toView(state, { fullNir: false });
   await em.getConnection().execute(
     `insert into dossiers (dossier_id, version, status, interrompu, issue, organisme_siret, financeur_sirets,
-       region, dispositif, objectif, created_at, updated_at, data)
-     values (?, ?, ?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?, ?::jsonb)
+       region, dispositif, objectif, created_at, updated_at, data, nir_hash, nir_sealed)
+     values (?, ?, ?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?, ?::jsonb, ?, ?)
      on conflict (dossier_id) do update set
        version = excluded.version, status = excluded.status, interrompu = excluded.interrompu,
        issue = excluded.issue, organisme_siret = excluded.organisme_siret,
        financeur_sirets = excluded.financeur_sirets, region = excluded.region,
        dispositif = excluded.dispositif, objectif = excluded.objectif,
-       updated_at = excluded.updated_at, data = excluded.data
+       updated_at = excluded.updated_at, data = excluded.data,
+       nir_hash = excluded.nir_hash, nir_sealed = excluded.nir_sealed
      where dossiers.version < excluded.version`,
     [
       state.dossierId,
@@ -35,6 +40,8 @@ export async function upsertDossier(em: EntityManager, state: DossierState): Pro
       state.createdAt,
       state.updatedAt,
       JSON.stringify(view),
+      nir.hash,
+      nir.sealed,
     ],
   );
 }
@@ -70,7 +77,7 @@ export function decodeCursor(s: string): Cursor | null {
 export async function listDossiers(
   em: EntityManager,
   actor: Actor,
-  q: Omit<ListQuery, 'cursor'> & { cursor?: Cursor },
+  q: Omit<ListQuery, 'cursor' | 'nir'> & { cursor?: Cursor; nirHash?: Buffer },
 ): Promise<{ items: DossierViewT[]; nextCursor: string | null }> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -85,6 +92,7 @@ export async function listDossiers(
     where.push(sql);
     params.push(...values);
   };
+  if (q.nirHash) filter('nir_hash = ?', q.nirHash);
   if (q.status) filter('status = ?', q.status);
   if (q.financeur) filter('? = any(financeur_sirets)', q.financeur);
   if (q.organisme) filter('organisme_siret = ?', q.organisme);

@@ -297,6 +297,9 @@ export const ErrorBody = z
   .meta({ id: 'Error' });
 
 export const ListQuery = z.object({
+  nir: Nir.optional().meta({
+    description: 'financeurs only: the dossiers they fund of this trainee (audited)',
+  }),
   status: DossierStatus.optional(),
   financeur: z
     .string()

@@ -7,6 +7,7 @@ import { loadEnv } from '../infra/env';
 import { createLogger } from '../infra/logger';
 import { connectionOptions, dataConverter } from '../infra/temporal';
 import { nirHasher } from '../infra/pseudonym';
+import { sealer } from '../infra/sealing';
 
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL, 'worker');
@@ -39,7 +40,7 @@ const worker = await Worker.create({
   ...(process.argv[2] === '--bundle' && process.argv[3]
     ? { workflowBundle: { codePath: process.argv[3] } }
     : { workflowsPath: require.resolve('../workflows/index.ts') }),
-  activities: createActivities({ orm, hashNir: nirHasher(env), client }),
+  activities: createActivities({ orm, hashNir: nirHasher(env), seal: sealer(env).seal, client }),
   dataConverter: dataConverter(env),
 });
 logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE }, 'worker ready');

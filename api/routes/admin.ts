@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { PartnerKind } from '../../domain/codes';
 import { CreatePartnerBody, ErrorBody } from '../../domain/schemas';
 import { PartnerExistsError, createPartner, listPartners } from '../../db/partners';
+import { listAccess } from '../../db/audit';
 import type { AppEnv } from '../app-env';
 import { requireAdmin } from '../auth';
 import { ApiError } from '../errors';
@@ -81,6 +82,51 @@ export function adminRoutes({ orm }: { orm: MikroORM }) {
       requireAdmin(c.get('actor'));
       const items = await listPartners(orm.em.fork());
       return c.json({ items: items.map((p) => ({ ...p, createdAt: p.createdAt.toISOString() })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/admin/audit',
+      summary: 'Reads of personal data (full NIR, NIR searches), oldest first (admin)',
+      security: [{ bearer: [] }],
+      request: {
+        query: z.object({
+          since: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+      },
+      responses: {
+        200: {
+          description: 'audit entries',
+          content: {
+            'application/json': {
+              schema: z.object({
+                items: z.array(
+                  z.object({
+                    at: z.string(),
+                    actor: z.string(),
+                    actorSiret: z.string().nullable(),
+                    action: z.string(),
+                    dossierId: z.string().nullable(),
+                    detail: z.unknown(),
+                  }),
+                ),
+              }),
+            },
+          },
+        },
+        ...errors(400, 401, 403, 503),
+      },
+    }),
+    async (c) => {
+      requireAdmin(c.get('actor'));
+      const { since, limit } = c.req.valid('query');
+      return c.json(
+        { items: await listAccess(orm.em.fork(), since ? new Date(since) : new Date(0), limit) },
+        200,
+      );
     },
   );
 

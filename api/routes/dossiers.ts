@@ -16,6 +16,8 @@ import {
 } from '../../domain/schemas';
 import type { Actor } from '../../domain/authorization';
 import { decodeCursor, listDossiers } from '../../db/dossier-read-model';
+import { recordAccess } from '../../db/audit';
+import { FUNDING_KINDS } from '../../domain/codes';
 import type { AppEnv } from '../app-env';
 import type { DossierGateway } from '../dossier-gateway';
 import { ApiError } from '../errors';
@@ -42,8 +44,13 @@ export function viewFor(actor: Actor, state: DossierState) {
   return toView(state, { fullNir: canReadFullNir(actor, parties) });
 }
 
-export function dossierRoutes(deps: { gateway: DossierGateway; orm: MikroORM; now: () => Date }) {
-  const { gateway, orm, now } = deps;
+export function dossierRoutes(deps: {
+  gateway: DossierGateway;
+  orm: MikroORM;
+  now: () => Date;
+  hashNir: (nir: string) => Buffer;
+}) {
+  const { gateway, orm, now, hashNir } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
@@ -106,7 +113,12 @@ export function dossierRoutes(deps: { gateway: DossierGateway; orm: MikroORM; no
     }),
     async (c) => {
       const { dossierId } = c.req.valid('param');
-      return c.json(viewFor(c.get('actor'), await gateway.state(dossierId)), 200);
+      const actor = c.get('actor');
+      const view = viewFor(actor, await gateway.state(dossierId));
+      // Every read of a full NIR is traced (who, which dossier, when).
+      if (view.stagiaire.nir !== undefined)
+        await recordAccess(orm.em.fork(), actor, 'DOSSIER_READ', dossierId);
+      return c.json(view, 200);
     },
   );
 
@@ -143,17 +155,30 @@ export function dossierRoutes(deps: { gateway: DossierGateway; orm: MikroORM; no
       },
     }),
     async (c) => {
-      const { cursor, ...q } = c.req.valid('query');
+      const { cursor, nir, ...q } = c.req.valid('query');
+      const actor = c.get('actor');
+      let nirFilter: { nirHash: Buffer; financeur?: string } | undefined;
+      if (nir !== undefined) {
+        if (!actor.admin && !FUNDING_KINDS.includes(actor.kind)) {
+          throw new ApiError('FORBIDDEN', 'searching by NIR is for financeurs');
+        }
+        // A financeur finds by NIR only the dossiers it funds, not those it sees through its territory.
+        nirFilter = { nirHash: hashNir(nir), ...(actor.admin ? {} : { financeur: actor.siret }) };
+      }
       const decoded = cursor === undefined ? undefined : decodeCursor(cursor);
       if (decoded === null) {
         throw new ApiError('VALIDATION_ERROR', 'invalid query: cursor: not a cursor this API returned', [
           { path: 'query.cursor', message: 'not a cursor this API returned' },
         ]);
       }
-      const page = await listDossiers(orm.em.fork(), c.get('actor'), {
+      const em = orm.em.fork();
+      const page = await listDossiers(em, actor, {
         ...q,
+        ...(nirFilter ? { nirHash: nirFilter.nirHash } : {}),
+        ...(nirFilter?.financeur ? { financeur: nirFilter.financeur } : {}),
         ...(decoded ? { cursor: decoded } : {}),
       });
+      if (nirFilter) await recordAccess(em, actor, 'NIR_SEARCH', null, { results: page.items.length });
       return c.json(page, 200);
     },
   );

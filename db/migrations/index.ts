@@ -1,8 +1,10 @@
 import { Migration20261129000000_init } from './Migration20261129000000_init';
 import { Migration20261129010000_dsn } from './Migration20261129010000_dsn';
+import { Migration20261129020000_privacy } from './Migration20261129020000_privacy';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
   { name: 'Migration20261129000000_init', class: Migration20261129000000_init },
   { name: 'Migration20261129010000_dsn', class: Migration20261129010000_dsn },
+  { name: 'Migration20261129020000_privacy', class: Migration20261129020000_privacy },
 ];

@@ -8,6 +8,7 @@ import { openOrm } from '../../db/orm';
 import { createLogger } from '../../infra/logger';
 import { dataConverter } from '../../infra/temporal';
 import { nirHasher } from '../../infra/pseudonym';
+import { sealer } from '../../infra/sealing';
 import { siret, uid } from './fixtures';
 
 export const ADMIN_TOKEN = 'admin-test-token';
@@ -32,7 +33,12 @@ export async function startStack() {
     connection: nativeConnection,
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: createActivities({ orm, hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }), client }),
+    activities: createActivities({
+      orm,
+      hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
+      seal: sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).seal,
+      client,
+    }),
     dataConverter: converter,
   });
   const running = worker.run();
