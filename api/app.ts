@@ -29,6 +29,8 @@ export interface AppDeps {
   databaseUrl: string;
   hashNir: (nir: string) => Buffer;
   bodyLimit?: number;
+  /** How long a partner token stays cached (default 10 s): the delay before a revocation bites. */
+  authCacheMs?: number;
   now?: () => Date;
   metrics?: Metrics;
 }
@@ -77,7 +79,7 @@ export function createApp(deps: AppDeps) {
   });
   // DSN months are streamed (a million lines): they are not held in memory, so not size-limited.
   app.use('/v1/*', (c, next) => (c.req.path === '/v1/dsn/imports' ? next() : limit(c, next)));
-  app.use('/v1/*', authenticate(orm, deps.adminToken));
+  app.use('/v1/*', authenticate(orm, deps.adminToken, deps.authCacheMs));
 
   // The data-quality log: every refused partner event is recorded with its reason (no personal data).
   app.use('/v1/dossiers/*', rejectionLog);

@@ -7,7 +7,6 @@ import { sha256Hex } from '../infra/canonical-hash';
 import { ApiError } from './errors';
 import type { AppEnv } from './app-env';
 
-const CACHE_TTL_MS = 10_000;
 const CACHE_MAX = 10_000;
 
 function sameSecret(a: string, b: string): boolean {
@@ -17,8 +16,12 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /** Bearer-token authentication: the admin token, or a partner token looked up by its hash. */
-export function authenticate(orm: MikroORM, adminToken: string | undefined): MiddlewareHandler<AppEnv> {
-  // A short cache keeps the database off the hot path; a revoked token lives at most CACHE_TTL_MS.
+export function authenticate(
+  orm: MikroORM,
+  adminToken: string | undefined,
+  cacheMs = 10_000,
+): MiddlewareHandler<AppEnv> {
+  // A short cache keeps the database off the hot path; a revoked token lives at most cacheMs more.
   const cache = new Map<string, { actor: Actor; until: number }>();
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
@@ -45,7 +48,7 @@ export function authenticate(orm: MikroORM, adminToken: string | undefined): Mid
       ...(partner.region ? { region: partner.region } : {}),
     };
     if (cache.size >= CACHE_MAX) cache.clear();
-    cache.set(hash, { actor, until: Date.now() + CACHE_TTL_MS });
+    if (cacheMs > 0) cache.set(hash, { actor, until: Date.now() + cacheMs });
     c.set('actor', actor);
     return next();
   };

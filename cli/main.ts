@@ -7,7 +7,7 @@ import { CreatePartnerBody } from '../domain/schemas';
 import { toView } from '../domain/dossier-view';
 import { listDossiers } from '../db/dossier-read-model';
 import { migrate, openOrm } from '../db/orm';
-import { PartnerExistsError, createPartner, listPartners } from '../db/partners';
+import { PartnerExistsError, addToken, createPartner, listPartners, revokeToken } from '../db/partners';
 import { loadEnv } from '../infra/env';
 import { nirHasher } from '../infra/pseudonym';
 import { isMonth } from '../domain/dates';
@@ -24,7 +24,9 @@ Usage: npx agora <command> [options]
 
 Commands:
   partner create --siret S --name N --kind K [--region R]   create a partner; prints its token once
-  partner list                                              list the partners
+  partner list                                              list the partners and their tokens
+  partner token add PARTNER_ID                              another token for the partner (rotation)
+  partner token revoke PARTNER_ID TOKEN_ID                  revoke a token
   dossier show ID                                           a dossier's current state (from its workflow)
   dossier history ID                                        a dossier's accepted events, oldest first
   dossier list [--status S] [--region R] [--limit N]        dossiers from the read model, newest first
@@ -124,6 +126,33 @@ async function main(argv: string[]): Promise<number> {
         }
       });
     }
+    case 'partner token': {
+      const [, , action, partnerId, tokenId] = positionals;
+      if (action === 'add' && partnerId) {
+        return withOrm(async (orm) => {
+          const added = await addToken(orm.em.fork(), partnerId);
+          if (!added) throw new UsageError(`no partner ${partnerId}`);
+          print(
+            { id: added.tokenId, token: added.token },
+            json,
+            () => `token ${added.tokenId} (shown once): ${added.token}`,
+          );
+          return 0;
+        });
+      }
+      if (action === 'revoke' && partnerId && tokenId) {
+        return withOrm(async (orm) => {
+          if (!(await revokeToken(orm.em.fork(), partnerId, tokenId))) {
+            throw new UsageError(`partner ${partnerId} has no token ${tokenId}`);
+          }
+          print({ revoked: tokenId }, json, () => `token ${tokenId} revoked`);
+          return 0;
+        });
+      }
+      throw new UsageError(
+        'usage: agora partner token add PARTNER_ID | agora partner token revoke PARTNER_ID TOKEN_ID',
+      );
+    }
     case 'partner list':
       return withOrm(async (orm) => {
         const partners = await listPartners(orm.em.fork());
@@ -132,7 +161,10 @@ async function main(argv: string[]): Promise<number> {
           json,
           () =>
             partners
-              .map((p) => `${p.id}  ${p.siret}  ${p.kind.padEnd(20)} ${p.region ?? '--'}  ${p.name}`)
+              .map(
+                (p) =>
+                  `${p.id}  ${p.siret}  ${p.kind.padEnd(20)} ${p.region ?? '--'}  ${p.name}  (${p.tokens.filter((t) => !t.revokedAt).length} live tokens)`,
+              )
               .join('\n') || 'no partners',
         );
         return 0;

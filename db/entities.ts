@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-/** A partner system and the hash of its API token (the token itself is never stored). */
+/** A partner system; its API tokens are in partner_tokens, stored as hashes only. */
 export const Partner = defineEntity({
   name: 'Partner',
   tableName: 'partners',
@@ -10,7 +10,6 @@ export const Partner = defineEntity({
     name: p.string(),
     kind: p.string(),
     region: p.string().nullable(),
-    tokenHash: p.string().unique(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

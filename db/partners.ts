@@ -6,6 +6,13 @@ import type { CreatePartnerBody } from '../domain/schemas';
 import { sha256Hex } from '../infra/canonical-hash';
 import { Partner } from './entities';
 
+export interface TokenRecord {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
 export interface PartnerRecord {
   id: string;
   siret: string;
@@ -23,37 +30,126 @@ export function newToken(): { token: string; hash: string } {
 
 export class PartnerExistsError extends Error {}
 
+async function insertToken(
+  em: EntityManager,
+  partnerId: string,
+): Promise<{ tokenId: string; token: string }> {
+  const { token, hash } = newToken();
+  const tokenId = randomUUID();
+  // In the caller's transaction when there is one (a new partner's row is not committed yet).
+  await em
+    .getConnection()
+    .execute(
+      'insert into partner_tokens (id, partner_id, token_hash) values (?, ?, ?)',
+      [tokenId, partnerId, hash],
+      'run',
+      em.getTransactionContext(),
+    );
+  return { tokenId, token };
+}
+
 export async function createPartner(
   em: EntityManager,
   body: CreatePartnerBody,
-): Promise<{ partner: PartnerRecord; token: string }> {
-  const { token, hash } = newToken();
-  const partner = em.create(Partner, {
-    id: randomUUID(),
-    siret: body.siret,
-    name: body.name,
-    kind: body.kind,
-    region: body.region ?? null,
-    tokenHash: hash,
-    createdAt: new Date(),
+): Promise<{ partner: PartnerRecord; token: string; tokenId: string }> {
+  return em.transactional(async (tx) => {
+    const partner = tx.create(Partner, {
+      id: randomUUID(),
+      siret: body.siret,
+      name: body.name,
+      kind: body.kind,
+      region: body.region ?? null,
+      createdAt: new Date(),
+    });
+    try {
+      await tx.flush();
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) throw new PartnerExistsError(body.siret);
+      throw e;
+    }
+    const { token, tokenId } = await insertToken(tx, partner.id);
+    return { partner: toRecord(partner), token, tokenId };
   });
-  try {
-    await em.persistAndFlush(partner);
-  } catch (e) {
-    if (e instanceof UniqueConstraintViolationException) throw new PartnerExistsError(body.siret);
-    throw e;
-  }
-  return { partner: toRecord(partner), token };
 }
 
-export async function findPartnerByTokenHash(em: EntityManager, hash: string): Promise<PartnerRecord | null> {
-  const p = await em.findOne(Partner, { tokenHash: hash });
-  return p ? toRecord(p) : null;
+/** Another live token for the partner (rotation: revoke the old one once the new one is deployed). */
+export async function addToken(
+  em: EntityManager,
+  partnerId: string,
+): Promise<{ tokenId: string; token: string } | null> {
+  const partner = await em.findOne(Partner, { id: partnerId });
+  if (!partner) return null;
+  return insertToken(em, partnerId);
 }
 
-export async function listPartners(em: EntityManager): Promise<PartnerRecord[]> {
+/** Revoke a token; false when the partner has no such token. */
+export async function revokeToken(em: EntityManager, partnerId: string, tokenId: string): Promise<boolean> {
+  const res = await em
+    .getConnection()
+    .execute<{ id: string }[]>(
+      'update partner_tokens set revoked_at = coalesce(revoked_at, now()) where partner_id = ? and id = ? returning id',
+      [partnerId, tokenId],
+    );
+  return res.length > 0;
+}
+
+/** The partner of a live token, and the token's id; the last use is stamped at most once a minute. */
+export async function findPartnerByTokenHash(
+  em: EntityManager,
+  hash: string,
+): Promise<(PartnerRecord & { tokenId: string }) | null> {
+  const conn = em.getConnection();
+  const rows = await conn.execute<
+    {
+      id: string;
+      siret: string;
+      name: string;
+      kind: string;
+      region: string | null;
+      created_at: Date;
+      token_id: string;
+    }[]
+  >(
+    `select p.id, p.siret, p.name, p.kind, p.region, p.created_at, t.id as token_id
+       from partner_tokens t join partners p on p.id = t.partner_id
+      where t.token_hash = ? and t.revoked_at is null`,
+    [hash],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  await conn.execute(
+    `update partner_tokens set last_used_at = now()
+      where id = ? and (last_used_at is null or last_used_at < now() - interval '1 minute')`,
+    [r.token_id],
+  );
+  return { ...toRecord({ ...r, createdAt: new Date(r.created_at) }), tokenId: r.token_id };
+}
+
+export async function listPartners(
+  em: EntityManager,
+): Promise<(PartnerRecord & { tokens: TokenRecord[] })[]> {
   const rows = await em.find(Partner, {}, { orderBy: { createdAt: 'asc' } });
-  return rows.map(toRecord);
+  const tokens = await em.getConnection().execute<
+    {
+      id: string;
+      partner_id: string;
+      created_at: Date;
+      last_used_at: Date | null;
+      revoked_at: Date | null;
+    }[]
+  >('select id, partner_id, created_at, last_used_at, revoked_at from partner_tokens order by created_at');
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  return rows.map((p) => ({
+    ...toRecord(p),
+    tokens: tokens
+      .filter((t) => t.partner_id === p.id)
+      .map((t) => ({
+        id: t.id,
+        createdAt: iso(t.created_at)!,
+        lastUsedAt: iso(t.last_used_at),
+        revokedAt: iso(t.revoked_at),
+      })),
+  }));
 }
 
 function toRecord(p: {

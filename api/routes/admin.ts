@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { PartnerKind } from '../../domain/codes';
 import { CreatePartnerBody, ErrorBody } from '../../domain/schemas';
-import { PartnerExistsError, createPartner, listPartners } from '../../db/partners';
+import { PartnerExistsError, addToken, createPartner, listPartners, revokeToken } from '../../db/partners';
 import { listAccess } from '../../db/audit';
 import type { AppEnv } from '../app-env';
 import { requireAdmin } from '../auth';
@@ -16,7 +16,16 @@ const PartnerOut = z.object({
   kind: PartnerKind,
   region: z.string().nullable(),
   createdAt: z.string(),
+  tokens: z.array(
+    z.object({
+      id: z.string(),
+      createdAt: z.string(),
+      lastUsedAt: z.string().nullable(),
+      revokedAt: z.string().nullable(),
+    }),
+  ),
 });
+const PartnerParams = z.object({ partnerId: z.uuid() });
 const errors = (...statuses: number[]) =>
   Object.fromEntries(
     statuses.map((s) => [
@@ -40,7 +49,13 @@ export function adminRoutes({ orm }: { orm: MikroORM }) {
           description: 'created',
           content: {
             'application/json': {
-              schema: z.object({ id: z.string(), siret: z.string(), kind: PartnerKind, token: z.string() }),
+              schema: z.object({
+                id: z.string(),
+                siret: z.string(),
+                kind: PartnerKind,
+                token: z.string(),
+                tokenId: z.string(),
+              }),
             },
           },
         },
@@ -51,8 +66,8 @@ export function adminRoutes({ orm }: { orm: MikroORM }) {
       requireAdmin(c.get('actor'));
       const body = c.req.valid('json');
       try {
-        const { partner, token } = await createPartner(orm.em.fork(), body);
-        return c.json({ id: partner.id, siret: partner.siret, kind: partner.kind, token }, 201);
+        const { partner, token, tokenId } = await createPartner(orm.em.fork(), body);
+        return c.json({ id: partner.id, siret: partner.siret, kind: partner.kind, token, tokenId }, 201);
       } catch (e) {
         if (e instanceof PartnerExistsError) {
           throw new ApiError('ALREADY_EXISTS', `a partner with SIRET ${body.siret} already exists`, {
@@ -82,6 +97,50 @@ export function adminRoutes({ orm }: { orm: MikroORM }) {
       requireAdmin(c.get('actor'));
       const items = await listPartners(orm.em.fork());
       return c.json({ items: items.map((p) => ({ ...p, createdAt: p.createdAt.toISOString() })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/admin/partners/{partnerId}/tokens',
+      summary:
+        "Add a token to a partner (rotation); shown once. The partner's other tokens stay live until revoked",
+      security: [{ bearer: [] }],
+      request: { params: PartnerParams },
+      responses: {
+        201: {
+          description: 'the new token',
+          content: { 'application/json': { schema: z.object({ id: z.string(), token: z.string() }) } },
+        },
+        ...errors(400, 401, 403, 404, 503),
+      },
+    }),
+    async (c) => {
+      requireAdmin(c.get('actor'));
+      const { partnerId } = c.req.valid('param');
+      const added = await addToken(orm.em.fork(), partnerId);
+      if (!added) throw new ApiError('NOT_FOUND', `no partner ${partnerId}`);
+      return c.json({ id: added.tokenId, token: added.token }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/admin/partners/{partnerId}/tokens/{tokenId}',
+      summary: "Revoke a token (within the API instances' 10-second token cache)",
+      security: [{ bearer: [] }],
+      request: { params: PartnerParams.extend({ tokenId: z.uuid() }) },
+      responses: { 204: { description: 'revoked' }, ...errors(400, 401, 403, 404, 503) },
+    }),
+    async (c) => {
+      requireAdmin(c.get('actor'));
+      const { partnerId, tokenId } = c.req.valid('param');
+      if (!(await revokeToken(orm.em.fork(), partnerId, tokenId))) {
+        throw new ApiError('NOT_FOUND', `partner ${partnerId} has no token ${tokenId}`);
+      }
+      return c.body(null, 204);
     },
   );
 

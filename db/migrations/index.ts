@@ -1,10 +1,12 @@
 import { Migration20261129000000_init } from './Migration20261129000000_init';
 import { Migration20261129010000_dsn } from './Migration20261129010000_dsn';
 import { Migration20261129020000_privacy } from './Migration20261129020000_privacy';
+import { Migration20261129030000_tokens } from './Migration20261129030000_tokens';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
   { name: 'Migration20261129000000_init', class: Migration20261129000000_init },
   { name: 'Migration20261129010000_dsn', class: Migration20261129010000_dsn },
   { name: 'Migration20261129020000_privacy', class: Migration20261129020000_privacy },
+  { name: 'Migration20261129030000_tokens', class: Migration20261129030000_tokens },
 ];

@@ -51,6 +51,7 @@ export async function startStack() {
     databaseUrl: inject('databaseUrl'),
     hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     bodyLimit: 64 * 1024,
+    authCacheMs: 0,
   });
 
   async function call(method: string, path: string, token: string | null, body?: unknown, raw?: string) {
