@@ -14,6 +14,7 @@ import { authenticate } from './auth';
 import { createDossierGateway } from './dossier-gateway';
 import { ApiError, errorResponse, toApiError } from './errors';
 import { Metrics } from './metrics';
+import { rateLimit } from './rate-limit';
 import { adminRoutes } from './routes/admin';
 import { dossierRoutes } from './routes/dossiers';
 import { qualityRoutes } from './routes/quality';
@@ -31,6 +32,8 @@ export interface AppDeps {
   bodyLimit?: number;
   /** How long a partner token stays cached (default 10 s): the delay before a revocation bites. */
   authCacheMs?: number;
+  /** Requests a second per token and instance (0: no limit), and the burst allowed. */
+  rateLimit?: { perSecond: number; burst: number };
   now?: () => Date;
   metrics?: Metrics;
 }
@@ -80,6 +83,7 @@ export function createApp(deps: AppDeps) {
   // DSN months are streamed (a million lines): they are not held in memory, so not size-limited.
   app.use('/v1/*', (c, next) => (c.req.path === '/v1/dsn/imports' ? next() : limit(c, next)));
   app.use('/v1/*', authenticate(orm, deps.adminToken, deps.authCacheMs));
+  app.use('/v1/*', rateLimit(deps.rateLimit?.perSecond ?? 0, deps.rateLimit?.burst ?? 1));
 
   // The data-quality log: every refused partner event is recorded with its reason (no personal data).
   app.use('/v1/dossiers/*', rejectionLog);

@@ -27,6 +27,7 @@ const app = createApp({
   databaseUrl: env.DATABASE_URL,
   hashNir: nirHasher(env),
   bodyLimit: env.AGORA_BODY_LIMIT,
+  rateLimit: { perSecond: env.AGORA_RATE_LIMIT, burst: env.AGORA_RATE_BURST },
 });
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: '0.0.0.0' }, (info) =>
   logger.info({ port: info.port }, 'api listening'),

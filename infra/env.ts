@@ -28,6 +28,9 @@ const EnvSchema = z.object({
     .int()
     .positive()
     .default(1024 * 1024),
+  /** Requests a second per token on each API instance (0: none), and the burst above it. */
+  AGORA_RATE_LIMIT: z.coerce.number().min(0).default(200),
+  AGORA_RATE_BURST: z.coerce.number().int().min(1).default(1000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
