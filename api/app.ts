@@ -6,6 +6,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { Context, Next } from 'hono';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import { codecRoutes } from './routes/codec';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../infra/logger';
 import { recordRejection } from '../db/rejections';
@@ -32,6 +34,8 @@ export interface AppDeps {
   bodyLimit?: number;
   /** How long a partner token stays cached (default 10 s): the delay before a revocation bites. */
   authCacheMs?: number;
+  /** The payload codec, served to the Temporal Web UI at /codec (admin only). */
+  codec?: { codec: PayloadCodec; uiOrigins: string[] };
   /** Requests a second per token and instance (0: no limit), and the burst allowed. */
   rateLimit?: { perSecond: number; burst: number };
   now?: () => Date;
@@ -129,6 +133,8 @@ export function createApp(deps: AppDeps) {
       hashNir: deps.hashNir,
     }),
   );
+
+  if (deps.codec) app.route('/', codecRoutes({ ...deps.codec, adminToken: deps.adminToken }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

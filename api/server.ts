@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { openOrm } from '../db/orm';
 import { loadEnv } from '../infra/env';
 import { createLogger } from '../infra/logger';
-import { apiConnectionOptions, dataConverter } from '../infra/temporal';
+import { apiConnectionOptions, dataConverter, payloadCodec } from '../infra/temporal';
 import { createApp } from './app';
 import { nirHasher } from '../infra/pseudonym';
 
@@ -28,6 +28,7 @@ const app = createApp({
   hashNir: nirHasher(env),
   bodyLimit: env.AGORA_BODY_LIMIT,
   rateLimit: { perSecond: env.AGORA_RATE_LIMIT, burst: env.AGORA_RATE_BURST },
+  codec: { codec: payloadCodec(env), uiOrigins: env.AGORA_UI_ORIGINS.split(',').map((o) => o.trim()) },
 });
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: '0.0.0.0' }, (info) =>
   logger.info({ port: info.port }, 'api listening'),

@@ -28,6 +28,8 @@ const EnvSchema = z.object({
     .int()
     .positive()
     .default(1024 * 1024),
+  /** Origins of the Temporal Web UI allowed to call the codec endpoint (comma-separated). */
+  AGORA_UI_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233'),
   /** Requests a second per token on each API instance (0: none), and the burst above it. */
   AGORA_RATE_LIMIT: z.coerce.number().min(0).default(200),
   AGORA_RATE_BURST: z.coerce.number().int().min(1).default(1000),

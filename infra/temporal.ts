@@ -11,12 +11,17 @@ export function dataConverter(env: Pick<Env, 'AGORA_DATA_KEY' | 'AGORA_DATA_KEYS
       'AGORA_DATA_KEY is not set: personal data would reach Temporal in clear (npm start makes one)',
     );
   }
+  return { payloadCodecs: [payloadCodec(env)] };
+}
+
+export function payloadCodec(env: Pick<Env, 'AGORA_DATA_KEY' | 'AGORA_DATA_KEYS_OLD'>): AesGcmPayloadCodec {
+  if (!env.AGORA_DATA_KEY) throw new Error('AGORA_DATA_KEY is not set');
   const older = (env.AGORA_DATA_KEYS_OLD ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
     .map(dataKey);
-  return { payloadCodecs: [new AesGcmPayloadCodec(dataKey(env.AGORA_DATA_KEY), older)] };
+  return new AesGcmPayloadCodec(dataKey(env.AGORA_DATA_KEY), older);
 }
 
 /** Connection options for a local server, a TLS cluster or Temporal Cloud (API key). */

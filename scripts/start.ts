@@ -46,6 +46,8 @@ async function main(): Promise<void> {
       dbFile: join(DATA_DIR, 'temporal.db'),
       port: 7233,
       uiPort: UI_PORT,
+      // The Web UI decodes payloads through the API's codec endpoint (admin only, see /codec/signin).
+      uiCodecEndpoint: `http://127.0.0.1:${env.PORT}/codec`,
       logFile: join(DATA_DIR, 'temporal.log'),
     });
   } else if (embedded) {

@@ -111,4 +111,49 @@ describe('personal data', () => {
     for (const secret of [person, nom, dateNaissance])
       expect(describe.stdout.toString()).not.toContain(secret);
   });
+
+  it('decodes payloads for the Temporal Web UI with the admin token only, and only from its origin', async () => {
+    const show = spawnSync(inject('temporalCli'), [
+      'workflow',
+      'show',
+      '--address',
+      inject('temporalAddress'),
+      '-w',
+      `dossier-${dossierId}`,
+      '--output',
+      'json',
+    ]);
+    const history = JSON.parse(show.stdout.toString()) as {
+      events: { workflowExecutionStartedEventAttributes?: { input: { payloads: unknown[] } } }[];
+    };
+    const payloads = history.events[0]!.workflowExecutionStartedEventAttributes!.input.payloads;
+    const decode = (headers: Record<string, string>) =>
+      stack.app.request('/codec/decode', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1:8233', ...headers },
+        body: JSON.stringify({ payloads }),
+      });
+    expect((await decode({})).status).toBe(401);
+    expect((await decode({ authorization: `Bearer ${region.token}` })).status).toBe(401);
+    const ok = await decode({ authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
+    const out = (await ok.json()) as { payloads: { data: string }[] };
+    expect(Buffer.from(out.payloads[0]!.data, 'base64').toString()).toContain(nom);
+
+    const signin = await stack.app.request('/codec/signin', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(ADMIN_TOKEN)}`,
+    });
+    expect(signin.status).toBe(200);
+    const cookie = signin.headers.get('set-cookie')!.split(';')[0]!;
+    expect(cookie).not.toContain(ADMIN_TOKEN);
+    expect((await decode({ cookie })).status).toBe(200);
+    const preflight = await stack.app.request('/codec/decode', {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
 });

@@ -6,7 +6,7 @@ import { createActivities } from '../../activities/index';
 import { createApp } from '../../api/app';
 import { openOrm } from '../../db/orm';
 import { createLogger } from '../../infra/logger';
-import { dataConverter } from '../../infra/temporal';
+import { dataConverter, payloadCodec } from '../../infra/temporal';
 import { nirHasher } from '../../infra/pseudonym';
 import { sealer } from '../../infra/sealing';
 import { siret, uid } from './fixtures';
@@ -52,6 +52,10 @@ export async function startStack() {
     hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     bodyLimit: 64 * 1024,
     authCacheMs: 0,
+    codec: {
+      codec: payloadCodec({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined }),
+      uiOrigins: ['http://127.0.0.1:8233'],
+    },
   });
 
   async function call(method: string, path: string, token: string | null, body?: unknown, raw?: string) {
