@@ -20,6 +20,8 @@ export class Supervised {
     private readonly args: string[],
     private readonly env: NodeJS.ProcessEnv,
     private readonly log: (msg: string) => void,
+    /** Where the child's output lines go (default: this process's stdout, prefixed by the name). */
+    private readonly output: (line: string) => void = (line) => process.stdout.write(`[${name}] ${line}\n`),
   ) {}
 
   start(): void {
@@ -31,10 +33,7 @@ export class Supervised {
     });
     this.child = child;
     for (const stream of [child.stdout, child.stderr]) {
-      if (stream)
-        createInterface({ input: stream }).on('line', (line) =>
-          process.stdout.write(`[${this.name}] ${line}\n`),
-        );
+      if (stream) createInterface({ input: stream }).on('line', this.output);
     }
     child.on('exit', (code, signal) => {
       if (this.stopping) return;

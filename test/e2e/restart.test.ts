@@ -17,6 +17,8 @@ import { ADMIN_TOKEN, TEST_DATA_KEY } from '../helpers/stack';
 const dir = mkdtempSync(join(tmpdir(), 'agora-restart-'));
 let temporal: ChildProcess | null = null;
 let children: Supervised[] = [];
+/** Every line the worker and the API print, scanned for personal data at the end. */
+const logLines: string[] = [];
 
 async function up(ports: { temporal: number; api: number }, taskQueue: string) {
   temporal = await startDevServer({
@@ -34,12 +36,13 @@ async function up(ports: { temporal: number; api: number }, taskQueue: string) {
     DATABASE_URL: inject('databaseUrl'),
     AGORA_ADMIN_TOKEN: ADMIN_TOKEN,
     AGORA_DATA_KEY: TEST_DATA_KEY,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'debug',
   };
   const quiet = () => undefined;
+  const keep = (line: string) => void logLines.push(line);
   children = [
-    new Supervised('worker', 'worker/main.ts', ['--bundle', inject('workflowBundlePath')], env, quiet),
-    new Supervised('api', 'api/server.ts', [], env, quiet),
+    new Supervised('worker', 'worker/main.ts', ['--bundle', inject('workflowBundlePath')], env, quiet, keep),
+    new Supervised('api', 'api/server.ts', [], env, quiet, keep),
   ];
   for (const c of children) c.start();
   for (let i = 0; i < 120; i++) {
@@ -84,7 +87,16 @@ describe('a restart of the whole stack', () => {
     });
     expect(partner.status).toBe(201);
     const token = partner.body.token as string;
-    const b = createBody({ financements: [{ financeurSiret: s, montantEngage: 100 }] });
+    const b = createBody({
+      // Distinctive values, so that the scan of the logs below cannot match by chance.
+      stagiaire: {
+        nir: '279072B00123447',
+        nom: `Quenotte${uid()}`,
+        prenom: 'Ysoldine',
+        dateNaissance: '1966-06-16',
+      },
+      financements: [{ financeurSiret: s, montantEngage: 100 }],
+    });
     expect((await call('POST', '/v1/dossiers', token, b)).status).toBe(201);
     const validation = { eventId: randomUUID(), type: 'VALIDATION', date: '2026-01-20' };
     expect((await call('POST', `/v1/dossiers/${b.dossierId}/events`, token, validation)).status).toBe(200);
@@ -109,5 +121,14 @@ describe('a restart of the whole stack', () => {
       'VALIDATION',
       'ENTREE',
     ]);
+
+    // No personal datum in the logs of either process (at debug level), nor on the metrics page.
+    const metrics = await (await fetch(`${api}/metrics`)).text();
+    expect(metrics).toContain('agora_http_requests_total');
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const secret of [b.stagiaire.nir, b.stagiaire.nom, b.stagiaire.prenom, b.stagiaire.dateNaissance]) {
+      expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
+      expect(metrics).not.toContain(secret);
+    }
   }, 180_000);
 });
