@@ -37,3 +37,14 @@ export async function listRejections(
     at: r.at.toISOString(),
   }));
 }
+
+/** Refused events counted per partner and code since an instant (a partner: its own only). */
+export async function countRejections(em: EntityManager, partnerSiret: string | null, since: Date) {
+  const rows = await em.getConnection().execute<{ partner_siret: string; code: string; n: string }[]>(
+    `select partner_siret, code, count(*) as n from rejections
+      where at >= ? ${partnerSiret ? 'and partner_siret = ?' : ''}
+      group by partner_siret, code order by partner_siret, code`,
+    partnerSiret ? [since.toISOString(), partnerSiret] : [since.toISOString()],
+  );
+  return rows.map((r) => ({ partnerSiret: r.partner_siret, code: r.code, count: Number(r.n) }));
+}

@@ -221,6 +221,11 @@ describe('refusals', () => {
       'INCOHERENT_DATE',
     ]);
     expect(JSON.stringify(log.body)).not.toContain('180057512345627');
+    const counts = await stack.call('GET', '/v1/quality/rejections/counts', of.token);
+    expect(counts.body.items).toContainEqual({ partnerSiret: of.siret, code: 'INCOHERENT_DATE', count: 2 });
+    expect(counts.body.items.every((c: { partnerSiret: string }) => c.partnerSiret === of.siret)).toBe(true);
+    const all = await stack.call('GET', '/v1/quality/rejections/counts', ADMIN_TOKEN);
+    expect(all.body.items.some((c: { partnerSiret: string }) => c.partnerSiret === of.siret)).toBe(true);
   });
 
   it('answers 400 VALIDATION_ERROR with a path for each problem', async () => {
