@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     API docs       ${api}/docs   (OpenAPI: ${api}/openapi.json)
     Temporal UI    http://127.0.0.1:${UI_PORT}${embedded ? '' : ' (external cluster: see your own UI)'}
     Admin token    ${adminToken}
+    UI decoding    ${api}/codec/signin  (admin token; lets the Temporal UI show decrypted payloads)
   Ctrl-C stops everything; data stays in .data/.
 `);
 
