@@ -317,3 +317,10 @@ export const ListQuery = z.object({
 export type ListQuery = z.infer<typeof ListQuery>;
 
 export { EventType };
+
+/** `since` (an instant or a day) and `limit` of the logs served oldest first. */
+export const Since = z.iso.datetime({ offset: true }).or(z.iso.date());
+export const LogQuery = z.object({
+  since: Since.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});

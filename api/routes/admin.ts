@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { PartnerKind } from '../../domain/codes';
-import { CreatePartnerBody, ErrorBody } from '../../domain/schemas';
+import { CreatePartnerBody, ErrorBody, LogQuery } from '../../domain/schemas';
 import { PartnerExistsError, addToken, createPartner, listPartners, revokeToken } from '../../db/partners';
 import { listAccess } from '../../db/audit';
 import type { AppEnv } from '../app-env';
@@ -151,10 +151,7 @@ export function adminRoutes({ orm }: { orm: MikroORM }) {
       summary: 'Reads of personal data (full NIR, NIR searches), oldest first (admin)',
       security: [{ bearer: [] }],
       request: {
-        query: z.object({
-          since: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-        }),
+        query: LogQuery,
       },
       responses: {
         200: {

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { ErrorBody } from '../../domain/schemas';
+import { ErrorBody, LogQuery, Since } from '../../domain/schemas';
 import { countRejections, listRejections } from '../../db/rejections';
 import type { AppEnv } from '../app-env';
 import { validationHook } from '../validation';
@@ -24,10 +24,7 @@ export function qualityRoutes({ orm }: { orm: MikroORM }) {
       summary: "The calling partner's refused events with their reasons, oldest first",
       security: [{ bearer: [] }],
       request: {
-        query: z.object({
-          since: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-        }),
+        query: LogQuery,
       },
       responses: {
         200: {
@@ -51,7 +48,7 @@ export function qualityRoutes({ orm }: { orm: MikroORM }) {
       path: '/v1/quality/rejections/counts',
       summary: 'Refused events per partner and code (the platform: every partner; a partner: its own)',
       security: [{ bearer: [] }],
-      request: { query: z.object({ since: z.iso.datetime({ offset: true }).or(z.iso.date()).optional() }) },
+      request: { query: z.object({ since: Since.optional() }) },
       responses: {
         200: {
           description: 'counts',

@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { createBody, nir, uid } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
 import { ADMIN_TOKEN, startStack } from '../helpers/stack';
+import { temporalJson } from '../helpers/temporal-cli';
 
 let stack: Stack;
 type P = Awaited<ReturnType<Stack['partner']>>;
@@ -84,46 +84,17 @@ describe('personal data', () => {
   });
 
   it('leaves no NIR, name or birth date in clear in the Temporal history', async () => {
-    const show = spawnSync(inject('temporalCli'), [
-      'workflow',
-      'show',
-      '--address',
-      inject('temporalAddress'),
-      '-w',
-      `dossier-${dossierId}`,
-      '--output',
-      'json',
-    ]);
-    expect(show.status).toBe(0);
-    const text = show.stdout.toString();
+    const show = temporalJson('show', `dossier-${dossierId}`);
+    const text = show;
     expect(text.length).toBeGreaterThan(1000);
     for (const secret of [person, nom, dateNaissance]) expect(text).not.toContain(secret);
-    const describe = spawnSync(inject('temporalCli'), [
-      'workflow',
-      'describe',
-      '--address',
-      inject('temporalAddress'),
-      '-w',
-      `dossier-${dossierId}`,
-      '--output',
-      'json',
-    ]);
-    for (const secret of [person, nom, dateNaissance])
-      expect(describe.stdout.toString()).not.toContain(secret);
+    const described = temporalJson('describe', `dossier-${dossierId}`);
+    for (const secret of [person, nom, dateNaissance]) expect(described).not.toContain(secret);
   });
 
   it('decodes payloads for the Temporal Web UI with the admin token only, and only from its origin', async () => {
-    const show = spawnSync(inject('temporalCli'), [
-      'workflow',
-      'show',
-      '--address',
-      inject('temporalAddress'),
-      '-w',
-      `dossier-${dossierId}`,
-      '--output',
-      'json',
-    ]);
-    const history = JSON.parse(show.stdout.toString()) as {
+    const show = temporalJson('show', `dossier-${dossierId}`);
+    const history = JSON.parse(show) as {
       events: { workflowExecutionStartedEventAttributes?: { input: { payloads: unknown[] } } }[];
     };
     const payloads = history.events[0]!.workflowExecutionStartedEventAttributes!.input.payloads;

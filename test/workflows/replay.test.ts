@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { dataConverter } from '../../infra/temporal';
 import { ROOT } from '../../scripts/paths';
 import { createBody } from '../helpers/fixtures';
 import { startStack, TEST_DATA_KEY } from '../helpers/stack';
+import { temporalJson } from '../helpers/temporal-cli';
 
 /**
  * Upgrades: the committed histories of representative dossiers must replay against the current
@@ -38,18 +38,7 @@ describe('replay of recorded dossier histories', () => {
         }
         await new Promise((r) => setTimeout(r, 2000));
         // Exported as an operator would: `temporal workflow show --output json`.
-        const show = spawnSync(inject('temporalCli'), [
-          'workflow',
-          'show',
-          '--address',
-          inject('temporalAddress'),
-          '-w',
-          `dossier-${body.dossierId}`,
-          '--output',
-          'json',
-        ]);
-        expect(show.status).toBe(0);
-        writeFileSync(join(DIR, `${name}.json`), show.stdout);
+        writeFileSync(join(DIR, `${name}.json`), temporalJson('show', `dossier-${body.dossierId}`));
       };
       const R = region.token;
       const O = of.token;
