@@ -6,6 +6,7 @@ import type { DossierState } from '../domain/dossier-state';
 import type { MonthLookup } from '../domain/situations';
 import { upsertDossier } from '../db/dossier-read-model';
 import { dossiersUsingMonth, lookupMonths } from '../db/dsn-lookup';
+import { purgeDsnMonths } from '../db/dsn-retention';
 import { dossierWorkflowId, dsnMonthLoadedSignal } from '../workflows/dossier-messages';
 
 export interface ActivityDeps {
@@ -16,14 +17,22 @@ export interface ActivityDeps {
   seal: (text: string) => Buffer;
   /** To signal dossiers when a DSN month is loaded. */
   client?: Client;
+  /** For the DSN retention purge, which detaches partitions on a connection of its own. */
+  databaseUrl?: string;
 }
 
 const SIGNAL_PAGE = 500;
 const SIGNAL_CONCURRENCY = 50;
 
 /** The activities of the dossier workflow, bound to their dependencies. */
-export function createActivities({ orm, hashNir, seal, client }: ActivityDeps) {
+export function createActivities({ orm, hashNir, seal, client, databaseUrl }: ActivityDeps) {
   return {
+    /** Drop the DSN months past every dossier's horizon (db/dsn-retention.ts). */
+    async purgeDsnMonths(): Promise<string[]> {
+      if (!databaseUrl) throw new Error('purgeDsnMonths needs the database URL');
+      return purgeDsnMonths(databaseUrl);
+    },
+
     /** Project the dossier to the read model; idempotent by version. */
     async projectDossier({ state }: { state: DossierState }): Promise<void> {
       const nir = state.stagiaire.nir;

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index';
+import { ensureSchedules } from './schedules';
 import { openOrm } from '../db/orm';
 import { loadEnv } from '../infra/env';
 import { createLogger } from '../infra/logger';
@@ -40,9 +41,16 @@ const worker = await Worker.create({
   ...(process.argv[2] === '--bundle' && process.argv[3]
     ? { workflowBundle: { codePath: process.argv[3] } }
     : { workflowsPath: require.resolve('../workflows/index.ts') }),
-  activities: createActivities({ orm, hashNir: nirHasher(env), seal: sealer(env).seal, client }),
+  activities: createActivities({
+    orm,
+    hashNir: nirHasher(env),
+    seal: sealer(env).seal,
+    client,
+    databaseUrl: env.DATABASE_URL,
+  }),
   dataConverter: dataConverter(env),
 });
+await ensureSchedules(client, env.TEMPORAL_TASK_QUEUE);
 logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE }, 'worker ready');
 // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks are done (the SDK's own signal handling).
 await worker.run();

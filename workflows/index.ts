@@ -1,2 +1,3 @@
 export { dossierWorkflow } from './dossier-workflow';
 export { dsnMonthWorkflow } from './dsn-month-workflow';
+export { dsnRetentionWorkflow } from './dsn-retention-workflow';

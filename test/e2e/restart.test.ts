@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
 import { Supervised } from '../../scripts/supervisor';
+import { DSN_RETENTION_SCHEDULE } from '../../worker/schedules';
 import { startDevServer, stopChild } from '../../scripts/temporal-server';
 import { freePort } from '../helpers/global-setup';
 import { createBody, siret, uid } from '../helpers/fixtures';
@@ -121,6 +123,15 @@ describe('a restart of the whole stack', () => {
       'VALIDATION',
       'ENTREE',
     ]);
+
+    // The worker created the platform's Schedules.
+    const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+    try {
+      const schedule = await new Client({ connection }).schedule.getHandle(DSN_RETENTION_SCHEDULE).describe();
+      expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dsnRetentionWorkflow' });
+    } finally {
+      await connection.close();
+    }
 
     // No personal datum in the logs of either process (at debug level), nor on the metrics page.
     const metrics = await (await fetch(`${api}/metrics`)).text();
