@@ -1,6 +1,7 @@
 import { migrate, openOrm } from '../db/orm';
 import { ensureDatabase, ensurePostgres } from '../scripts/postgres';
 import { benchDsnImport } from './dsn-import';
+import { benchPartnerEvents } from './partner-events';
 
 // Benchmarks print one figure per line (`name: value unit`), then ratios against the baseline
 // measured in the same run (`name_ratio: value`). BENCH_QUICK=1 runs small sizes in seconds.
@@ -13,9 +14,20 @@ const orm = await openOrm(databaseUrl, { poolMax: 1 });
 await migrate(orm);
 await orm.close();
 
+const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(3));
+
+const dossiers = quick ? 100 : 1000;
+const concurrency = 20;
+const ev = await benchPartnerEvents(databaseUrl, dossiers, concurrency);
+console.log(`events_dossiers: ${dossiers} dossiers`);
+console.log(`events_concurrency: ${concurrency} requests`);
+for (const [k, v] of Object.entries(ev)) console.log(`${k}: ${fmt(v)} ${k.endsWith('_ms') ? 'ms' : '/s'}`);
+console.log(`creation_ratio: ${(ev.creation_per_s! / ev.raw_start_per_s!).toFixed(2)}`);
+console.log(`event_ratio: ${(ev.event_per_s! / ev.raw_update_per_s!).toFixed(2)}`);
+console.log(`event_p99_ratio: ${(ev.event_p99_ms! / ev.raw_update_p99_ms!).toFixed(2)}`);
+
 const lines = quick ? 100_000 : 1_000_000;
 const dsn = await benchDsnImport(databaseUrl, lines);
-const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(3));
 console.log(`dsn_import_lines: ${dsn.dsn_import_lines} lines`);
 console.log(`dsn_import_time: ${fmt(dsn.dsn_import_seconds!)} s`);
 console.log(`dsn_import_rate: ${Math.round(dsn.dsn_import_lines_per_s!)} lines/s`);
