@@ -1,37 +1,15 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Client, Connection } from '@temporalio/client';
-import { createApp } from '../../api/app';
-import { openOrm } from '../../db/orm';
-import type { MikroORM } from '../../db/orm';
-import { loadEnv } from '../../infra/env';
-import { createLogger } from '../../infra/logger';
-import { apiConnectionOptions, dataConverter } from '../../infra/temporal';
-import { ADMIN_TOKEN, TEST_DATA_KEY } from '../helpers/stack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, apiOnly } from '../helpers/stack';
 
-let orm: MikroORM;
-let connection: Connection;
-let app: ReturnType<typeof createApp>;
+let api: Awaited<ReturnType<typeof apiOnly>>;
+let app: Awaited<ReturnType<typeof apiOnly>>['app'];
 
 beforeAll(async () => {
-  orm = await openOrm(inject('databaseUrl'), { poolMax: 2 });
   // Nothing listens on port 1: Temporal is "down" for this API instance.
-  const env = loadEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1', AGORA_DATA_KEY: TEST_DATA_KEY });
-  connection = Connection.lazy(apiConnectionOptions(env));
-  const client = new Client({ connection, dataConverter: dataConverter(env) });
-  app = createApp({
-    client,
-    orm,
-    logger: createLogger('silent', 'test'),
-    taskQueue: 'none',
-    adminToken: ADMIN_TOKEN,
-    databaseUrl: inject('databaseUrl'),
-    hashNir: () => Buffer.alloc(32),
-  });
+  api = await apiOnly({ temporalAddress: '127.0.0.1:1' });
+  app = api.app;
 });
-afterAll(async () => {
-  await connection?.close();
-  await orm?.close();
-});
+afterAll(async () => api?.stop());
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 

@@ -6,7 +6,8 @@ import { createActivities } from '../../activities/index';
 import { createApp } from '../../api/app';
 import { openOrm } from '../../db/orm';
 import { createLogger } from '../../infra/logger';
-import { dataConverter, payloadCodec } from '../../infra/temporal';
+import { apiConnectionOptions, dataConverter, payloadCodec } from '../../infra/temporal';
+import { loadEnv } from '../../infra/env';
 import { nirHasher } from '../../infra/pseudonym';
 import { sealer } from '../../infra/sealing';
 import { siret, uid } from './fixtures';
@@ -101,6 +102,34 @@ export async function startStack() {
       worker.shutdown();
       await running;
       await nativeConnection.close();
+      await connection.close();
+      await orm.close();
+    },
+  };
+}
+
+/**
+ * The API alone, with no worker, against a Temporal address of the test's choosing (port 1: down)
+ * and the test database: for what the API does around Temporal.
+ */
+export async function apiOnly(opts: { temporalAddress: string } & Partial<Parameters<typeof createApp>[0]>) {
+  const { temporalAddress, ...overrides } = opts;
+  const orm = await openOrm(inject('databaseUrl'), { poolMax: 2 });
+  const env = loadEnv({ TEMPORAL_ADDRESS: temporalAddress, AGORA_DATA_KEY: TEST_DATA_KEY });
+  const connection = Connection.lazy(apiConnectionOptions(env));
+  const app = createApp({
+    client: new Client({ connection, dataConverter: dataConverter(env) }),
+    orm,
+    logger: createLogger('silent', 'test'),
+    taskQueue: 'none',
+    adminToken: ADMIN_TOKEN,
+    databaseUrl: inject('databaseUrl'),
+    hashNir: () => Buffer.alloc(32),
+    ...overrides,
+  });
+  return {
+    app,
+    async stop() {
       await connection.close();
       await orm.close();
     },
