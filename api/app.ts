@@ -131,6 +131,7 @@ export function createApp(deps: AppDeps) {
       databaseUrl: deps.databaseUrl,
       taskQueue: deps.taskQueue,
       hashNir: deps.hashNir,
+      orm,
     }),
   );
 

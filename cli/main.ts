@@ -302,7 +302,7 @@ async function main(argv: string[]): Promise<number> {
       const client = new pg.Client({ connectionString: env.DATABASE_URL });
       await client.connect();
       try {
-        const months = await listMonths(client);
+        const months = await listMonths(async (sql) => (await client.query(sql)).rows);
         print(
           months,
           json,

@@ -218,14 +218,18 @@ export interface MonthInfo {
   loadedAt: string;
 }
 
-export async function listMonths(client: { query: pg.Client['query'] }): Promise<MonthInfo[]> {
-  const { rows } = await client.query<{ mois: string; lignes: number; version: string; loaded_at: Date }>(
-    'select mois, lignes, version, loaded_at from dsn_months order by mois',
-  );
+/** The loaded months; `run` executes one SQL statement (a pg client, or the ORM's pool). */
+export async function listMonths(run: (sql: string) => Promise<unknown[]>): Promise<MonthInfo[]> {
+  const rows = (await run('select mois, lignes, version, loaded_at from dsn_months order by mois')) as {
+    mois: string;
+    lignes: number;
+    version: string;
+    loaded_at: Date | string;
+  }[];
   return rows.map((r) => ({
     mois: r.mois,
     lignes: r.lignes,
     version: Number(r.version),
-    loadedAt: r.loaded_at.toISOString(),
+    loadedAt: new Date(r.loaded_at).toISOString(),
   }));
 }

@@ -114,6 +114,12 @@ export function applyLookups(
   });
 }
 
+/** The same point, owed a new look-up (as soon as it is due). */
+function lookAgain(s: SituationState): SituationState {
+  const { checkedOn: _checked, ...rest } = s;
+  return rest;
+}
+
 /** A month was (re)loaded: the points that wait on it, or used an older load of it, look again. */
 export function onMonthLoaded(
   situations: readonly SituationState[],
@@ -123,8 +129,7 @@ export function onMonthLoaded(
   return situations.map((s) => {
     if (s.mois !== mois || s.statut === 'NON_DISPONIBLE') return s;
     if (s.statut !== 'EN_ATTENTE' && s.monthVersion === version) return s;
-    const { checkedOn: _checked, ...rest } = s;
-    return rest;
+    return lookAgain(s);
   });
 }
 
@@ -143,8 +148,7 @@ export function expireChecks(
     const recheck = addDays(s.checkedOn, RECHECK_DAYS) <= today;
     const horizonPassed = limit !== null && today > limit && s.checkedOn <= limit;
     if (!recheck && !horizonPassed) return s;
-    const { checkedOn: _checked, ...rest } = s;
-    return rest;
+    return lookAgain(s);
   });
 }
 

@@ -22,6 +22,25 @@ export function dataKey(base64: string): DataKey {
   return { id: createHash('sha256').update(key).digest('hex').slice(0, 12), key };
 }
 
+/** The current data key and the former ones still needed to decrypt (AGORA_DATA_KEYS_OLD). */
+export function dataKeys(env: {
+  AGORA_DATA_KEY?: string | undefined;
+  AGORA_DATA_KEYS_OLD?: string | undefined;
+}): {
+  current: DataKey;
+  older: DataKey[];
+} {
+  if (!env.AGORA_DATA_KEY) {
+    throw new Error('AGORA_DATA_KEY is not set: personal data would be kept in clear (npm start makes one)');
+  }
+  const older = (env.AGORA_DATA_KEYS_OLD ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(dataKey);
+  return { current: dataKey(env.AGORA_DATA_KEY), older };
+}
+
 /**
  * AES-256-GCM payload codec: every payload Temporal stores (inputs, results, queries, failures'
  * details) is encrypted with the current key; older keys still decrypt what they wrote.

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { dataKey } from './payload-codec';
+import { dataKeys } from './payload-codec';
 
 /**
  * AES-256-GCM sealing of one personal datum at rest (the NIR in the read model): key id, IV,
@@ -9,17 +9,8 @@ export function sealer(env: {
   AGORA_DATA_KEY?: string | undefined;
   AGORA_DATA_KEYS_OLD?: string | undefined;
 }) {
-  if (!env.AGORA_DATA_KEY) throw new Error('AGORA_DATA_KEY is needed to seal personal data');
-  const current = dataKey(env.AGORA_DATA_KEY);
-  const keys = new Map(
-    [
-      current,
-      ...(env.AGORA_DATA_KEYS_OLD ?? '')
-        .split(',')
-        .filter(Boolean)
-        .map((k) => dataKey(k.trim())),
-    ].map((k) => [k.id, k.key]),
-  );
+  const { current, older } = dataKeys(env);
+  const keys = new Map([current, ...older].map((k) => [k.id, k.key]));
   return {
     seal(text: string): Buffer {
       const iv = randomBytes(12);

@@ -2,26 +2,16 @@ import { readFileSync } from 'node:fs';
 import { defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { Env } from './env';
-import { AesGcmPayloadCodec, dataKey } from './payload-codec';
+import { AesGcmPayloadCodec, dataKeys } from './payload-codec';
 
 /** The data converter every client and worker of the platform uses: payloads encrypted at rest. */
 export function dataConverter(env: Pick<Env, 'AGORA_DATA_KEY' | 'AGORA_DATA_KEYS_OLD'>): DataConverter {
-  if (!env.AGORA_DATA_KEY) {
-    throw new Error(
-      'AGORA_DATA_KEY is not set: personal data would reach Temporal in clear (npm start makes one)',
-    );
-  }
   return { payloadCodecs: [payloadCodec(env)] };
 }
 
 export function payloadCodec(env: Pick<Env, 'AGORA_DATA_KEY' | 'AGORA_DATA_KEYS_OLD'>): AesGcmPayloadCodec {
-  if (!env.AGORA_DATA_KEY) throw new Error('AGORA_DATA_KEY is not set');
-  const older = (env.AGORA_DATA_KEYS_OLD ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map(dataKey);
-  return new AesGcmPayloadCodec(dataKey(env.AGORA_DATA_KEY), older);
+  const { current, older } = dataKeys(env);
+  return new AesGcmPayloadCodec(current, older);
 }
 
 /** Connection options for a local server, a TLS cluster or Temporal Cloud (API key). */

@@ -3,8 +3,6 @@ import type { CreateCommand, DossierAggregate, EventCommand } from '../domain/do
 import type { DossierParties, DossierState } from '../domain/dossier-state';
 import type { HistoryEntry } from '../domain/schemas';
 
-export const TASK_QUEUE_DEFAULT = 'dossiers';
-
 /** The workflow id of a dossier: the one place that builds it. */
 export function dossierWorkflowId(dossierId: string): string {
   return `dossier-${dossierId}`;

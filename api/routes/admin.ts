@@ -1,13 +1,14 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { PartnerKind } from '../../domain/codes';
-import { CreatePartnerBody, ErrorBody, LogQuery } from '../../domain/schemas';
+import { CreatePartnerBody, LogQuery } from '../../domain/schemas';
 import { PartnerExistsError, addToken, createPartner, listPartners, revokeToken } from '../../db/partners';
 import { listAccess } from '../../db/audit';
 import type { AppEnv } from '../app-env';
 import { requireAdmin } from '../auth';
 import { ApiError } from '../errors';
 import { validationHook } from '../validation';
+import { errorResponses } from '../openapi-responses';
 
 const PartnerOut = z.object({
   id: z.string(),
@@ -26,13 +27,7 @@ const PartnerOut = z.object({
   ),
 });
 const PartnerParams = z.object({ partnerId: z.uuid() });
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      { description: 'error', content: { 'application/json': { schema: ErrorBody } } },
-    ]),
-  );
+const errors = errorResponses;
 
 export function adminRoutes({ orm }: { orm: MikroORM }) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

@@ -10,7 +10,6 @@ import {
   DossierEvent,
   DossierId,
   DossierView,
-  ErrorBody,
   HistoryEntry,
   ListQuery,
 } from '../../domain/schemas';
@@ -22,14 +21,9 @@ import type { AppEnv } from '../app-env';
 import type { DossierGateway } from '../dossier-gateway';
 import { ApiError } from '../errors';
 import { validationHook } from '../validation';
+import { errorResponses } from '../openapi-responses';
 
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      { description: 'error', content: { 'application/json': { schema: ErrorBody } } },
-    ]),
-  );
+const errors = errorResponses;
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },

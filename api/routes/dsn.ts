@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import pg from 'pg';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { isMonth } from '../../domain/dates';
 import { ErrorBody } from '../../domain/schemas';
 import { ImportFormatError, listMonths } from '../../db/dsn-import';
@@ -25,7 +25,7 @@ const FORMATS: Record<string, 'csv' | 'ndjson'> = {
   'application/ndjson': 'ndjson',
 };
 
-export function dsnRoutes(deps: DsnLoaderDeps) {
+export function dsnRoutes(deps: DsnLoaderDeps & { orm: MikroORM }) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.post('/v1/dsn/imports', async (c) => {
@@ -64,13 +64,8 @@ export function dsnRoutes(deps: DsnLoaderDeps) {
   });
 
   app.get('/v1/dsn/months', async (c) => {
-    const client = new pg.Client({ connectionString: deps.databaseUrl, connectionTimeoutMillis: 3000 });
-    await client.connect();
-    try {
-      return c.json({ items: await listMonths(client) }, 200);
-    } finally {
-      await client.end();
-    }
+    const items = await listMonths((sql) => deps.orm.em.getConnection().execute(sql));
+    return c.json({ items }, 200);
   });
 
   app.openAPIRegistry.registerPath({

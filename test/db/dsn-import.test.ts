@@ -84,7 +84,9 @@ describe('DSN month import', () => {
         heures: 75.5,
       },
     ]);
-    expect((await listMonths(db)).find((m) => m.mois === mois)?.lignes).toBe(3);
+    expect(
+      (await listMonths(async (sql) => (await db.query(sql)).rows)).find((m) => m.mois === mois)?.lignes,
+    ).toBe(3);
   });
 
   it('loads NDJSON and never stores the NIR in clear', async () => {

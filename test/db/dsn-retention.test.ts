@@ -59,7 +59,11 @@ describe('DSN retention', () => {
 
     const purged = await purgeDsnMonths(url, new Date('2026-11-29T00:00:00Z'));
     expect(purged).toEqual(['2020-01', '2020-03', '2020-05']);
-    expect((await listMonths(db)).map((m) => m.mois)).toEqual(['2020-02', '2020-04', '2026-10']);
+    expect((await listMonths(async (sql) => (await db.query(sql)).rows)).map((m) => m.mois)).toEqual([
+      '2020-02',
+      '2020-04',
+      '2026-10',
+    ]);
     const { rows } = await db.query(
       "select to_regclass('dsn_lines') is not null as ok, count(*)::int as n from pg_inherits i join pg_class c on c.oid = i.inhrelid where c.relname like 'dsn_lines_2020_01%'",
     );
