@@ -62,9 +62,13 @@ export function decodeCursor(s: string): Cursor | null {
       c &&
       typeof c === 'object' &&
       typeof (c as Cursor).c === 'string' &&
-      typeof (c as Cursor).d === 'string'
+      typeof (c as Cursor).d === 'string' &&
+      /^[A-Za-z0-9._-]{1,64}$/.test((c as Cursor).d)
     ) {
-      if (Number.isNaN(Date.parse((c as Cursor).c))) return null;
+      const at = (c as Cursor).c;
+      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(at) || Number.isNaN(Date.parse(at))) {
+        return null;
+      }
       return c as Cursor;
     }
   } catch {

@@ -53,7 +53,17 @@ export const DossierId = z
   .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1 to 64 characters of A-Za-z0-9._-')
   .meta({ example: 'R84-2026-000123' });
 
-const Text = (max: number) => z.string().trim().min(1).max(max);
+/** Control characters and lone surrogates: PostgreSQL refuses them in text and jsonb. */
+const UNSTORABLE = /[\p{Cc}\p{Cs}]/u;
+
+/** Free text: trimmed, non-empty, at most `max` characters, no control character. */
+const Text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !UNSTORABLE.test(s), 'control characters (such as NUL or a line break) are not allowed');
 
 export const Stagiaire = z.strictObject({
   nir: Nir,
@@ -310,7 +320,7 @@ export const ListQuery = z.object({
     .regex(/^\d{14}$/, 'expected a 14-digit SIRET')
     .optional(),
   region: RegionCode.optional(),
-  dispositif: z.string().min(1).max(64).optional(),
+  dispositif: Text(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });
