@@ -4,7 +4,10 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { DossierState } from '../domain/dossier-state';
 import type { MonthLookup } from '../domain/situations';
+import { ADMIN, type Actor } from '../domain/authorization';
+import { recordAccess } from '../db/audit';
 import { upsertDossier } from '../db/dossier-read-model';
+import { type InsertionFile, writeInsertionFile, writeManifest } from '../db/insertion-file';
 import { dossiersUsingMonth, lookupMonths } from '../db/dsn-lookup';
 import { purgeDsnMonths } from '../db/dsn-retention';
 import { dossierWorkflowId, dsnMonthLoadedSignal } from '../workflows/dossier-messages';
@@ -17,16 +20,60 @@ export interface ActivityDeps {
   seal: (text: string) => Buffer;
   /** To signal dossiers when a DSN month is loaded. */
   client?: Client;
-  /** For the DSN retention purge, which detaches partitions on a connection of its own. */
+  /** For the DSN retention purge and the exports, which work on connections of their own. */
   databaseUrl?: string;
+  /** `stagiaire_pseudo` of the regional files (infra/pseudonym.ts). */
+  pseudonymise?: (nirHash: Buffer) => string;
+  /** Where the weekly regional files go. */
+  exportDir?: string;
 }
+
+/** Scheduled exports are the platform's own: audited as the admin. */
+const SCHEDULE_ACTOR: Actor = ADMIN;
 
 const SIGNAL_PAGE = 500;
 const SIGNAL_CONCURRENCY = 50;
 
 /** The activities of the dossier workflow, bound to their dependencies. */
-export function createActivities({ orm, hashNir, seal, client, databaseUrl }: ActivityDeps) {
+export function createActivities({
+  orm,
+  hashNir,
+  seal,
+  client,
+  databaseUrl,
+  pseudonymise,
+  exportDir,
+}: ActivityDeps) {
   return {
+    /** Write one region's insertion file of the run (db/insertion-file.ts), heartbeating its progress. */
+    async writeInsertionExport({ region, date }: { region: string; date: string }): Promise<InsertionFile> {
+      if (!databaseUrl || !pseudonymise || !exportDir)
+        throw new Error('exports need a database, a key and a folder');
+      const ctx = Context.current();
+      const file = await writeInsertionFile({
+        databaseUrl,
+        exportDir,
+        date,
+        region,
+        actor: ADMIN,
+        pseudo: pseudonymise,
+        onRows: (rows) => ctx.heartbeat({ rows }),
+      });
+      await recordAccess(orm.em.fork(), SCHEDULE_ACTOR, 'EXPORT', null, {
+        file: 'insertion',
+        region,
+        rows: file.rows,
+        date,
+      });
+      return file;
+    },
+
+    /** The run's manifest: every file with its rows, size and SHA-256. */
+    async writeExportManifest({ date, files }: { date: string; files: InsertionFile[] }): Promise<string> {
+      if (!exportDir) throw new Error('exports need a folder');
+      return writeManifest(exportDir, date, files);
+    },
+
     /** Drop the DSN months past every dossier's horizon (db/dsn-retention.ts). */
     async purgeDsnMonths(): Promise<string[]> {
       if (!databaseUrl) throw new Error('purgeDsnMonths needs the database URL');

@@ -21,6 +21,7 @@ import { adminRoutes } from './routes/admin';
 import { dossierRoutes } from './routes/dossiers';
 import { qualityRoutes } from './routes/quality';
 import { dsnRoutes } from './routes/dsn';
+import { statsRoutes } from './routes/stats';
 
 export interface AppDeps {
   client: Client;
@@ -31,6 +32,8 @@ export interface AppDeps {
   /** For the DSN imports, which stream into PostgreSQL with COPY on a connection of their own. */
   databaseUrl: string;
   hashNir: (nir: string) => Buffer;
+  /** `stagiaire_pseudo` of the exported files (infra/pseudonym.ts). */
+  pseudonymise: (nirHash: Buffer) => string;
   bodyLimit?: number;
   /** How long a partner token stays cached (default 10 s): the delay before a revocation bites. */
   authCacheMs?: number;
@@ -124,6 +127,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', dossierRoutes({ gateway, orm, now, hashNir: deps.hashNir }));
   app.route('/', adminRoutes({ orm }));
   app.route('/', qualityRoutes({ orm }));
+  app.route('/', statsRoutes({ orm, databaseUrl: deps.databaseUrl, pseudonymise: deps.pseudonymise }));
   app.route(
     '/',
     dsnRoutes({

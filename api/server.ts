@@ -5,7 +5,7 @@ import { loadEnv } from '../infra/env';
 import { createLogger } from '../infra/logger';
 import { apiConnectionOptions, dataConverter, payloadCodec } from '../infra/temporal';
 import { createApp } from './app';
-import { nirHasher } from '../infra/pseudonym';
+import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
 
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL, 'api');
@@ -26,6 +26,7 @@ const app = createApp({
   adminToken: env.AGORA_ADMIN_TOKEN,
   databaseUrl: env.DATABASE_URL,
   hashNir: nirHasher(env),
+  pseudonymise: exportPseudonymizer(env),
   bodyLimit: env.AGORA_BODY_LIMIT,
   rateLimit: { perSecond: env.AGORA_RATE_LIMIT, burst: env.AGORA_RATE_BURST },
   codec: { codec: payloadCodec(env), uiOrigins: env.AGORA_UI_ORIGINS.split(',').map((o) => o.trim()) },

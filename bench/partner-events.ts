@@ -8,7 +8,7 @@ import { createActivities } from '../activities/index';
 import { createApp } from '../api/app';
 import { openOrm } from '../db/orm';
 import { createLogger } from '../infra/logger';
-import { nirHasher } from '../infra/pseudonym';
+import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
 import { sealer } from '../infra/sealing';
 import { dataConverter, payloadCodec } from '../infra/temporal';
 import { nirKey } from '../domain/nir';
@@ -89,6 +89,7 @@ export async function benchPartnerEvents(databaseUrl: string, dossiers: number, 
     adminToken,
     databaseUrl,
     hashNir: nirHasher(env),
+    pseudonymise: exportPseudonymizer(env),
     codec: { codec: payloadCodec(env), uiOrigins: [] },
   });
   const apiPort = port + 1000;

@@ -1,5 +1,7 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
@@ -9,7 +11,13 @@ import { listDossiers } from '../db/dossier-read-model';
 import { migrate, openOrm } from '../db/orm';
 import { PartnerExistsError, addToken, createPartner, listPartners, revokeToken } from '../db/partners';
 import { loadEnv } from '../infra/env';
-import { nirHasher } from '../infra/pseudonym';
+import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
+import { ADMIN } from '../domain/authorization';
+import { RegionCode } from '../domain/codes';
+import { recordAccess } from '../db/audit';
+import { exportInsertion } from '../db/insertion-export';
+import { type InsertionFile, runDir, writeInsertionFile, writeManifest } from '../db/insertion-file';
+import { DATA_DIR } from '../scripts/paths';
 import { isMonth } from '../domain/dates';
 import { ImportFormatError, listMonths } from '../db/dsn-import';
 import { loadDsnMonth } from '../api/dsn-loader';
@@ -32,7 +40,9 @@ Commands:
   dossier list [--status S] [--region R] [--limit N]        dossiers from the read model, newest first
   dsn import FILE --month YYYY-MM [--format csv|ndjson]    load a DSN month (replaces it), with progress
   dsn months                                                the loaded DSN months
-  export insertion --region XX                              (not available yet)
+  export insertion --region XX [--out FILE|-]               a region's insertion file (all regions without
+                                                            --region), with progress; by default under
+                                                            .data/exports/insertion/DATE/ with its manifest
 
 Every command reads the same environment as the API (DATABASE_URL, TEMPORAL_ADDRESS, ...).
 Options: --json for machine-readable output, --help for this text.`;
@@ -88,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
       limit: { type: 'string' },
       month: { type: 'string' },
       format: { type: 'string' },
+      out: { type: 'string' },
     },
   });
   const [group, command, arg] = positionals;
@@ -316,9 +327,68 @@ async function main(argv: string[]): Promise<number> {
         await client.end();
       }
     }
-    case 'export insertion':
-      console.error(`agora ${group} ${command}: not available yet in this version`);
-      return 2;
+    case 'export insertion': {
+      const regions = values.region ? [values.region] : RegionCode.options;
+      if (!regions.every((r) => RegionCode.safeParse(r).success)) {
+        throw new UsageError(`--region: not a region code (one of ${RegionCode.options.join(', ')})`);
+      }
+      if (values.out && regions.length !== 1) throw new UsageError('--out needs one --region');
+      const pseudo = exportPseudonymizer({ AGORA_DATA_KEY: dataKey(), AGORA_HASH_KEY: env.AGORA_HASH_KEY });
+      const tty = process.stderr.isTTY;
+      const progress = (region: string, rows: number, done = false) => {
+        const text = `region ${region}: ${rows.toLocaleString('en')} rows${done ? ', done' : ''}`;
+        if (tty) process.stderr.write(`\r${text}${done ? '\n' : ''}`);
+        else if (done) process.stderr.write(`${text}\n`);
+      };
+      return withOrm(async (orm) => {
+        if (values.out) {
+          const region = regions[0]!;
+          const file = await exportInsertion({
+            databaseUrl: env.DATABASE_URL,
+            region,
+            actor: ADMIN,
+            pseudo,
+            onRows: (rows) => progress(region, rows),
+          });
+          await recordAccess(orm.em.fork(), ADMIN, 'EXPORT', null, { file: 'insertion', region, via: 'cli' });
+          await pipeline(file.stream, values.out === '-' ? process.stdout : createWriteStream(values.out));
+          progress(region, (await file.done).rows, true);
+          return 0;
+        }
+        const exportDir = env.AGORA_EXPORT_DIR ?? join(DATA_DIR, 'exports');
+        const date = new Date().toISOString().slice(0, 10);
+        const files: InsertionFile[] = [];
+        for (const region of regions) {
+          const f = await writeInsertionFile({
+            databaseUrl: env.DATABASE_URL,
+            exportDir,
+            date,
+            region,
+            actor: ADMIN,
+            pseudo,
+            onRows: (rows) => progress(region, rows),
+          });
+          await recordAccess(orm.em.fork(), ADMIN, 'EXPORT', null, {
+            file: 'insertion',
+            region,
+            rows: f.rows,
+            via: 'cli',
+          });
+          progress(region, f.rows, true);
+          files.push(f);
+        }
+        const manifest = await writeManifest(exportDir, date, files);
+        print({ manifest, files }, json, () =>
+          [
+            ...files.map(
+              (f) => `${join(runDir(exportDir, date), f.file)}  ${f.rows} rows  sha256 ${f.sha256}`,
+            ),
+            `manifest: ${manifest}`,
+          ].join('\n'),
+        );
+        return 0;
+      });
+    }
     default:
       throw new UsageError(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);
   }

@@ -10,8 +10,20 @@ export interface RejectionInput {
   message: string;
 }
 
+/** PostgreSQL refuses NUL in text: a hostile value is kept readable instead of lost. */
+const storable = <T extends string | null>(v: T): T =>
+  (typeof v === 'string' ? v.replace(/\u0000/g, '\\0') : v) as T;
+
 export async function recordRejection(em: EntityManager, r: RejectionInput): Promise<void> {
-  em.create(Rejection, { ...r, at: new Date() });
+  em.create(Rejection, {
+    partnerSiret: storable(r.partnerSiret),
+    dossierId: storable(r.dossierId),
+    eventId: storable(r.eventId),
+    eventType: storable(r.eventType),
+    code: storable(r.code),
+    message: storable(r.message),
+    at: new Date(),
+  });
   await em.flush();
 }
 

@@ -7,7 +7,9 @@ import { openOrm } from '../db/orm';
 import { loadEnv } from '../infra/env';
 import { createLogger } from '../infra/logger';
 import { connectionOptions, dataConverter } from '../infra/temporal';
-import { nirHasher } from '../infra/pseudonym';
+import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
+import { DATA_DIR } from '../scripts/paths';
+import { join } from 'node:path';
 import { sealer } from '../infra/sealing';
 
 const env = loadEnv();
@@ -47,6 +49,8 @@ const worker = await Worker.create({
     seal: sealer(env).seal,
     client,
     databaseUrl: env.DATABASE_URL,
+    pseudonymise: exportPseudonymizer(env),
+    exportDir: env.AGORA_EXPORT_DIR ?? join(DATA_DIR, 'exports'),
   }),
   dataConverter: dataConverter(env),
 });

@@ -1,3 +1,4 @@
 export { dossierWorkflow } from './dossier-workflow';
 export { dsnMonthWorkflow } from './dsn-month-workflow';
 export { dsnRetentionWorkflow } from './dsn-retention-workflow';
+export { insertionExportWorkflow } from './insertion-export-workflow';

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { Supervised } from '../../scripts/supervisor';
-import { DSN_RETENTION_SCHEDULE } from '../../worker/schedules';
+import { dataConverter } from '../../infra/temporal';
+import { DSN_RETENTION_SCHEDULE, INSERTION_EXPORT_SCHEDULE } from '../../worker/schedules';
 import { startDevServer, stopChild } from '../../scripts/temporal-server';
 import { freePort } from '../helpers/global-setup';
 import { createBody, siret, uid } from '../helpers/fixtures';
@@ -39,6 +40,7 @@ async function up(ports: { temporal: number; api: number }, taskQueue: string) {
     AGORA_ADMIN_TOKEN: ADMIN_TOKEN,
     AGORA_DATA_KEY: TEST_DATA_KEY,
     LOG_LEVEL: 'debug',
+    AGORA_EXPORT_DIR: join(dir, 'exports'),
   };
   const quiet = () => undefined;
   const keep = (line: string) => void logLines.push(line);
@@ -127,8 +129,32 @@ describe('a restart of the whole stack', () => {
     // The worker created the platform's Schedules.
     const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
     try {
-      const schedule = await new Client({ connection }).schedule.getHandle(DSN_RETENTION_SCHEDULE).describe();
+      const schedules = new Client({
+        connection,
+        dataConverter: dataConverter({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined }),
+      }).schedule;
+      const schedule = await schedules.getHandle(DSN_RETENTION_SCHEDULE).describe();
       expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dsnRetentionWorkflow' });
+      // The weekly regional files: Monday 06:00 Paris time, and triggered by hand here.
+      const exports = schedules.getHandle(INSERTION_EXPORT_SCHEDULE);
+      const weekly = await exports.describe();
+      expect(weekly.action).toMatchObject({ type: 'startWorkflow', workflowType: 'insertionExportWorkflow' });
+      expect(weekly.spec.timezone).toBe('Europe/Paris');
+      expect(weekly.spec.calendars?.[0]).toMatchObject({
+        dayOfWeek: [{ start: 'MONDAY' }],
+        hour: [{ start: 6 }],
+      });
+      await exports.trigger();
+      const day = new Date().toISOString().slice(0, 10);
+      const manifestPath = join(dir, 'exports', 'insertion', day, 'manifest.json');
+      for (let i = 0; i < 120 && !existsSync(manifestPath); i++) await new Promise((r) => setTimeout(r, 250));
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      expect(manifest.files).toHaveLength(18);
+      const r84 = manifest.files.find((f: { region: string }) => f.region === '84');
+      expect(r84.rows).toBeGreaterThanOrEqual(1);
+      const csv = readFileSync(join(dir, 'exports', 'insertion', day, r84.file), 'utf8');
+      expect(csv).toContain(b.dossierId);
+      expect(csv).not.toContain(b.stagiaire.nir);
     } finally {
       await connection.close();
     }

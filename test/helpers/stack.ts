@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
@@ -8,7 +11,7 @@ import { openOrm } from '../../db/orm';
 import { createLogger } from '../../infra/logger';
 import { apiConnectionOptions, dataConverter, payloadCodec } from '../../infra/temporal';
 import { loadEnv } from '../../infra/env';
-import { nirHasher } from '../../infra/pseudonym';
+import { exportPseudonymizer, nirHasher } from '../../infra/pseudonym';
 import { sealer } from '../../infra/sealing';
 import { siret, uid } from './fixtures';
 
@@ -30,6 +33,7 @@ export async function startStack() {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, dataConverter: converter });
   const nativeConnection = await NativeConnection.connect({ address });
+  const exportDir = mkdtempSync(join(tmpdir(), 'agora-exports-'));
   const worker = await Worker.create({
     connection: nativeConnection,
     taskQueue,
@@ -39,6 +43,9 @@ export async function startStack() {
       hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
       seal: sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).seal,
       client,
+      databaseUrl: inject('databaseUrl'),
+      pseudonymise: exportPseudonymizer({ AGORA_DATA_KEY: TEST_DATA_KEY }),
+      exportDir,
     }),
     dataConverter: converter,
   });
@@ -51,6 +58,7 @@ export async function startStack() {
     adminToken: ADMIN_TOKEN,
     databaseUrl: inject('databaseUrl'),
     hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
+    pseudonymise: exportPseudonymizer({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     bodyLimit: 64 * 1024,
     authCacheMs: 0,
     codec: {
@@ -96,6 +104,7 @@ export async function startStack() {
     client,
     orm,
     taskQueue,
+    exportDir,
     call,
     partner,
     async stop() {
@@ -104,6 +113,7 @@ export async function startStack() {
       await nativeConnection.close();
       await connection.close();
       await orm.close();
+      rmSync(exportDir, { recursive: true, force: true });
     },
   };
 }
@@ -125,6 +135,7 @@ export async function apiOnly(opts: { temporalAddress: string } & Partial<Parame
     adminToken: ADMIN_TOKEN,
     databaseUrl: inject('databaseUrl'),
     hashNir: () => Buffer.alloc(32),
+    pseudonymise: () => '',
     ...overrides,
   });
   return {

@@ -1,0 +1,186 @@
+import { Readable } from 'node:stream';
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { RegionCode } from '../../domain/codes';
+import { ListQuery } from '../../domain/schemas';
+import { recordAccess } from '../../db/audit';
+import { exportInsertion } from '../../db/insertion-export';
+import {
+  DOSSIER_GROUPS,
+  FINANCEMENT_GROUPS,
+  INSERTION_GROUPS,
+  INSERTION_POINTS,
+  SECRECY_THRESHOLD,
+  dossierStats,
+  financementStats,
+  insertionStats,
+} from '../../db/stats';
+import type { AppEnv } from '../app-env';
+import { ApiError } from '../errors';
+import { errorResponses } from '../openapi-responses';
+import { validationHook } from '../validation';
+
+const Filters = ListQuery.pick({
+  status: true,
+  financeur: true,
+  organisme: true,
+  region: true,
+  dispositif: true,
+});
+const security = [{ bearer: [] }];
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const secrecy = `Groups of fewer than ${SECRECY_THRESHOLD} dossiers are withheld (statistical secrecy; when only one would be, the next smallest goes too); \`hiddenGroups\` counts them.`;
+
+const Insertion = z.object({
+  dossiers: z.number().int().meta({ description: 'exited dossiers whose point is known' }),
+  emploi: z.number().int().meta({ description: 'of them, in a job' }),
+  emploiDurable: z.number().int().meta({ description: 'of them, in a durable job' }),
+  tauxEmploi: z.number().nullable(),
+  tauxEmploiDurable: z.number().nullable(),
+});
+
+export function statsRoutes(deps: {
+  orm: MikroORM;
+  databaseUrl: string;
+  pseudonymise: (nirHash: Buffer) => string;
+}) {
+  const { orm } = deps;
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/stats/dossiers',
+      summary: 'Visible dossiers counted per group',
+      description: `With the filters of \`GET /v1/dossiers\`. A dossier with several financeurs counts once in each of their groups. ${secrecy}`,
+      security,
+      request: { query: Filters.extend({ groupBy: z.enum(DOSSIER_GROUPS).default('status') }) },
+      responses: {
+        200: json(
+          z.object({
+            groupBy: z.enum(DOSSIER_GROUPS),
+            total: z.number().int().nullable(),
+            groups: z.array(z.object({ key: z.string().nullable(), dossiers: z.number().int() })),
+            hiddenGroups: z.number().int(),
+          }),
+          'counts',
+        ),
+        ...errorResponses(400, 401),
+      },
+    }),
+    async (c) => {
+      const { groupBy, ...filters } = c.req.valid('query');
+      return c.json(await dossierStats(orm.em.fork(), c.get('actor'), groupBy, filters), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/stats/insertion',
+      summary: 'Employment 3, 6 or 12 months after exit, per group',
+      description: `Counts only exited dossiers whose point is known (a job or no job); a durable job is a CDI, or a CDD or an interim contract of 6 months or more. Rates are fractions (0.625). With the filters of \`GET /v1/dossiers\`. ${secrecy}`,
+      security,
+      request: {
+        query: Filters.extend({
+          point: z.enum(INSERTION_POINTS).default('M6'),
+          groupBy: z.enum(INSERTION_GROUPS).default('region'),
+        }),
+      },
+      responses: {
+        200: json(
+          z.object({
+            point: z.enum(INSERTION_POINTS),
+            groupBy: z.enum(INSERTION_GROUPS),
+            total: Insertion.nullable(),
+            groups: z.array(Insertion.extend({ key: z.string().nullable() })),
+            hiddenGroups: z.number().int(),
+          }),
+          'insertion',
+        ),
+        ...errorResponses(400, 401),
+      },
+    }),
+    async (c) => {
+      const { point, groupBy, ...filters } = c.req.valid('query');
+      return c.json(await insertionStats(orm.em.fork(), c.get('actor'), point, groupBy, filters), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/stats/financements',
+      summary: 'Engaged and realised amounts per financeur, dispositif or region',
+      description:
+        'Over the visible dossiers, with the filters of `GET /v1/dossiers`: `dossiers` counts the dossiers, `dossiersRealises` those with a realised amount.',
+      security,
+      request: { query: Filters.extend({ groupBy: z.enum(FINANCEMENT_GROUPS).default('financeur') }) },
+      responses: {
+        200: json(
+          z.object({
+            groupBy: z.enum(FINANCEMENT_GROUPS),
+            groups: z.array(
+              z.object({
+                key: z.string(),
+                dossiers: z.number().int(),
+                montantEngage: z.number(),
+                montantRealise: z.number(),
+                dossiersRealises: z.number().int(),
+              }),
+            ),
+          }),
+          'amounts',
+        ),
+        ...errorResponses(400, 401),
+      },
+    }),
+    async (c) => {
+      const { groupBy, ...filters } = c.req.valid('query');
+      return c.json(await financementStats(orm.em.fork(), c.get('actor'), groupBy, filters), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/exports/insertion.csv',
+      summary: "A region's insertion file, streamed (REGION partners: their own region only)",
+      description:
+        'One line per visible dossier of the region, in dossier-id order, header first; `stagiaire_pseudo` is a keyed hash, never the NIR. Every export is recorded in the access audit.',
+      security,
+      request: { query: z.object({ region: RegionCode }) },
+      responses: {
+        200: { description: 'the file', content: { 'text/csv': { schema: z.string() } } },
+        ...errorResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const { region } = c.req.valid('query');
+      const actor = c.get('actor');
+      if (!actor.admin && actor.kind === 'REGION' && actor.region !== region) {
+        throw new ApiError('FORBIDDEN', `a Region exports its own region only (${actor.region ?? 'none'})`);
+      }
+      // Audited before the first byte leaves, so even an interrupted download is traced.
+      await recordAccess(orm.em.fork(), actor, 'EXPORT', null, { file: 'insertion', region });
+      const file = await exportInsertion({
+        databaseUrl: deps.databaseUrl,
+        region,
+        actor,
+        pseudo: deps.pseudonymise,
+      });
+      return new Response(Readable.toWeb(file.stream) as ReadableStream, {
+        status: 200,
+        headers: {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="insertion-${region}.csv"`,
+        },
+      });
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Actor } from '../domain/authorization';
+import { exportInsertion } from './insertion-export';
+
+export interface InsertionFile {
+  region: string;
+  file: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ExportManifest {
+  kind: 'insertion';
+  date: string;
+  generatedAt: string;
+  files: InsertionFile[];
+}
+
+/** `{exportDir}/insertion/{date}/`: one folder per run, the files and their manifest. */
+export const runDir = (exportDir: string, date: string) => join(exportDir, 'insertion', date);
+
+/**
+ * Write a region's file under the run's folder: streamed to a `.partial` file, checksummed on the
+ * way, then renamed, so a reader never sees half a file.
+ */
+export async function writeInsertionFile(opts: {
+  databaseUrl: string;
+  exportDir: string;
+  date: string;
+  region: string;
+  actor: Actor;
+  pseudo: (nirHash: Buffer) => string;
+  onRows?: (rows: number) => void;
+}): Promise<InsertionFile> {
+  const dir = runDir(opts.exportDir, opts.date);
+  await mkdir(dir, { recursive: true });
+  const name = `insertion-${opts.region}.csv`;
+  const partial = join(dir, `${name}.partial`);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const file = await exportInsertion({ ...opts, ...(opts.onRows ? { onRows: opts.onRows } : {}) });
+  try {
+    await pipeline(file.stream, tap, createWriteStream(partial));
+    const { rows } = await file.done;
+    await rename(partial, join(dir, name));
+    return { region: opts.region, file: name, rows, bytes, sha256: hash.digest('hex') };
+  } catch (e) {
+    await rm(partial, { force: true });
+    throw e;
+  }
+}
+
+/** Write (or complete) the run's manifest: entries of the same region are replaced. */
+export async function writeManifest(
+  exportDir: string,
+  date: string,
+  files: InsertionFile[],
+): Promise<string> {
+  const dir = runDir(exportDir, date);
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, 'manifest.json');
+  let previous: InsertionFile[] = [];
+  try {
+    previous = (JSON.parse(await readFile(path, 'utf8')) as ExportManifest).files;
+  } catch {
+    // no manifest yet
+  }
+  const regions = new Set(files.map((f) => f.region));
+  const manifest: ExportManifest = {
+    kind: 'insertion',
+    date,
+    generatedAt: new Date().toISOString(),
+    files: [...previous.filter((f) => !regions.has(f.region)), ...files].sort((a, b) =>
+      a.region.localeCompare(b.region),
+    ),
+  };
+  await writeFile(`${path}.partial`, `${JSON.stringify(manifest, null, 2)}\n`);
+  await rename(`${path}.partial`, path);
+  return path;
+}

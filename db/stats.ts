@@ -1,0 +1,179 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Actor } from '../domain/authorization';
+import type { ListQuery } from '../domain/schemas';
+
+/** Statistical secrecy: a group of fewer dossiers than this is not shown. */
+export const SECRECY_THRESHOLD = 5;
+
+export const DOSSIER_GROUPS = ['status', 'issue', 'financeur', 'dispositif', 'region', 'objectif'] as const;
+export const INSERTION_GROUPS = ['dispositif', 'organisme', 'region'] as const;
+export const FINANCEMENT_GROUPS = ['financeur', 'dispositif', 'region'] as const;
+export const INSERTION_POINTS = ['M3', 'M6', 'M12'] as const;
+
+export type StatsFilters = Pick<ListQuery, 'status' | 'financeur' | 'organisme' | 'region' | 'dispositif'>;
+
+const COLUMN = {
+  status: 'f.status',
+  issue: 'f.issue',
+  financeur: 'unnest(f.financeur_sirets)',
+  dispositif: 'f.dispositif',
+  region: 'f.region',
+  objectif: 'f.objectif',
+  organisme: 'f.organisme_siret',
+} as const;
+
+const JOB = `('CDI', 'CDD', 'INTERIM', 'AUTRE')`;
+
+/** The WHERE clause of what the actor may see (as the list endpoint), plus the list's filters. */
+function visibleWhere(actor: Actor, q: StatsFilters): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (!actor.admin) {
+    where.push(
+      `(f.organisme_siret = ? or ? = any(f.financeur_sirets)${actor.kind === 'REGION' ? ' or f.region = ?' : ''})`,
+    );
+    params.push(actor.siret, actor.siret);
+    if (actor.kind === 'REGION') params.push(actor.region ?? '');
+  }
+  const filter = (sql: string, value: unknown) => {
+    where.push(sql);
+    params.push(value);
+  };
+  if (q.status) filter('f.status = ?', q.status);
+  if (q.financeur) filter('? = any(f.financeur_sirets)', q.financeur);
+  if (q.organisme) filter('f.organisme_siret = ?', q.organisme);
+  if (q.region) filter('f.region = ?', q.region);
+  if (q.dispositif) filter('f.dispositif = ?', q.dispositif);
+  return { sql: where.length ? where.join(' and ') : 'true', params };
+}
+
+/**
+ * Statistical secrecy: groups under the threshold are withheld, and when only one would be, the
+ * next smallest goes too, so it cannot be found back by subtracting from the total.
+ */
+function secret<G extends { dossiers: number }>(groups: G[]): { shown: G[]; hidden: number } {
+  const small = groups.filter((g) => g.dossiers < SECRECY_THRESHOLD);
+  const hide = new Set(small);
+  if (small.length === 1 && groups.length > 1) {
+    const next = groups.filter((g) => !hide.has(g)).sort((a, b) => a.dossiers - b.dossiers)[0];
+    if (next) hide.add(next);
+  }
+  return { shown: groups.filter((g) => !hide.has(g)), hidden: hide.size };
+}
+
+const rate = (n: number, d: number) => (d === 0 ? null : Math.round((n / d) * 1000) / 1000);
+
+export async function dossierStats(
+  em: EntityManager,
+  actor: Actor,
+  groupBy: (typeof DOSSIER_GROUPS)[number],
+  q: StatsFilters,
+) {
+  const w = visibleWhere(actor, q);
+  const conn = em.getConnection();
+  const [rows, [total]] = await Promise.all([
+    conn.execute<{ key: string | null; n: string }[]>(
+      `select ${COLUMN[groupBy]} as key, count(*) as n from dossier_facts f where ${w.sql}
+        group by 1 order by 1 nulls first`,
+      w.params,
+    ),
+    conn.execute<{ n: string }[]>(`select count(*) as n from dossier_facts f where ${w.sql}`, w.params),
+  ]);
+  const groups = rows.map((r) => ({ key: r.key, dossiers: Number(r.n) }));
+  const { shown, hidden } = secret(groups);
+  const all = Number(total?.n ?? 0);
+  return {
+    groupBy,
+    total: all >= SECRECY_THRESHOLD ? all : null,
+    groups: shown,
+    hiddenGroups: hidden,
+  };
+}
+
+export async function insertionStats(
+  em: EntityManager,
+  actor: Actor,
+  point: (typeof INSERTION_POINTS)[number],
+  groupBy: (typeof INSERTION_GROUPS)[number],
+  q: StatsFilters,
+) {
+  const w = visibleWhere(actor, q);
+  const p = point.toLowerCase();
+  const sit = `f.sit_${p}`;
+  const measures = `count(*) as n, count(*) filter (where ${sit} in ${JOB}) as emploi,
+      count(*) filter (where ${sit} in ${JOB} and f.durable_${p}) as durable`;
+  // Only exited dossiers whose point is known (a job or no job; not waiting, not unavailable).
+  const base = `from dossier_facts f
+    where f.date_sortie is not null and ${sit} in ('CDI', 'CDD', 'INTERIM', 'AUTRE', 'SANS_EMPLOI')
+      and ${w.sql}`;
+  const conn = em.getConnection();
+  type Row = { key: string | null; n: string; emploi: string; durable: string };
+  const [rows, [total]] = await Promise.all([
+    conn.execute<Row[]>(
+      `select ${COLUMN[groupBy]} as key, ${measures} ${base} group by 1 order by 1 nulls first`,
+      w.params,
+    ),
+    conn.execute<Row[]>(`select null as key, ${measures} ${base}`, w.params),
+  ]);
+  const figures = (r: Row) => {
+    const dossiers = Number(r.n);
+    const emploi = Number(r.emploi);
+    const emploiDurable = Number(r.durable);
+    return {
+      key: r.key,
+      dossiers,
+      emploi,
+      emploiDurable,
+      tauxEmploi: rate(emploi, dossiers),
+      tauxEmploiDurable: rate(emploiDurable, dossiers),
+    };
+  };
+  const { shown, hidden } = secret(rows.map(figures));
+  const all = total ? figures(total) : null;
+  return {
+    point,
+    groupBy,
+    total:
+      all && all.dossiers >= SECRECY_THRESHOLD
+        ? {
+            dossiers: all.dossiers,
+            emploi: all.emploi,
+            emploiDurable: all.emploiDurable,
+            tauxEmploi: all.tauxEmploi,
+            tauxEmploiDurable: all.tauxEmploiDurable,
+          }
+        : null,
+    groups: shown,
+    hiddenGroups: hidden,
+  };
+}
+
+export async function financementStats(
+  em: EntityManager,
+  actor: Actor,
+  groupBy: (typeof FINANCEMENT_GROUPS)[number],
+  q: StatsFilters,
+) {
+  const w = visibleWhere(actor, q);
+  const key = groupBy === 'financeur' ? 'fi.financeur_siret' : COLUMN[groupBy];
+  const rows = await em
+    .getConnection()
+    .execute<{ key: string; n: string; engage: string; realise: string | null; realises: string }[]>(
+      `select ${key} as key, count(distinct fi.dossier_id) as n, sum(fi.montant_engage) as engage,
+        sum(fi.montant_realise) as realise,
+        count(distinct fi.dossier_id) filter (where fi.montant_realise is not null) as realises
+       from dossier_financements fi join dossier_facts f on f.dossier_id = fi.dossier_id
+      where ${w.sql} group by 1 order by 1`,
+      w.params,
+    );
+  return {
+    groupBy,
+    groups: rows.map((r) => ({
+      key: r.key,
+      dossiers: Number(r.n),
+      montantEngage: Number(r.engage),
+      montantRealise: Number(r.realise ?? 0),
+      dossiersRealises: Number(r.realises),
+    })),
+  };
+}

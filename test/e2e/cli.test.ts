@@ -1,0 +1,139 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ROOT } from '../../scripts/paths';
+import { createBody, nir, siret } from '../helpers/fixtures';
+import type { Stack } from '../helpers/stack';
+import { TEST_DATA_KEY, startStack } from '../helpers/stack';
+
+/** `npx agora ...` as an operator runs it: the real command, its exit code, stdout and stderr. */
+const dir = mkdtempSync(join(tmpdir(), 'agora-cli-'));
+let stack: Stack;
+let env: NodeJS.ProcessEnv;
+
+function agora(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/agora.js'), ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
+  });
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  env = {
+    ...process.env,
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    AGORA_DATA_KEY: TEST_DATA_KEY,
+    AGORA_EXPORT_DIR: join(dir, 'exports'),
+  };
+});
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the agora CLI', () => {
+  it('prints its help, and refuses bad usage with exit code 2 and a message', async () => {
+    const help = await agora('--help');
+    expect(help.code).toBe(0);
+    for (const cmd of ['partner create', 'dossier show', 'dsn import', 'export insertion']) {
+      expect(help.out).toContain(cmd);
+    }
+    const unknown = await agora('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown command/);
+    const badRegion = await agora('export', 'insertion', '--region', '99');
+    expect(badRegion.code).toBe(2);
+    expect(badRegion.err).toMatch(/--region/);
+    const badMonth = await agora('dsn', 'import', join(dir, 'x.csv'), '--month', '2026-13');
+    expect(badMonth.code).toBe(2);
+  });
+
+  it('creates a partner, loads a DSN month, shows a dossier and exports its region', async () => {
+    const regionSiret = siret(`2${String(Date.now()).slice(-12)}`);
+    const created = await agora(
+      'partner',
+      'create',
+      '--siret',
+      regionSiret,
+      '--name',
+      'Region Test CLI',
+      '--kind',
+      'REGION',
+      '--region',
+      '93',
+      '--json',
+    );
+    expect(created.code, created.err).toBe(0);
+    const partner = JSON.parse(created.out);
+    expect(partner).toMatchObject({ siret: regionSiret, kind: 'REGION' });
+    expect(typeof partner.token).toBe('string');
+
+    const base = createBody();
+    const body = createBody({
+      action: { ...base.action, region: '93', departement: '93' },
+      financements: [{ financeurSiret: regionSiret, montantEngage: 100 }],
+    });
+    expect((await stack.call('POST', '/v1/dossiers', partner.token, body)).status).toBe(201);
+
+    const shown = await agora('dossier', 'show', body.dossierId, '--json');
+    expect(shown.code, shown.err).toBe(0);
+    expect(JSON.parse(shown.out)).toMatchObject({
+      dossierId: body.dossierId,
+      status: 'EN_COURS_ELABORATION',
+    });
+    const missing = await agora('dossier', 'show', 'NO-SUCH-DOSSIER');
+    expect(missing.code).not.toBe(0);
+
+    const file = join(dir, 'dsn.csv');
+    writeFileSync(
+      file,
+      [
+        'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures',
+        `${nir('1800575123456')},73282932000074,6201Z,01,2020-01-01,,151.67`,
+        'not,a,valid,line',
+      ].join('\n'),
+    );
+    const imported = await agora('dsn', 'import', file, '--month', '2019-04');
+    expect(imported.code, imported.err).toBe(0);
+    expect(imported.out).toMatch(/2019-04: 1 lines loaded, 1 rejected/);
+    expect(imported.out).toMatch(/line 3:/);
+    const months = await agora('dsn', 'months', '--json');
+    expect(JSON.parse(months.out)).toContainEqual(expect.objectContaining({ mois: '2019-04', lignes: 1 }));
+
+    // The region's file, waiting for the read model to have the dossier.
+    let csv = '';
+    for (let i = 0; i < 40 && !csv.includes(body.dossierId); i++) {
+      const out = await agora('export', 'insertion', '--region', '93', '--out', '-');
+      expect(out.code, out.err).toBe(0);
+      csv = out.out;
+      if (!csv.includes(body.dossierId)) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(csv.split('\n')[0]).toMatch(/^dossier_id,stagiaire_pseudo,region,/);
+    expect(csv).toContain(body.dossierId);
+    expect(csv).not.toContain(body.stagiaire.nir);
+
+    const written = await agora('export', 'insertion', '--region', '93', '--json');
+    expect(written.code, written.err).toBe(0);
+    const result = JSON.parse(written.out);
+    const manifest = JSON.parse(readFileSync(result.manifest, 'utf8'));
+    expect(manifest.files).toEqual([expect.objectContaining({ region: '93', file: 'insertion-93.csv' })]);
+    expect(readFileSync(join(dir, 'exports', 'insertion', manifest.date, 'insertion-93.csv'), 'utf8')).toBe(
+      csv,
+    );
+    expect(written.err).toMatch(/region 93: \d+ rows, done/);
+  });
+});
