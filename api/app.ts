@@ -39,6 +39,8 @@ export interface AppDeps {
   authCacheMs?: number;
   /** The payload codec, served to the Temporal Web UI at /codec (admin only). */
   codec?: { codec: PayloadCodec; uiOrigins: string[] };
+  /** How long a stats answer is served from memory (default 30 s; 0: always computed). */
+  statsCacheMs?: number;
   /** Requests a second per token and instance (0: no limit), and the burst allowed. */
   rateLimit?: { perSecond: number; burst: number };
   now?: () => Date;
@@ -127,7 +129,15 @@ export function createApp(deps: AppDeps) {
   app.route('/', dossierRoutes({ gateway, orm, now, hashNir: deps.hashNir }));
   app.route('/', adminRoutes({ orm }));
   app.route('/', qualityRoutes({ orm }));
-  app.route('/', statsRoutes({ orm, databaseUrl: deps.databaseUrl, pseudonymise: deps.pseudonymise }));
+  app.route(
+    '/',
+    statsRoutes({
+      orm,
+      databaseUrl: deps.databaseUrl,
+      pseudonymise: deps.pseudonymise,
+      cacheMs: deps.statsCacheMs ?? 30_000,
+    }),
+  );
   app.route(
     '/',
     dsnRoutes({

@@ -28,6 +28,7 @@ const app = createApp({
   hashNir: nirHasher(env),
   pseudonymise: exportPseudonymizer(env),
   bodyLimit: env.AGORA_BODY_LIMIT,
+  statsCacheMs: env.AGORA_STATS_CACHE_SECONDS * 1000,
   rateLimit: { perSecond: env.AGORA_RATE_LIMIT, burst: env.AGORA_RATE_BURST },
   codec: { codec: payloadCodec(env), uiOrigins: env.AGORA_UI_ORIGINS.split(',').map((o) => o.trim()) },
 });

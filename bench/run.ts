@@ -2,6 +2,7 @@ import { migrate, openOrm } from '../db/orm';
 import { ensureDatabase, ensurePostgres } from '../scripts/postgres';
 import { benchDsnImport } from './dsn-import';
 import { benchPartnerEvents } from './partner-events';
+import { benchReadModel } from './read-model';
 
 // Benchmarks print one figure per line (`name: value unit`), then ratios against the baseline
 // measured in the same run (`name_ratio: value`). BENCH_QUICK=1 runs small sizes in seconds.
@@ -34,3 +35,22 @@ console.log(`dsn_import_rate: ${Math.round(dsn.dsn_import_lines_per_s!)} lines/s
 console.log(`dsn_raw_copy_time: ${fmt(dsn.dsn_raw_copy_seconds!)} s`);
 console.log(`dsn_raw_copy_rate: ${Math.round(dsn.dsn_raw_copy_lines_per_s!)} lines/s`);
 console.log(`dsn_import_ratio: ${(dsn.dsn_import_lines_per_s! / dsn.dsn_raw_copy_lines_per_s!).toFixed(2)}`);
+
+const readTotal = quick ? 120_000 : 1_200_000;
+const exportLines = quick ? 100_000 : 1_000_000;
+const read = await benchReadModel(databaseUrl, readTotal, exportLines);
+console.log(`read_dossiers: ${readTotal} dossiers`);
+for (const [k, v] of Object.entries(read)) {
+  const unit = k.endsWith('_ms') ? 'ms' : k.endsWith('_mb') ? 'MiB' : k.endsWith('_lines') ? 'lines' : 's';
+  console.log(`${k}: ${fmt(v)} ${unit}`);
+}
+for (const name of [
+  'list_filtered',
+  'stats_by_status',
+  'stats_by_financeur',
+  'stats_insertion_m6_by_region',
+  'stats_financements_by_financeur',
+]) {
+  console.log(`${name}_ratio: ${(read[`${name}_p50_ms`]! / read[`${name}_raw_p50_ms`]!).toFixed(2)}`);
+}
+console.log(`export_ratio: ${(read.export_raw_copy_seconds! / read.export_seconds!).toFixed(2)}`);

@@ -13,7 +13,7 @@ function situationCode(s: DossierViewT['situations'][number] | undefined): strin
 /**
  * Write the dossier's row unless the stored one is already as new: a late or replayed projection
  * never overwrites a newer version. The full NIR is not stored here, only its masked form. The
- * narrow facts row and the financing rows the indicators read are written in the same transaction.
+ * narrow facts row the indicators read is written in the same transaction.
  */
 export async function upsertDossier(
   em: EntityManager,
@@ -66,9 +66,10 @@ export async function upsertDossier(
       `insert into dossier_facts (dossier_id, status, issue, organisme_siret, financeur_sirets, region,
          departement, dispositif, objectif, date_entree, date_sortie, motif_sortie,
          sit_validation, sit_entree, sit_sortie, sit_m3, sit_m6, sit_m12,
-         durable_m3, durable_m6, durable_m12, multi_m3, multi_m6, multi_m12, nir_hash)
+         durable_m3, durable_m6, durable_m12, multi_m3, multi_m6, multi_m12,
+         montants_engages, montants_realises, nir_hash)
        values (?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, ?, ?, ?, ?,
-         ?, ?, ?, ?, ?, ?, ?)
+         ?, ?, ?, ?, ?, ?, ?::numeric[], ?::numeric[], ?)
        on conflict (dossier_id) do update set
          status = excluded.status, issue = excluded.issue, organisme_siret = excluded.organisme_siret,
          financeur_sirets = excluded.financeur_sirets, region = excluded.region,
@@ -80,6 +81,7 @@ export async function upsertDossier(
          sit_m12 = excluded.sit_m12, durable_m3 = excluded.durable_m3,
          durable_m6 = excluded.durable_m6, durable_m12 = excluded.durable_m12,
          multi_m3 = excluded.multi_m3, multi_m6 = excluded.multi_m6, multi_m12 = excluded.multi_m12,
+         montants_engages = excluded.montants_engages, montants_realises = excluded.montants_realises,
          nir_hash = excluded.nir_hash`,
       [
         state.dossierId,
@@ -101,27 +103,10 @@ export async function upsertDossier(
         multi('M3'),
         multi('M6'),
         multi('M12'),
+        `{${state.financements.map((f) => f.montantEngage).join(',')}}`,
+        `{${state.financements.map((f) => f.montantRealise ?? 'NULL').join(',')}}`,
         nir.hash,
       ],
-      'run',
-      ctx,
-    );
-    await conn.execute(
-      'delete from dossier_financements where dossier_id = ?',
-      [state.dossierId],
-      'run',
-      ctx,
-    );
-    const rows = state.financements.flatMap((f) => [
-      state.dossierId,
-      f.financeurSiret,
-      f.montantEngage,
-      f.montantRealise ?? null,
-    ]);
-    await conn.execute(
-      `insert into dossier_financements (dossier_id, financeur_siret, montant_engage, montant_realise)
-       values ${state.financements.map(() => '(?, ?, ?, ?)').join(', ')}`,
-      rows,
       'run',
       ctx,
     );

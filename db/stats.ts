@@ -71,17 +71,25 @@ export async function dossierStats(
 ) {
   const w = visibleWhere(actor, q);
   const conn = em.getConnection();
-  const [rows, [total]] = await Promise.all([
-    conn.execute<{ key: string | null; n: string }[]>(
-      `select ${COLUMN[groupBy]} as key, count(*) as n from dossier_facts f where ${w.sql}
-        group by 1 order by 1 nulls first`,
-      w.params,
-    ),
-    conn.execute<{ n: string }[]>(`select count(*) as n from dossier_facts f where ${w.sql}`, w.params),
-  ]);
+  const rows = await conn.execute<{ key: string | null; n: string }[]>(
+    `select ${COLUMN[groupBy]} as key, count(*) as n from dossier_facts f where ${w.sql}
+      group by 1 order by 1 nulls first`,
+    w.params,
+  );
   const groups = rows.map((r) => ({ key: r.key, dossiers: Number(r.n) }));
+  // Each dossier sits in exactly one group (null included), except per financeur.
+  const all =
+    groupBy === 'financeur'
+      ? Number(
+          (
+            await conn.execute<{ n: string }[]>(
+              `select count(*) as n from dossier_facts f where ${w.sql}`,
+              w.params,
+            )
+          )[0]?.n ?? 0,
+        )
+      : groups.reduce((t, g) => t + g.dossiers, 0);
   const { shown, hidden } = secret(groups);
-  const all = Number(total?.n ?? 0);
   return {
     groupBy,
     total: all >= SECRECY_THRESHOLD ? all : null,
@@ -106,15 +114,18 @@ export async function insertionStats(
   const base = `from dossier_facts f
     where f.date_sortie is not null and ${sit} in ('CDI', 'CDD', 'INTERIM', 'AUTRE', 'SANS_EMPLOI')
       and ${w.sql}`;
-  const conn = em.getConnection();
   type Row = { key: string | null; n: string; emploi: string; durable: string };
-  const [rows, [total]] = await Promise.all([
-    conn.execute<Row[]>(
+  // Each dossier sits in exactly one group: the total is the groups' sum.
+  const rows = await em
+    .getConnection()
+    .execute<Row[]>(
       `select ${COLUMN[groupBy]} as key, ${measures} ${base} group by 1 order by 1 nulls first`,
       w.params,
-    ),
-    conn.execute<Row[]>(`select null as key, ${measures} ${base}`, w.params),
-  ]);
+    );
+  const sum = (k: 'n' | 'emploi' | 'durable') => String(rows.reduce((t, r) => t + Number(r[k]), 0));
+  const total: Row | undefined = rows.length
+    ? { key: null, n: sum('n'), emploi: sum('emploi'), durable: sum('durable') }
+    : undefined;
   const figures = (r: Row) => {
     const dossiers = Number(r.n);
     const emploi = Number(r.emploi);
@@ -155,15 +166,23 @@ export async function financementStats(
   q: StatsFilters,
 ) {
   const w = visibleWhere(actor, q);
-  const key = groupBy === 'financeur' ? 'fi.financeur_siret' : COLUMN[groupBy];
+  // Amounts sit in arrays aligned with financeur_sirets: per financeur, unnest them together;
+  // otherwise sum each dossier's amounts. One pass over the facts either way, no join.
+  const sql =
+    groupBy === 'financeur'
+      ? `select x.k as key, count(*) as n, sum(x.e) as engage, sum(x.r) as realise, count(x.r) as realises
+           from dossier_facts f,
+                unnest(f.financeur_sirets, f.montants_engages, f.montants_realises) as x(k, e, r)
+          where ${w.sql} group by 1 order by 1`
+      : `select ${COLUMN[groupBy]} as key, count(*) as n,
+            sum((select sum(e) from unnest(f.montants_engages) e)) as engage,
+            sum((select sum(r) from unnest(f.montants_realises) r)) as realise,
+            count(*) filter (where cardinality(array_remove(f.montants_realises, null)) > 0) as realises
+           from dossier_facts f where ${w.sql} group by 1 order by 1`;
   const rows = await em
     .getConnection()
     .execute<{ key: string; n: string; engage: string; realise: string | null; realises: string }[]>(
-      `select ${key} as key, count(distinct fi.dossier_id) as n, sum(fi.montant_engage) as engage,
-        sum(fi.montant_realise) as realise,
-        count(distinct fi.dossier_id) filter (where fi.montant_realise is not null) as realises
-       from dossier_financements fi join dossier_facts f on f.dossier_id = fi.dossier_id
-      where ${w.sql} group by 1 order by 1`,
+      sql,
       w.params,
     );
   return {

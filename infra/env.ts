@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   /** Requests a second per token on each API instance (0: none), and the burst above it. */
   AGORA_RATE_LIMIT: z.coerce.number().min(0).default(200),
   AGORA_RATE_BURST: z.coerce.number().int().min(1).default(1000),
+  /** How long a stats answer is served from memory by each API instance (0: never). */
+  AGORA_STATS_CACHE_SECONDS: z.coerce.number().min(0).default(30),
   /** Where the weekly regional files are written (default: .data/exports of the project). */
   AGORA_EXPORT_DIR: optional,
 });

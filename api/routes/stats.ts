@@ -15,7 +15,9 @@ import {
   financementStats,
   insertionStats,
 } from '../../db/stats';
+import type { Actor } from '../../domain/authorization';
 import type { AppEnv } from '../app-env';
+import { TtlCache } from '../ttl-cache';
 import { ApiError } from '../errors';
 import { errorResponses } from '../openapi-responses';
 import { validationHook } from '../validation';
@@ -46,8 +48,17 @@ export function statsRoutes(deps: {
   orm: MikroORM;
   databaseUrl: string;
   pseudonymise: (nirHash: Buffer) => string;
+  /** How long a figure is served from memory (0: never). */
+  cacheMs: number;
 }) {
   const { orm } = deps;
+  const cache = new TtlCache<unknown>(deps.cacheMs);
+  /** The same question from the same visibility gets the same answer for `cacheMs`. */
+  const cached = <T>(actor: Actor, route: string, query: object, compute: () => Promise<T>) =>
+    cache.get(
+      JSON.stringify([route, actor.admin ? 'admin' : [actor.siret, actor.kind, actor.region ?? null], query]),
+      compute,
+    ) as Promise<T>;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
@@ -72,8 +83,13 @@ export function statsRoutes(deps: {
       },
     }),
     async (c) => {
-      const { groupBy, ...filters } = c.req.valid('query');
-      return c.json(await dossierStats(orm.em.fork(), c.get('actor'), groupBy, filters), 200);
+      const query = c.req.valid('query');
+      const { groupBy, ...filters } = query;
+      const actor = c.get('actor');
+      return c.json(
+        await cached(actor, 'dossiers', query, () => dossierStats(orm.em.fork(), actor, groupBy, filters)),
+        200,
+      );
     },
   );
 
@@ -105,8 +121,15 @@ export function statsRoutes(deps: {
       },
     }),
     async (c) => {
-      const { point, groupBy, ...filters } = c.req.valid('query');
-      return c.json(await insertionStats(orm.em.fork(), c.get('actor'), point, groupBy, filters), 200);
+      const query = c.req.valid('query');
+      const { point, groupBy, ...filters } = query;
+      const actor = c.get('actor');
+      return c.json(
+        await cached(actor, 'insertion', query, () =>
+          insertionStats(orm.em.fork(), actor, point, groupBy, filters),
+        ),
+        200,
+      );
     },
   );
 
@@ -139,8 +162,15 @@ export function statsRoutes(deps: {
       },
     }),
     async (c) => {
-      const { groupBy, ...filters } = c.req.valid('query');
-      return c.json(await financementStats(orm.em.fork(), c.get('actor'), groupBy, filters), 200);
+      const query = c.req.valid('query');
+      const { groupBy, ...filters } = query;
+      const actor = c.get('actor');
+      return c.json(
+        await cached(actor, 'financements', query, () =>
+          financementStats(orm.em.fork(), actor, groupBy, filters),
+        ),
+        200,
+      );
     },
   );
 

@@ -12,8 +12,9 @@ const multi = (point: string) => `(
 
 /**
  * Indicators: one narrow row of facts per dossier (what the stats and the regional file read,
- * without the wide JSON view) and one row per financeur and dossier with its amounts. Both are
- * written with the read model, in its transaction; existing dossiers are backfilled here.
+ * without the wide JSON view), the amounts engaged and realised in arrays aligned with
+ * `financeur_sirets`. Written with the read model, in its transaction; existing dossiers are
+ * backfilled here.
  */
 export class Migration20261130000000_indicators extends Migration {
   override async up(): Promise<void> {
@@ -43,21 +44,14 @@ export class Migration20261130000000_indicators extends Migration {
         multi_m3 boolean null,
         multi_m6 boolean null,
         multi_m12 boolean null,
+        montants_engages numeric(14, 2)[] not null,
+        montants_realises numeric(14, 2)[] not null,
         nir_hash bytea null
       );`);
     this.addSql(`create index dossier_facts_region on dossier_facts (region, dossier_id);`);
     this.addSql(`create index dossier_facts_organisme on dossier_facts (organisme_siret);`);
     this.addSql(`create index dossier_facts_financeurs on dossier_facts using gin (financeur_sirets);`);
     this.addSql(`create index dossier_facts_dispositif on dossier_facts (dispositif);`);
-    this.addSql(`
-      create table dossier_financements (
-        dossier_id varchar(64) not null references dossiers (dossier_id) on delete cascade,
-        financeur_siret varchar(14) not null,
-        montant_engage numeric(14, 2) not null,
-        montant_realise numeric(14, 2) null,
-        primary key (dossier_id, financeur_siret)
-      );`);
-    this.addSql(`create index dossier_financements_financeur on dossier_financements (financeur_siret);`);
     this.addSql(`
       insert into dossier_facts
       select d.dossier_id, d.status, d.issue, d.organisme_siret, d.financeur_sirets, d.region,
@@ -68,17 +62,13 @@ export class Migration20261130000000_indicators extends Migration {
         ${situation('M3')}, ${situation('M6')}, ${situation('M12')},
         ${durable('M3')}, ${durable('M6')}, ${durable('M12')},
         ${multi('M3')}, ${multi('M6')}, ${multi('M12')},
+        array(select (f->>'montantEngage')::numeric from jsonb_array_elements(d.data->'financements') with ordinality x(f, n) order by n),
+        array(select (f->>'montantRealise')::numeric from jsonb_array_elements(d.data->'financements') with ordinality x(f, n) order by n),
         d.nir_hash
       from dossiers d;`);
-    this.addSql(`
-      insert into dossier_financements
-      select d.dossier_id, f->>'financeurSiret', (f->>'montantEngage')::numeric,
-        (f->>'montantRealise')::numeric
-      from dossiers d, jsonb_array_elements(d.data->'financements') f;`);
   }
 
   override async down(): Promise<void> {
-    this.addSql('drop table if exists dossier_financements;');
     this.addSql('drop table if exists dossier_facts;');
   }
 }

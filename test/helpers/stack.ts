@@ -60,6 +60,7 @@ export async function startStack() {
     hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     pseudonymise: exportPseudonymizer({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     bodyLimit: 64 * 1024,
+    statsCacheMs: 0,
     authCacheMs: 0,
     codec: {
       codec: payloadCodec({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined }),
