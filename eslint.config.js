@@ -21,7 +21,7 @@ const sandboxBans = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.data/**', 'bin/**'] },
+  { ignores: ['node_modules/**', '.tools/**', '.data/**', 'bin/**', 'test-artifacts/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

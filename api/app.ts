@@ -11,17 +11,21 @@ import { codecRoutes } from './routes/codec';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../infra/logger';
 import { recordRejection } from '../db/rejections';
+import { ErrorCode, EventType } from '../domain/codes';
 import type { AppEnv } from './app-env';
 import { authenticate } from './auth';
 import { createDossierGateway } from './dossier-gateway';
 import { ApiError, errorResponse, toApiError } from './errors';
 import { Metrics } from './metrics';
+import { TtlCache } from './ttl-cache';
 import { rateLimit } from './rate-limit';
 import { adminRoutes } from './routes/admin';
 import { dossierRoutes } from './routes/dossiers';
 import { qualityRoutes } from './routes/quality';
 import { dsnRoutes } from './routes/dsn';
 import { statsRoutes } from './routes/stats';
+import { meRoutes } from './routes/me';
+import { consoleRoutes } from './console/routes';
 
 export interface AppDeps {
   client: Client;
@@ -100,24 +104,39 @@ export function createApp(deps: AppDeps) {
   async function rejectionLog(c: Context<AppEnv>, next: Next) {
     await next();
     if (c.req.method !== 'POST') return;
-    const type = c.req.path.endsWith('/events') ? 'event' : 'creation';
+    const kind = c.req.path.endsWith('/events') ? 'event' : 'creation';
     const refused = REFUSAL_STATUSES.has(c.res.status);
+    const body = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
+    const error =
+      c.res.status >= 400
+        ? (
+            (await c.res
+              .clone()
+              .json()
+              .catch(() => null)) as { error?: { code?: string; message?: string } } | null
+          )?.error
+        : undefined;
+    // Labels stay bounded: a type or code outside the contract's lists is counted as OTHER.
+    const rawType = kind === 'creation' ? 'CREATION' : body?.type;
+    const type = rawType === 'CREATION' || EventType.safeParse(rawType).success ? String(rawType) : 'OTHER';
+    const code =
+      error?.code && ErrorCode.safeParse(error.code).success ? error.code : c.res.status < 300 ? '' : 'OTHER';
     metrics.inc('agora_events_total', {
-      kind: type,
+      kind,
+      type,
       result: refused ? 'refused' : c.res.status < 300 ? 'accepted' : 'error',
+      code,
       status: String(c.res.status),
     });
     const actor = c.get('actor');
     if (!refused || !actor || actor.admin) return;
     try {
-      const error = ((await c.res.clone().json()) as { error?: { code?: string; message?: string } }).error;
-      const body = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
       const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 128) : null);
       await recordRejection(orm.em.fork(), {
         partnerSiret: actor.siret,
         dossierId: str(c.req.param('dossierId')) ?? str(body?.dossierId),
         eventId: str(body?.eventId),
-        eventType: type === 'creation' ? 'CREATION' : str(body?.type),
+        eventType: kind === 'creation' ? 'CREATION' : str(body?.type),
         code: error?.code ?? 'UNKNOWN',
         message: (error?.message ?? '').slice(0, 2000),
       });
@@ -127,6 +146,7 @@ export function createApp(deps: AppDeps) {
   }
 
   app.route('/', dossierRoutes({ gateway, orm, now, hashNir: deps.hashNir }));
+  app.route('/', meRoutes());
   app.route('/', adminRoutes({ orm }));
   app.route('/', qualityRoutes({ orm }));
   app.route(
@@ -149,6 +169,13 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  // The case workers' console: a client of this same API, called in process with their token.
+  app.route(
+    '/',
+    consoleRoutes((path, init) => app.request(path, init)),
+  );
+  app.get('/', (c) => c.redirect('/console'));
+
   if (deps.codec) app.route('/', codecRoutes({ ...deps.codec, adminToken: deps.adminToken }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -165,7 +192,32 @@ export function createApp(deps: AppDeps) {
     const ok = temporal === 'ok' && database === 'ok';
     return c.json({ status: ok ? 'ok' : 'unavailable', temporal, database }, ok ? 200 : 503);
   });
-  app.get('/metrics', (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  // Platform gauges from PostgreSQL (shared by every instance), read at most every 15 s.
+  const gauges = new TtlCache<string>(15_000);
+  const platformGauges = () =>
+    gauges.get('gauges', async () => {
+      const conn = orm.em.getConnection();
+      const [byStatus, dsn] = await Promise.all([
+        conn.execute<{ status: string; n: string }[]>(
+          'select status, count(*) as n from dossiers group by 1 order by 1',
+        ),
+        conn.execute<{ months: string; lines: string | null }[]>(
+          'select count(*) as months, sum(lignes) as lines from dsn_months',
+        ),
+      ]);
+      return [
+        '# TYPE agora_dossiers gauge',
+        ...byStatus.map((r) => `agora_dossiers{status="${r.status}"} ${r.n}`),
+        '# TYPE agora_dsn_months_loaded gauge',
+        `agora_dsn_months_loaded ${dsn[0]?.months ?? 0}`,
+        '# TYPE agora_dsn_lines_loaded gauge',
+        `agora_dsn_lines_loaded ${dsn[0]?.lines ?? 0}`,
+      ].join('\n');
+    });
+  app.get('/metrics', async (c) => {
+    const platform = await platformGauges().catch(() => '# platform gauges unavailable (database)');
+    return c.text(`${metrics.render()}\n${platform}\n`, 200, { 'content-type': 'text/plain; version=0.0.4' });
+  });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

@@ -45,6 +45,7 @@ export function authenticate(
       partnerId: partner.id,
       siret: partner.siret,
       kind: partner.kind,
+      name: partner.name,
       ...(partner.region ? { region: partner.region } : {}),
     };
     if (cache.size >= CACHE_MAX) cache.clear();

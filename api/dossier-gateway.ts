@@ -49,6 +49,13 @@ export function createDossierGateway(client: Client, taskQueue: string): Dossier
           // A dossierId is unique for ever: a closed dossier's id is not reused.
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           typedSearchAttributes: searchAttributesOf(initial),
+          // The line the Web UI shows for the dossier: business keys only, never personal data.
+          staticSummary: `Dossier ${body.dossierId} · ${body.action.dispositif} · région ${body.action.region}`,
+          staticDetails: [
+            `Organisme ${body.organisme.siret}`,
+            `Financeurs ${body.financements.map((f) => f.financeurSiret).join(', ')}`,
+            `Action du ${body.action.dateDebutPrevue} au ${body.action.dateFinPrevue}`,
+          ].join('\n'),
         });
         return { created: true, state: initial };
       } catch (e) {

@@ -23,7 +23,8 @@ import { ImportFormatError, listMonths } from '../db/dsn-import';
 import { loadDsnMonth } from '../api/dsn-loader';
 import pg from 'pg';
 import { connectionOptions, dataConverter } from '../infra/temporal';
-import { localSecret, makeDataKey } from '../scripts/secrets';
+import { localSecret, makeAdminToken, makeDataKey } from '../scripts/secrets';
+import { loadDemo } from './demo';
 import { dossierWorkflowId, historyQuery, stateQuery } from '../workflows/dossier-messages';
 
 const HELP = `agora: the agora-flow operator CLI
@@ -40,6 +41,8 @@ Commands:
   dossier list [--status S] [--region R] [--limit N]        dossiers from the read model, newest first
   dsn import FILE --month YYYY-MM [--format csv|ndjson]    load a DSN month (replaces it), with progress
   dsn months                                                the loaded DSN months
+  demo [--dossiers N]                                       load the demo data set through the running API
+                                                            (partners, DSN months, N dossiers; default 1500)
   export insertion --region XX [--out FILE|-]               a region's insertion file (all regions without
                                                             --region), with progress; by default under
                                                             .data/exports/insertion/DATE/ with its manifest
@@ -99,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
       month: { type: 'string' },
       format: { type: 'string' },
       out: { type: 'string' },
+      dossiers: { type: 'string' },
     },
   });
   const [group, command, arg] = positionals;
@@ -326,6 +330,42 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         await client.end();
       }
+    }
+    case 'demo': {
+      const count = Number(values.dossiers ?? 1500);
+      if (!Number.isInteger(count) || count < 1 || count > 100_000) {
+        throw new UsageError('--dossiers takes a number of dossiers, 1 to 100000');
+      }
+      const adminToken = env.AGORA_ADMIN_TOKEN ?? localSecret('admin-token', makeAdminToken);
+      const base = `http://127.0.0.1:${env.PORT}`;
+      const tty = process.stderr.isTTY;
+      let last = '';
+      const result = await loadDemo({
+        base,
+        adminToken,
+        count,
+        onProgress: (p) => {
+          const text = `demo: ${p.phase} ${p.done}/${p.total}`;
+          if (tty) process.stderr.write(`\r${text}   `);
+          else if (p.phase !== last || p.done === p.total) process.stderr.write(`${text}\n`);
+          last = p.phase;
+        },
+      }).catch((e: unknown) => {
+        if ((e as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') {
+          throw new Error(`no API answers on ${base}: start the stack first (npm start)`);
+        }
+        throw e;
+      });
+      if (tty) process.stderr.write('\n');
+      print({ ...result, partners: Object.keys(result.partners) }, json, () =>
+        [
+          `demo loaded: ${result.dossiers} dossiers, ${result.events} events, ${result.months} DSN months`,
+          `open ${base}/console and sign in with a partner token, e.g. France Travail:`,
+          `  ${result.partners['france-travail']}`,
+          `or Région Auvergne-Rhône-Alpes: ${result.partners['region-84']}`,
+        ].join('\n'),
+      );
+      return 0;
     }
     case 'export insertion': {
       const regions = values.region ? [values.region] : RegionCode.options;

@@ -169,6 +169,9 @@ export async function listDossiers(
   if (q.organisme) filter('organisme_siret = ?', q.organisme);
   if (q.region) filter('region = ?', q.region);
   if (q.dispositif) filter('dispositif = ?', q.dispositif);
+  if (q.issue) filter('issue = ?', q.issue);
+  if (q.createdFrom) filter("created_at >= (?::date)::timestamp at time zone 'UTC'", q.createdFrom);
+  if (q.createdTo) filter("created_at < (?::date + 1)::timestamp at time zone 'UTC'", q.createdTo);
   if (q.cursor) filter('(created_at, dossier_id) < (?::timestamptz, ?)', q.cursor.c, q.cursor.d);
   params.push(q.limit + 1);
   const rows = await em

@@ -8,7 +8,8 @@ import type { CreateDossierBody, DossierEvent } from './schemas';
  * Every rule of "who sees and does what" lives in this file.
  */
 export type Actor =
-  { admin: true } | { admin: false; partnerId: string; siret: string; kind: PartnerKind; region?: string };
+  | { admin: true }
+  | { admin: false; partnerId: string; siret: string; kind: PartnerKind; region?: string; name?: string };
 
 export const ADMIN: Actor = { admin: true };
 

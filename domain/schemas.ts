@@ -321,6 +321,9 @@ export const ListQuery = z.object({
     .optional(),
   region: RegionCode.optional(),
   dispositif: Text(64).optional(),
+  issue: Issue.optional(),
+  createdFrom: DateString.optional().meta({ description: 'received on or after this day (UTC)' }),
+  createdTo: DateString.optional().meta({ description: 'received on or before this day (UTC)' }),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });

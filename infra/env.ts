@@ -35,6 +35,8 @@ const EnvSchema = z.object({
   AGORA_RATE_BURST: z.coerce.number().int().min(1).default(1000),
   /** How long a stats answer is served from memory by each API instance (0: never). */
   AGORA_STATS_CACHE_SECONDS: z.coerce.number().min(0).default(30),
+  /** host:port where a worker serves Temporal's own worker metrics (Prometheus); unset: none. */
+  AGORA_WORKER_METRICS: optional,
   /** Where the weekly regional files are written (default: .data/exports of the project). */
   AGORA_EXPORT_DIR: optional,
 });

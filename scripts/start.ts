@@ -9,6 +9,7 @@ import { localSecret, makeAdminToken, makeDataKey } from './secrets';
 import { Supervised } from './supervisor';
 import { registerSearchAttributes, startDevServer, stopChild } from './temporal-server';
 import { ensureTools } from './tools';
+import { loadDemo } from '../cli/demo';
 
 const log = (msg: string) => console.log(`[agora] ${msg}`);
 const env = loadEnv();
@@ -59,7 +60,13 @@ async function main(): Promise<void> {
 
   const childEnv = { ...process.env, AGORA_ADMIN_TOKEN: adminToken, AGORA_DATA_KEY: dataKey };
   const children = [
-    new Supervised('worker', 'worker/main.ts', [], childEnv, log),
+    new Supervised(
+      'worker',
+      'worker/main.ts',
+      [],
+      { ...childEnv, AGORA_WORKER_METRICS: env.AGORA_WORKER_METRICS ?? '127.0.0.1:9464' },
+      log,
+    ),
     new Supervised('api', 'api/server.ts', [], childEnv, log),
   ];
   for (const c of children) c.start();
@@ -76,12 +83,34 @@ async function main(): Promise<void> {
   console.log(`
   agora-flow is running
     API            ${api}
+    Console        ${api}/console   (sign in with a partner token)
     API docs       ${api}/docs   (OpenAPI: ${api}/openapi.json)
+    Metrics        ${api}/metrics, worker: http://${env.AGORA_WORKER_METRICS ?? '127.0.0.1:9464'}/metrics
     Temporal UI    http://127.0.0.1:${UI_PORT}${embedded ? '' : ' (external cluster: see your own UI)'}
     Admin token    ${adminToken}
     UI decoding    ${api}/codec/signin  (admin token; lets the Temporal UI show decrypted payloads)
   Ctrl-C stops everything; data stays in .data/.
 `);
+
+  if (process.argv.includes('--demo')) {
+    log('loading the demo data set (npx agora demo does the same)');
+    let phase = '';
+    loadDemo({
+      base: api,
+      adminToken,
+      count: 1500,
+      onProgress: (p) => {
+        if (p.phase !== phase || p.done % 250 === 0) log(`demo: ${p.phase} ${p.done}/${p.total}`);
+        phase = p.phase;
+      },
+    }).then(
+      (r) =>
+        log(
+          `demo loaded: ${r.dossiers} dossiers. Console: ${api}/console, France Travail token: ${r.partners['france-travail']}, Région 84 token: ${r.partners['region-84']}`,
+        ),
+      (e: unknown) => log(`demo failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -15,6 +15,10 @@ import { sealer } from '../infra/sealing';
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL, 'worker');
 Runtime.install({
+  // Temporal's own worker metrics (task slots, poll and schedule-to-start latencies, ...).
+  ...(env.AGORA_WORKER_METRICS
+    ? { telemetryOptions: { metrics: { prometheus: { bindAddress: env.AGORA_WORKER_METRICS } } } }
+    : {}),
   logger: {
     log: (level, message, meta) =>
       logger[level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'info')]({ ...meta }, message),

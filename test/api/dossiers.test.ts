@@ -405,8 +405,19 @@ describe('operations', () => {
     const docs = await stack.call('GET', '/docs', null);
     expect(docs.body).toContain('swagger-ui');
     expect((await stack.call('GET', '/docs/assets/swagger-ui-bundle.js', null)).status).toBe(200);
+    // Events counted by type and code (a refusal first, so that one is there whatever ran before).
+    const fresh = await create();
+    expect(
+      (await send(fresh.dossierId, of.token, ev('SORTIE', '2026-01-20', { motif: 'AUTRE' }))).status,
+    ).toBe(409);
     const metrics = await stack.call('GET', '/metrics', null);
     expect(metrics.body).toContain('agora_http_requests_total');
+    expect(metrics.body).toMatch(
+      /agora_events_total\{kind="creation",type="CREATION",result="accepted",code="",status="201"\} \d+/,
+    );
+    expect(metrics.body).toMatch(/agora_events_total\{[^}]*type="SORTIE",result="refused",code="[A-Z_]+"/);
+    expect(metrics.body).toMatch(/agora_dossiers\{status="EN_COURS_ELABORATION"\} \d+/);
+    expect(metrics.body).toMatch(/agora_dsn_lines_loaded \d+/);
   });
 
   it('finds closed dossiers by search attribute in Temporal visibility', async () => {
@@ -423,5 +434,10 @@ describe('operations', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(found).toContain(`dossier-${b.dossierId}`);
+    // The Web UI's summary line: business keys, no personal data.
+    const described = await stack.client.workflow.getHandle(`dossier-${b.dossierId}`).describe();
+    const summary = await described.staticSummary();
+    expect(summary).toBe(`Dossier ${b.dossierId} · PRF · région 84`);
+    expect(await described.staticDetails()).toContain(`Organisme ${of.siret}`);
   });
 });

@@ -23,7 +23,7 @@ let children: Supervised[] = [];
 /** Every line the worker and the API print, scanned for personal data at the end. */
 const logLines: string[] = [];
 
-async function up(ports: { temporal: number; api: number }, taskQueue: string) {
+async function up(ports: { temporal: number; api: number; workerMetrics: number }, taskQueue: string) {
   temporal = await startDevServer({
     temporalCli: inject('temporalCli'),
     dbFile: join(dir, 'temporal.db'),
@@ -41,6 +41,7 @@ async function up(ports: { temporal: number; api: number }, taskQueue: string) {
     AGORA_DATA_KEY: TEST_DATA_KEY,
     LOG_LEVEL: 'debug',
     AGORA_EXPORT_DIR: join(dir, 'exports'),
+    AGORA_WORKER_METRICS: `127.0.0.1:${ports.workerMetrics}`,
   };
   const quiet = () => undefined;
   const keep = (line: string) => void logLines.push(line);
@@ -70,7 +71,7 @@ afterAll(down);
 
 describe('a restart of the whole stack', () => {
   it('loses no dossier, no history and no deduplication', async () => {
-    const ports = { temporal: await freePort(), api: await freePort() };
+    const ports = { temporal: await freePort(), api: await freePort(), workerMetrics: await freePort() };
     const taskQueue = `restart-${uid()}`;
     await up(ports, taskQueue);
     const api = `http://127.0.0.1:${ports.api}`;
@@ -160,7 +161,12 @@ describe('a restart of the whole stack', () => {
     }
 
     // No personal datum in the logs of either process (at debug level), nor on the metrics page.
-    const metrics = await (await fetch(`${api}/metrics`)).text();
+    const apiMetrics = await (await fetch(`${api}/metrics`)).text();
+    expect(apiMetrics).toMatch(/agora_dossiers\{status="[A-Z_]+"\} \d+/);
+    // The worker's own Temporal metrics, on their own port.
+    const workerMetrics = await (await fetch(`http://127.0.0.1:${ports.workerMetrics}/metrics`)).text();
+    expect(workerMetrics).toMatch(/temporal_/);
+    const metrics = apiMetrics + workerMetrics;
     expect(metrics).toContain('agora_http_requests_total');
     expect(logLines.length).toBeGreaterThan(0);
     for (const secret of [b.stagiaire.nir, b.stagiaire.nom, b.stagiaire.prenom, b.stagiaire.dateNaissance]) {

@@ -10,6 +10,7 @@ import { DATA_DIR } from '../../scripts/paths';
 import { ensureDatabase, ensurePostgres } from '../../scripts/postgres';
 import { startDevServer, stopChild } from '../../scripts/temporal-server';
 import { ensureTools } from '../../scripts/tools';
+import { ensureChromium } from '../../scripts/chromium';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +19,7 @@ declare module 'vitest' {
     workflowBundlePath: string;
     temporalCli: string;
     testServerPath: string;
+    chromiumPath: string;
   }
 }
 
@@ -36,6 +38,7 @@ let server: ChildProcess | null = null;
 /** One Temporal dev server, one fresh test database and one workflow bundle for the whole run. */
 export async function setup(project: TestProject): Promise<void> {
   const tools = ensureTools();
+  const chromiumPath = ensureChromium();
   const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agora_test';
   await ensurePostgres(databaseUrl);
   await ensureDatabase(databaseUrl, { fresh: true });
@@ -69,6 +72,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('temporalCli', tools.temporal);
   project.provide('testServerPath', tools.testServer);
+  project.provide('chromiumPath', chromiumPath);
 }
 
 export async function teardown(): Promise<void> {

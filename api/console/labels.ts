@@ -1,0 +1,130 @@
+/** The field's own words, in French, for every code the console shows. */
+
+export const STATUS_LABEL: Record<string, string> = {
+  EN_COURS_ELABORATION: "En cours d'élaboration",
+  VALIDE: 'Financement validé',
+  ENTRE: 'Entré en formation',
+  SORTI: 'Sorti de formation',
+  CLOS: 'Clôturé',
+};
+
+export const ISSUE_LABEL: Record<string, string> = {
+  REALISATION_TOTALE: 'Réalisation totale',
+  REALISATION_PARTIELLE: 'Réalisation partielle',
+  NON_REALISEE: 'Non réalisée',
+};
+
+/** "Clos - Réalisation totale", as the national dashboards say it. */
+export function stateLabel(status: string, issue: string | null | undefined): string {
+  if (status === 'CLOS' && issue) return `Clos - ${ISSUE_LABEL[issue] ?? issue}`;
+  return STATUS_LABEL[status] ?? status;
+}
+
+export const EVENT_LABEL: Record<string, string> = {
+  CREATION: 'Création du dossier',
+  VALIDATION: 'Validation du financement',
+  ENTREE: 'Entrée en formation',
+  INTERRUPTION: 'Interruption',
+  REPRISE: 'Reprise',
+  SORTIE: 'Sortie de formation',
+  CLOTURE: 'Clôture',
+  ANNULATION: 'Annulation',
+  RECTIFICATION: 'Rectification',
+};
+
+export const MOTIF_LABEL: Record<string, string> = {
+  FIN_FORMATION: 'Fin de formation',
+  ABANDON: 'Abandon',
+  EXCLUSION: 'Exclusion',
+  ACCES_EMPLOI: "Accès à l'emploi",
+  AUTRE: 'Autre motif',
+};
+
+export const POINT_LABEL: Record<string, string> = {
+  VALIDATION: 'À la validation',
+  ENTREE: "À l'entrée",
+  SORTIE: 'À la sortie',
+  M3: '3 mois après',
+  M6: '6 mois après',
+  M12: '12 mois après',
+};
+
+export const SITUATION_LABEL: Record<string, string> = {
+  EN_ATTENTE: 'En attente',
+  EMPLOI: 'En emploi',
+  SANS_EMPLOI: 'Sans emploi',
+  NON_DISPONIBLE: 'Non disponible',
+};
+
+export const CATEGORY_LABEL: Record<string, string> = {
+  CDI: 'CDI',
+  CDD: 'CDD',
+  INTERIM: 'Intérim',
+  AUTRE: 'Autre contrat',
+};
+
+export const REGION_LABEL: Record<string, string> = {
+  '01': 'Guadeloupe',
+  '02': 'Martinique',
+  '03': 'Guyane',
+  '04': 'La Réunion',
+  '06': 'Mayotte',
+  '11': 'Île-de-France',
+  '24': 'Centre-Val de Loire',
+  '27': 'Bourgogne-Franche-Comté',
+  '28': 'Normandie',
+  '32': 'Hauts-de-France',
+  '44': 'Grand Est',
+  '52': 'Pays de la Loire',
+  '53': 'Bretagne',
+  '75': 'Nouvelle-Aquitaine',
+  '76': 'Occitanie',
+  '84': 'Auvergne-Rhône-Alpes',
+  '93': "Provence-Alpes-Côte d'Azur",
+  '94': 'Corse',
+};
+
+export const FIELD_LABEL: Record<string, string> = {
+  dates: 'Dates',
+  creation: 'création',
+  validation: 'validation',
+  entree: 'entrée',
+  sortie: 'sortie',
+  cloture: 'clôture',
+  stagiaire: 'Stagiaire',
+  nom: 'nom',
+  prenom: 'prénom',
+  dateNaissance: 'date de naissance',
+  organisme: 'Organisme',
+  raisonSociale: 'raison sociale',
+  action: 'Action',
+  financements: 'Financements',
+  motif: 'motif',
+  heuresRealisees: 'heures réalisées',
+};
+
+const dateFmt = new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit', year: 'numeric' });
+const instantFmt = new Intl.DateTimeFormat('fr-FR', {
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  timeZone: 'Europe/Paris',
+});
+const euroFmt = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' });
+const pctFmt = new Intl.NumberFormat('fr-FR', { style: 'percent', maximumFractionDigits: 1 });
+
+/** 2026-01-20 -> 20/01/2026; anything else as it is. */
+export const frDate = (d: string | null | undefined) =>
+  d && /^\d{4}-\d{2}-\d{2}$/.test(d) ? dateFmt.format(new Date(`${d}T12:00:00Z`)) : (d ?? '—');
+export const frInstant = (d: string) => instantFmt.format(new Date(d));
+export const euros = (n: number | null | undefined) =>
+  n === null || n === undefined ? '—' : euroFmt.format(n);
+export const percent = (n: number | null | undefined) =>
+  n === null || n === undefined ? '—' : pctFmt.format(n);
+export const frMonth = (m: string | null) => {
+  if (!m) return '—';
+  const [y, mo] = m.split('-');
+  return `${mo}/${y}`;
+};

@@ -1,0 +1,368 @@
+import { nirKey } from '../domain/nir';
+
+/**
+ * A realistic demo data set, loaded through the public API as partners would send it: a few
+ * financeurs and training organisations, dossiers across regions and dispositifs at every stage
+ * of their life (interruptions, corrections, cancellations, co-financing), and the DSN months that
+ * give the trainees' situations. Deterministic (seeded), and idempotent: event ids are fixed, so a
+ * second run changes nothing.
+ */
+
+/** A small seeded PRNG (mulberry32): the same data set on every machine. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function luhnSiret(prefix13: string): string {
+  for (let d = 0; d <= 9; d++) {
+    const s = `${prefix13}${d}`;
+    let sum = 0;
+    for (let i = 0; i < 14; i++) {
+      let v = s.charCodeAt(13 - i) - 48;
+      if (i % 2 === 1) v = v * 2 > 9 ? v * 2 - 9 : v * 2;
+      sum += v;
+    }
+    if (sum % 10 === 0) return s;
+  }
+  throw new Error('unreachable');
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+const iso = (d: Date) => d.toISOString().slice(0, 10);
+const addDays = (s: string, n: number) => iso(new Date(Date.parse(`${s}T00:00:00Z`) + n * 86_400_000));
+const addMonths = (s: string, n: number) => {
+  const d = new Date(`${s}T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + n);
+  return iso(d);
+};
+const month = (s: string) => s.slice(0, 7);
+
+interface DemoPartner {
+  key: string;
+  siret: string;
+  name: string;
+  kind: string;
+  region?: string;
+}
+
+const REGIONS = [
+  ['84', 'Auvergne-Rhône-Alpes', ['69', '38', '42']],
+  ['11', 'Île-de-France', ['75', '93', '92']],
+  ['93', "Provence-Alpes-Côte d'Azur", ['13', '06', '83']],
+  ['76', 'Occitanie', ['31', '34', '30']],
+  ['32', 'Hauts-de-France', ['59', '62', '80']],
+  ['53', 'Bretagne', ['35', '29', '56']],
+] as const;
+
+export const DEMO_PARTNERS: DemoPartner[] = [
+  ...REGIONS.map(([code, name], i) => ({
+    key: `region-${code}`,
+    siret: luhnSiret(`2${code}0000${pad(i + 1, 2)}0001`.slice(0, 13)),
+    name: `Région ${name}`,
+    kind: 'REGION',
+    region: code,
+  })),
+  {
+    key: 'france-travail',
+    siret: luhnSiret('1300046000001'),
+    name: 'France Travail',
+    kind: 'FRANCE_TRAVAIL',
+  },
+  { key: 'opco', siret: luhnSiret('8513100000001'), name: 'OPCO Atlas', kind: 'OPCO' },
+  ...Array.from({ length: 8 }, (_, i) => ({
+    key: `of-${i}`,
+    siret: luhnSiret(`4${pad(i + 10, 2)}1234500001`.slice(0, 13)),
+    name: ['AFPA', 'GRETA', 'CNAM', 'Campus Numérique', 'IFPA', 'CFA Métiers', 'Simplon', 'AFPI'][i]!,
+    kind: 'ORGANISME_FORMATION',
+  })),
+];
+
+const ACTIONS = [
+  ['PRF', 'CERTIFIANTE', 'Titre professionnel Développeur web et web mobile', '326'],
+  ['PRF', 'CERTIFIANTE', 'Titre professionnel Secrétaire assistant', '324'],
+  ['PRF', 'PROFESSIONNALISANTE', 'Préparation aux métiers de la logistique', '311'],
+  ['AIF', 'CERTIFIANTE', 'CAP Accompagnant éducatif petite enfance', '332'],
+  ['AIF', 'PROFESSIONNALISANTE', 'Habilitation électrique et CACES', '255'],
+  ['CPF', 'CERTIFIANTE', 'Titre professionnel Comptable assistant', '314'],
+  ['POEI', 'PROFESSIONNALISANTE', 'Préparation opérationnelle à l’emploi : soudeur', '254'],
+  ['PIC', 'PRE_QUALIFIANTE', 'Remise à niveau et projet professionnel', '415'],
+] as const;
+const NAMES = [
+  'Martin',
+  'Bernard',
+  'Thomas',
+  'Petit',
+  'Robert',
+  'Richard',
+  'Durand',
+  'Dubois',
+  'Moreau',
+  'Laurent',
+];
+const FIRST = [
+  'Léa',
+  'Hugo',
+  'Chloé',
+  'Lucas',
+  'Manon',
+  'Nathan',
+  'Inès',
+  'Yanis',
+  'Sarah',
+  'Karim',
+  'Emma',
+  'Adam',
+];
+const EMPLOYERS = Array.from({ length: 40 }, (_, i) => luhnSiret(`5${pad(i, 4)}67800001`.slice(0, 13)));
+const NAF = ['6201Z', '4711D', '8810A', '5610A', '4941A', '8559A', '2511Z', '7022Z'];
+
+/** The data set: partners, dossiers with their events, and DSN lines per month. */
+export function demoData(count: number, today = new Date().toISOString().slice(0, 10)) {
+  const rnd = prng(20261129);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const partner = (key: string) => DEMO_PARTNERS.find((p) => p.key === key)!;
+  const dossiers: {
+    id: string;
+    financeur: string;
+    of: string;
+    body: Record<string, unknown>;
+    events: { from: 'F' | 'OF'; event: Record<string, unknown> }[];
+  }[] = [];
+  const dsn = new Map<string, string[]>();
+  const line = (m: string, l: string) => dsn.set(m, [...(dsn.get(m) ?? []), l]);
+  for (let i = 0; i < count; i++) {
+    const [region, , depts] = pick(REGIONS);
+    const [dispositif, objectif, intitule, nsf] = pick(ACTIONS);
+    const financeur =
+      dispositif === 'AIF'
+        ? 'france-travail'
+        : dispositif === 'POEI' || dispositif === 'CPF'
+          ? 'opco'
+          : `region-${region}`;
+    const of = `of-${Math.floor(rnd() * 8)}`;
+    const id = `DEMO-R${region}-${pad(i + 1, 6)}`;
+    const born = 1970 + Math.floor(rnd() * 35);
+    const n13 = `${rnd() < 0.5 ? 1 : 2}${pad(born % 100)}${pad(1 + Math.floor(rnd() * 12))}${pick(depts)}${pad(Math.floor(rnd() * 999), 3)}${pad(i % 1000, 3)}`;
+    const nir = `${n13}${pad(nirKey(n13))}`;
+    const created = addDays('2023-06-01', Math.floor(rnd() * 1000));
+    if (created > addDays(today, -20)) continue;
+    const start = addDays(created, 20 + Math.floor(rnd() * 40));
+    const end = addMonths(start, 3 + Math.floor(rnd() * 8));
+    const cofinanced = rnd() < 0.15 && financeur.startsWith('region');
+    const body = {
+      eventId: `demo-${id}-creation`,
+      dossierId: id,
+      date: created,
+      stagiaire: {
+        nir,
+        nom: pick(NAMES),
+        prenom: pick(FIRST),
+        dateNaissance: `${born}-${pad(1 + Math.floor(rnd() * 12))}-${pad(1 + Math.floor(rnd() * 28))}`,
+      },
+      organisme: { siret: partner(of).siret, raisonSociale: partner(of).name },
+      action: {
+        intitule,
+        dispositif,
+        objectif,
+        nsf,
+        region,
+        departement: pick(depts),
+        qpv: rnd() < 0.2,
+        dateDebutPrevue: start,
+        dateFinPrevue: end,
+        dureeHeures: 100 * (3 + Math.floor(rnd() * 10)),
+      },
+      financements: [
+        { financeurSiret: partner(financeur).siret, montantEngage: 1000 * (2 + Math.floor(rnd() * 8)) },
+        ...(cofinanced ? [{ financeurSiret: partner('france-travail').siret, montantEngage: 1500 }] : []),
+      ],
+    };
+    const events: { from: 'F' | 'OF'; event: Record<string, unknown> }[] = [];
+    const ev = (from: 'F' | 'OF', type: string, date: string, extra: Record<string, unknown> = {}) =>
+      date <= today &&
+      events.push({
+        from,
+        event: { eventId: `demo-${id}-${type.toLowerCase()}-${events.length}`, type, date, ...extra },
+      });
+    const fate = rnd();
+    if (fate < 0.06) {
+      dossiers.push({ id, financeur, of, body, events });
+      continue; // still being drafted
+    }
+    ev('F', 'VALIDATION', addDays(created, 5 + Math.floor(rnd() * 10)));
+    if (fate < 0.11) {
+      ev('F', 'ANNULATION', addDays(start, -3), { motif: 'Désistement du stagiaire' });
+      dossiers.push({ id, financeur, of, body, events });
+      continue;
+    }
+    if (start > today) {
+      dossiers.push({ id, financeur, of, body, events });
+      continue;
+    }
+    ev('OF', 'ENTREE', start);
+    const abandon = rnd() < 0.15;
+    let exit = abandon ? addDays(start, 30 + Math.floor(rnd() * 40)) : end;
+    if (rnd() < 0.12) {
+      const stop = addDays(start, 10 + Math.floor(rnd() * 15));
+      ev('OF', 'INTERRUPTION', stop, { motif: 'Raisons de santé' });
+      ev('OF', 'REPRISE', addDays(stop, 14));
+      exit = addDays(exit, 14);
+    }
+    if (exit > today) {
+      dossiers.push({ id, financeur, of, body, events });
+      continue;
+    }
+    ev('OF', 'SORTIE', exit, { motif: abandon ? 'ABANDON' : rnd() < 0.1 ? 'ACCES_EMPLOI' : 'FIN_FORMATION' });
+    if (rnd() < 0.1)
+      ev('OF', 'RECTIFICATION', addDays(exit, 3), { changes: { dates: { sortie: addDays(exit, -2) } } });
+    const exitDate = events.find((e) => e.event.type === 'RECTIFICATION') ? addDays(exit, -2) : exit;
+    if (rnd() < 0.7) {
+      ev('F', 'CLOTURE', addDays(exit, 20), {
+        realisation: abandon ? 'PARTIELLE' : 'TOTALE',
+        montantsRealises: body.financements.map((f) => ({
+          financeurSiret: f.financeurSiret,
+          montant: Math.round(f.montantEngage * (abandon ? 0.4 : 0.95)),
+        })),
+      });
+    }
+    dossiers.push({ id, financeur, of, body, events });
+    // The trainee's jobs after exit: found sooner or later, of some kind, for some hours.
+    const employed = rnd() < (abandon ? 0.35 : 0.6);
+    const startJob = addMonths(exitDate, Math.floor(rnd() * 5));
+    const nature = pick(['01', '01', '02', '02', '03', '10', '50']);
+    const jobEnd = nature === '01' ? '' : addMonths(startJob, 2 + Math.floor(rnd() * 10));
+    const employer = pick(EMPLOYERS);
+    for (let k = 0; k <= 12; k++) {
+      const m = month(addMonths(exitDate, k));
+      if (m >= month(today)) break;
+      if (employed && m >= month(startJob) && (!jobEnd || m <= month(jobEnd))) {
+        line(
+          m,
+          `${nir},${employer},${pick(NAF)},${nature},${startJob},${jobEnd},${(80 + Math.floor(rnd() * 80)).toFixed(2)}`,
+        );
+      }
+    }
+  }
+  // Every month from the first exit to last month is loaded, even with no line: a known "no job".
+  const months = new Set(dsn.keys());
+  let m = '2023-07';
+  while (m < month(today)) {
+    months.add(m);
+    m = month(addMonths(`${m}-01`, 1));
+  }
+  return { dossiers, dsn, months: [...months].sort() };
+}
+
+export interface DemoProgress {
+  phase: 'partners' | 'dsn' | 'dossiers' | 'done';
+  done: number;
+  total: number;
+}
+
+/** Load the demo data set through the API at `base` with the admin token. */
+export async function loadDemo(opts: {
+  base: string;
+  adminToken: string;
+  count: number;
+  concurrency?: number;
+  /** Load the DSN months too (default true). */
+  dsn?: boolean;
+  onProgress?: (p: DemoProgress) => void;
+}): Promise<{ dossiers: number; events: number; months: number; partners: Record<string, string> }> {
+  const call = async (
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+    type = 'application/json',
+  ) => {
+    for (let attempt = 0; ; attempt++) {
+      const res = await fetch(`${opts.base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': type },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      if ((res.status === 429 || res.status === 503) && attempt < 20) {
+        await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+        continue;
+      }
+      return { status: res.status, body: (await res.json().catch(() => null)) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    }
+  };
+  const progress = opts.onProgress ?? (() => undefined);
+
+  // Partners: created when missing, then a fresh token for each (shown once by the API).
+  const tokens: Record<string, string> = {};
+  const existing = await call('GET', '/v1/admin/partners', opts.adminToken);
+  if (existing.status !== 200) throw new Error(`the API refused the admin token (${existing.status})`);
+  for (const [i, p] of DEMO_PARTNERS.entries()) {
+    const found = (existing.body.items as { id: string; siret: string }[]).find((x) => x.siret === p.siret);
+    if (found) {
+      tokens[p.key] = (
+        await call('POST', `/v1/admin/partners/${found.id}/tokens`, opts.adminToken)
+      ).body.token;
+    } else {
+      const created = await call('POST', '/v1/admin/partners', opts.adminToken, {
+        siret: p.siret,
+        name: p.name,
+        kind: p.kind,
+        ...(p.region ? { region: p.region } : {}),
+      });
+      if (created.status !== 201) throw new Error(`partner ${p.name}: ${JSON.stringify(created.body)}`);
+      tokens[p.key] = created.body.token;
+    }
+    progress({ phase: 'partners', done: i + 1, total: DEMO_PARTNERS.length });
+  }
+
+  const data = demoData(opts.count);
+  // DSN months first, so that every point falls on a loaded month as soon as it is due.
+  for (const [i, m] of (opts.dsn === false ? [] : data.months).entries()) {
+    const lines = [
+      'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures',
+      ...(data.dsn.get(m) ?? []),
+    ];
+    const res = await call(
+      'POST',
+      `/v1/dsn/imports?mois=${m}`,
+      opts.adminToken,
+      lines.join('\n'),
+      'text/csv',
+    );
+    if (res.status !== 200) throw new Error(`DSN ${m}: ${JSON.stringify(res.body)}`);
+    progress({ phase: 'dsn', done: i + 1, total: data.months.length });
+  }
+
+  let done = 0;
+  let events = 0;
+  const queue = [...data.dossiers];
+  const worker = async () => {
+    for (let d = queue.shift(); d; d = queue.shift()) {
+      const f = tokens[d.financeur]!;
+      const created = await call('POST', '/v1/dossiers', f, d.body);
+      if (created.status >= 300 && created.status !== 409)
+        throw new Error(`${d.id}: ${JSON.stringify(created.body)}`);
+      for (const e of d.events) {
+        const res = await call(
+          'POST',
+          `/v1/dossiers/${d.id}/events`,
+          e.from === 'F' ? f : tokens[d.of]!,
+          e.event,
+        );
+        if (res.status >= 300 && res.status !== 409)
+          throw new Error(`${d.id} ${String(e.event.type)}: ${JSON.stringify(res.body)}`);
+        events++;
+      }
+      progress({ phase: 'dossiers', done: ++done, total: data.dossiers.length });
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency ?? 16 }, worker));
+  progress({ phase: 'done', done: data.dossiers.length, total: data.dossiers.length });
+  return { dossiers: data.dossiers.length, events, months: data.months.length, partners: tokens };
+}

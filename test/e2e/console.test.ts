@@ -1,0 +1,245 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { type ServerType, serve } from '@hono/node-server';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ROOT } from '../../scripts/paths';
+import { createBody, nir, siret, uid } from '../helpers/fixtures';
+import type { Stack } from '../helpers/stack';
+import { ADMIN_TOKEN, startStack } from '../helpers/stack';
+
+/**
+ * The console in a real browser (Debian's Chromium driven by playwright-core): a case worker signs
+ * in, searches, reads a dossier's timeline and situations and the dashboard; another partner
+ * cannot reach that dossier. Each step saves a screenshot under test-artifacts/.
+ */
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+let stack: Stack;
+let server: ServerType;
+let base = '';
+let browser: Browser;
+type P = Awaited<ReturnType<Stack['partner']>>;
+let ft: P;
+let of: P;
+let other: P;
+const run = uid();
+const person = nir(`1850675${String(Date.now()).slice(-6)}`);
+const ids = Array.from({ length: 12 }, (_, i) => `CONS-${run}-${String(i).padStart(2, '0')}`);
+
+async function send(token: string, id: string, event: Record<string, unknown>) {
+  const res = await stack.call('POST', `/v1/dossiers/${id}/events`, token, {
+    eventId: `${id}-${String(event.type)}-${String(event.date)}`,
+    ...event,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  stack = await startStack();
+  ft = await stack.partner('FRANCE_TRAVAIL');
+  of = await stack.partner('ORGANISME_FORMATION');
+  other = await stack.partner('OPCO');
+  // The months of the first dossier's 3- and 6-month points: a CDI then two jobs.
+  const employer = siret('7123456700001');
+  for (const [mois, lines] of [
+    ['2024-07', [`${person},${employer},6201Z,01,2024-06-03,,151.67`]],
+    [
+      '2024-10',
+      [
+        `${person},${employer},6201Z,01,2024-06-03,,151.67`,
+        `${person},${siret('7223456700001')},5610A,02,2024-10-01,2024-12-31,20`,
+      ],
+    ],
+  ] as const) {
+    const res = await stack.app.request(`/v1/dsn/imports?mois=${mois}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' },
+      body: ['nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures', ...lines].join('\n'),
+    });
+    expect(res.status).toBe(200);
+  }
+  for (const [i, id] of ids.entries()) {
+    const b = createBody();
+    const body = createBody({
+      dossierId: id,
+      date: '2023-12-01',
+      stagiaire: {
+        ...b.stagiaire,
+        nir: i === 0 ? person : b.stagiaire.nir,
+        nom: i === 0 ? 'Durand' : `Nom${i}`,
+      },
+      organisme: { siret: of.siret, raisonSociale: 'Centre de formation Exemple' },
+      action: {
+        ...b.action,
+        dispositif: i % 2 ? 'AIF' : 'PRF',
+        dateDebutPrevue: '2024-01-08',
+        dateFinPrevue: '2024-04-30',
+      },
+      financements: [{ financeurSiret: ft.siret, montantEngage: 4200 }],
+    });
+    expect((await stack.call('POST', '/v1/dossiers', ft.token, body)).status).toBe(201);
+    await send(ft.token, id, { type: 'VALIDATION', date: '2023-12-15' });
+    if (i === 11) continue;
+    await send(of.token, id, { type: 'ENTREE', date: '2024-01-08' });
+    await send(of.token, id, {
+      type: 'SORTIE',
+      date: '2024-04-30',
+      motif: 'FIN_FORMATION',
+      heuresRealisees: 600,
+    });
+  }
+  await send(of.token, ids[0]!, {
+    type: 'RECTIFICATION',
+    date: '2024-05-02',
+    changes: { dates: { entree: '2024-01-09' } },
+  });
+  await send(ft.token, ids[0]!, {
+    type: 'CLOTURE',
+    date: '2024-05-15',
+    realisation: 'TOTALE',
+    montantsRealises: [{ financeurSiret: ft.siret, montant: 4000 }],
+  });
+  // The situations are recorded and projected.
+  for (let i = 0; i < 120; i++) {
+    const d = (await stack.call('GET', `/v1/dossiers/${ids[0]}`, ft.token)).body;
+    const listed = await stack.call('GET', `/v1/dossiers?financeur=${ft.siret}&limit=50`, ft.token);
+    const m6 = d.situations?.find((s: { point: string }) => s.point === 'M6');
+    if (
+      m6?.statut === 'EMPLOI' &&
+      listed.body.items.length === ids.length &&
+      listed.body.items.some((x: { status: string }) => x.status === 'CLOS')
+    )
+      break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: stack.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: inject('chromiumPath'),
+    args: ['--no-sandbox'],
+    headless: true,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  await stack?.stop();
+});
+
+async function signIn(token: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'fr-FR' });
+  const page = await context.newPage();
+  await page.goto(`${base}/console`);
+  expect(page.url()).toBe(`${base}/console/connexion`);
+  await page.getByLabel("Jeton d'accès").fill(token);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${base}/console`);
+  return page;
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true });
+
+describe('the console in a browser', () => {
+  it('refuses an unknown token, and keeps a good one in an HttpOnly, SameSite=Strict cookie', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/console/connexion`);
+    await page.getByLabel("Jeton d'accès").fill('not-a-token');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/pas reconnu/);
+    await shot(page, 'connexion-refusee');
+    await context.close();
+
+    const signed = await signIn(ft.token);
+    const cookies = await signed.context().cookies();
+    expect(cookies).toEqual([
+      expect.objectContaining({ name: 'agora_console', httpOnly: true, sameSite: 'Strict' }),
+    ]);
+    await signed.getByRole('button', { name: 'Se déconnecter' }).click();
+    await signed.waitForURL(`${base}/console/connexion`);
+    await signed.context().close();
+  });
+
+  it('shows the dashboard with its charts and figures', async () => {
+    const page = await signIn(ft.token);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Tableau de bord');
+    const kpi = await page.locator('.kpi').first().textContent();
+    expect(kpi).toContain('12');
+    expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(2);
+    await expect(page.getByRole('img', { name: 'Dossiers par état' }).isVisible()).resolves.toBe(true);
+    await shot(page, 'tableau-de-bord');
+    await page.context().close();
+  });
+
+  it('searches by dossier number and by NIR, filters and opens a dossier with its timeline and situations', async () => {
+    const page = await signIn(ft.token);
+    await page.getByRole('link', { name: 'Dossiers' }).click();
+    await page.waitForURL(`${base}/console/dossiers`);
+    expect(await page.locator('tbody tr').count()).toBeGreaterThanOrEqual(ids.length);
+    await shot(page, 'liste');
+
+    await page.getByLabel('État').selectOption('CLOS');
+    await page.getByRole('button', { name: 'Rechercher' }).click();
+    await page.waitForURL(/status=CLOS/);
+    const closed = await page.locator('tbody tr').allTextContents();
+    expect(closed).toHaveLength(1);
+    expect(closed[0]).toContain(ids[0]);
+    expect(closed[0]).toContain('Clos - Réalisation totale');
+
+    await page.goto(`${base}/console/dossiers`);
+    await page.getByLabel('N° de dossier ou NIR').fill(person);
+    await page.getByRole('button', { name: 'Rechercher' }).click();
+    await page.waitForURL(/q=/);
+    expect(await page.locator('tbody tr').allTextContents()).toEqual([expect.stringContaining(ids[0]!)]);
+
+    await page.getByLabel('N° de dossier ou NIR').fill(ids[0]!);
+    await page.getByRole('button', { name: 'Rechercher' }).click();
+    await page.waitForURL(`${base}/console/dossiers/${ids[0]}`);
+    const h1 = await page.getByRole('heading', { level: 1 }).textContent();
+    expect(h1).toContain('Clos - Réalisation totale');
+    const timeline = await page.locator('ol.timeline > li').allTextContents();
+    expect(timeline.map((t) => t.split(' le ')[0])).toEqual([
+      'Création du dossier',
+      'Validation du financement',
+      'Entrée en formation',
+      'Sortie de formation',
+      'Rectification',
+      'Clôture',
+    ]);
+    expect(timeline[3]).toContain('Fin de formation');
+    // The correction with its before and after.
+    const correction = await page.locator('ol.timeline > li.RECTIFICATION tbody tr').allTextContents();
+    expect(correction).toEqual([expect.stringMatching(/Dates · entrée\s*08\/01\/2024\s*09\/01\/2024/)]);
+    // The six points: a CDI at 3 months, still a CDI (with a second job) at 6.
+    const strip = await page.locator('.strip .point').allTextContents();
+    expect(strip).toHaveLength(6);
+    expect(strip[3]).toMatch(/3 mois après.*CDI/);
+    expect(strip[4]).toMatch(/6 mois après.*CDI.*multi-emploi/);
+    // 12 months after an exit of April 2024: that month was never loaded, and 24 months have passed.
+    expect(strip[5]).toMatch(/12 mois après.*Non disponible/);
+    const financing = await page.locator('section[aria-labelledby=t-fin] tbody tr').allTextContents();
+    expect(financing[0]).toMatch(/4\s200,00\s€.*4\s000,00\s€/);
+    await shot(page, 'dossier');
+    await page.context().close();
+  });
+
+  it("never shows a partner another partner's dossier", async () => {
+    const page = await signIn(other.token);
+    const res = await page.goto(`${base}/console/dossiers/${ids[0]}`);
+    expect(res?.status()).toBe(404);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Dossier introuvable');
+    await page.goto(`${base}/console/dossiers`);
+    expect(await page.content()).not.toContain(ids[0]);
+    // An OPCO that does not fund it cannot find it by NIR either.
+    await page.goto(`${base}/console/dossiers?q=${person}`);
+    expect(await page.content()).not.toContain(ids[0]);
+    await shot(page, 'autre-partenaire');
+    await page.context().close();
+  });
+});

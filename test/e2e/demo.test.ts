@@ -1,0 +1,80 @@
+import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PARTNERS, demoData, loadDemo } from '../../cli/demo';
+import { parseDsnLine } from '../../domain/dsn-line';
+import { DSN_FIELDS } from '../../domain/dsn-line';
+import { CreateDossierBody, DossierEvent } from '../../domain/schemas';
+import type { Stack } from '../helpers/stack';
+import { ADMIN_TOKEN, startStack } from '../helpers/stack';
+
+describe('the demo data set', () => {
+  it('is made of valid dossiers, events and DSN lines, at every stage of life, the same on every run', () => {
+    const data = demoData(400, '2026-11-29');
+    expect(demoData(400, '2026-11-29')).toEqual(data);
+    for (const d of data.dossiers) {
+      expect(CreateDossierBody.safeParse(d.body).success, d.id).toBe(true);
+      for (const e of d.events)
+        expect(DossierEvent.safeParse(e.event).success, `${d.id} ${String(e.event.type)}`).toBe(true);
+    }
+    const types = new Set(data.dossiers.flatMap((d) => d.events.map((e) => e.event.type)));
+    expect([...types].sort()).toEqual(
+      [
+        'ANNULATION',
+        'CLOTURE',
+        'ENTREE',
+        'INTERRUPTION',
+        'RECTIFICATION',
+        'REPRISE',
+        'SORTIE',
+        'VALIDATION',
+      ].sort(),
+    );
+    for (const lines of data.dsn.values()) {
+      for (const l of lines) {
+        const record = Object.fromEntries(DSN_FIELDS.map((f, i) => [f, l.split(',')[i]]));
+        expect(parseDsnLine(record)).toMatchObject({ ok: true });
+      }
+    }
+    expect(new Set(DEMO_PARTNERS.map((p) => p.siret)).size).toBe(DEMO_PARTNERS.length);
+  });
+});
+
+describe('loading the demo through the API', () => {
+  let stack: Stack;
+  let server: ServerType;
+  let base = '';
+  beforeAll(async () => {
+    stack = await startStack();
+    server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: stack.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => (server ? server.close(r) : r(undefined)));
+    await stack?.stop();
+  });
+
+  it('creates partners and dossiers once: a second run changes nothing', async () => {
+    // DSN months are global: this test leaves them alone (the other tests load their own).
+    const first = await loadDemo({ base, adminToken: ADMIN_TOKEN, count: 40, dsn: false });
+    expect(first.dossiers).toBeGreaterThan(30);
+    // Versions as the workflows answer them (the list may lag).
+    const versions = new Map<string, number>();
+    for (const d of demoData(40).dossiers) {
+      versions.set(d.id, (await stack.call('GET', `/v1/dossiers/${d.id}`, ADMIN_TOKEN)).body.version);
+    }
+    const again = await loadDemo({ base, adminToken: ADMIN_TOKEN, count: 40, dsn: false });
+    expect(again.dossiers).toBe(first.dossiers);
+    for (const [id, version] of versions) {
+      expect((await stack.call('GET', `/v1/dossiers/${id}`, ADMIN_TOKEN)).body.version, id as string).toBe(
+        version,
+      );
+    }
+    const partners = await stack.call('GET', '/v1/admin/partners', ADMIN_TOKEN);
+    for (const p of DEMO_PARTNERS) {
+      expect(partners.body.items.filter((x: { siret: string }) => x.siret === p.siret)).toHaveLength(1);
+    }
+  }, 120_000);
+});
