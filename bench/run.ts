@@ -3,6 +3,7 @@ import { ensureDatabase, ensurePostgres } from '../scripts/postgres';
 import { benchDsnImport } from './dsn-import';
 import { benchPartnerEvents } from './partner-events';
 import { benchReadModel } from './read-model';
+import { benchOpenDossiers } from './open-dossiers';
 
 // Benchmarks print one figure per line (`name: value unit`), then ratios against the baseline
 // measured in the same run (`name_ratio: value`). BENCH_QUICK=1 runs small sizes in seconds.
@@ -54,3 +55,19 @@ for (const name of [
   console.log(`${name}_ratio: ${(read[`${name}_p50_ms`]! / read[`${name}_raw_p50_ms`]!).toFixed(2)}`);
 }
 console.log(`export_ratio: ${(read.export_raw_copy_seconds! / read.export_seconds!).toFixed(2)}`);
+
+const open = await benchOpenDossiers(databaseUrl, quick ? 1000 : 10_000);
+for (const [k, v] of Object.entries(open)) {
+  const unit = k.endsWith('_mb')
+    ? 'MiB'
+    : k.endsWith('_s')
+      ? 's'
+      : k.endsWith('_per_s')
+        ? '/s'
+        : k.includes('_kb_')
+          ? 'KiB'
+          : 'dossiers';
+  console.log(`${k}: ${fmt(v)} ${unit}`);
+}
+const rss = Object.entries(open).filter(([k]) => k.startsWith('open_worker_rss_at_'));
+console.log(`open_worker_rss_growth_ratio: ${(rss[rss.length - 1]![1] / rss[0]![1]).toFixed(2)}`);

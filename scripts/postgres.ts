@@ -133,3 +133,65 @@ export async function ensureDatabase(databaseUrl: string, opts: { fresh?: boolea
     await client.end();
   }
 }
+
+/**
+ * A throwaway PostgreSQL cluster of its own (fault tests stop and start it): initdb in `dir`,
+ * listening on 127.0.0.1:`port`, trust authentication, user `postgres`.
+ */
+export class LocalCluster {
+  private readonly bin: string;
+  private readonly asPostgres = process.getuid?.() === 0;
+
+  constructor(
+    readonly dir: string,
+    readonly port: number,
+  ) {
+    const bin = pgBinDir();
+    if (!bin) throw new Error('no PostgreSQL binaries under /usr/lib/postgresql');
+    this.bin = bin;
+  }
+
+  get url(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/agora`;
+  }
+
+  async start(): Promise<void> {
+    if (!existsSync(join(this.dir, 'PG_VERSION'))) {
+      mkdirSync(this.dir, { recursive: true });
+      if (this.asPostgres) {
+        const uid = Number(spawnSync('id', ['-u', 'postgres']).stdout.toString().trim());
+        const gid = Number(spawnSync('id', ['-g', 'postgres']).stdout.toString().trim());
+        chownSync(this.dir, uid, gid);
+      }
+      if (
+        !sh(
+          join(this.bin, 'initdb'),
+          ['-D', this.dir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8'],
+          this.asPostgres,
+        )
+      ) {
+        throw new Error(`initdb failed in ${this.dir}`);
+      }
+    }
+    sh(
+      join(this.bin, 'pg_ctl'),
+      [
+        '-D',
+        this.dir,
+        '-l',
+        join(this.dir, 'server.log'),
+        '-o',
+        `-p ${this.port} -c listen_addresses=127.0.0.1 -k /tmp`,
+        'start',
+      ],
+      this.asPostgres,
+    );
+    if (!(await waitFor(adminUrl(this.url), 30)))
+      throw new Error(`PostgreSQL did not start: ${this.dir}/server.log`);
+  }
+
+  /** Stop at once (connections cut), as a crash or a failover would. */
+  stop(): void {
+    sh(join(this.bin, 'pg_ctl'), ['-D', this.dir, 'stop', '-m', 'immediate'], this.asPostgres);
+  }
+}

@@ -45,6 +45,16 @@ export class Supervised {
     });
   }
 
+  /** The running child's process id (benchmarks read its memory). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Kill the running child with a signal (fault tests); the supervisor restarts it as usual. */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.child?.kill(signal);
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.child) await stopChild(this.child, 15_000);

@@ -26,8 +26,25 @@ export interface DevServerOptions {
   uiCodecEndpoint?: string;
 }
 
-/** Start `temporal server start-dev` and wait until it answers. */
+/**
+ * Start `temporal server start-dev` and wait until it answers. The server picks some of its own
+ * ports (HTTP API, metrics) at random; when another process takes one in the meantime it exits at
+ * once, and it is started again (three tries).
+ */
 export async function startDevServer(opts: DevServerOptions): Promise<ChildProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (e) {
+      if (!(e instanceof EarlyExit) || attempt >= 3) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+class EarlyExit extends Error {}
+
+async function startOnce(opts: DevServerOptions): Promise<ChildProcess> {
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const args = [
     'server',
@@ -57,7 +74,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<ChildProce
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null)
-      throw new Error(`the Temporal server exited (${child.exitCode}); see ${opts.logFile}`);
+      throw new EarlyExit(`the Temporal server exited (${child.exitCode}); see ${opts.logFile}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {

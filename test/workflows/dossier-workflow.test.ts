@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataConverter } from '../../infra/temporal';
+import { ROOT } from '../../scripts/paths';
+import { TEST_DATA_KEY } from '../helpers/stack';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DossierState } from '../../domain/dossier-state';
@@ -22,6 +28,7 @@ const financeur: Actor = {
   region: '84',
 };
 let env: TestWorkflowEnvironment;
+const converter = dataConverter({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined });
 const projected: DossierState[] = [];
 /** The DSN months the fake look-up activity serves: mois -> load version and lines by NIR. */
 const dsnStore = new Map<string, { version: number; lines: (ContractLine & { nir: string })[] }>();
@@ -160,6 +167,81 @@ describe('dossierWorkflow (time-skipping server)', () => {
       expect((await env.client.workflow.getHandle(handle.workflowId).query(historyQuery)).events.length).toBe(
         23,
       );
+    });
+  });
+});
+
+describe('a read model that refuses the projection (patched: projection-backoff)', () => {
+  /** A worker whose projection fails `failures` times at once (non-retryable), then succeeds. */
+  async function failingProjection(failures: number, fn: (tq: string) => Promise<void>) {
+    const taskQueue = `wf-${randomUUID()}`;
+    let left = failures;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      dataConverter: converter,
+      activities: {
+        ...fakeActivities(),
+        async projectDossier({ state }: { state: DossierState }) {
+          if (left-- > 0)
+            throw ApplicationFailure.nonRetryable('the read model refused the row', 'DB_REFUSED');
+          projected.push(state);
+        },
+      },
+      maxCachedWorkflows: 0,
+    });
+    await worker.runUntil(() => fn(taskQueue));
+  }
+
+  async function startEncrypted(taskQueue: string) {
+    const client = new Client({ connection: env.connection, dataConverter: converter });
+    const body = createBody();
+    const handle = await client.workflow.start('dossierWorkflow', {
+      taskQueue,
+      workflowId: dossierWorkflowId(body.dossierId),
+      args: [
+        {
+          create: {
+            body,
+            bodyHash: bodyHash(body),
+            actor: financeur,
+            receivedAt: '2026-01-15T08:00:00.000Z',
+          },
+        },
+      ],
+    });
+    const deadline = Date.now() + 30_000;
+    while (!projected.some((s) => s.dossierId === body.dossierId) && Date.now() < deadline) {
+      await env.sleep('30 seconds');
+    }
+    return { handle, body };
+  }
+
+  it.skipIf(process.env.RECORD_HISTORIES !== '1')(
+    'records the history of the code before the patch',
+    async () => {
+      await failingProjection(3, async (tq) => {
+        const { handle } = await startEncrypted(tq);
+        writeFileSync(
+          join(ROOT, 'test/fixtures/histories/projection-refused.json'),
+          historyToJSON(await handle.fetchHistory()),
+        );
+      });
+    },
+  );
+
+  it('waits a minute before projecting again, instead of retrying in a tight loop', async () => {
+    await failingProjection(3, async (tq) => {
+      const { handle, body } = await startEncrypted(tq);
+      expect(projected.some((s) => s.dossierId === body.dossierId)).toBe(true);
+      const events = (await handle.fetchHistory()).events ?? [];
+      const timers = events.filter((e) => e.timerStartedEventAttributes);
+      expect(timers.map((t) => Number(t.timerStartedEventAttributes!.startToFireTimeout!.seconds))).toEqual([
+        60, 60, 60,
+      ]);
+      expect(events.filter((e) => e.activityTaskFailedEventAttributes)).toHaveLength(3);
+      expect(events.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(true);
     });
   });
 });

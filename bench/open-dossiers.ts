@@ -1,0 +1,189 @@
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { createApp } from '../api/app';
+import { openOrm } from '../db/orm';
+import { nirKey } from '../domain/nir';
+import { createLogger } from '../infra/logger';
+import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
+import { dataConverter } from '../infra/temporal';
+import { DATA_DIR } from '../scripts/paths';
+import { Supervised } from '../scripts/supervisor';
+import { registerSearchAttributes, startDevServer, stopChild } from '../scripts/temporal-server';
+import { ensureTools } from '../scripts/tools';
+
+const rssMb = (pid: number | undefined) => {
+  if (!pid) return 0;
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+};
+const fileMb = (f: string) => {
+  let total = 0;
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      total += statSync(f + suffix).size;
+    } catch {
+      // not there
+    }
+  }
+  return total / 1024 / 1024;
+};
+
+/**
+ * Open dossiers and their wake-up: `count` dossiers created and validated (so each sleeps, waiting
+ * on its validation month, with a weekly re-check timer), the worker (its own process) measured
+ * as they accumulate, the server's database size per dossier; then that month is loaded and the
+ * time until every dossier has recorded its situation is measured.
+ */
+export async function benchOpenDossiers(databaseUrl: string, count: number): Promise<Record<string, number>> {
+  const tools = ensureTools();
+  const port = 19000 + Math.floor(Math.random() * 1000);
+  const dbFile = join(DATA_DIR, 'bench', 'open-dossiers.db');
+  for (const s of ['', '-wal', '-shm']) rmSync(dbFile + s, { force: true });
+  const server = await startDevServer({
+    temporalCli: tools.temporal,
+    port,
+    dbFile,
+    headless: true,
+    logFile: join(DATA_DIR, 'bench', 'temporal-open.log'),
+  });
+  const address = `127.0.0.1:${port}`;
+  const key = Buffer.alloc(32, 3).toString('base64');
+  const env = { AGORA_DATA_KEY: key, AGORA_DATA_KEYS_OLD: undefined };
+  const connection = await Connection.connect({ address });
+  await registerSearchAttributes(connection, 'default');
+  const client = new Client({ connection, dataConverter: dataConverter(env) });
+  const orm = await openOrm(databaseUrl, { poolMax: 10 });
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const taskQueue = 'bench-open';
+  const worker = new Supervised(
+    'worker',
+    'worker/main.ts',
+    [],
+    {
+      ...process.env,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      DATABASE_URL: databaseUrl,
+      AGORA_DATA_KEY: key,
+      AGORA_EXPORT_DIR: join(DATA_DIR, 'bench', 'exports'),
+      LOG_LEVEL: 'error',
+    },
+    () => undefined,
+    () => undefined,
+  );
+  worker.start();
+  const adminToken = 'bench-admin';
+  const app = createApp({
+    client,
+    orm,
+    logger: createLogger('silent', 'bench'),
+    taskQueue,
+    adminToken,
+    databaseUrl,
+    hashNir: nirHasher(env),
+    pseudonymise: exportPseudonymizer(env),
+    rateLimit: { perSecond: 0, burst: 1 },
+  });
+  const post = async (path: string, body: unknown, type = 'application/json') => {
+    for (let attempt = 0; ; attempt++) {
+      const r = await app.request(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': type },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      if (r.status < 300) return r.json();
+      if (r.status !== 503 || attempt > 5) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+    }
+  };
+  const out: Record<string, number> = {};
+  try {
+    // A month no dossier has used yet, so that every dossier waits on it.
+    const loaded = new Set((await db.query('select mois from dsn_months')).rows.map((r) => r.mois as string));
+    let mois = '';
+    for (let y = 2019; y >= 2000 && !mois; y--) {
+      for (let m = 1; m <= 12 && !mois; m++) {
+        const candidate = `${y}-${String(m).padStart(2, '0')}`;
+        if (!loaded.has(candidate)) mois = candidate;
+      }
+    }
+    const n13 = '1800575123456';
+    const nir = `${n13}${String(nirKey(n13)).padStart(2, '0')}`;
+    const run = Math.random().toString(36).slice(2, 8);
+    const ids = Array.from({ length: count }, (_, i) => `O-${run}-${i}`);
+    let next = 0;
+    const checkpoints = [Math.floor(count / 4), Math.floor(count / 2), count];
+    const started = performance.now();
+    for (const upTo of checkpoints) {
+      await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          while (next < upTo) {
+            const id = ids[next++]!;
+            await post('/v1/dossiers', {
+              eventId: `${id}-c`,
+              dossierId: id,
+              date: `${mois}-01`,
+              stagiaire: { nir, nom: 'Bench', prenom: 'Open', dateNaissance: '1980-05-02' },
+              organisme: { siret: '12345678200010', raisonSociale: 'OF' },
+              action: {
+                intitule: 'T',
+                dispositif: 'OPEN',
+                objectif: 'CERTIFIANTE',
+                region: '84',
+                dateDebutPrevue: `${mois}-20`,
+                dateFinPrevue: `${mois}-28`,
+              },
+              financements: [{ financeurSiret: '23840001500018', montantEngage: 100 }],
+            });
+            await post(`/v1/dossiers/${id}/events`, {
+              eventId: `${id}-v`,
+              type: 'VALIDATION',
+              date: `${mois}-10`,
+            });
+          }
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 3000));
+      out[`open_worker_rss_at_${upTo}_mb`] = rssMb(worker.pid);
+    }
+    out.open_dossiers = count;
+    out.open_create_validate_s = (performance.now() - started) / 1000;
+    out.open_server_db_kb_per_dossier = (fileMb(dbFile) * 1024) / count;
+
+    // Every dossier waits on `mois`; load it (one line: the trainee has a CDI) and time the wake-up.
+    const waiting = async () =>
+      Number(
+        (
+          await db.query(
+            `select count(*) as n from dossier_facts where dossier_id like $1 and sit_validation = 'CDI'`,
+            [`O-${run}-%`],
+          )
+        ).rows[0].n,
+      );
+    const t = performance.now();
+    await post(
+      `/v1/dsn/imports?mois=${mois}`,
+      `nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures\n${nir},73282932000074,6201Z,01,2010-01-01,,151.67\n`,
+      'text/csv',
+    );
+    const imported = performance.now();
+    let done = 0;
+    while (done < count && performance.now() - imported < 600_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      done = await waiting();
+    }
+    out.wakeup_import_s = (imported - t) / 1000;
+    out.wakeup_all_recorded_s = (performance.now() - imported) / 1000;
+    out.wakeup_recorded = done;
+    out.wakeup_per_s = done / out.wakeup_all_recorded_s;
+  } finally {
+    await worker.stop();
+    await db.end();
+    await orm.close();
+    await connection.close();
+    await stopChild(server);
+  }
+  return out;
+}
