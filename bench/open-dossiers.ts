@@ -70,6 +70,7 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
       AGORA_DATA_KEY: key,
       AGORA_EXPORT_DIR: join(DATA_DIR, 'bench', 'exports'),
       LOG_LEVEL: 'error',
+      AGORA_WORKER_CACHE: String(Math.max(100, Math.floor(count / 4))),
     },
     () => undefined,
     () => undefined,

@@ -35,6 +35,11 @@ const EnvSchema = z.object({
   AGORA_RATE_BURST: z.coerce.number().int().min(1).default(1000),
   /** How long a stats answer is served from memory by each API instance (0: never). */
   AGORA_STATS_CACHE_SECONDS: z.coerce.number().min(0).default(30),
+  /**
+   * Workflows a worker keeps in memory (each some hundreds of KiB); the others are replayed from
+   * their history when they wake. Bounds the worker's memory whatever the number of open dossiers.
+   */
+  AGORA_WORKER_CACHE: z.coerce.number().int().min(0).default(500),
   /** host:port where a worker serves Temporal's own worker metrics (Prometheus); unset: none. */
   AGORA_WORKER_METRICS: optional,
   /** Where the weekly regional files are written (default: .data/exports of the project). */

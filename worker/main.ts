@@ -57,6 +57,8 @@ const worker = await Worker.create({
     exportDir: env.AGORA_EXPORT_DIR ?? join(DATA_DIR, 'exports'),
   }),
   dataConverter: dataConverter(env),
+  // Bounded: memory stays flat however many dossiers are open (most sleep for months).
+  maxCachedWorkflows: env.AGORA_WORKER_CACHE,
 });
 await ensureSchedules(client, env.TEMPORAL_TASK_QUEUE);
 logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE }, 'worker ready');
