@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import {
+  QueryNotRegisteredError,
   ServiceError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -41,11 +42,16 @@ export function validationError(error: ZodError, where: string): ApiError {
   return new ApiError('VALIDATION_ERROR', `invalid ${where}: ${summary}`, details);
 }
 
-const UNAVAILABLE_GRPC = new Set([4, 14]); // DEADLINE_EXCEEDED, UNAVAILABLE
+// CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED, INTERNAL,
+// UNAVAILABLE: the server or the worker could not answer now; the same call later can.
+const UNAVAILABLE_GRPC = new Set([1, 4, 8, 9, 10, 13, 14]);
 const UNAVAILABLE_DB = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P03']);
 
 function isUnavailable(err: unknown): boolean {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  // Our queries are registered first thing in every run: "not registered" means the query reached
+  // a worker that could not run it yet (restarting, replaying): a transient state.
+  if (err instanceof QueryNotRegisteredError) return true;
   if (err instanceof ServiceError) {
     const code = (err.cause as { code?: number } | undefined)?.code;
     return code === undefined || UNAVAILABLE_GRPC.has(code);

@@ -109,12 +109,20 @@ describe('a restart of the whole stack', () => {
     await down();
     await up(ports, taskQueue);
 
-    const read = await call('GET', `/v1/dossiers/${b.dossierId}`, token);
-    expect(read.status).toBe(200);
+    // As partners do, a 503 right after the restart (the worker still starting) is retried.
+    const retrying = async (method: string, path: string, body?: unknown) => {
+      for (let i = 0; ; i++) {
+        const res = await call(method, path, token, body);
+        if (res.status !== 503 || i === 30) return res;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    };
+    const read = await retrying('GET', `/v1/dossiers/${b.dossierId}`);
+    expect(read.status, logLines.filter((l) => l.includes('"level":50')).join('\n')).toBe(200);
     expect(read.body).toMatchObject({ status: 'VALIDE', version: 2 });
-    const again = await call('POST', `/v1/dossiers/${b.dossierId}/events`, token, validation);
+    const again = await retrying('POST', `/v1/dossiers/${b.dossierId}/events`, validation);
     expect(again.body.version).toBe(2);
-    const entree = await call('POST', `/v1/dossiers/${b.dossierId}/events`, token, {
+    const entree = await retrying('POST', `/v1/dossiers/${b.dossierId}/events`, {
       eventId: randomUUID(),
       type: 'ENTREE',
       date: '2026-02-01',

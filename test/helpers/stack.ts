@@ -25,8 +25,8 @@ export type Stack = Awaited<ReturnType<typeof startStack>>;
  * The API (in process, through app.request) and a worker on a task queue of its own, against the
  * shared Temporal dev server and the test database: real Temporal, real PostgreSQL.
  */
-export async function startStack() {
-  const address = inject('temporalAddress');
+export async function startStack(opts: { temporalAddress?: string; uiOrigins?: string[] } = {}) {
+  const address = opts.temporalAddress ?? inject('temporalAddress');
   const taskQueue = `it-${uid()}`;
   const converter = dataConverter({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined });
   const orm = await openOrm(inject('databaseUrl'), { poolMax: 5 });
@@ -64,7 +64,7 @@ export async function startStack() {
     authCacheMs: 0,
     codec: {
       codec: payloadCodec({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined }),
-      uiOrigins: ['http://127.0.0.1:8233'],
+      uiOrigins: opts.uiOrigins ?? ['http://127.0.0.1:8233'],
     },
   });
 
