@@ -5,22 +5,9 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { importDsnMonth } from '../db/dsn-import';
 import { nirKey } from '../domain/nir';
+import { completeSiret } from '../domain/siret';
 import { nirHasher } from '../infra/pseudonym';
 import { DATA_DIR } from '../scripts/paths';
-
-function luhnSiret(prefix13: string): string {
-  for (let d = 0; d <= 9; d++) {
-    const s = `${prefix13}${d}`;
-    let sum = 0;
-    for (let i = 0; i < 14; i++) {
-      let v = s.charCodeAt(13 - i) - 48;
-      if (i % 2 === 1) v = v * 2 > 9 ? v * 2 - 9 : v * 2;
-      sum += v;
-    }
-    if (sum % 10 === 0) return s;
-  }
-  throw new Error('unreachable');
-}
 
 /** A month of `lines` valid contract lines, as a CSV file written once and reused. */
 export async function dsnFile(lines: number): Promise<string> {
@@ -34,7 +21,7 @@ export async function dsnFile(lines: number): Promise<string> {
   }
   const out = createWriteStream(file);
   out.write('nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures\n');
-  const sirets = Array.from({ length: 1000 }, (_, i) => luhnSiret(`4${String(i).padStart(12, '0')}`));
+  const sirets = Array.from({ length: 1000 }, (_, i) => completeSiret(`4${String(i).padStart(12, '0')}`));
   const natures = ['01', '02', '03', '10', '29', '50'];
   for (let i = 0; i < lines; i++) {
     const n13 = `1${String(80 + (i % 20)).padStart(2, '0')}0175${String(i).padStart(6, '0')}`.slice(0, 13);

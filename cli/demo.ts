@@ -1,4 +1,5 @@
 import { nirKey } from '../domain/nir';
+import { completeSiret } from '../domain/siret';
 
 /**
  * A realistic demo data set, loaded through the public API as partners would send it: a few
@@ -18,20 +19,6 @@ function prng(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function luhnSiret(prefix13: string): string {
-  for (let d = 0; d <= 9; d++) {
-    const s = `${prefix13}${d}`;
-    let sum = 0;
-    for (let i = 0; i < 14; i++) {
-      let v = s.charCodeAt(13 - i) - 48;
-      if (i % 2 === 1) v = v * 2 > 9 ? v * 2 - 9 : v * 2;
-      sum += v;
-    }
-    if (sum % 10 === 0) return s;
-  }
-  throw new Error('unreachable');
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -64,21 +51,21 @@ const REGIONS = [
 export const DEMO_PARTNERS: DemoPartner[] = [
   ...REGIONS.map(([code, name], i) => ({
     key: `region-${code}`,
-    siret: luhnSiret(`2${code}0000${pad(i + 1, 2)}0001`.slice(0, 13)),
+    siret: completeSiret(`2${code}0000${pad(i + 1, 2)}0001`.slice(0, 13)),
     name: `Région ${name}`,
     kind: 'REGION',
     region: code,
   })),
   {
     key: 'france-travail',
-    siret: luhnSiret('1300046000001'),
+    siret: completeSiret('1300046000001'),
     name: 'France Travail',
     kind: 'FRANCE_TRAVAIL',
   },
-  { key: 'opco', siret: luhnSiret('8513100000001'), name: 'OPCO Atlas', kind: 'OPCO' },
+  { key: 'opco', siret: completeSiret('8513100000001'), name: 'OPCO Atlas', kind: 'OPCO' },
   ...Array.from({ length: 8 }, (_, i) => ({
     key: `of-${i}`,
-    siret: luhnSiret(`4${pad(i + 10, 2)}1234500001`.slice(0, 13)),
+    siret: completeSiret(`4${pad(i + 10, 2)}1234500001`.slice(0, 13)),
     name: ['AFPA', 'GRETA', 'CNAM', 'Campus Numérique', 'IFPA', 'CFA Métiers', 'Simplon', 'AFPI'][i]!,
     kind: 'ORGANISME_FORMATION',
   })),
@@ -120,7 +107,7 @@ const FIRST = [
   'Emma',
   'Adam',
 ];
-const EMPLOYERS = Array.from({ length: 40 }, (_, i) => luhnSiret(`5${pad(i, 4)}67800001`.slice(0, 13)));
+const EMPLOYERS = Array.from({ length: 40 }, (_, i) => completeSiret(`5${pad(i, 4)}67800001`.slice(0, 13)));
 const NAF = ['6201Z', '4711D', '8810A', '5610A', '4941A', '8559A', '2511Z', '7022Z'];
 
 /** The data set: partners, dossiers with their events, and DSN lines per month. */

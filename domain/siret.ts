@@ -25,3 +25,10 @@ export function isValidSiret(siret: string): boolean {
   }
   return luhn(siret);
 }
+
+/** The SIRET that completes a 13-digit prefix with its Luhn check digit (demo and benchmark data). */
+export function completeSiret(prefix13: string): string {
+  if (!/^\d{13}$/.test(prefix13)) throw new Error(`not a 13-digit prefix: ${prefix13}`);
+  for (let d = 0; d <= 9; d++) if (luhn(`${prefix13}${d}`)) return `${prefix13}${d}`;
+  throw new Error('unreachable: one check digit always completes the sum');
+}

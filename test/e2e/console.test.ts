@@ -1,13 +1,12 @@
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type ServerType, serve } from '@hono/node-server';
-import { type Browser, type Page, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/paths';
 import { createBody, nir, siret, uid } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
-import { ADMIN_TOKEN, startStack } from '../helpers/stack';
+import { ADMIN_TOKEN, listen, startStack } from '../helpers/stack';
 
 /**
  * The console in a real browser (Debian's Chromium driven by playwright-core): a case worker signs
@@ -16,7 +15,7 @@ import { ADMIN_TOKEN, startStack } from '../helpers/stack';
  */
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 let stack: Stack;
-let server: ServerType;
+let server: Awaited<ReturnType<typeof listen>>;
 let base = '';
 let browser: Browser;
 type P = Awaited<ReturnType<Stack['partner']>>;
@@ -114,20 +113,14 @@ beforeAll(async () => {
       break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: stack.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: inject('chromiumPath'),
-    args: ['--no-sandbox'],
-    headless: true,
-  });
+  server = await listen(stack.app);
+  base = server.url;
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  await server?.close();
   await stack?.stop();
 });
 

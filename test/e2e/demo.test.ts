@@ -1,12 +1,10 @@
-import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PARTNERS, demoData, loadDemo } from '../../cli/demo';
 import { parseDsnLine } from '../../domain/dsn-line';
 import { DSN_FIELDS } from '../../domain/dsn-line';
 import { CreateDossierBody, DossierEvent } from '../../domain/schemas';
 import type { Stack } from '../helpers/stack';
-import { ADMIN_TOKEN, startStack } from '../helpers/stack';
+import { ADMIN_TOKEN, listen, startStack } from '../helpers/stack';
 
 describe('the demo data set', () => {
   it('is made of valid dossiers, events and DSN lines, at every stage of life, the same on every run', () => {
@@ -42,17 +40,15 @@ describe('the demo data set', () => {
 
 describe('loading the demo through the API', () => {
   let stack: Stack;
-  let server: ServerType;
+  let server: Awaited<ReturnType<typeof listen>>;
   let base = '';
   beforeAll(async () => {
     stack = await startStack();
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: stack.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await listen(stack.app);
+    base = server.url;
   });
   afterAll(async () => {
-    await new Promise((r) => (server ? server.close(r) : r(undefined)));
+    await server?.close();
     await stack?.stop();
   });
 

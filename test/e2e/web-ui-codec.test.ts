@@ -1,16 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type ServerType, serve } from '@hono/node-server';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DATA_DIR, ROOT } from '../../scripts/paths';
 import { startDevServer, stopChild } from '../../scripts/temporal-server';
 import { createBody } from '../helpers/fixtures';
 import { freePort } from '../helpers/global-setup';
 import type { Stack } from '../helpers/stack';
-import { ADMIN_TOKEN, startStack } from '../helpers/stack';
+import { ADMIN_TOKEN, listen, startStack } from '../helpers/stack';
 
 /**
  * The Temporal Web UI of a dev server started as `npm start` does (`--ui-codec-endpoint` at the
@@ -19,7 +18,7 @@ import { ADMIN_TOKEN, startStack } from '../helpers/stack';
  */
 let temporal: ChildProcess;
 let stack: Stack;
-let server: ServerType;
+let server: Awaited<ReturnType<typeof listen>>;
 let browser: Browser;
 let ui = '';
 let api = '';
@@ -37,21 +36,14 @@ beforeAll(async () => {
     logFile: join(DATA_DIR, 'test', 'temporal-ui.log'),
   });
   stack = await startStack({ temporalAddress: `127.0.0.1:${port}`, uiOrigins: [ui] });
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: stack.app.fetch, port: apiPort, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  expect((server.address() as AddressInfo).port).toBe(apiPort);
+  server = await listen(stack.app, apiPort);
   expect((await stack.call('POST', '/v1/dossiers', ADMIN_TOKEN, body)).status).toBe(201);
-  browser = await chromium.launch({
-    executablePath: inject('chromiumPath'),
-    args: ['--no-sandbox'],
-    headless: true,
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  await server?.close();
   await stack?.stop();
   if (temporal) await stopChild(temporal);
 });

@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,5 +147,19 @@ export async function apiOnly(opts: { temporalAddress: string } & Partial<Parame
       await connection.close();
       await orm.close();
     },
+  };
+}
+
+/** Serve an app over HTTP on 127.0.0.1 (port 0: any free one), for browsers and real clients. */
+export async function listen(
+  app: { fetch: (req: Request) => Response | Promise<Response> },
+  port = 0,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(() => r())),
   };
 }

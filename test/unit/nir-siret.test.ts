@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isValidNir, maskNir, nirKey } from '../../domain/nir';
-import { isValidSiret } from '../../domain/siret';
+import { completeSiret, isValidSiret } from '../../domain/siret';
 
 const bigKey = (n13: string) => Number(97n - (BigInt(n13.replace('2A', '19').replace('2B', '18')) % 97n));
 
@@ -62,5 +62,16 @@ describe('SIRET', () => {
     expect(isValidSiret('35600000052136')).toBe(false); // sum 31
     // Luhn-valid but not a multiple of 5: refused for La Poste.
     expect(isValidSiret('35600000000014')).toBe(false);
+  });
+});
+
+describe('completeSiret', () => {
+  it('completes a 13-digit prefix into a valid SIRET, and refuses anything else', () => {
+    for (const prefix of ['1300046000001', '8513100000001', '0000000000000']) {
+      const s = completeSiret(prefix);
+      expect(s.startsWith(prefix)).toBe(true);
+      expect(isValidSiret(s)).toBe(true);
+    }
+    expect(() => completeSiret('12')).toThrow(/13-digit/);
   });
 });
