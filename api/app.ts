@@ -199,7 +199,7 @@ export function createApp(deps: AppDeps) {
       const conn = orm.em.getConnection();
       const [byStatus, dsn] = await Promise.all([
         conn.execute<{ status: string; n: string }[]>(
-          'select status, count(*) as n from dossiers group by 1 order by 1',
+          'select status, count(*) as n from dossier_facts group by 1 order by 1',
         ),
         conn.execute<{ months: string; lines: string | null }[]>(
           'select count(*) as months, sum(lignes) as lines from dsn_months',
