@@ -16,6 +16,7 @@ import { DATA_DIR } from '../scripts/paths';
 import { startDevServer, stopChild } from '../scripts/temporal-server';
 import { ensureTools } from '../scripts/tools';
 import { rawUpdate } from './raw-workflow';
+import { Supervised } from '../scripts/supervisor';
 
 const require = createRequire(import.meta.url);
 
@@ -46,7 +47,12 @@ function stats(name: string, latencies: number[], seconds: number): Record<strin
  * Partner events over HTTP through the whole stack (API, Update, workflow, projection) against
  * raw client Updates on a trivial workflow of the same server, at the same concurrency.
  */
-export async function benchPartnerEvents(databaseUrl: string, dossiers: number, concurrency: number) {
+export async function benchPartnerEvents(
+  databaseUrl: string,
+  dossiers: number,
+  concurrency: number,
+  opts: { processes?: boolean } = {},
+) {
   const tools = ensureTools();
   const port = 17000 + Math.floor(Math.random() * 1000);
   const server = await startDevServer({
@@ -67,33 +73,70 @@ export async function benchPartnerEvents(databaseUrl: string, dossiers: number, 
     bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index.ts'), logger: quietLogger }),
     bundleWorkflowCode({ workflowsPath: require.resolve('./raw-workflow.ts'), logger: quietLogger }),
   ]);
-  const worker = await Worker.create({
-    connection: native,
-    taskQueue: 'bench',
-    workflowBundle: bundle,
-    activities: createActivities({ orm, hashNir: nirHasher(env), seal: sealer(env).seal, client }),
-    dataConverter: dataConverter(env),
-  });
+  // In process (one Node.js thread for the API, the worker and the load), or as the production
+  // processes (worker/main.ts, api/server.ts) beside the load generator.
+  const worker = opts.processes
+    ? null
+    : await Worker.create({
+        connection: native,
+        taskQueue: 'bench',
+        workflowBundle: bundle,
+        activities: createActivities({ orm, hashNir: nirHasher(env), seal: sealer(env).seal, client }),
+        dataConverter: dataConverter(env),
+      });
   const rawWorker = await Worker.create({
     connection: native,
     taskQueue: 'bench-raw',
     workflowBundle: rawBundle,
   });
-  const running = Promise.all([worker.run(), rawWorker.run()]);
+  const running = Promise.all([worker?.run(), rawWorker.run()]);
   const adminToken = 'bench-admin';
-  const app = createApp({
-    client,
-    orm,
-    logger: createLogger('silent', 'bench'),
-    taskQueue: 'bench',
-    adminToken,
-    databaseUrl,
-    hashNir: nirHasher(env),
-    pseudonymise: exportPseudonymizer(env),
-    codec: { codec: payloadCodec(env), uiOrigins: [] },
-  });
   const apiPort = port + 1000;
-  const http = serve({ fetch: app.fetch, port: apiPort, hostname: '127.0.0.1' });
+  let http: { close: () => void };
+  let processes: Supervised[] = [];
+  if (opts.processes) {
+    const childEnv = {
+      ...process.env,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TASK_QUEUE: 'bench',
+      DATABASE_URL: databaseUrl,
+      AGORA_DATA_KEY: key,
+      AGORA_ADMIN_TOKEN: adminToken,
+      PORT: String(apiPort),
+      AGORA_RATE_LIMIT: '0',
+      AGORA_EXPORT_DIR: join(DATA_DIR, 'bench', 'exports'),
+      LOG_LEVEL: 'error',
+    };
+    processes = [
+      new Supervised('worker', 'worker/main.ts', [], childEnv, noop, noop),
+      new Supervised('api', 'api/server.ts', [], childEnv, noop, noop),
+    ];
+    for (const p of processes) p.start();
+    for (let i = 0; i < 240; i++) {
+      const ok = await fetch(`http://127.0.0.1:${apiPort}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // The worker bundles its workflows at start: wait until it has picked up a first dossier.
+    await new Promise((r) => setTimeout(r, 8000));
+    http = { close: () => undefined };
+  } else {
+    const app = createApp({
+      client,
+      orm,
+      logger: createLogger('silent', 'bench'),
+      taskQueue: 'bench',
+      adminToken,
+      databaseUrl,
+      hashNir: nirHasher(env),
+      pseudonymise: exportPseudonymizer(env),
+      codec: { codec: payloadCodec(env), uiOrigins: [] },
+    });
+    http = serve({ fetch: app.fetch, port: apiPort, hostname: '127.0.0.1' });
+  }
   const api = `http://127.0.0.1:${apiPort}`;
   const post = async (path: string, body: unknown) => {
     const r = await fetch(`${api}${path}`, {
@@ -174,7 +217,8 @@ export async function benchPartnerEvents(databaseUrl: string, dossiers: number, 
     };
   } finally {
     http.close();
-    worker.shutdown();
+    await Promise.all(processes.map((p) => p.stop()));
+    worker?.shutdown();
     rawWorker.shutdown();
     await running;
     await native.close();

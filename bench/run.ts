@@ -20,7 +20,10 @@ const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(3));
 
 const dossiers = quick ? 100 : 1000;
 const concurrency = 20;
-const ev = await benchPartnerEvents(databaseUrl, dossiers, concurrency);
+// BENCH_PROCESSES=1: the worker and the API as their own processes, as in production.
+const ev = await benchPartnerEvents(databaseUrl, dossiers, concurrency, {
+  processes: process.env.BENCH_PROCESSES === '1',
+});
 console.log(`events_dossiers: ${dossiers} dossiers`);
 console.log(`events_concurrency: ${concurrency} requests`);
 for (const [k, v] of Object.entries(ev)) console.log(`${k}: ${fmt(v)} ${k.endsWith('_ms') ? 'ms' : '/s'}`);
