@@ -18,7 +18,7 @@ await orm.close();
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(3));
 
-const dossiers = quick ? 100 : 1000;
+const dossiers = quick ? 40 : 1000;
 const concurrency = 20;
 // BENCH_PROCESSES=1: the worker and the API as their own processes, as in production.
 const ev = await benchPartnerEvents(databaseUrl, dossiers, concurrency, {
@@ -59,14 +59,14 @@ for (const name of [
 }
 console.log(`export_ratio: ${(read.export_raw_copy_seconds! / read.export_seconds!).toFixed(2)}`);
 
-const open = await benchOpenDossiers(databaseUrl, quick ? 1000 : 10_000);
+const open = await benchOpenDossiers(databaseUrl, quick ? 200 : 10_000);
 for (const [k, v] of Object.entries(open)) {
   const unit = k.endsWith('_mb')
     ? 'MiB'
-    : k.endsWith('_s')
-      ? 's'
-      : k.endsWith('_per_s')
-        ? '/s'
+    : k.endsWith('_per_s')
+      ? '/s'
+      : k.endsWith('_s')
+        ? 's'
         : k.includes('_kb_')
           ? 'KiB'
           : 'dossiers';
