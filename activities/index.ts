@@ -4,7 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { DossierState } from '../domain/dossier-state';
 import type { MonthLookup } from '../domain/situations';
-import { ADMIN, type Actor } from '../domain/authorization';
+import { ADMIN } from '../domain/authorization';
 import { recordAccess } from '../db/audit';
 import { upsertDossier } from '../db/dossier-read-model';
 import { type InsertionFile, writeInsertionFile, writeManifest } from '../db/insertion-file';
@@ -27,9 +27,6 @@ export interface ActivityDeps {
   /** Where the weekly regional files go. */
   exportDir?: string;
 }
-
-/** Scheduled exports are the platform's own: audited as the admin. */
-const SCHEDULE_ACTOR: Actor = ADMIN;
 
 const SIGNAL_PAGE = 500;
 const SIGNAL_CONCURRENCY = 50;
@@ -59,7 +56,8 @@ export function createActivities({
         pseudo: pseudonymise,
         onRows: (rows) => ctx.heartbeat({ rows }),
       });
-      await recordAccess(orm.em.fork(), SCHEDULE_ACTOR, 'EXPORT', null, {
+      // Scheduled exports are the platform's own: audited as the admin.
+      await recordAccess(orm.em.fork(), ADMIN, 'EXPORT', null, {
         file: 'insertion',
         region,
         rows: file.rows,

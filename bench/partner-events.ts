@@ -20,7 +20,8 @@ import { Supervised } from '../scripts/supervisor';
 
 const require = createRequire(import.meta.url);
 
-function percentile(sorted: number[], p: number): number {
+/** The p-th percentile of values sorted in ascending order. */
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 

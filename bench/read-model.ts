@@ -10,6 +10,7 @@ import { migrate, openOrm } from '../db/orm';
 import { createLogger } from '../infra/logger';
 import { exportPseudonymizer } from '../infra/pseudonym';
 import { ensureDatabase } from '../scripts/postgres';
+import { percentile } from './partner-events';
 
 const ADMIN_TOKEN = 'bench-admin';
 const KEY = Buffer.alloc(32, 3).toString('base64');
@@ -57,11 +58,6 @@ async function seed(db: pg.Client, total: number, exportLines: number): Promise<
   return (performance.now() - started) / 1000;
 }
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
-
 async function timed(runs: number, fn: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
   await fn(); // warm-up
   const ms: number[] = [];
@@ -70,6 +66,7 @@ async function timed(runs: number, fn: () => Promise<unknown>): Promise<{ p50: n
     await fn();
     ms.push(performance.now() - t);
   }
+  ms.sort((a, b) => a - b);
   return { p50: percentile(ms, 50), p95: percentile(ms, 95) };
 }
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DossierState } from '../domain/dossier-state';
 import { toView } from '../domain/dossier-view';
-import type { DossierViewT, ListQuery } from '../domain/schemas';
+import { DossierId, type DossierViewT, type ListQuery } from '../domain/schemas';
 import type { Actor } from '../domain/authorization';
 
 /** What a situation point reads as in the facts and the regional file. */
@@ -130,7 +130,7 @@ export function decodeCursor(s: string): Cursor | null {
       typeof c === 'object' &&
       typeof (c as Cursor).c === 'string' &&
       typeof (c as Cursor).d === 'string' &&
-      /^[A-Za-z0-9._-]{1,64}$/.test((c as Cursor).d)
+      DossierId.safeParse((c as Cursor).d).success
     ) {
       const at = (c as Cursor).c;
       if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(at) || Number.isNaN(Date.parse(at))) {

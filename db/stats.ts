@@ -114,46 +114,31 @@ export async function insertionStats(
   const base = `from dossier_facts f
     where f.date_sortie is not null and ${sit} in ('CDI', 'CDD', 'INTERIM', 'AUTRE', 'SANS_EMPLOI')
       and ${w.sql}`;
-  type Row = { key: string | null; n: string; emploi: string; durable: string };
-  // Each dossier sits in exactly one group: the total is the groups' sum.
   const rows = await em
     .getConnection()
-    .execute<Row[]>(
+    .execute<{ key: string | null; n: string; emploi: string; durable: string }[]>(
       `select ${COLUMN[groupBy]} as key, ${measures} ${base} group by 1 order by 1 nulls first`,
       w.params,
     );
-  const sum = (k: 'n' | 'emploi' | 'durable') => String(rows.reduce((t, r) => t + Number(r[k]), 0));
-  const total: Row | undefined = rows.length
-    ? { key: null, n: sum('n'), emploi: sum('emploi'), durable: sum('durable') }
-    : undefined;
-  const figures = (r: Row) => {
-    const dossiers = Number(r.n);
-    const emploi = Number(r.emploi);
-    const emploiDurable = Number(r.durable);
-    return {
-      key: r.key,
-      dossiers,
-      emploi,
-      emploiDurable,
-      tauxEmploi: rate(emploi, dossiers),
-      tauxEmploiDurable: rate(emploiDurable, dossiers),
-    };
-  };
-  const { shown, hidden } = secret(rows.map(figures));
-  const all = total ? figures(total) : null;
+  const figures = (dossiers: number, emploi: number, emploiDurable: number) => ({
+    dossiers,
+    emploi,
+    emploiDurable,
+    tauxEmploi: rate(emploi, dossiers),
+    tauxEmploiDurable: rate(emploiDurable, dossiers),
+  });
+  const groups = rows.map((r) => ({
+    key: r.key,
+    ...figures(Number(r.n), Number(r.emploi), Number(r.durable)),
+  }));
+  // Each dossier sits in exactly one group: the total is the groups' sum.
+  const sum = (k: 'dossiers' | 'emploi' | 'emploiDurable') => groups.reduce((t, g) => t + g[k], 0);
+  const total = figures(sum('dossiers'), sum('emploi'), sum('emploiDurable'));
+  const { shown, hidden } = secret(groups);
   return {
     point,
     groupBy,
-    total:
-      all && all.dossiers >= SECRECY_THRESHOLD
-        ? {
-            dossiers: all.dossiers,
-            emploi: all.emploi,
-            emploiDurable: all.emploiDurable,
-            tauxEmploi: all.tauxEmploi,
-            tauxEmploiDurable: all.tauxEmploiDurable,
-          }
-        : null,
+    total: total.dossiers >= SECRECY_THRESHOLD ? total : null,
     groups: shown,
     hiddenGroups: hidden,
   };

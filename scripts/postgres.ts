@@ -86,37 +86,15 @@ export async function ensurePostgres(
   if (!bin) throw new Error('no PostgreSQL server found or installable: set DATABASE_URL to a reachable one');
 
   const dir = join(DATA_DIR, 'pg');
-  const port = u.port || '5432';
-  const asPostgres = process.getuid?.() === 0;
   if (!existsSync(join(dir, 'PG_VERSION'))) {
     log(`creating a local PostgreSQL cluster under ${dir}`);
-    mkdirSync(dir, { recursive: true });
-    if (asPostgres) {
-      const uid = Number(spawnSync('id', ['-u', 'postgres']).stdout.toString().trim());
-      const gid = Number(spawnSync('id', ['-g', 'postgres']).stdout.toString().trim());
-      chownSync(dir, uid, gid);
-      chmodSync(DATA_DIR, 0o755);
-    }
-    if (!sh(join(bin, 'initdb'), ['-D', dir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8'], asPostgres)) {
-      throw new Error(`initdb failed in ${dir}`);
-    }
+    mkdirSync(DATA_DIR, { recursive: true });
+    // The postgres user (as root, initdb runs as it) must reach the cluster's folder.
+    if (process.getuid?.() === 0) chmodSync(DATA_DIR, 0o755);
   }
+  const port = Number(u.port || '5432');
   log(`starting the local PostgreSQL cluster of ${dir} on port ${port}`);
-  sh(
-    join(bin, 'pg_ctl'),
-    [
-      '-D',
-      dir,
-      '-l',
-      join(dir, 'server.log'),
-      '-o',
-      `-p ${port} -c listen_addresses=127.0.0.1 -k /tmp`,
-      'start',
-    ],
-    asPostgres,
-  );
-  if (!(await waitFor(admin, 30)))
-    throw new Error(`PostgreSQL did not start: see ${join(dir, 'server.log')}`);
+  await new LocalCluster(dir, port).start();
 }
 
 /** Create the database of DATABASE_URL when missing (optionally dropping it first, for tests). */
@@ -135,7 +113,8 @@ export async function ensureDatabase(databaseUrl: string, opts: { fresh?: boolea
 }
 
 /**
- * A throwaway PostgreSQL cluster of its own (fault tests stop and start it): initdb in `dir`,
+ * A PostgreSQL cluster of the project's own (`.data/pg` when none runs; fault tests stop and
+ * start theirs): initdb in `dir`,
  * listening on 127.0.0.1:`port`, trust authentication, user `postgres`.
  */
 export class LocalCluster {

@@ -3,7 +3,8 @@ import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { isValidNir } from '../../domain/nir';
-import type { DossierViewT } from '../../domain/schemas';
+import { FUNDING_KINDS, type PartnerKind } from '../../domain/codes';
+import { DossierId, type DossierViewT } from '../../domain/schemas';
 import { Layout, type Section } from './layout';
 import {
   DashboardPage,
@@ -17,8 +18,7 @@ import {
 } from './pages';
 
 const COOKIE = 'agora_console';
-const DOSSIER_ID = /^[A-Za-z0-9._-]{1,64}$/;
-const FUNDING_KINDS = ['REGION', 'FRANCE_TRAVAIL', 'OPCO', 'CDC', 'TRANSITIONS_PRO', 'AGEFIPH', 'ETAT'];
+const isDossierId = (s: string) => DossierId.safeParse(s).success;
 
 interface Me {
   admin: boolean;
@@ -139,7 +139,7 @@ export function consoleRoutes(callApi: ApiCall) {
   app.get('/console/dossiers', async (c) => {
     const q = c.req.query();
     const me = c.get('me');
-    const canSearchNir = me.admin || FUNDING_KINDS.includes(me.kind ?? '');
+    const canSearchNir = me.admin || FUNDING_KINDS.includes(me.kind as PartnerKind);
     const filters: ListFilters = {
       q: q.q?.trim() || undefined,
       status: q.status || undefined,
@@ -156,7 +156,7 @@ export function consoleRoutes(callApi: ApiCall) {
       search && /^[0-9AB]{15}$/i.test(search) && isValidNir(search.toUpperCase())
         ? search.toUpperCase()
         : null;
-    if (search && !nir && DOSSIER_ID.test(search)) {
+    if (search && !nir && isDossierId(search)) {
       return c.redirect(`/console/dossiers/${encodeURIComponent(search)}`, 303);
     }
     const params = new URLSearchParams();
@@ -220,7 +220,7 @@ export function consoleRoutes(callApi: ApiCall) {
         />,
         404,
       );
-    if (!DOSSIER_ID.test(id)) return notFound();
+    if (!isDossierId(id)) return notFound();
     const [dossier, history] = await Promise.all([
       api<DossierViewT>(c, `/v1/dossiers/${encodeURIComponent(id)}`),
       api<{ events: Parameters<typeof DossierPage>[0]['events'] }>(
