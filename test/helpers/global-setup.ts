@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -23,14 +23,44 @@ declare module 'vitest' {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** The first port of the kernel's ephemeral range: ports below it are never handed out by bind(0). */
+function ephemeralStart(): number {
+  try {
+    const first = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+    return Number.isInteger(first) && first > 12_000 ? first : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+const handedOut = new Set<number>();
+
+/**
+ * A free port for a server a test starts. Chosen at random below the ephemeral range: a port
+ * taken from bind(0) and released can be handed again to any process's own random port (the
+ * Temporal dev server picks several for its internal services), which made a worker's metrics
+ * port answer HTTP/2 from a Temporal service. Below the range only explicit choices compete.
+ */
+export async function freePort(): Promise<number> {
+  const top = ephemeralStart();
+  const bottom = 10_000;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = bottom + Math.floor(Math.random() * (top - bottom));
+    if (handedOut.has(port) || !(await canBind(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('no free port found below the ephemeral range');
 }
 
 let server: ChildProcess | null = null;
