@@ -6,7 +6,7 @@ import type { DossierState } from '../domain/dossier-state';
 import type { MonthLookup } from '../domain/situations';
 import { ADMIN } from '../domain/authorization';
 import { recordAccess } from '../db/audit';
-import { upsertDossier } from '../db/dossier-read-model';
+import { createProjector } from '../db/projection-intents';
 import { type InsertionFile, writeInsertionFile, writeManifest } from '../db/insertion-file';
 import { dossiersUsingMonth, lookupMonths } from '../db/dsn-lookup';
 import { purgeDsnMonths } from '../db/dsn-retention';
@@ -41,6 +41,7 @@ export function createActivities({
   pseudonymise,
   exportDir,
 }: ActivityDeps) {
+  const projector = createProjector({ orm, hashNir, seal });
   return {
     /** Write one region's insertion file of the run (db/insertion-file.ts), heartbeating its progress. */
     async writeInsertionExport({ region, date }: { region: string; date: string }): Promise<InsertionFile> {
@@ -80,8 +81,7 @@ export function createActivities({
 
     /** Project the dossier to the read model; idempotent by version. */
     async projectDossier({ state }: { state: DossierState }): Promise<void> {
-      const nir = state.stagiaire.nir;
-      await upsertDossier(orm.em.fork(), state, { hash: hashNir(nir), sealed: seal(nir) });
+      await projector.project(state);
     },
 
     /** The person's DSN lines for the months (null: month not loaded), looked up by NIR pseudonym. */

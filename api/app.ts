@@ -15,6 +15,7 @@ import { ErrorCode, EventType } from '../domain/codes';
 import type { AppEnv } from './app-env';
 import { authenticate } from './auth';
 import { createDossierGateway } from './dossier-gateway';
+import { createProjector } from '../db/projection-intents';
 import { ApiError, errorResponse, toApiError } from './errors';
 import { Metrics } from './metrics';
 import { TtlCache } from './ttl-cache';
@@ -36,6 +37,8 @@ export interface AppDeps {
   /** For the DSN imports, which stream into PostgreSQL with COPY on a connection of their own. */
   databaseUrl: string;
   hashNir: (nir: string) => Buffer;
+  /** Seals the NIR in the read model (infra/sealing.ts): the API projects the states events answer. */
+  seal: (text: string) => Buffer;
   /** `stagiaire_pseudo` of the exported files (infra/pseudonym.ts). */
   pseudonymise: (nirHash: Buffer) => string;
   bodyLimit?: number;
@@ -58,7 +61,8 @@ export function createApp(deps: AppDeps) {
   const { orm, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const metrics = deps.metrics ?? new Metrics();
-  const gateway = createDossierGateway(deps.client, deps.taskQueue);
+  const projector = createProjector({ orm, hashNir: deps.hashNir, seal: deps.seal });
+  const gateway = createDossierGateway(deps.client, deps.taskQueue, projector, logger);
   const app = new OpenAPIHono<AppEnv>();
 
   app.onError((err, c) => {

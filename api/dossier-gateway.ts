@@ -1,5 +1,8 @@
 import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import type { Projector } from '../db/projection-intents';
+import type { Logger } from '../infra/logger';
 import { canSee } from '../domain/authorization';
 import type { Actor } from '../domain/authorization';
 import type { DossierParties, DossierState } from '../domain/dossier-state';
@@ -32,8 +35,66 @@ export interface DossierGateway {
 /** No partner call waits longer than this for Temporal: it then answers 503, safe to retry. */
 const CALL_TIMEOUT_MS = 15_000;
 
-export function createDossierGateway(client: Client, taskQueue: string): DossierGateway {
+/** How long an intent may take to write before the workflow is left to project (database slow or down). */
+const INTENT_TIMEOUT_MS = 1000;
+/** After a failed intent, the database is not asked again for this long. */
+const INTENT_PAUSE_MS = 5000;
+
+/**
+ * The read model's side of each call: an intent before the workflow is reached, the state it
+ * answers projected after (db/projection-intents.ts). When the database cannot take the intent,
+ * the call goes on and the workflow projects, as it does for its own changes.
+ */
+function readModelWriter(projector: Projector | undefined, logger: Logger | undefined) {
+  let pausedUntil = 0;
+  return {
+    /** An intent id, or null when the workflow is to project. */
+    async open(dossierId: string): Promise<string | null> {
+      if (!projector || Date.now() < pausedUntil) return null;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        return await Promise.race([
+          projector.openIntent(dossierId),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('intent timed out')), INTENT_TIMEOUT_MS);
+          }),
+        ]);
+      } catch (err) {
+        // An intent written late is harmless: the sweeper projects the dossier's current state.
+        pausedUntil = Date.now() + INTENT_PAUSE_MS;
+        logger?.warn({ err }, 'read model unavailable: workflows project for now');
+        return null;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async project(state: DossierState, intentId: string): Promise<void> {
+      try {
+        await projector!.project(state, intentId);
+      } catch (err) {
+        // The intent stays: the sweeper projects it once the database is back.
+        logger?.warn({ err, dossierId: state.dossierId }, 'projection left to the sweeper');
+      }
+    },
+    /** The call never changed the dossier: its intent goes. Kept when the outcome is unknown. */
+    async drop(intentId: string, err: unknown): Promise<void> {
+      const refused =
+        err instanceof WorkflowUpdateFailedError ||
+        err instanceof WorkflowNotFoundError ||
+        err instanceof WorkflowExecutionAlreadyStartedError;
+      if (refused) await projector!.dropIntent(intentId).catch(() => undefined);
+    },
+  };
+}
+
+export function createDossierGateway(
+  client: Client,
+  taskQueue: string,
+  projector?: Projector,
+  logger?: Logger,
+): DossierGateway {
   const handle = (dossierId: string) => client.workflow.getHandle(dossierWorkflowId(dossierId));
+  const readModel = readModelWriter(projector, logger);
   const bounded = <T>(fn: () => Promise<T>) =>
     client.connection.withDeadline(Date.now() + CALL_TIMEOUT_MS, fn);
 
@@ -41,11 +102,17 @@ export function createDossierGateway(client: Client, taskQueue: string): Dossier
     async create(body, actor, receivedAt) {
       const hash = bodyHash(body);
       const initial = createState(body, receivedAt);
+      const intent = await readModel.open(body.dossierId);
       try {
         await client.workflow.start('dossierWorkflow', {
           workflowId: dossierWorkflowId(body.dossierId),
           taskQueue,
-          args: [{ create: { body, bodyHash: hash, actor, receivedAt } }],
+          args: [
+            {
+              create: { body, bodyHash: hash, actor, receivedAt },
+              ...(intent ? { callerProjects: true } : {}),
+            },
+          ],
           // A dossierId is unique for ever: a closed dossier's id is not reused.
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           typedSearchAttributes: searchAttributesOf(initial),
@@ -57,8 +124,10 @@ export function createDossierGateway(client: Client, taskQueue: string): Dossier
             `Action du ${body.action.dateDebutPrevue} au ${body.action.dateFinPrevue}`,
           ].join('\n'),
         });
+        if (intent) await readModel.project(initial, intent);
         return { created: true, state: initial };
       } catch (e) {
+        if (intent) await readModel.drop(intent, e);
         if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
       }
       const h = handle(body.dossierId);
@@ -84,14 +153,16 @@ export function createDossierGateway(client: Client, taskQueue: string): Dossier
 
     async send(dossierId, event, actor, receivedAt) {
       const hash = bodyHash(event);
+      const intent = await readModel.open(dossierId);
       let result: EventResult;
       try {
         result = await handle(dossierId).executeUpdate(eventUpdate, {
-          args: [{ event, bodyHash: hash, actor, receivedAt }],
+          args: [{ event, bodyHash: hash, actor, receivedAt, ...(intent ? { callerProjects: true } : {}) }],
           // Temporal itself answers a resent Update id with the first result, without running it again.
           updateId: event.eventId,
         });
       } catch (e) {
+        if (intent) await readModel.drop(intent, e);
         if (!(e instanceof WorkflowNotFoundError)) throw e;
         // No running workflow: either no such dossier, or one whose life is over (closed, follow-up done).
         const state = await handle(dossierId)
@@ -104,6 +175,7 @@ export function createDossierGateway(client: Client, taskQueue: string): Dossier
           { state: state.status, interrompu: state.interrompu, event: event.type },
         );
       }
+      if (intent) await readModel.project(result.state, intent);
       // ...which also means a reused eventId with another body gets the first result: detect it here.
       if (result.bodyHash !== hash) {
         throw new ApiError(

@@ -6,6 +6,7 @@ import { createLogger } from '../infra/logger';
 import { apiConnectionOptions, dataConverter, payloadCodec } from '../infra/temporal';
 import { createApp } from './app';
 import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
+import { sealer } from '../infra/sealing';
 
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL, 'api');
@@ -26,6 +27,7 @@ const app = createApp({
   adminToken: env.AGORA_ADMIN_TOKEN,
   databaseUrl: env.DATABASE_URL,
   hashNir: nirHasher(env),
+  seal: sealer(env).seal,
   pseudonymise: exportPseudonymizer(env),
   bodyLimit: env.AGORA_BODY_LIMIT,
   statsCacheMs: env.AGORA_STATS_CACHE_SECONDS * 1000,

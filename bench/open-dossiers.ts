@@ -7,6 +7,7 @@ import { openOrm } from '../db/orm';
 import { nirKey } from '../domain/nir';
 import { createLogger } from '../infra/logger';
 import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
+import { sealer } from '../infra/sealing';
 import { dataConverter } from '../infra/temporal';
 import { DATA_DIR } from '../scripts/paths';
 import { Supervised } from '../scripts/supervisor';
@@ -85,6 +86,7 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
     adminToken,
     databaseUrl,
     hashNir: nirHasher(env),
+    seal: sealer(env).seal,
     pseudonymise: exportPseudonymizer(env),
     rateLimit: { perSecond: 0, burst: 1 },
   });

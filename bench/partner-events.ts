@@ -133,6 +133,7 @@ export async function benchPartnerEvents(
       adminToken,
       databaseUrl,
       hashNir: nirHasher(env),
+      seal: sealer(env).seal,
       pseudonymise: exportPseudonymizer(env),
       codec: { codec: payloadCodec(env), uiOrigins: [] },
     });

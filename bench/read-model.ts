@@ -102,6 +102,7 @@ export async function benchReadModel(
         adminToken: ADMIN_TOKEN,
         databaseUrl,
         hashNir: () => Buffer.alloc(32),
+        seal: () => Buffer.alloc(1),
         pseudonymise: exportPseudonymizer({ AGORA_DATA_KEY: KEY }),
         statsCacheMs,
       });

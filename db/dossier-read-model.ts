@@ -13,20 +13,25 @@ function situationCode(s: DossierViewT['situations'][number] | undefined): strin
 /**
  * Write the dossier's row unless the stored one is already as new: a late or replayed projection
  * never overwrites a newer version. The full NIR is not stored here, only its masked form. The
- * narrow facts row the indicators read is written in the same transaction.
+ * narrow facts row the indicators read is written by the same statement, guarded by the same
+ * version, and so is the settling of a projection intent: one round trip, atomic.
  */
 export async function upsertDossier(
   em: EntityManager,
   state: DossierState,
   nir: { hash: Buffer; sealed: Buffer },
+  /** A projection intent (db/projection-intents.ts) settled by the same statement. */
+  intentId?: string,
 ): Promise<void> {
   const view = toView(state, { fullNir: false });
   const financeurs = `{${state.financements.map((f) => f.financeurSiret).join(',')}}`;
-  await em.transactional(async (tx) => {
-    const conn = tx.getConnection();
-    const ctx = tx.getTransactionContext();
-    const written = await conn.execute<{ dossier_id: string }[]>(
-      `insert into dossiers (dossier_id, version, status, interrompu, issue, organisme_siret, financeur_sirets,
+  const at = (p: string) => view.situations.find((s) => s.point === p);
+  const durable = (p: string) => at(p)?.meilleurEmploi?.emploiDurable ?? null;
+  const multi = (p: string) => at(p)?.multiEmploi ?? null;
+  await em.getConnection().execute(
+    `with settled as (delete from projection_intents where id = ?::uuid),
+     d as (
+       insert into dossiers (dossier_id, version, status, interrompu, issue, organisme_siret, financeur_sirets,
          region, dispositif, objectif, created_at, updated_at, data, nir_hash, nir_sealed)
        values (?, ?, ?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?, ?::jsonb, ?, ?)
        on conflict (dossier_id) do update set
@@ -37,80 +42,74 @@ export async function upsertDossier(
          updated_at = excluded.updated_at, data = excluded.data,
          nir_hash = excluded.nir_hash, nir_sealed = excluded.nir_sealed
        where dossiers.version < excluded.version
-       returning dossier_id`,
-      [
-        state.dossierId,
-        state.version,
-        state.status,
-        state.interrompu,
-        state.issue,
-        state.organisme.siret,
-        financeurs,
-        state.action.region,
-        state.action.dispositif,
-        state.action.objectif,
-        state.createdAt,
-        state.updatedAt,
-        JSON.stringify(view),
-        nir.hash,
-        nir.sealed,
-      ],
-      'all',
-      ctx,
-    );
-    if (written.length === 0) return; // a newer version is already there
-    const at = (p: string) => view.situations.find((s) => s.point === p);
-    const durable = (p: string) => at(p)?.meilleurEmploi?.emploiDurable ?? null;
-    const multi = (p: string) => at(p)?.multiEmploi ?? null;
-    await conn.execute(
-      `insert into dossier_facts (dossier_id, status, issue, organisme_siret, financeur_sirets, region,
-         departement, dispositif, objectif, date_entree, date_sortie, motif_sortie,
-         sit_validation, sit_entree, sit_sortie, sit_m3, sit_m6, sit_m12,
-         durable_m3, durable_m6, durable_m12, multi_m3, multi_m6, multi_m12,
-         montants_engages, montants_realises, nir_hash)
-       values (?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, ?, ?, ?, ?,
-         ?, ?, ?, ?, ?, ?, ?::numeric[], ?::numeric[], ?)
-       on conflict (dossier_id) do update set
-         status = excluded.status, issue = excluded.issue, organisme_siret = excluded.organisme_siret,
-         financeur_sirets = excluded.financeur_sirets, region = excluded.region,
-         departement = excluded.departement, dispositif = excluded.dispositif,
-         objectif = excluded.objectif, date_entree = excluded.date_entree,
-         date_sortie = excluded.date_sortie, motif_sortie = excluded.motif_sortie,
-         sit_validation = excluded.sit_validation, sit_entree = excluded.sit_entree,
-         sit_sortie = excluded.sit_sortie, sit_m3 = excluded.sit_m3, sit_m6 = excluded.sit_m6,
-         sit_m12 = excluded.sit_m12, durable_m3 = excluded.durable_m3,
-         durable_m6 = excluded.durable_m6, durable_m12 = excluded.durable_m12,
-         multi_m3 = excluded.multi_m3, multi_m6 = excluded.multi_m6, multi_m12 = excluded.multi_m12,
-         montants_engages = excluded.montants_engages, montants_realises = excluded.montants_realises,
-         nir_hash = excluded.nir_hash`,
-      [
-        state.dossierId,
-        state.status,
-        state.issue,
-        state.organisme.siret,
-        financeurs,
-        state.action.region,
-        state.action.departement ?? null,
-        state.action.dispositif,
-        state.action.objectif,
-        state.dates.entree,
-        state.dates.sortie,
-        view.sortie?.motif ?? null,
-        ...['VALIDATION', 'ENTREE', 'SORTIE', 'M3', 'M6', 'M12'].map((p) => situationCode(at(p))),
-        durable('M3'),
-        durable('M6'),
-        durable('M12'),
-        multi('M3'),
-        multi('M6'),
-        multi('M12'),
-        `{${state.financements.map((f) => f.montantEngage).join(',')}}`,
-        `{${state.financements.map((f) => f.montantRealise ?? 'NULL').join(',')}}`,
-        nir.hash,
-      ],
-      'run',
-      ctx,
-    );
-  });
+       returning 1
+     )
+     insert into dossier_facts (dossier_id, version, status, issue, organisme_siret, financeur_sirets, region,
+       departement, dispositif, objectif, date_entree, date_sortie, motif_sortie,
+       sit_validation, sit_entree, sit_sortie, sit_m3, sit_m6, sit_m12,
+       durable_m3, durable_m6, durable_m12, multi_m3, multi_m6, multi_m12,
+       montants_engages, montants_realises, nir_hash)
+     values (?, ?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, ?, ?, ?, ?,
+       ?, ?, ?, ?, ?, ?, ?::numeric[], ?::numeric[], ?)
+     on conflict (dossier_id) do update set
+       version = excluded.version, status = excluded.status, issue = excluded.issue,
+       organisme_siret = excluded.organisme_siret,
+       financeur_sirets = excluded.financeur_sirets, region = excluded.region,
+       departement = excluded.departement, dispositif = excluded.dispositif,
+       objectif = excluded.objectif, date_entree = excluded.date_entree,
+       date_sortie = excluded.date_sortie, motif_sortie = excluded.motif_sortie,
+       sit_validation = excluded.sit_validation, sit_entree = excluded.sit_entree,
+       sit_sortie = excluded.sit_sortie, sit_m3 = excluded.sit_m3, sit_m6 = excluded.sit_m6,
+       sit_m12 = excluded.sit_m12, durable_m3 = excluded.durable_m3,
+       durable_m6 = excluded.durable_m6, durable_m12 = excluded.durable_m12,
+       multi_m3 = excluded.multi_m3, multi_m6 = excluded.multi_m6, multi_m12 = excluded.multi_m12,
+       montants_engages = excluded.montants_engages, montants_realises = excluded.montants_realises,
+       nir_hash = excluded.nir_hash
+     where dossier_facts.version < excluded.version`,
+    [
+      intentId ?? null,
+      state.dossierId,
+      state.version,
+      state.status,
+      state.interrompu,
+      state.issue,
+      state.organisme.siret,
+      financeurs,
+      state.action.region,
+      state.action.dispositif,
+      state.action.objectif,
+      state.createdAt,
+      state.updatedAt,
+      JSON.stringify(view),
+      nir.hash,
+      nir.sealed,
+      state.dossierId,
+      state.version,
+      state.status,
+      state.issue,
+      state.organisme.siret,
+      financeurs,
+      state.action.region,
+      state.action.departement ?? null,
+      state.action.dispositif,
+      state.action.objectif,
+      state.dates.entree,
+      state.dates.sortie,
+      view.sortie?.motif ?? null,
+      ...['VALIDATION', 'ENTREE', 'SORTIE', 'M3', 'M6', 'M12'].map((p) => situationCode(at(p))),
+      durable('M3'),
+      durable('M6'),
+      durable('M12'),
+      multi('M3'),
+      multi('M6'),
+      multi('M12'),
+      `{${state.financements.map((f) => f.montantEngage).join(',')}}`,
+      `{${state.financements.map((f) => f.montantRealise ?? 'NULL').join(',')}}`,
+      nir.hash,
+    ],
+    'run',
+    em.getTransactionContext(),
+  );
 }
 
 interface Cursor {

@@ -3,6 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index';
 import { ensureSchedules } from './schedules';
+import { startIntentSweeper } from './intent-sweeper';
+import { createProjector } from '../db/projection-intents';
 import { openOrm } from '../db/orm';
 import { loadEnv } from '../infra/env';
 import { createLogger } from '../infra/logger';
@@ -39,6 +41,8 @@ const client = new Client({
   namespace: env.TEMPORAL_NAMESPACE,
   dataConverter: dataConverter(env),
 });
+const hashNir = nirHasher(env);
+const seal = sealer(env).seal;
 const require = createRequire(import.meta.url);
 const worker = await Worker.create({
   connection,
@@ -49,8 +53,8 @@ const worker = await Worker.create({
     : { workflowsPath: require.resolve('../workflows/index.ts') }),
   activities: createActivities({
     orm,
-    hashNir: nirHasher(env),
-    seal: sealer(env).seal,
+    hashNir,
+    seal,
     client,
     databaseUrl: env.DATABASE_URL,
     pseudonymise: exportPseudonymizer(env),
@@ -61,9 +65,18 @@ const worker = await Worker.create({
   maxCachedWorkflows: env.AGORA_WORKER_CACHE,
 });
 await ensureSchedules(client, env.TEMPORAL_TASK_QUEUE);
+// Read-model writes the API could not finish (it died, or the database was away) are done here.
+const stopSweeper = startIntentSweeper({
+  orm,
+  client,
+  projector: createProjector({ orm, hashNir, seal }),
+  logger,
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopSweeper());
 logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE }, 'worker ready');
 // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks are done (the SDK's own signal handling).
 await worker.run();
+await stopSweeper();
 await connection.close();
 await clientConnection.close();
 await orm.close();

@@ -15,6 +15,17 @@ export interface DossierWorkflowInput {
   carried?: { agg: DossierAggregate; projectedVersion: number };
   /** Continue as new after this many Updates in a run (default 1000; Temporal's cap is 2000). */
   maxUpdatesPerRun?: number;
+  /** The caller projects the created state to the read model (db/projection-intents.ts). */
+  callerProjects?: boolean;
+}
+
+/**
+ * A partner event as the API sends it. `callerProjects`: the API projects the state this Update
+ * answers (db/projection-intents.ts), so the workflow does not; absent (an API that cannot reach
+ * the database, or an older one), the workflow projects as before.
+ */
+export interface EventMessage extends EventCommand {
+  callerProjects?: boolean;
 }
 
 export type EventOutcome = 'applied' | 'duplicate' | 'confirmation';
@@ -27,7 +38,7 @@ export interface EventResult {
   bodyHash: string;
 }
 
-export const eventUpdate = defineUpdate<EventResult, [EventCommand]>('event');
+export const eventUpdate = defineUpdate<EventResult, [EventMessage]>('event');
 export const stateQuery = defineQuery<DossierState>('state');
 /** The history with who may see it, so one query answers `GET .../history` (concurrent queries queue up). */
 export const historyQuery = defineQuery<{ parties: DossierParties; events: HistoryEntry[] }>('history');

@@ -47,6 +47,9 @@ const { projectDossier, lookupDsn } = proxyActivities<Activities>({
 // Temporal caps a run at 2000 Updates; stay well below so continue-as-new has room to drain handlers.
 const DEFAULT_MAX_UPDATES_PER_RUN = 1000;
 
+/** Runs started before it projected every version themselves; they replay that way. */
+const CALLER_PROJECTS = 'caller-projects';
+
 const today = (): string => new Date().toISOString().slice(0, 10);
 
 /** What a partner or case worker sees of a situation (not the look-up bookkeeping). */
@@ -65,7 +68,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
     projectedVersion = input.carried.projectedVersion;
   } else if (input.create) {
     agg = createAggregate(input.create);
-    projectedVersion = 0;
+    projectedVersion = input.callerProjects && patched(CALLER_PROJECTS) ? agg.state.version : 0;
   } else {
     throw ApplicationFailure.nonRetryable('dossierWorkflow needs create or carried', 'BAD_INPUT');
   }
@@ -96,7 +99,11 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
       // Refused here only if state changed between validation and execution, which Temporal rules out.
       const decision = decideOrRefuse(cmd);
       const before = agg.state;
+      const owedBefore = projectedVersion < before.version;
       agg = applyDecision(agg, cmd, decision);
+      // The API projects the state it gets back: no projection in this event's history. Anything
+      // the workflow still owed (its own DSN changes) it projects, at the latest version.
+      if (cmd.callerProjects && !owedBefore && patched(CALLER_PROJECTS)) projectedVersion = agg.state.version;
       // The client sets the attributes at start; a run started without them (the time-skipping test
       // server has no custom attributes) keeps none rather than failing its workflow tasks.
       if (workflowInfo().typedSearchAttributes.get(SA.status) !== undefined) {

@@ -3,6 +3,7 @@ import { Migration20261129010000_dsn } from './Migration20261129010000_dsn';
 import { Migration20261129020000_privacy } from './Migration20261129020000_privacy';
 import { Migration20261129030000_tokens } from './Migration20261129030000_tokens';
 import { Migration20261130000000_indicators } from './Migration20261130000000_indicators';
+import { Migration20261201000000_projection_intents } from './Migration20261201000000_projection_intents';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -11,4 +12,8 @@ export const migrationsList = [
   { name: 'Migration20261129020000_privacy', class: Migration20261129020000_privacy },
   { name: 'Migration20261129030000_tokens', class: Migration20261129030000_tokens },
   { name: 'Migration20261130000000_indicators', class: Migration20261130000000_indicators },
+  {
+    name: 'Migration20261201000000_projection_intents',
+    class: Migration20261201000000_projection_intents,
+  },
 ];

@@ -60,6 +60,7 @@ export async function startStack(opts: { temporalAddress?: string; uiOrigins?: s
     adminToken: ADMIN_TOKEN,
     databaseUrl: inject('databaseUrl'),
     hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
+    seal: sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).seal,
     pseudonymise: exportPseudonymizer({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     bodyLimit: 64 * 1024,
     statsCacheMs: 0,
@@ -138,6 +139,7 @@ export async function apiOnly(opts: { temporalAddress: string } & Partial<Parame
     adminToken: ADMIN_TOKEN,
     databaseUrl: inject('databaseUrl'),
     hashNir: () => Buffer.alloc(32),
+    seal: () => Buffer.alloc(1),
     pseudonymise: () => '',
     ...overrides,
   });

@@ -77,7 +77,7 @@ async function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> 
   });
 }
 
-async function start(taskQueue: string, opts: { maxUpdatesPerRun?: number } = {}) {
+async function start(taskQueue: string, opts: { maxUpdatesPerRun?: number; callerProjects?: boolean } = {}) {
   const body = createBody();
   const handle = await env.client.workflow.start('dossierWorkflow', {
     taskQueue,
@@ -92,10 +92,18 @@ async function start(taskQueue: string, opts: { maxUpdatesPerRun?: number } = {}
   return { handle, body };
 }
 
-function send(handle: WorkflowHandle, event: Record<string, unknown>) {
+function send(handle: WorkflowHandle, event: Record<string, unknown>, callerProjects?: boolean) {
   const e = event as DossierEvent;
   return handle.executeUpdate(eventUpdate, {
-    args: [{ event: e, bodyHash: bodyHash(e), actor: financeur, receivedAt: new Date().toISOString() }],
+    args: [
+      {
+        event: e,
+        bodyHash: bodyHash(e),
+        actor: financeur,
+        receivedAt: new Date().toISOString(),
+        ...(callerProjects ? { callerProjects } : {}),
+      },
+    ],
     updateId: e.eventId,
   });
 }
@@ -138,6 +146,42 @@ describe('dossierWorkflow (time-skipping server)', () => {
       await env.sleep('5 seconds');
       const versions = projected.filter((s) => s.dossierId === body.dossierId).map((s) => s.version);
       expect(Math.max(...versions)).toBe(2);
+    });
+  });
+
+  it('leaves the projection of events to the caller that asks, and still projects its own DSN changes', async () => {
+    await withWorker(async (tq) => {
+      const { handle, body } = await start(tq, { callerProjects: true });
+      // The validation month holds a job for the trainee: the look-up changes the situation.
+      dsnStore.set('2026-01', {
+        version: 7,
+        lines: [
+          {
+            nir: body.stagiaire.nir,
+            siret: '12345678200010',
+            naf: '6201Z',
+            natureContrat: '01',
+            dateDebutContrat: '2020-01-01',
+            dateFinContrat: null,
+            heures: 151,
+          },
+        ],
+      });
+      const r = await send(handle, { eventId: 'v', type: 'VALIDATION', date: '2026-01-20' }, true);
+      expect(r.state.version).toBe(2);
+      await env.sleep('5 seconds');
+      await send(handle, { eventId: 'e', type: 'ENTREE', date: '2026-02-01' }, true);
+      await env.sleep('5 seconds');
+      const state = await handle.query(stateQuery);
+      expect(state.situations.find((s) => s.point === 'VALIDATION')?.statut).toBe('EMPLOI');
+      // Versions 1 (creation), 2 (validation) and 4 (entry) were the caller's; 3 (the DSN
+      // look-up, between them) was the workflow's own.
+      const versions = projected.filter((s) => s.dossierId === body.dossierId).map((s) => s.version);
+      expect(versions).toEqual([3]);
+      expect(state.version).toBe(4);
+      const events = (await handle.fetchHistory()).events ?? [];
+      const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+      expect(markers.length).toBeGreaterThan(0);
     });
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
@@ -12,7 +12,8 @@ import { temporalJson } from '../helpers/temporal-cli';
 /**
  * Upgrades: the committed histories of representative dossiers must replay against the current
  * workflow code. A change that breaks this goes behind patched() (CONVENTIONS.md).
- * `RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts` records new ones.
+ * `RECORD_HISTORIES=1 RECORD_PREFIX=name- npx vitest run test/workflows/replay.test.ts` records
+ * new ones under that prefix; a recorded file is never overwritten (it stands for the code of its day).
  */
 const DIR = join(ROOT, 'test/fixtures/histories');
 const converter = dataConverter({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined });
@@ -38,7 +39,9 @@ describe('replay of recorded dossier histories', () => {
         }
         await new Promise((r) => setTimeout(r, 2000));
         // Exported as an operator would: `temporal workflow show --output json`.
-        writeFileSync(join(DIR, `${name}.json`), temporalJson('show', `dossier-${body.dossierId}`));
+        const file = join(DIR, `${process.env.RECORD_PREFIX ?? ''}${name}.json`);
+        if (existsSync(file)) throw new Error(`${file} exists: choose another RECORD_PREFIX`);
+        writeFileSync(file, temporalJson('show', `dossier-${body.dossierId}`));
       };
       const R = region.token;
       const O = of.token;

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDossierGateway } from '../../api/dossier-gateway';
+import { ADMIN } from '../../domain/authorization';
+import type { DossierEvent } from '../../domain/schemas';
+import { type Projector, createProjector, sweepIntents } from '../../db/projection-intents';
+import { nirHasher } from '../../infra/pseudonym';
+import { sealer } from '../../infra/sealing';
+import { workflowState } from '../../worker/intent-sweeper';
+import { createBody } from '../helpers/fixtures';
+import type { Stack } from '../helpers/stack';
+import { ADMIN_TOKEN, TEST_DATA_KEY, startStack } from '../helpers/stack';
+
+/**
+ * The API projects the state each accepted event answers, settling an intent it wrote first; an
+ * intent it could not settle is the workers' sweeper's; without an intent the workflow projects.
+ */
+let stack: Stack;
+let projector: Projector;
+beforeAll(async () => {
+  stack = await startStack();
+  projector = createProjector({
+    orm: stack.orm,
+    hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
+    seal: sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).seal,
+  });
+});
+afterAll(async () => stack?.stop());
+
+const sql = <T>(query: string, params: unknown[] = []) =>
+  stack.orm.em.getConnection().execute<T[]>(query, params, 'all');
+const readVersion = async (dossierId: string) =>
+  (await sql<{ version: number }>('select version from dossiers where dossier_id = ?', [dossierId]))[0]
+    ?.version ?? null;
+const factsVersion = async (dossierId: string) =>
+  (await sql<{ version: number }>('select version from dossier_facts where dossier_id = ?', [dossierId]))[0]
+    ?.version ?? null;
+const intents = async (dossierId: string) =>
+  (
+    await sql<{ n: number }>('select count(*)::int as n from projection_intents where dossier_id = ?', [
+      dossierId,
+    ])
+  )[0]!.n;
+const event = (type: string, date: string, extra: Record<string, unknown> = {}): DossierEvent =>
+  ({ eventId: randomUUID(), type, date, ...extra }) as DossierEvent;
+
+async function waitFor(check: () => Promise<boolean>, seconds = 20) {
+  for (let i = 0; i < seconds * 10; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out');
+}
+
+describe('the read model written by the API', () => {
+  it('is at the answered version when the response leaves, with no intent left', async () => {
+    const body = createBody();
+    expect((await stack.call('POST', '/v1/dossiers', ADMIN_TOKEN, body)).status).toBe(201);
+    expect(await readVersion(body.dossierId)).toBe(1);
+    const res = await stack.call(
+      'POST',
+      `/v1/dossiers/${body.dossierId}/events`,
+      ADMIN_TOKEN,
+      event('VALIDATION', '2026-01-20'),
+    );
+    expect(res.status).toBe(200);
+    expect(await readVersion(body.dossierId)).toBe(res.body.version);
+    expect(await factsVersion(body.dossierId)).toBe(res.body.version);
+    expect(await intents(body.dossierId)).toBe(0);
+    // A refused event leaves no intent either.
+    const refused = await stack.call(
+      'POST',
+      `/v1/dossiers/${body.dossierId}/events`,
+      ADMIN_TOKEN,
+      event('SORTIE', '2026-01-21', { motif: 'FIN_FORMATION' }),
+    );
+    expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+    expect(await intents(body.dossierId)).toBe(0);
+  });
+
+  it('left behind by an API that failed after the Update, is projected by the sweeper', async () => {
+    const failing: Projector = {
+      ...projector,
+      project: async () => {
+        throw new Error('the API died here');
+      },
+    };
+    const gateway = createDossierGateway(stack.client, stack.taskQueue, failing);
+    const body = createBody();
+    const now = () => new Date().toISOString();
+    await gateway.create(body, ADMIN, now());
+    const { state } = await gateway.send(body.dossierId, event('VALIDATION', '2026-01-20'), ADMIN, now());
+    expect(state.version).toBe(2);
+    // Nobody projected: the workflow left it to the caller.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await readVersion(body.dossierId)).toBe(null);
+    expect(await intents(body.dossierId)).toBe(2);
+    // Not yet the sweeper's while fresh...
+    await sweepIntents(stack.orm, projector, workflowState(stack.client), { graceSeconds: 3600 });
+    expect(await intents(body.dossierId)).toBe(2);
+    // ...then projected from the workflow's state.
+    const settled = await sweepIntents(stack.orm, projector, workflowState(stack.client), {
+      graceSeconds: 0,
+    });
+    expect(settled).toBeGreaterThanOrEqual(2);
+    expect(await readVersion(body.dossierId)).toBe(2);
+    expect(await factsVersion(body.dossierId)).toBe(2);
+    expect(await intents(body.dossierId)).toBe(0);
+  });
+
+  it('is written by the workflow when no intent can be written (database away)', async () => {
+    const noIntents: Projector = {
+      ...projector,
+      openIntent: async () => {
+        throw new Error('connection refused');
+      },
+    };
+    const gateway = createDossierGateway(stack.client, stack.taskQueue, noIntents);
+    const body = createBody();
+    const now = () => new Date().toISOString();
+    await gateway.create(body, ADMIN, now());
+    await gateway.send(body.dossierId, event('VALIDATION', '2026-01-20'), ADMIN, now());
+    await waitFor(async () => (await readVersion(body.dossierId)) === 2);
+    expect(await intents(body.dossierId)).toBe(0);
+  });
+
+  it('drops the intents of dossiers that no workflow holds', async () => {
+    const dossierId = `NONE-${randomUUID().slice(0, 8)}`;
+    await projector.openIntent(dossierId);
+    await sweepIntents(stack.orm, projector, workflowState(stack.client), { graceSeconds: 0 });
+    expect(await intents(dossierId)).toBe(0);
+    expect(await readVersion(dossierId)).toBe(null);
+  });
+});
