@@ -9,7 +9,8 @@ import type { DossierParties, DossierState } from '../domain/dossier-state';
 import { createState, partiesOf } from '../domain/dossier-state';
 import type { CreateDossierBody, DossierEvent, HistoryEntry } from '../domain/schemas';
 import { searchAttributesOf } from '../workflows/search-attributes';
-import type { EventResult } from '../workflows/dossier-messages';
+import type { EventMessage, EventResult } from '../workflows/dossier-messages';
+import { monthsOwedBy } from '../domain/situations';
 import {
   creationQuery,
   dossierWorkflowId,
@@ -48,13 +49,16 @@ const INTENT_PAUSE_MS = 5000;
 function readModelWriter(projector: Projector | undefined, logger: Logger | undefined) {
   let pausedUntil = 0;
   return {
-    /** An intent id, or null when the workflow is to project. */
-    async open(dossierId: string): Promise<string | null> {
+    /** An intent, or null when the workflow is to project (and look up every month itself). */
+    async open(
+      dossierId: string,
+      months: string[] = [],
+    ): Promise<{ id: string; notLoaded: string[] } | null> {
       if (!projector || Date.now() < pausedUntil) return null;
       let timer: NodeJS.Timeout | undefined;
       try {
         return await Promise.race([
-          projector.openIntent(dossierId),
+          projector.openIntent(dossierId, months),
           new Promise<never>((_, reject) => {
             timer = setTimeout(() => reject(new Error('intent timed out')), INTENT_TIMEOUT_MS);
           }),
@@ -124,10 +128,10 @@ export function createDossierGateway(
             `Action du ${body.action.dateDebutPrevue} au ${body.action.dateFinPrevue}`,
           ].join('\n'),
         });
-        if (intent) await readModel.project(initial, intent);
+        if (intent) await readModel.project(initial, intent.id);
         return { created: true, state: initial };
       } catch (e) {
-        if (intent) await readModel.drop(intent, e);
+        if (intent) await readModel.drop(intent.id, e);
         if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
       }
       const h = handle(body.dossierId);
@@ -153,16 +157,19 @@ export function createDossierGateway(
 
     async send(dossierId, event, actor, receivedAt) {
       const hash = bodyHash(event);
-      const intent = await readModel.open(dossierId);
+      const intent = await readModel.open(dossierId, monthsOwedBy(event));
+      const extra: Partial<EventMessage> = intent ? { callerProjects: true } : {};
+      // Months known not loaded: the workflow records those points as waiting with no look-up.
+      if (intent && intent.notLoaded.length > 0) extra.dsnNotLoaded = intent.notLoaded;
       let result: EventResult;
       try {
         result = await handle(dossierId).executeUpdate(eventUpdate, {
-          args: [{ event, bodyHash: hash, actor, receivedAt, ...(intent ? { callerProjects: true } : {}) }],
+          args: [{ event, bodyHash: hash, actor, receivedAt, ...extra }],
           // Temporal itself answers a resent Update id with the first result, without running it again.
           updateId: event.eventId,
         });
       } catch (e) {
-        if (intent) await readModel.drop(intent, e);
+        if (intent) await readModel.drop(intent.id, e);
         if (!(e instanceof WorkflowNotFoundError)) throw e;
         // No running workflow: either no such dossier, or one whose life is over (closed, follow-up done).
         const state = await handle(dossierId)
@@ -175,7 +182,7 @@ export function createDossierGateway(
           { state: state.status, interrompu: state.interrompu, event: event.type },
         );
       }
-      if (intent) await readModel.project(result.state, intent);
+      if (intent) await readModel.project(result.state, intent.id);
       // ...which also means a reused eventId with another body gets the first result: detect it here.
       if (result.bodyHash !== hash) {
         throw new ApiError(

@@ -2,10 +2,28 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MonthLookup } from '../domain/situations';
 
 /** A PostgreSQL array literal of months (knex would spread a JS array into a list). */
-const monthArray = (months: string[]): string => {
+export const monthArray = (months: string[]): string => {
   if (!months.every((m) => /^\d{4}-\d{2}$/.test(m))) throw new Error('invalid month');
   return `{${months.join(',')}}`;
 };
+
+/** The SQL registering a dossier as using months (bindings: dossier id, month array literal). */
+export const REGISTER_MONTHS_SQL = `insert into dossier_dsn_months (mois, dossier_id)
+  select m, ? from unnest(?::varchar[]) as m on conflict do nothing`;
+
+/**
+ * Which of the months are not loaded. Only meaningful after the dossier was registered as using
+ * them (committed first): a month loaded after this read then wakes the dossier by its signal.
+ */
+export async function monthsNotLoaded(em: EntityManager, months: string[]): Promise<string[]> {
+  if (months.length === 0) return [];
+  const loaded = await em
+    .getConnection()
+    .execute<{ mois: string }[]>('select mois from dsn_months where mois = any(?::varchar[])', [
+      monthArray(months),
+    ]);
+  return months.filter((m) => !loaded.some((r) => r.mois === m));
+}
 
 /**
  * A person's DSN lines for some months, and which of those months are loaded. The dossier is first
@@ -18,11 +36,7 @@ export async function lookupMonths(
   months: string[],
 ): Promise<Record<string, MonthLookup>> {
   const conn = em.getConnection();
-  await conn.execute(
-    `insert into dossier_dsn_months (mois, dossier_id) select m, ? from unnest(?::varchar[]) as m
-     on conflict do nothing`,
-    [dossierId, monthArray(months)],
-  );
+  await conn.execute(REGISTER_MONTHS_SQL, [dossierId, monthArray(months)]);
   const loaded = await conn.execute<{ mois: string; version: string }[]>(
     'select mois, version from dsn_months where mois = any(?::varchar[])',
     [monthArray(months)],

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { DossierState } from '../domain/dossier-state';
 import { upsertDossier } from './dossier-read-model';
+import { REGISTER_MONTHS_SQL, monthArray, monthsNotLoaded } from './dsn-lookup';
 
 /**
  * The read model is written by whoever has the dossier's new state first. For a partner event
@@ -17,8 +18,12 @@ export interface Projector {
    * to write inside a transaction of the caller's.
    */
   project(state: DossierState, intentId?: string, em?: EntityManager): Promise<void>;
-  /** Record that an event is about to be sent for the dossier; its id settles it. */
-  openIntent(dossierId: string): Promise<string>;
+  /**
+   * Record that an event is about to be sent for the dossier; its id settles it. `months`: the
+   * DSN months the event makes owed, for which the dossier is registered in the same statement
+   * (db/dsn-lookup.ts); then `notLoaded` tells which of them are not loaded.
+   */
+  openIntent(dossierId: string, months?: string[]): Promise<{ id: string; notLoaded: string[] }>;
   /** The event was refused or never reached a workflow: nothing to project. */
   dropIntent(intentId: string): Promise<void>;
 }
@@ -39,12 +44,25 @@ export function createProjector(deps: {
         intentId,
       );
     },
-    async openIntent(dossierId) {
+    async openIntent(dossierId, months = []) {
       const id = randomUUID();
-      await em()
-        .getConnection()
-        .execute('insert into projection_intents (id, dossier_id) values (?, ?)', [id, dossierId], 'run');
-      return id;
+      const conn = em().getConnection();
+      if (months.length === 0) {
+        await conn.execute(
+          'insert into projection_intents (id, dossier_id) values (?, ?)',
+          [id, dossierId],
+          'run',
+        );
+        return { id, notLoaded: [] };
+      }
+      await conn.execute(
+        `with registered as (${REGISTER_MONTHS_SQL})
+         insert into projection_intents (id, dossier_id) values (?, ?)`,
+        [dossierId, monthArray(months), id, dossierId],
+        'run',
+      );
+      // A read of its own, after the registration is committed (db/dsn-lookup.ts).
+      return { id, notLoaded: await monthsNotLoaded(em(), months) };
     },
     async dropIntent(intentId) {
       await em().getConnection().execute('delete from projection_intents where id = ?', [intentId], 'run');

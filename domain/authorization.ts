@@ -1,5 +1,5 @@
 import type { DomainError, PartnerKind } from './codes';
-import { FUNDING_KINDS } from './codes';
+import { FUNDING_KINDS } from './code-lists';
 import type { DossierParties } from './dossier-state';
 import type { CreateDossierBody, DossierEvent } from './schemas';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REGION_CODES } from './code-lists';
 
 /** Lifecycle states of a dossier (CONTRACT.md). */
 export const DossierStatus = z.enum(['EN_COURS_ELABORATION', 'VALIDE', 'ENTRE', 'SORTI', 'CLOS']);
@@ -43,37 +44,10 @@ export const PartnerKind = z.enum([
 ]);
 export type PartnerKind = z.infer<typeof PartnerKind>;
 
-export const FUNDING_KINDS: readonly PartnerKind[] = [
-  'REGION',
-  'FRANCE_TRAVAIL',
-  'OPCO',
-  'CDC',
-  'TRANSITIONS_PRO',
-  'AGEFIPH',
-  'ETAT',
-];
+export { FUNDING_KINDS } from './code-lists';
 
 /** INSEE codes of the 18 current regions. */
-export const RegionCode = z.enum([
-  '01',
-  '02',
-  '03',
-  '04',
-  '06',
-  '11',
-  '24',
-  '27',
-  '28',
-  '32',
-  '44',
-  '52',
-  '53',
-  '75',
-  '76',
-  '84',
-  '93',
-  '94',
-]);
+export const RegionCode = z.enum(REGION_CODES);
 export type RegionCode = z.infer<typeof RegionCode>;
 
 export const ErrorCode = z.enum([

@@ -36,6 +36,14 @@ function anchor(point: Point, dates: DossierDates): string | null {
   return dates.sortie;
 }
 
+/**
+ * The month whose DSN an event makes owed at once: the month of a validation, entry or exit date
+ * (the 3/6/12-month points fall due later). Empty for the other events.
+ */
+export function monthsOwedBy(event: { type: string; date: string }): string[] {
+  return ['VALIDATION', 'ENTREE', 'SORTIE'].includes(event.type) ? [monthOf(event.date)] : [];
+}
+
 /** The day the point becomes due: its anchor date, or the exit date plus n calendar months. */
 export function dueDate(point: Point, dates: DossierDates): string | null {
   const a = anchor(point, dates);

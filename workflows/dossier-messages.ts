@@ -12,7 +12,12 @@ export interface DossierWorkflowInput {
   /** A new dossier. */
   create?: CreateCommand;
   /** A dossier carried over by continue-as-new. */
-  carried?: { agg: DossierAggregate; projectedVersion: number };
+  carried?: {
+    agg: DossierAggregate;
+    projectedVersion: number;
+    /** Month loads signalled and not looked up since (see the workflow). */
+    signalledLoads?: Record<string, number>;
+  };
   /** Continue as new after this many Updates in a run (default 1000; Temporal's cap is 2000). */
   maxUpdatesPerRun?: number;
   /** The caller projects the created state to the read model (db/projection-intents.ts). */
@@ -26,6 +31,11 @@ export interface DossierWorkflowInput {
  */
 export interface EventMessage extends EventCommand {
   callerProjects?: boolean;
+  /**
+   * DSN months the caller found not loaded after registering the dossier as using them: the
+   * points on them are recorded as waiting without a look-up of the workflow's own.
+   */
+  dsnNotLoaded?: string[];
 }
 
 export type EventOutcome = 'applied' | 'duplicate' | 'confirmation';

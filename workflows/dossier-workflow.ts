@@ -14,7 +14,7 @@ import type { createActivities } from '../activities/index';
 import type { DossierAggregate, EventCommand } from '../domain/dossier-aggregate';
 import { applyDecision, createAggregate, creationOf, decide } from '../domain/dossier-aggregate';
 import { partiesOf } from '../domain/dossier-state';
-import type { SituationState } from '../domain/situations';
+import type { MonthLookup, Point, SituationState } from '../domain/situations';
 import {
   applyLookups,
   expireChecks,
@@ -49,6 +49,10 @@ const DEFAULT_MAX_UPDATES_PER_RUN = 1000;
 
 /** Runs started before it projected every version themselves; they replay that way. */
 const CALLER_PROJECTS = 'caller-projects';
+/** Runs started before it looked up every month themselves. */
+const PREFETCHED_MONTHS = 'prefetched-months';
+/** Before it, a look-up that missed a load signalled meanwhile was taken as final (till the re-check). */
+const MONTH_LOAD_RACE = 'month-load-race';
 
 const today = (): string => new Date().toISOString().slice(0, 10);
 
@@ -72,12 +76,36 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
   } else {
     throw ApplicationFailure.nonRetryable('dossierWorkflow needs create or carried', 'BAD_INPUT');
   }
+  // Month loads signalled since the last look-up of that month: a read that may have missed them
+  // (a look-up running when the signal came, a caller's "not loaded") is not trusted for that month.
+  const signalledLoads = new Map<string, number>(Object.entries(input.carried?.signalledLoads ?? {}));
   let updatesThisRun = 0;
+  let rethink = false;
   const maxUpdatesPerRun = input.maxUpdatesPerRun ?? DEFAULT_MAX_UPDATES_PER_RUN;
 
   setHandler(stateQuery, () => agg.state);
   setHandler(historyQuery, () => ({ parties: partiesOf(agg.state), events: agg.history }));
   setHandler(creationQuery, () => ({ ...creationOf(agg), state: agg.state }));
+
+  const owedLookups = () => pendingPoints(agg.state.situations, agg.state.dates, today());
+  const monthOfPoint = (p: Point) => agg.state.situations.find((s) => s.point === p)?.mois ?? null;
+
+  /** Record look-up results for the points still on those months; a new version if any visibly changed. */
+  const recordLookups = (points: Point[], found: Record<string, MonthLookup>) => {
+    const current = agg.state;
+    // Dates may have moved while a look-up ran: apply it only to points still on those months.
+    const stillOwed = points.filter((p) => (monthOfPoint(p) ?? '') in found);
+    const situations = applyLookups(current.situations, stillOwed, found, current.dates, today());
+    const changed = situations.some((s, i) => visible(s) !== visible(current.situations[i]!));
+    agg = {
+      ...agg,
+      state: {
+        ...current,
+        situations,
+        ...(changed ? { version: current.version + 1, updatedAt: new Date().toISOString() } : {}),
+      },
+    };
+  };
 
   /** The decision on an event, or the refusal thrown as a non-retryable failure typed by its code. */
   const decideOrRefuse = (cmd: EventCommand) => {
@@ -101,9 +129,20 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
       const before = agg.state;
       const owedBefore = projectedVersion < before.version;
       agg = applyDecision(agg, cmd, decision);
+      // The caller registered the dossier for these months, then found them not loaded: the points
+      // on them wait without a look-up (a load signalled since then makes the workflow look).
+      if (cmd.dsnNotLoaded?.length && patched(PREFETCHED_MONTHS)) {
+        const notLoaded = cmd.dsnNotLoaded.filter((m) => !signalledLoads.has(m));
+        const points = owedLookups().filter((p) => notLoaded.includes(monthOfPoint(p) ?? ''));
+        if (points.length > 0) recordLookups(points, Object.fromEntries(notLoaded.map((m) => [m, null])));
+      }
       // The API projects the state it gets back: no projection in this event's history. Anything
       // the workflow still owed (its own DSN changes) it projects, at the latest version.
-      if (cmd.callerProjects && !owedBefore && patched(CALLER_PROJECTS)) projectedVersion = agg.state.version;
+      if (cmd.callerProjects && !owedBefore && patched(CALLER_PROJECTS)) {
+        projectedVersion = agg.state.version;
+        // Nothing else wakes the main loop for it: it looks again at what it owes and when.
+        rethink = true;
+      }
       // The client sets the attributes at start; a run started without them (the time-skipping test
       // server has no custom attributes) keeps none rather than failing its workflow tasks.
       if (workflowInfo().typedSearchAttributes.get(SA.status) !== undefined) {
@@ -118,17 +157,21 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
 
   setHandler(dsnMonthLoadedSignal, ({ mois, version }) => {
     agg = { ...agg, state: { ...agg.state, situations: onMonthLoaded(agg.state.situations, mois, version) } };
+    signalledLoads.set(mois, Math.max(version, signalledLoads.get(mois) ?? 0));
   });
 
   const shouldContinueAsNew = (): boolean =>
     workflowInfo().continueAsNewSuggested || updatesThisRun >= maxUpdatesPerRun;
-  const owedLookups = () => pendingPoints(agg.state.situations, agg.state.dates, today());
 
   for (;;) {
     if (shouldContinueAsNew()) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof dossierWorkflow>({
-        carried: { agg, projectedVersion },
+        carried: {
+          agg,
+          projectedVersion,
+          ...(signalledLoads.size > 0 ? { signalledLoads: Object.fromEntries(signalledLoads) } : {}),
+        },
         ...(input.maxUpdatesPerRun ? { maxUpdatesPerRun: input.maxUpdatesPerRun } : {}),
       });
     }
@@ -156,39 +199,49 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
           agg.state.situations.filter((s) => points.includes(s.point) && s.mois).map((s) => s.mois!),
         ),
       ];
+      // Loads signalled from here on may be missed by this read: they are checked against it below.
+      const signalledBefore = months.flatMap((m) => {
+        const v = signalledLoads.get(m);
+        return v === undefined ? [] : [[m, v] as const];
+      });
+      for (const m of months) signalledLoads.delete(m);
       let found: Awaited<ReturnType<typeof lookupDsn>>;
       try {
         found = await lookupDsn({ dossierId: agg.state.dossierId, nir: agg.state.stagiaire.nir, months });
       } catch {
+        for (const [m, v] of signalledBefore) signalledLoads.set(m, Math.max(v, signalledLoads.get(m) ?? 0));
         continue;
       }
-      // Dates may have moved while the look-up ran: apply it only to points still on those months.
-      const current = agg.state;
-      const stillOwed = points.filter((p) =>
-        months.includes(current.situations.find((s) => s.point === p)?.mois ?? ''),
-      );
-      const situations = applyLookups(current.situations, stillOwed, found, current.dates, today());
-      const changed = situations.some((s, i) => visible(s) !== visible(current.situations[i]!));
-      agg = {
-        ...agg,
-        state: {
-          ...current,
-          situations,
-          ...(changed ? { version: current.version + 1, updatedAt: new Date().toISOString() } : {}),
-        },
-      };
+      // A load signalled while the read ran, that the read did not see: those points look again.
+      const missed = months.filter((m) => {
+        const v = signalledLoads.get(m);
+        return v !== undefined && (found[m] === null || (found[m]?.version ?? 0) < v);
+      });
+      if (missed.length > 0 && patched(MONTH_LOAD_RACE)) {
+        found = Object.fromEntries(Object.entries(found).filter(([m]) => !missed.includes(m)));
+      }
+      recordLookups(points, found);
       continue;
     }
 
-    if (agg.state.status === 'CLOS' && followUpComplete(agg.state.situations, agg.state.dates, true)) {
+    const finished = () =>
+      agg.state.status === 'CLOS' && followUpComplete(agg.state.situations, agg.state.dates, true);
+    if (finished()) {
       await condition(allHandlersFinished);
       if (projectedVersion === agg.state.version && owedLookups().length === 0) return;
       continue;
     }
     // Sleep until something is owed: an event, a month loaded, a point falling due, a re-check.
+    rethink = false;
     const wake = nextWake(agg.state.situations, agg.state.dates, today());
+    // After an event the caller projected, only a new wake-up day or the end needs the loop.
+    const rethought = () =>
+      rethink && (nextWake(agg.state.situations, agg.state.dates, today()) !== wake || finished());
     const wakeCondition = () =>
-      projectedVersion < agg.state.version || owedLookups().length > 0 || shouldContinueAsNew();
+      rethought() ||
+      projectedVersion < agg.state.version ||
+      owedLookups().length > 0 ||
+      shouldContinueAsNew();
     if (wake === null) await condition(wakeCondition);
     else await condition(wakeCondition, Math.max(1000, Date.parse(`${wake}T00:00:00Z`) - Date.now()));
   }

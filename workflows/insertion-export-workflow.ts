@@ -1,6 +1,6 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index';
-import { RegionCode } from '../domain/codes';
+import { REGION_CODES } from '../domain/code-lists';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -26,7 +26,7 @@ export async function insertionExportWorkflow(
   input: InsertionExportInput = {},
 ): Promise<{ date: string; manifest: string; files: { region: string; rows: number }[] }> {
   const date = input.date ?? workflowInfo().startTime.toISOString().slice(0, 10);
-  const regions = input.regions ?? RegionCode.options;
+  const regions = input.regions ?? REGION_CODES;
   const files = [];
   for (const region of regions) files.push(await writeInsertionExport({ region, date }));
   const manifest = await writeExportManifest({ date, files });

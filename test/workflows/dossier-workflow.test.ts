@@ -32,11 +32,17 @@ const converter = dataConverter({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS
 const projected: DossierState[] = [];
 /** The DSN months the fake look-up activity serves: mois -> load version and lines by NIR. */
 const dsnStore = new Map<string, { version: number; lines: (ContractLine & { nir: string })[] }>();
+/** The months of each look-up the workflows asked for, in order. */
+const lookups: string[][] = [];
+/** Runs inside a look-up after its read (to play a month loaded meanwhile). */
+let afterRead: ((months: string[]) => Promise<void>) | null = null;
 
 // A server of its own for each test: a workflow left by one test (even terminated) can hold back
 // the server's time skipping in the next, and this server starts in well under a second.
 beforeEach(async () => {
   dsnStore.clear();
+  lookups.length = 0;
+  afterRead = null;
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('testServerPath') } },
   });
@@ -51,11 +57,13 @@ function fakeActivities() {
       projected.push(state);
     },
     async lookupDsn({ nir, months }: { dossierId: string; nir: string; months: string[] }) {
+      lookups.push(months);
       const out: Record<string, MonthLookup> = {};
       for (const m of months) {
         const month = dsnStore.get(m);
         out[m] = month ? { version: month.version, lines: month.lines.filter((l) => l.nir === nir) } : null;
       }
+      await afterRead?.(months);
       return out;
     },
   };
@@ -92,7 +100,12 @@ async function start(taskQueue: string, opts: { maxUpdatesPerRun?: number; calle
   return { handle, body };
 }
 
-function send(handle: WorkflowHandle, event: Record<string, unknown>, callerProjects?: boolean) {
+function send(
+  handle: WorkflowHandle,
+  event: Record<string, unknown>,
+  callerProjects?: boolean,
+  dsnNotLoaded?: string[],
+) {
   const e = event as DossierEvent;
   return handle.executeUpdate(eventUpdate, {
     args: [
@@ -102,6 +115,7 @@ function send(handle: WorkflowHandle, event: Record<string, unknown>, callerProj
         actor: financeur,
         receivedAt: new Date().toISOString(),
         ...(callerProjects ? { callerProjects } : {}),
+        ...(dsnNotLoaded ? { dsnNotLoaded } : {}),
       },
     ],
     updateId: e.eventId,
@@ -182,6 +196,56 @@ describe('dossierWorkflow (time-skipping server)', () => {
       const events = (await handle.fetchHistory()).events ?? [];
       const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
       expect(markers.length).toBeGreaterThan(0);
+    });
+  });
+
+  it('records a point as waiting with no look-up when the caller found its month not loaded', async () => {
+    await withWorker(async (tq) => {
+      const { handle } = await start(tq, { callerProjects: true });
+      const r = await send(handle, { eventId: 'v', type: 'VALIDATION', date: '2026-01-20' }, true, [
+        '2026-01',
+      ]);
+      const point = r.state.situations.find((s) => s.point === 'VALIDATION')!;
+      expect(point).toMatchObject({ mois: '2026-01', statut: 'EN_ATTENTE' });
+      await env.sleep('5 seconds');
+      expect(lookups).toEqual([]);
+      // The month loaded later wakes the point by its signal, as for any waiting point.
+      dsnStore.set('2026-01', { version: 3, lines: [] });
+      await handle.signal('dsnMonthLoaded', { mois: '2026-01', version: 3 });
+      await env.sleep('5 seconds');
+      expect(lookups).toEqual([['2026-01']]);
+      const after = (await handle.query(stateQuery)).situations.find((s) => s.point === 'VALIDATION')!;
+      expect(after.statut).toBe('SANS_EMPLOI');
+    });
+  });
+
+  it("looks up itself when a load of the month was signalled before the caller's word arrived", async () => {
+    await withWorker(async (tq) => {
+      const { handle } = await start(tq, { callerProjects: true });
+      dsnStore.set('2026-01', { version: 4, lines: [] });
+      await handle.signal('dsnMonthLoaded', { mois: '2026-01', version: 4 });
+      await send(handle, { eventId: 'v', type: 'VALIDATION', date: '2026-01-20' }, true, ['2026-01']);
+      await env.sleep('5 seconds');
+      expect(lookups).toEqual([['2026-01']]);
+      const point = (await handle.query(stateQuery)).situations.find((s) => s.point === 'VALIDATION')!;
+      expect(point.statut).toBe('SANS_EMPLOI');
+    });
+  });
+
+  it('looks again when a month is loaded while its look-up runs and the read missed it', async () => {
+    await withWorker(async (tq) => {
+      const { handle } = await start(tq);
+      afterRead = async (months) => {
+        if (lookups.length !== 1) return;
+        // The read found the month missing; the import then commits and signals the dossier.
+        dsnStore.set(months[0]!, { version: 5, lines: [] });
+        await handle.signal('dsnMonthLoaded', { mois: months[0]!, version: 5 });
+      };
+      await send(handle, { eventId: 'v', type: 'VALIDATION', date: '2026-01-20' });
+      await env.sleep('5 seconds');
+      expect(lookups).toEqual([['2026-01'], ['2026-01']]);
+      const point = (await handle.query(stateQuery)).situations.find((s) => s.point === 'VALIDATION')!;
+      expect(point).toMatchObject({ statut: 'SANS_EMPLOI', monthVersion: 5 });
     });
   });
 
@@ -324,7 +388,7 @@ describe('employment follow-up (time-skipping server)', () => {
     return `${Math.floor(t / 12)}-${String((t % 12) + 1).padStart(2, '0')}`;
   };
 
-  async function exitedDossier(tq: string, person: string) {
+  async function exitedDossier(tq: string, person: string, callerProjects = false) {
     const body = createBody({ date: day(-40) });
     body.stagiaire.nir = person;
     const handle = await env.client.workflow.start('dossierWorkflow', {
@@ -333,12 +397,25 @@ describe('employment follow-up (time-skipping server)', () => {
       args: [
         {
           create: { body, bodyHash: bodyHash(body), actor: financeur, receivedAt: new Date().toISOString() },
+          ...(callerProjects ? { callerProjects } : {}),
         },
       ],
     });
-    await send(handle, { eventId: 'v', type: 'VALIDATION', date: day(-30) });
-    await send(handle, { eventId: 'e', type: 'ENTREE', date: day(-20) });
-    await send(handle, { eventId: 's', type: 'SORTIE', date: day(0), motif: 'FIN_FORMATION' });
+    // A caller that projects also says which months it found not loaded (none loaded here).
+    const notLoaded = (d: string) => (callerProjects ? [d.slice(0, 7)] : undefined);
+    await send(
+      handle,
+      { eventId: 'v', type: 'VALIDATION', date: day(-30) },
+      callerProjects,
+      notLoaded(day(-30)),
+    );
+    await send(handle, { eventId: 'e', type: 'ENTREE', date: day(-20) }, callerProjects, notLoaded(day(-20)));
+    await send(
+      handle,
+      { eventId: 's', type: 'SORTIE', date: day(0), motif: 'FIN_FORMATION' },
+      callerProjects,
+      notLoaded(day(0)),
+    );
     return handle;
   }
 
@@ -380,6 +457,23 @@ describe('employment follow-up (time-skipping server)', () => {
       await handle.result();
     });
   }, 120_000);
+
+  it('sets its 3-month timer on the exit that the caller projects (nothing else wakes it)', async () => {
+    const n = '180057512345627';
+    await withWorker(async (tq) => {
+      const handle = await exitedDossier(tq, n, true);
+      await loadMonth(null, monthsAfter(day(0), 3), [job(n, '01', 151.67)]);
+      await env.sleep('1 minute');
+      const events = (await handle.fetchHistory()).events ?? [];
+      expect(events.some((e) => e.timerStartedEventAttributes)).toBe(true);
+      expect(lookups).toEqual([]);
+      await env.sleep('95 days');
+      expect(await situation(handle, 'M3')).toMatchObject({
+        statut: 'EMPLOI',
+        meilleurEmploi: { categorie: 'CDI' },
+      });
+    });
+  });
 
   it('moves the pending points when the exit date is corrected after exit', async () => {
     const fullNir = nir('279072B001234');
