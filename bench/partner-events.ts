@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -6,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities } from '../activities/index';
 import { createApp } from '../api/app';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { openOrm } from '../db/orm';
 import { createLogger } from '../infra/logger';
 import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
@@ -32,6 +35,132 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
       while (next < items.length) await fn(items[next++]!);
     }),
   );
+}
+
+/** CPU time (user + system, ms) a process has used so far, all threads; 0 where /proc is missing. */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (1/100 s).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** The PostgreSQL server's processes on this machine (the postmaster and its backends). */
+function postgresPids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres';
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * CPU spent during a phase, per operation: the Temporal server's, PostgreSQL's, and ours (this
+ * process, and the worker and API processes when they run apart). Where the time of an operation
+ * goes. Backends that end during the phase are not counted (the pools keep theirs open).
+ */
+function cpuMeter(temporalPid: number | undefined, ourPids: () => (number | undefined)[]) {
+  const read = () => ({
+    temporal: processCpuMs(temporalPid),
+    node: processCpuMs(process.pid) + ourPids().reduce<number>((t, pid) => t + processCpuMs(pid), 0),
+    postgres: postgresPids().reduce((t, pid) => t + processCpuMs(pid), 0),
+  });
+  return {
+    start() {
+      const from = read();
+      return (name: string, ops: number): Record<string, number> => {
+        const to = read();
+        return {
+          [`${name}_cpu_node_ms`]: (to.node - from.node) / ops,
+          [`${name}_cpu_temporal_ms`]: (to.temporal - from.temporal) / ops,
+          [`${name}_cpu_postgres_ms`]: (to.postgres - from.postgres) / ops,
+        };
+      };
+    },
+  };
+}
+
+/**
+ * BENCH_PROFILE=1: a CPU profile of this process's main thread over a phase, written to
+ * .data/bench/{phase}.cpuprofile (open it in Chrome DevTools or speedscope).
+ */
+async function startProfile(): Promise<{ stop: (phase: string) => Promise<void> }> {
+  if (process.env.BENCH_PROFILE !== '1') return { stop: async () => undefined };
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(phase) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      const file = join(DATA_DIR, 'bench', `${phase}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      console.error(`profile: ${file}`);
+    },
+  };
+}
+
+/** How many of the dossiers are not at the version in the read model, after a few seconds' grace. */
+async function readModelBehind(orm: MikroORM, ids: string[], version: number): Promise<number> {
+  let behind = ids.length;
+  for (let i = 0; i < 50 && behind > 0; i++) {
+    const rows = await orm.em
+      .fork()
+      .getConnection()
+      .execute<{ n: number }[]>(
+        `select count(*)::int as n from dossiers d join dossier_facts f using (dossier_id)
+          where d.dossier_id = any(?::varchar[]) and d.version >= ? and f.version >= ?`,
+        [`{${ids.join(',')}}`, version, version],
+      );
+    behind = ids.length - rows[0]!.n;
+    if (behind > 0) await new Promise((r) => setTimeout(r, 200));
+  }
+  return behind;
+}
+
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Latencies, time and CPU summed over several rounds of one kind of call. */
+function rounds(cpu: ReturnType<typeof cpuMeter>, name: string) {
+  const latencies: number[] = [];
+  let seconds = 0;
+  const cpuTotals: Record<string, number> = {};
+  return {
+    async round(fn: (latencies: number[]) => Promise<void>) {
+      const before = latencies.length;
+      const stop = cpu.start();
+      const t = performance.now();
+      await fn(latencies);
+      seconds += (performance.now() - t) / 1000;
+      for (const [k, v] of Object.entries(stop(name, 1))) cpuTotals[k] = (cpuTotals[k] ?? 0) + v;
+      return latencies.length - before;
+    },
+    last: (n: number) => latencies.slice(-n).sort((x, y) => x - y),
+    figures(): Record<string, number> {
+      const perCall = Object.fromEntries(
+        Object.entries(cpuTotals).map(([k, v]) => [k, v / latencies.length]),
+      );
+      return { ...stats(name, latencies, seconds), ...perCall };
+    },
+  };
 }
 
 function stats(name: string, latencies: number[], seconds: number): Record<string, number> {
@@ -150,12 +279,14 @@ export async function benchPartnerEvents(
     await r.arrayBuffer();
   };
 
+  const cpu = cpuMeter(server.pid, () => processes.map((p) => p.pid));
   try {
     const ids = Array.from({ length: dossiers }, (_, i) => `B-${randomUUID().slice(0, 8)}-${i}`);
     const n13 = '1800575123456';
     const nir = `${n13}${String(nirKey(n13)).padStart(2, '0')}`;
     const createLat: number[] = [];
     let t = performance.now();
+    let phase = cpu.start();
     await pool(ids, concurrency, async (id) => {
       const s = performance.now();
       await post('/v1/dossiers', {
@@ -177,45 +308,67 @@ export async function benchPartnerEvents(
       createLat.push(performance.now() - s);
     });
     const createSeconds = (performance.now() - t) / 1000;
-
-    const events = ['VALIDATION', 'ENTREE', 'INTERRUPTION', 'REPRISE'] as const;
-    const eventLat: number[] = [];
-    t = performance.now();
-    for (const type of events) {
-      await pool(ids, concurrency, async (id) => {
-        const s = performance.now();
-        await post(`/v1/dossiers/${id}/events`, { eventId: randomUUID(), type, date: '2026-03-01' });
-        eventLat.push(performance.now() - s);
-      });
-    }
-    const eventSeconds = (performance.now() - t) / 1000;
+    const createCpu = phase('creation', dossiers);
 
     const rawStartLat: number[] = [];
     t = performance.now();
+    phase = cpu.start();
     await pool(ids, concurrency, async (id) => {
       const s = performance.now();
       await rawClient.workflow.start('rawWorkflow', { taskQueue: 'bench-raw', workflowId: `raw-${id}` });
       rawStartLat.push(performance.now() - s);
     });
     const rawStartSeconds = (performance.now() - t) / 1000;
-    const rawLat: number[] = [];
-    t = performance.now();
-    for (let k = 0; k < events.length; k++) {
-      await pool(ids, concurrency, async (id) => {
-        const s = performance.now();
-        await rawClient.workflow
-          .getHandle(`raw-${id}`)
-          .executeUpdate(rawUpdate, { args: [{ n: 1 }], updateId: randomUUID() });
-        rawLat.push(performance.now() - s);
-      });
+    const rawStartCpu = phase('raw_start', dossiers);
+
+    // Rounds taken in turns, ours then raw for each event type, so both see the same server state.
+    const events = ['VALIDATION', 'ENTREE', 'INTERRUPTION', 'REPRISE'] as const;
+    const ours = rounds(cpu, 'event');
+    const raw = rounds(cpu, 'raw_update');
+    const profile = await startProfile();
+    // Let the server work through the starts' own tasks (visibility, transfers) first: measured,
+    // they slowed the first round by 40% whichever side ran it.
+    await settle(5000);
+    for (const type of events) {
+      const t0 = performance.now();
+      await ours.round((lat) =>
+        pool(ids, concurrency, async (id) => {
+          const s = performance.now();
+          await post(`/v1/dossiers/${id}/events`, { eventId: randomUUID(), type, date: '2026-03-01' });
+          lat.push(performance.now() - s);
+        }),
+      );
+      if (process.env.BENCH_VERBOSE === '1') {
+        const l = ours.last(ids.length);
+        const rate = ids.length / ((performance.now() - t0) / 1000);
+        console.error(
+          `${type}: ${rate.toFixed(1)}/s p50 ${percentile(l, 50).toFixed(0)} p99 ${percentile(l, 99).toFixed(0)}`,
+        );
+      }
+      await settle(1000);
+      await raw.round((lat) =>
+        pool(ids, concurrency, async (id) => {
+          const s = performance.now();
+          await rawClient.workflow
+            .getHandle(`raw-${id}`)
+            .executeUpdate(rawUpdate, { args: [{ n: 1 }], updateId: randomUUID() });
+          lat.push(performance.now() - s);
+        }),
+      );
+      await settle(1000);
     }
-    const rawSeconds = (performance.now() - t) / 1000;
+    await profile.stop('events');
+    // The figures count only if every event reached the read model (a failing projection is fast).
+    const behind = await readModelBehind(orm, ids, 1 + events.length);
+    if (behind > 0) throw new Error(`${behind} dossiers of the benchmark are behind in the read model`);
 
     return {
       ...stats('creation', createLat, createSeconds),
+      ...createCpu,
       ...stats('raw_start', rawStartLat, rawStartSeconds),
-      ...stats('event', eventLat, eventSeconds),
-      ...stats('raw_update', rawLat, rawSeconds),
+      ...rawStartCpu,
+      ...ours.figures(),
+      ...raw.figures(),
     };
   } finally {
     http.close();

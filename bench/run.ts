@@ -8,6 +8,9 @@ import { benchOpenDossiers } from './open-dossiers';
 // Benchmarks print one figure per line (`name: value unit`), then ratios against the baseline
 // measured in the same run (`name_ratio: value`). BENCH_QUICK=1 runs small sizes in seconds.
 const quick = process.env.BENCH_QUICK === '1';
+// BENCH_ONLY=events,dsn,read,open: some scenarios only (all by default).
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const runs = (scenario: string) => !only || only.includes(scenario);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agora_bench';
 
 await ensurePostgres(databaseUrl);
@@ -18,59 +21,75 @@ await orm.close();
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(3));
 
-const dossiers = quick ? 40 : 1000;
-const concurrency = 20;
-// BENCH_PROCESSES=1: the worker and the API as their own processes, as in production.
-const ev = await benchPartnerEvents(databaseUrl, dossiers, concurrency, {
-  processes: process.env.BENCH_PROCESSES === '1',
-});
-console.log(`events_dossiers: ${dossiers} dossiers`);
-console.log(`events_concurrency: ${concurrency} requests`);
-for (const [k, v] of Object.entries(ev)) console.log(`${k}: ${fmt(v)} ${k.endsWith('_ms') ? 'ms' : '/s'}`);
-console.log(`creation_ratio: ${(ev.creation_per_s! / ev.raw_start_per_s!).toFixed(2)}`);
-console.log(`event_ratio: ${(ev.event_per_s! / ev.raw_update_per_s!).toFixed(2)}`);
-console.log(`event_p99_ratio: ${(ev.event_p99_ms! / ev.raw_update_p99_ms!).toFixed(2)}`);
-
-const lines = quick ? 100_000 : 1_000_000;
-const dsn = await benchDsnImport(databaseUrl, lines);
-console.log(`dsn_import_lines: ${dsn.dsn_import_lines} lines`);
-console.log(`dsn_import_time: ${fmt(dsn.dsn_import_seconds!)} s`);
-console.log(`dsn_import_rate: ${Math.round(dsn.dsn_import_lines_per_s!)} lines/s`);
-console.log(`dsn_raw_copy_time: ${fmt(dsn.dsn_raw_copy_seconds!)} s`);
-console.log(`dsn_raw_copy_rate: ${Math.round(dsn.dsn_raw_copy_lines_per_s!)} lines/s`);
-console.log(`dsn_import_ratio: ${(dsn.dsn_import_lines_per_s! / dsn.dsn_raw_copy_lines_per_s!).toFixed(2)}`);
-
-const readTotal = quick ? 120_000 : 1_200_000;
-const exportLines = quick ? 100_000 : 1_000_000;
-const read = await benchReadModel(databaseUrl, readTotal, exportLines);
-console.log(`read_dossiers: ${readTotal} dossiers`);
-for (const [k, v] of Object.entries(read)) {
-  const unit = k.endsWith('_ms') ? 'ms' : k.endsWith('_mb') ? 'MiB' : k.endsWith('_lines') ? 'lines' : 's';
-  console.log(`${k}: ${fmt(v)} ${unit}`);
+if (runs('events')) {
+  const dossiers = quick ? 40 : 1000;
+  const concurrency = 20;
+  // BENCH_PROCESSES=1: the worker and the API as their own processes, as in production.
+  const ev = await benchPartnerEvents(databaseUrl, dossiers, concurrency, {
+    processes: process.env.BENCH_PROCESSES === '1',
+  });
+  console.log(`events_dossiers: ${dossiers} dossiers`);
+  console.log(`events_concurrency: ${concurrency} requests`);
+  for (const [k, v] of Object.entries(ev)) console.log(`${k}: ${fmt(v)} ${k.endsWith('_ms') ? 'ms' : '/s'}`);
+  const cpu = (name: string) =>
+    ev[`${name}_cpu_node_ms`]! + ev[`${name}_cpu_temporal_ms`]! + ev[`${name}_cpu_postgres_ms`]!;
+  console.log(`event_cpu_total_ms: ${fmt(cpu('event'))} ms`);
+  console.log(`raw_update_cpu_total_ms: ${fmt(cpu('raw_update'))} ms`);
+  console.log(`creation_ratio: ${(ev.creation_per_s! / ev.raw_start_per_s!).toFixed(2)}`);
+  console.log(`event_ratio: ${(ev.event_per_s! / ev.raw_update_per_s!).toFixed(2)}`);
+  console.log(`event_p99_ratio: ${(ev.event_p99_ms! / ev.raw_update_p99_ms!).toFixed(2)}`);
+  // CPU per call, raw over ours: what the rate ratio tends to when every process shares the cores.
+  console.log(`event_cpu_ratio: ${(cpu('raw_update') / cpu('event')).toFixed(2)}`);
 }
-for (const name of [
-  'list_filtered',
-  'stats_by_status',
-  'stats_by_financeur',
-  'stats_insertion_m6_by_region',
-  'stats_financements_by_financeur',
-]) {
-  console.log(`${name}_ratio: ${(read[`${name}_p50_ms`]! / read[`${name}_raw_p50_ms`]!).toFixed(2)}`);
-}
-console.log(`export_ratio: ${(read.export_raw_copy_seconds! / read.export_seconds!).toFixed(2)}`);
 
-const open = await benchOpenDossiers(databaseUrl, quick ? 200 : 10_000);
-for (const [k, v] of Object.entries(open)) {
-  const unit = k.endsWith('_mb')
-    ? 'MiB'
-    : k.endsWith('_per_s')
-      ? '/s'
-      : k.endsWith('_s')
-        ? 's'
-        : k.includes('_kb_')
-          ? 'KiB'
-          : 'dossiers';
-  console.log(`${k}: ${fmt(v)} ${unit}`);
+if (runs('dsn')) {
+  const lines = quick ? 100_000 : 1_000_000;
+  const dsn = await benchDsnImport(databaseUrl, lines);
+  console.log(`dsn_import_lines: ${dsn.dsn_import_lines} lines`);
+  console.log(`dsn_import_time: ${fmt(dsn.dsn_import_seconds!)} s`);
+  console.log(`dsn_import_rate: ${Math.round(dsn.dsn_import_lines_per_s!)} lines/s`);
+  console.log(`dsn_raw_copy_time: ${fmt(dsn.dsn_raw_copy_seconds!)} s`);
+  console.log(`dsn_raw_copy_rate: ${Math.round(dsn.dsn_raw_copy_lines_per_s!)} lines/s`);
+  console.log(
+    `dsn_import_ratio: ${(dsn.dsn_import_lines_per_s! / dsn.dsn_raw_copy_lines_per_s!).toFixed(2)}`,
+  );
 }
-const rss = Object.entries(open).filter(([k]) => k.startsWith('open_worker_rss_at_'));
-console.log(`open_worker_rss_growth_ratio: ${(rss[rss.length - 1]![1] / rss[0]![1]).toFixed(2)}`);
+
+if (runs('read')) {
+  const readTotal = quick ? 120_000 : 1_200_000;
+  const exportLines = quick ? 100_000 : 1_000_000;
+  const read = await benchReadModel(databaseUrl, readTotal, exportLines);
+  console.log(`read_dossiers: ${readTotal} dossiers`);
+  for (const [k, v] of Object.entries(read)) {
+    const unit = k.endsWith('_ms') ? 'ms' : k.endsWith('_mb') ? 'MiB' : k.endsWith('_lines') ? 'lines' : 's';
+    console.log(`${k}: ${fmt(v)} ${unit}`);
+  }
+  for (const name of [
+    'list_filtered',
+    'stats_by_status',
+    'stats_by_financeur',
+    'stats_insertion_m6_by_region',
+    'stats_financements_by_financeur',
+  ]) {
+    console.log(`${name}_ratio: ${(read[`${name}_p50_ms`]! / read[`${name}_raw_p50_ms`]!).toFixed(2)}`);
+  }
+  console.log(`export_ratio: ${(read.export_raw_copy_seconds! / read.export_seconds!).toFixed(2)}`);
+}
+
+if (runs('open')) {
+  const open = await benchOpenDossiers(databaseUrl, quick ? 200 : 10_000);
+  for (const [k, v] of Object.entries(open)) {
+    const unit = k.endsWith('_mb')
+      ? 'MiB'
+      : k.endsWith('_per_s')
+        ? '/s'
+        : k.endsWith('_s')
+          ? 's'
+          : k.includes('_kb_')
+            ? 'KiB'
+            : 'dossiers';
+    console.log(`${k}: ${fmt(v)} ${unit}`);
+  }
+  const rss = Object.entries(open).filter(([k]) => k.startsWith('open_worker_rss_at_'));
+  console.log(`open_worker_rss_growth_ratio: ${(rss[rss.length - 1]![1] / rss[0]![1]).toFixed(2)}`);
+}

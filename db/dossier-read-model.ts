@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DossierState } from '../domain/dossier-state';
 import { toView } from '../domain/dossier-view';
+import { numbered, runPrepared } from './prepared';
 import { DossierId, type DossierViewT, type ListQuery } from '../domain/schemas';
 import type { Actor } from '../domain/authorization';
 
@@ -10,26 +11,7 @@ function situationCode(s: DossierViewT['situations'][number] | undefined): strin
   return s.statut === 'EMPLOI' && s.meilleurEmploi ? s.meilleurEmploi.categorie : s.statut;
 }
 
-/**
- * Write the dossier's row unless the stored one is already as new: a late or replayed projection
- * never overwrites a newer version. The full NIR is not stored here, only its masked form. The
- * narrow facts row the indicators read is written by the same statement, guarded by the same
- * version, and so is the settling of a projection intent: one round trip, atomic.
- */
-export async function upsertDossier(
-  em: EntityManager,
-  state: DossierState,
-  nir: { hash: Buffer; sealed: Buffer },
-  /** A projection intent (db/projection-intents.ts) settled by the same statement. */
-  intentId?: string,
-): Promise<void> {
-  const view = toView(state, { fullNir: false });
-  const financeurs = `{${state.financements.map((f) => f.financeurSiret).join(',')}}`;
-  const at = (p: string) => view.situations.find((s) => s.point === p);
-  const durable = (p: string) => at(p)?.meilleurEmploi?.emploiDurable ?? null;
-  const multi = (p: string) => at(p)?.multiEmploi ?? null;
-  await em.getConnection().execute(
-    `with settled as (delete from projection_intents where id = ?::uuid),
+const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?::uuid),
      d as (
        insert into dossiers (dossier_id, version, status, interrompu, issue, organisme_siret, financeur_sirets,
          region, dispositif, objectif, created_at, updated_at, data, nir_hash, nir_sealed)
@@ -65,51 +47,71 @@ export async function upsertDossier(
        multi_m3 = excluded.multi_m3, multi_m6 = excluded.multi_m6, multi_m12 = excluded.multi_m12,
        montants_engages = excluded.montants_engages, montants_realises = excluded.montants_realises,
        nir_hash = excluded.nir_hash
-     where dossier_facts.version < excluded.version`,
-    [
-      intentId ?? null,
-      state.dossierId,
-      state.version,
-      state.status,
-      state.interrompu,
-      state.issue,
-      state.organisme.siret,
-      financeurs,
-      state.action.region,
-      state.action.dispositif,
-      state.action.objectif,
-      state.createdAt,
-      state.updatedAt,
-      JSON.stringify(view),
-      nir.hash,
-      nir.sealed,
-      state.dossierId,
-      state.version,
-      state.status,
-      state.issue,
-      state.organisme.siret,
-      financeurs,
-      state.action.region,
-      state.action.departement ?? null,
-      state.action.dispositif,
-      state.action.objectif,
-      state.dates.entree,
-      state.dates.sortie,
-      view.sortie?.motif ?? null,
-      ...['VALIDATION', 'ENTREE', 'SORTIE', 'M3', 'M6', 'M12'].map((p) => situationCode(at(p))),
-      durable('M3'),
-      durable('M6'),
-      durable('M12'),
-      multi('M3'),
-      multi('M6'),
-      multi('M12'),
-      `{${state.financements.map((f) => f.montantEngage).join(',')}}`,
-      `{${state.financements.map((f) => f.montantRealise ?? 'NULL').join(',')}}`,
-      nir.hash,
-    ],
-    'run',
-    em.getTransactionContext(),
-  );
+     where dossier_facts.version < excluded.version`;
+const UPSERT_SQL_NUMBERED = numbered(UPSERT_SQL);
+
+/**
+ * Write the dossier's row unless the stored one is already as new: a late or replayed projection
+ * never overwrites a newer version. The full NIR is not stored here, only its masked form. The
+ * narrow facts row the indicators read is written by the same statement, guarded by the same
+ * version, and so is the settling of a projection intent: one round trip, atomic.
+ */
+export async function upsertDossier(
+  em: EntityManager,
+  state: DossierState,
+  nir: { hash: Buffer; sealed: Buffer },
+  /** A projection intent (db/projection-intents.ts) settled by the same statement. */
+  intentId?: string,
+): Promise<void> {
+  const view = toView(state, { fullNir: false });
+  const financeurs = `{${state.financements.map((f) => f.financeurSiret).join(',')}}`;
+  const at = (p: string) => view.situations.find((s) => s.point === p);
+  const durable = (p: string) => at(p)?.meilleurEmploi?.emploiDurable ?? null;
+  const multi = (p: string) => at(p)?.multiEmploi ?? null;
+  const values = [
+    intentId ?? null,
+    state.dossierId,
+    state.version,
+    state.status,
+    state.interrompu,
+    state.issue,
+    state.organisme.siret,
+    financeurs,
+    state.action.region,
+    state.action.dispositif,
+    state.action.objectif,
+    state.createdAt,
+    state.updatedAt,
+    JSON.stringify(view),
+    nir.hash,
+    nir.sealed,
+    state.dossierId,
+    state.version,
+    state.status,
+    state.issue,
+    state.organisme.siret,
+    financeurs,
+    state.action.region,
+    state.action.departement ?? null,
+    state.action.dispositif,
+    state.action.objectif,
+    state.dates.entree,
+    state.dates.sortie,
+    view.sortie?.motif ?? null,
+    ...['VALIDATION', 'ENTREE', 'SORTIE', 'M3', 'M6', 'M12'].map((p) => situationCode(at(p))),
+    durable('M3'),
+    durable('M6'),
+    durable('M12'),
+    multi('M3'),
+    multi('M6'),
+    multi('M12'),
+    `{${state.financements.map((f) => f.montantEngage).join(',')}}`,
+    `{${state.financements.map((f) => f.montantRealise ?? 'NULL').join(',')}}`,
+    nir.hash,
+  ];
+  const ctx = em.getTransactionContext();
+  if (ctx) await em.getConnection().execute(UPSERT_SQL, values, 'run', ctx);
+  else await runPrepared(em, 'agora_upsert_dossier', UPSERT_SQL_NUMBERED, values);
 }
 
 interface Cursor {

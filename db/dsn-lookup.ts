@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MonthLookup } from '../domain/situations';
+import { runPrepared } from './prepared';
 
 /** A PostgreSQL array literal of months (knex would spread a JS array into a list). */
 export const monthArray = (months: string[]): string => {
@@ -17,11 +18,12 @@ export const REGISTER_MONTHS_SQL = `insert into dossier_dsn_months (mois, dossie
  */
 export async function monthsNotLoaded(em: EntityManager, months: string[]): Promise<string[]> {
   if (months.length === 0) return [];
-  const loaded = await em
-    .getConnection()
-    .execute<{ mois: string }[]>('select mois from dsn_months where mois = any(?::varchar[])', [
-      monthArray(months),
-    ]);
+  const loaded = await runPrepared<{ mois: string }>(
+    em,
+    'agora_months_loaded',
+    'select mois from dsn_months where mois = any($1::varchar[])',
+    [monthArray(months)],
+  );
   return months.filter((m) => !loaded.some((r) => r.mois === m));
 }
 

@@ -3,6 +3,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { DossierState } from '../domain/dossier-state';
 import { upsertDossier } from './dossier-read-model';
 import { REGISTER_MONTHS_SQL, monthArray, monthsNotLoaded } from './dsn-lookup';
+import { numbered, runPrepared } from './prepared';
 
 /**
  * The read model is written by whoever has the dossier's new state first. For a partner event
@@ -28,6 +29,11 @@ export interface Projector {
   dropIntent(intentId: string): Promise<void>;
 }
 
+const OPEN_INTENT_SQL = 'insert into projection_intents (id, dossier_id) values ($1, $2)';
+const OPEN_INTENT_MONTHS_SQL = numbered(
+  `with registered as (${REGISTER_MONTHS_SQL}) insert into projection_intents (id, dossier_id) values (?, ?)`,
+);
+
 export function createProjector(deps: {
   orm: MikroORM;
   hashNir: (nir: string) => Buffer;
@@ -46,21 +52,16 @@ export function createProjector(deps: {
     },
     async openIntent(dossierId, months = []) {
       const id = randomUUID();
-      const conn = em().getConnection();
       if (months.length === 0) {
-        await conn.execute(
-          'insert into projection_intents (id, dossier_id) values (?, ?)',
-          [id, dossierId],
-          'run',
-        );
+        await runPrepared(em(), 'agora_open_intent', OPEN_INTENT_SQL, [id, dossierId]);
         return { id, notLoaded: [] };
       }
-      await conn.execute(
-        `with registered as (${REGISTER_MONTHS_SQL})
-         insert into projection_intents (id, dossier_id) values (?, ?)`,
-        [dossierId, monthArray(months), id, dossierId],
-        'run',
-      );
+      await runPrepared(em(), 'agora_open_intent_months', OPEN_INTENT_MONTHS_SQL, [
+        dossierId,
+        monthArray(months),
+        id,
+        dossierId,
+      ]);
       // A read of its own, after the registration is committed (db/dsn-lookup.ts).
       return { id, notLoaded: await monthsNotLoaded(em(), months) };
     },
