@@ -80,13 +80,19 @@ function readModelWriter(projector: Projector | undefined, logger: Logger | unde
         logger?.warn({ err, dossierId: state.dossierId }, 'projection left to the sweeper');
       }
     },
-    /** The call never changed the dossier: its intent goes. Kept when the outcome is unknown. */
-    async drop(intentId: string, err: unknown): Promise<void> {
+    /**
+     * The call never changed the dossier: its intent goes, and with no workflow for the id, the
+     * months it registered. Kept when the outcome is unknown.
+     */
+    async drop(intentId: string, err: unknown, forget?: { dossierId: string; months: string[] }) {
       const refused =
         err instanceof WorkflowUpdateFailedError ||
         err instanceof WorkflowNotFoundError ||
         err instanceof WorkflowExecutionAlreadyStartedError;
-      if (refused) await projector!.dropIntent(intentId).catch(() => undefined);
+      if (!refused) return;
+      await projector!
+        .dropIntent(intentId, err instanceof WorkflowNotFoundError ? forget : undefined)
+        .catch(() => undefined);
     },
   };
 }
@@ -157,7 +163,8 @@ export function createDossierGateway(
 
     async send(dossierId, event, actor, receivedAt) {
       const hash = bodyHash(event);
-      const intent = await readModel.open(dossierId, monthsOwedBy(event));
+      const months = monthsOwedBy(event);
+      const intent = await readModel.open(dossierId, months);
       const extra: Partial<EventMessage> = intent ? { callerProjects: true } : {};
       // Months known not loaded: the workflow records those points as waiting with no look-up.
       if (intent && intent.notLoaded.length > 0) extra.dsnNotLoaded = intent.notLoaded;
@@ -169,7 +176,7 @@ export function createDossierGateway(
           updateId: event.eventId,
         });
       } catch (e) {
-        if (intent) await readModel.drop(intent.id, e);
+        if (intent) await readModel.drop(intent.id, e, { dossierId, months });
         if (!(e instanceof WorkflowNotFoundError)) throw e;
         // No running workflow: either no such dossier, or one whose life is over (closed, follow-up done).
         const state = await handle(dossierId)

@@ -8,14 +8,14 @@ import { numbered, runPrepared } from './prepared';
 /**
  * The read model is written by whoever has the dossier's new state first. For a partner event
  * that is the API, which holds the state the Update answers: it writes an intent before sending
- * the event and settles it in the projection's transaction, so the event's Temporal history has
+ * the event and settles it in the projection's statement, so the event's Temporal history has
  * no projection in it. An intent still there after a while (the API died in between, or the
  * database went away) is projected from the workflow's current state by the workers' sweeper.
  * Every write is guarded by the dossier's version, so the order of the writers does not matter.
  */
 export interface Projector {
   /**
-   * Write the state (idempotent by version), settling the intent in the same transaction; `em`
+   * Write the state (idempotent by version), settling the intent in the same statement; `em`
    * to write inside a transaction of the caller's.
    */
   project(state: DossierState, intentId?: string, em?: EntityManager): Promise<void>;
@@ -25,14 +25,22 @@ export interface Projector {
    * (db/dsn-lookup.ts); then `notLoaded` tells which of them are not loaded.
    */
   openIntent(dossierId: string, months?: string[]): Promise<{ id: string; notLoaded: string[] }>;
-  /** The event was refused or never reached a workflow: nothing to project. */
-  dropIntent(intentId: string): Promise<void>;
+  /**
+   * The event was refused or never reached a workflow: nothing to project. `forget`: the months
+   * registered with the intent, for a dossier that no workflow holds (a mistyped or made-up id):
+   * they are unregistered unless the dossier is in the read model.
+   */
+  dropIntent(intentId: string, forget?: { dossierId: string; months: string[] }): Promise<void>;
 }
 
 const OPEN_INTENT_SQL = 'insert into projection_intents (id, dossier_id) values ($1, $2)';
 const OPEN_INTENT_MONTHS_SQL = numbered(
   `with registered as (${REGISTER_MONTHS_SQL}) insert into projection_intents (id, dossier_id) values (?, ?)`,
 );
+
+const FORGET_MONTHS_SQL = `delete from dossier_dsn_months
+  where dossier_id = $1 and mois = any($2::varchar[])
+    and not exists (select 1 from dossiers where dossier_id = $1)`;
 
 export function createProjector(deps: {
   orm: MikroORM;
@@ -65,8 +73,16 @@ export function createProjector(deps: {
       // A read of its own, after the registration is committed (db/dsn-lookup.ts).
       return { id, notLoaded: await monthsNotLoaded(em(), months) };
     },
-    async dropIntent(intentId) {
-      await em().getConnection().execute('delete from projection_intents where id = ?', [intentId], 'run');
+    async dropIntent(intentId, forget) {
+      await runPrepared(em(), 'agora_drop_intent', 'delete from projection_intents where id = $1', [
+        intentId,
+      ]);
+      if (forget && forget.months.length > 0) {
+        await runPrepared(em(), 'agora_forget_months', FORGET_MONTHS_SQL, [
+          forget.dossierId,
+          monthArray(forget.months),
+        ]);
+      }
     },
   };
 }

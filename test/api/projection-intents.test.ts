@@ -124,6 +124,38 @@ describe('the read model written by the API', () => {
     expect(await intents(body.dossierId)).toBe(0);
   });
 
+  it('registers the dossier for the month an event makes owed, and an unknown id for none', async () => {
+    const registered = (dossierId: string) =>
+      sql<{ mois: string }>('select mois from dossier_dsn_months where dossier_id = ? order by mois', [
+        dossierId,
+      ]);
+    const body = createBody();
+    expect((await stack.call('POST', '/v1/dossiers', ADMIN_TOKEN, body)).status).toBe(201);
+    const ok = await stack.call(
+      'POST',
+      `/v1/dossiers/${body.dossierId}/events`,
+      ADMIN_TOKEN,
+      event('VALIDATION', '2026-01-20'),
+    );
+    expect(ok.status).toBe(200);
+    // Registered before the read that found the month missing: its load will wake the dossier.
+    expect(await registered(body.dossierId)).toEqual([{ mois: '2026-01' }]);
+    expect(ok.body.situations.find((s: { point: string }) => s.point === 'VALIDATION')).toMatchObject({
+      mois: '2026-01',
+      statut: 'EN_ATTENTE',
+    });
+    const unknown = `NOPE-${randomUUID().slice(0, 8)}`;
+    const res = await stack.call(
+      'POST',
+      `/v1/dossiers/${unknown}/events`,
+      ADMIN_TOKEN,
+      event('VALIDATION', '2026-01-20'),
+    );
+    expect(res.status).toBe(404);
+    expect(await registered(unknown)).toEqual([]);
+    expect(await intents(unknown)).toBe(0);
+  });
+
   it('drops the intents of dossiers that no workflow holds', async () => {
     const dossierId = `NONE-${randomUUID().slice(0, 8)}`;
     await projector.openIntent(dossierId);
