@@ -71,7 +71,9 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
       AGORA_DATA_KEY: key,
       AGORA_EXPORT_DIR: join(DATA_DIR, 'bench', 'exports'),
       LOG_LEVEL: 'error',
-      AGORA_WORKER_CACHE: String(Math.max(100, Math.floor(count / 4))),
+      // The production default (500) unless the run is smaller: flat memory means the same cache
+      // holding a shrinking share of the open dossiers as they grow.
+      AGORA_WORKER_CACHE: String(Math.min(500, Math.max(50, Math.floor(count / 4)))),
     },
     () => undefined,
     () => undefined,
