@@ -201,12 +201,16 @@ export function createApp(deps: AppDeps) {
   const platformGauges = () =>
     gauges.get('gauges', async () => {
       const conn = orm.em.getConnection();
-      const [byStatus, dsn] = await Promise.all([
+      const [byStatus, dsn, intents] = await Promise.all([
         conn.execute<{ status: string; n: string }[]>(
           'select status, count(*) as n from dossier_facts group by 1 order by 1',
         ),
         conn.execute<{ months: string; lines: string | null }[]>(
           'select count(*) as months, sum(lignes) as lines from dsn_months',
+        ),
+        conn.execute<{ n: string; oldest: number | null }[]>(
+          `select count(*) as n, extract(epoch from now() - min(created_at))::float8 as oldest
+             from projection_intents`,
         ),
       ]);
       return [
@@ -216,6 +220,11 @@ export function createApp(deps: AppDeps) {
         `agora_dsn_months_loaded ${dsn[0]?.months ?? 0}`,
         '# TYPE agora_dsn_lines_loaded gauge',
         `agora_dsn_lines_loaded ${dsn[0]?.lines ?? 0}`,
+        // Read-model writes begun and not yet settled: near zero, and young, when all is well.
+        '# TYPE agora_projection_intents gauge',
+        `agora_projection_intents ${intents[0]?.n ?? 0}`,
+        '# TYPE agora_projection_intent_oldest_seconds gauge',
+        `agora_projection_intent_oldest_seconds ${Math.round(intents[0]?.oldest ?? 0)}`,
       ].join('\n');
     });
   app.get('/metrics', async (c) => {

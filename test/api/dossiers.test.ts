@@ -418,6 +418,7 @@ describe('operations', () => {
     expect(metrics.body).toMatch(/agora_events_total\{[^}]*type="SORTIE",result="refused",code="[A-Z_]+"/);
     expect(metrics.body).toMatch(/agora_dossiers\{status="EN_COURS_ELABORATION"\} \d+/);
     expect(metrics.body).toMatch(/agora_dsn_lines_loaded \d+/);
+    expect(metrics.body).toMatch(/agora_projection_intent_oldest_seconds \d+/);
   });
 
   it('finds closed dossiers by search attribute in Temporal visibility', async () => {

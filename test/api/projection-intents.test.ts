@@ -156,6 +156,18 @@ describe('the read model written by the API', () => {
     expect(await intents(unknown)).toBe(0);
   });
 
+  it("shows the intents not yet settled, and the oldest one's age, to the operator", async () => {
+    const dossierId = `OPEN-${randomUUID().slice(0, 8)}`;
+    const { id } = await projector.openIntent(dossierId);
+    await sql("update projection_intents set created_at = now() - interval '2 minutes' where id = ?", [id]);
+    const metrics = await stack.call('GET', '/metrics', null);
+    expect(Number(/agora_projection_intents (\d+)/.exec(metrics.body)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(/agora_projection_intent_oldest_seconds (\d+)/.exec(metrics.body)?.[1]),
+    ).toBeGreaterThanOrEqual(120);
+    await projector.dropIntent(id);
+  });
+
   it('drops the intents of dossiers that no workflow holds', async () => {
     const dossierId = `NONE-${randomUUID().slice(0, 8)}`;
     await projector.openIntent(dossierId);
