@@ -325,6 +325,7 @@ export async function benchPartnerEvents(
     const events = ['VALIDATION', 'ENTREE', 'INTERRUPTION', 'REPRISE'] as const;
     const ours = rounds(cpu, 'event');
     const raw = rounds(cpu, 'raw_update');
+    const perType: Record<string, number> = {};
     const profile = await startProfile();
     // Let the server work through the starts' own tasks (visibility, transfers) first: measured,
     // they slowed the first round by 40% whichever side ran it.
@@ -338,13 +339,11 @@ export async function benchPartnerEvents(
           lat.push(performance.now() - s);
         }),
       );
-      if (process.env.BENCH_VERBOSE === '1') {
-        const l = ours.last(ids.length);
-        const rate = ids.length / ((performance.now() - t0) / 1000);
-        console.error(
-          `${type}: ${rate.toFixed(1)}/s p50 ${percentile(l, 50).toFixed(0)} p99 ${percentile(l, 99).toFixed(0)}`,
-        );
-      }
+      // Each type on its own line too: where a slow round comes from.
+      const l = ours.last(ids.length);
+      const name = `event_${type.toLowerCase()}`;
+      perType[`${name}_per_s`] = ids.length / ((performance.now() - t0) / 1000);
+      perType[`${name}_p99_ms`] = percentile(l, 99);
       await settle(1000);
       await raw.round((lat) =>
         pool(ids, concurrency, async (id) => {
@@ -368,6 +367,7 @@ export async function benchPartnerEvents(
       ...stats('raw_start', rawStartLat, rawStartSeconds),
       ...rawStartCpu,
       ...ours.figures(),
+      ...perType,
       ...raw.figures(),
     };
   } finally {
