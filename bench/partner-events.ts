@@ -70,7 +70,7 @@ function postgresPids(): number[] {
 /**
  * CPU spent during a phase, per operation: the Temporal server's, PostgreSQL's, and ours (this
  * process, and the worker and API processes when they run apart). Where the time of an operation
- * goes. Backends that end during the phase are not counted (the pools keep theirs open).
+ * goes. PostgreSQL backends that end during the phase are not counted (the pools keep theirs).
  */
 function cpuMeter(temporalPid: number | undefined, ourPids: () => (number | undefined)[]) {
   const read = () => ({
@@ -86,7 +86,8 @@ function cpuMeter(temporalPid: number | undefined, ourPids: () => (number | unde
         return {
           [`${name}_cpu_node_ms`]: (to.node - from.node) / ops,
           [`${name}_cpu_temporal_ms`]: (to.temporal - from.temporal) / ops,
-          [`${name}_cpu_postgres_ms`]: (to.postgres - from.postgres) / ops,
+          // A pool's backend ending takes its CPU out of the sum: never below zero.
+          [`${name}_cpu_postgres_ms`]: Math.max(0, to.postgres - from.postgres) / ops,
         };
       };
     },
