@@ -46,7 +46,7 @@ const INTENT_PAUSE_MS = 5000;
  * answers projected after (db/projection-intents.ts). When the database cannot take the intent,
  * the call goes on and the workflow projects, as it does for its own changes.
  */
-function readModelWriter(projector: Projector | undefined, logger: Logger | undefined) {
+function readModelWriter(projector: Projector, logger: Logger | undefined) {
   let pausedUntil = 0;
   return {
     /** An intent, or null when the workflow is to project (and look up every month itself). */
@@ -54,7 +54,7 @@ function readModelWriter(projector: Projector | undefined, logger: Logger | unde
       dossierId: string,
       months: string[] = [],
     ): Promise<{ id: string; notLoaded: string[] } | null> {
-      if (!projector || Date.now() < pausedUntil) return null;
+      if (Date.now() < pausedUntil) return null;
       let timer: NodeJS.Timeout | undefined;
       try {
         return await Promise.race([
@@ -74,7 +74,7 @@ function readModelWriter(projector: Projector | undefined, logger: Logger | unde
     },
     async project(state: DossierState, intentId: string): Promise<void> {
       try {
-        await projector!.project(state, intentId);
+        await projector.project(state, intentId);
       } catch (err) {
         // The intent stays: the sweeper projects it once the database is back.
         logger?.warn({ err, dossierId: state.dossierId }, 'projection left to the sweeper');
@@ -90,7 +90,7 @@ function readModelWriter(projector: Projector | undefined, logger: Logger | unde
         err instanceof WorkflowNotFoundError ||
         err instanceof WorkflowExecutionAlreadyStartedError;
       if (!refused) return;
-      await projector!
+      await projector
         .dropIntent(intentId, err instanceof WorkflowNotFoundError ? forget : undefined)
         .catch(() => undefined);
     },
@@ -100,7 +100,7 @@ function readModelWriter(projector: Projector | undefined, logger: Logger | unde
 export function createDossierGateway(
   client: Client,
   taskQueue: string,
-  projector?: Projector,
+  projector: Projector,
   logger?: Logger,
 ): DossierGateway {
   const handle = (dossierId: string) => client.workflow.getHandle(dossierWorkflowId(dossierId));

@@ -11,8 +11,8 @@ import { sealer } from '../infra/sealing';
 import { dataConverter } from '../infra/temporal';
 import { DATA_DIR } from '../scripts/paths';
 import { Supervised } from '../scripts/supervisor';
-import { registerSearchAttributes, startDevServer, stopChild } from '../scripts/temporal-server';
-import { ensureTools } from '../scripts/tools';
+import { registerSearchAttributes, stopChild } from '../scripts/temporal-server';
+import { BENCH_ENV, BENCH_KEY, benchTemporal } from './bench-server';
 
 const rssMb = (pid: number | undefined) => {
   if (!pid) return 0;
@@ -38,20 +38,10 @@ const fileMb = (f: string) => {
  * time until every dossier has recorded its situation is measured.
  */
 export async function benchOpenDossiers(databaseUrl: string, count: number): Promise<Record<string, number>> {
-  const tools = ensureTools();
-  const port = 19000 + Math.floor(Math.random() * 1000);
   const dbFile = join(DATA_DIR, 'bench', 'open-dossiers.db');
   for (const s of ['', '-wal', '-shm']) rmSync(dbFile + s, { force: true });
-  const server = await startDevServer({
-    temporalCli: tools.temporal,
-    port,
-    dbFile,
-    headless: true,
-    logFile: join(DATA_DIR, 'bench', 'temporal-open.log'),
-  });
-  const address = `127.0.0.1:${port}`;
-  const key = Buffer.alloc(32, 3).toString('base64');
-  const env = { AGORA_DATA_KEY: key, AGORA_DATA_KEYS_OLD: undefined };
+  const { server, address } = await benchTemporal({ basePort: 19000, logName: 'temporal-open.log', dbFile });
+  const env = BENCH_ENV;
   const connection = await Connection.connect({ address });
   await registerSearchAttributes(connection, 'default');
   const client = new Client({ connection, dataConverter: dataConverter(env) });
@@ -68,7 +58,7 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
       TEMPORAL_ADDRESS: address,
       TEMPORAL_TASK_QUEUE: taskQueue,
       DATABASE_URL: databaseUrl,
-      AGORA_DATA_KEY: key,
+      AGORA_DATA_KEY: BENCH_KEY,
       AGORA_EXPORT_DIR: join(DATA_DIR, 'bench', 'exports'),
       LOG_LEVEL: 'error',
       // The production default (500) unless the run is smaller: flat memory means the same cache

@@ -16,8 +16,8 @@ import { sealer } from '../infra/sealing';
 import { dataConverter, payloadCodec } from '../infra/temporal';
 import { nirKey } from '../domain/nir';
 import { DATA_DIR } from '../scripts/paths';
-import { startDevServer, stopChild } from '../scripts/temporal-server';
-import { ensureTools } from '../scripts/tools';
+import { stopChild } from '../scripts/temporal-server';
+import { BENCH_ENV, BENCH_KEY, benchTemporal } from './bench-server';
 import { rawUpdate } from './raw-workflow';
 import { Supervised } from '../scripts/supervisor';
 
@@ -184,17 +184,8 @@ export async function benchPartnerEvents(
   concurrency: number,
   opts: { processes?: boolean } = {},
 ) {
-  const tools = ensureTools();
-  const port = 17000 + Math.floor(Math.random() * 1000);
-  const server = await startDevServer({
-    temporalCli: tools.temporal,
-    port,
-    headless: true,
-    logFile: join(DATA_DIR, 'bench', 'temporal.log'),
-  });
-  const address = `127.0.0.1:${port}`;
-  const key = Buffer.alloc(32, 3).toString('base64');
-  const env = { AGORA_DATA_KEY: key, AGORA_DATA_KEYS_OLD: undefined };
+  const { server, port, address } = await benchTemporal({ basePort: 17000, logName: 'temporal.log' });
+  const env = BENCH_ENV;
   const orm = await openOrm(databaseUrl, { poolMax: 10 });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, dataConverter: dataConverter(env) });
@@ -231,7 +222,7 @@ export async function benchPartnerEvents(
       TEMPORAL_ADDRESS: address,
       TEMPORAL_TASK_QUEUE: 'bench',
       DATABASE_URL: databaseUrl,
-      AGORA_DATA_KEY: key,
+      AGORA_DATA_KEY: BENCH_KEY,
       AGORA_ADMIN_TOKEN: adminToken,
       PORT: String(apiPort),
       AGORA_RATE_LIMIT: '0',

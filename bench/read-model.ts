@@ -11,9 +11,9 @@ import { createLogger } from '../infra/logger';
 import { exportPseudonymizer } from '../infra/pseudonym';
 import { ensureDatabase } from '../scripts/postgres';
 import { percentile } from './partner-events';
+import { BENCH_KEY } from './bench-server';
 
 const ADMIN_TOKEN = 'bench-admin';
-const KEY = Buffer.alloc(32, 3).toString('base64');
 const FINANCEURS = ['23840001500018', '13000460000018', '85131000000014', '26750000100013'];
 
 /**
@@ -103,7 +103,7 @@ export async function benchReadModel(
         databaseUrl,
         hashNir: () => Buffer.alloc(32),
         seal: () => Buffer.alloc(1),
-        pseudonymise: exportPseudonymizer({ AGORA_DATA_KEY: KEY }),
+        pseudonymise: exportPseudonymizer({ AGORA_DATA_KEY: BENCH_KEY }),
         statsCacheMs,
       });
     // Every figure is computed cold (no cache); the cached answer is measured once apart.

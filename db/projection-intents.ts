@@ -60,18 +60,19 @@ export function createProjector(deps: {
     },
     async openIntent(dossierId, months = []) {
       const id = randomUUID();
+      const conn = em();
       if (months.length === 0) {
-        await runPrepared(em(), 'agora_open_intent', OPEN_INTENT_SQL, [id, dossierId]);
+        await runPrepared(conn, 'agora_open_intent', OPEN_INTENT_SQL, [id, dossierId]);
         return { id, notLoaded: [] };
       }
-      await runPrepared(em(), 'agora_open_intent_months', OPEN_INTENT_MONTHS_SQL, [
+      await runPrepared(conn, 'agora_open_intent_months', OPEN_INTENT_MONTHS_SQL, [
         dossierId,
         monthArray(months),
         id,
         dossierId,
       ]);
       // A read of its own, after the registration is committed (db/dsn-lookup.ts).
-      return { id, notLoaded: await monthsNotLoaded(em(), months) };
+      return { id, notLoaded: await monthsNotLoaded(conn, months) };
     },
     async dropIntent(intentId, forget) {
       await runPrepared(em(), 'agora_drop_intent', 'delete from projection_intents where id = $1', [
