@@ -3,7 +3,6 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import type { Context, Next } from 'hono';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
@@ -14,6 +13,7 @@ import { recordRejection } from '../db/rejections';
 import { ErrorCode, EventType } from '../domain/codes';
 import type { AppEnv } from './app-env';
 import { authenticate } from './auth';
+import { bodyLimitByHeader } from './body-limit';
 import { createDossierGateway } from './dossier-gateway';
 import { createProjector } from '../db/projection-intents';
 import { ApiError, errorResponse, toApiError } from './errors';
@@ -93,7 +93,7 @@ export function createApp(deps: AppDeps) {
     });
   });
 
-  const limit = bodyLimit({
+  const limit = bodyLimitByHeader({
     maxSize: deps.bodyLimit ?? 1024 * 1024,
     onError: (c) => errorResponse(c, new ApiError('PAYLOAD_TOO_LARGE', 'request body over the limit')),
   });
