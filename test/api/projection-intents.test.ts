@@ -175,4 +175,28 @@ describe('the read model written by the API', () => {
     expect(await intents(dossierId)).toBe(0);
     expect(await readVersion(dossierId)).toBe(null);
   });
+
+  it("records a new dossier's patches in one marker, so one visibility write for them in its life", async () => {
+    const body = createBody();
+    expect((await stack.call('POST', '/v1/dossiers', ADMIN_TOKEN, body)).status).toBe(201);
+    // Validation, entry and exit each make a DSN month owed, which the workflow is told is not loaded.
+    for (const e of [
+      event('VALIDATION', '2026-01-20'),
+      event('ENTREE', '2026-02-01'),
+      event('SORTIE', '2026-09-30', { motif: 'FIN_FORMATION' }),
+    ]) {
+      const res = await stack.call('POST', `/v1/dossiers/${body.dossierId}/events`, ADMIN_TOKEN, e);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    }
+    const events =
+      (await stack.client.workflow.getHandle(`dossier-${body.dossierId}`).fetchHistory()).events ?? [];
+    const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+    expect(markers).toHaveLength(1);
+    const changeVersions = events.filter(
+      (e) =>
+        e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields
+          ?.TemporalChangeVersion,
+    );
+    expect(changeVersions).toHaveLength(1);
+  });
 });
