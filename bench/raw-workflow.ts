@@ -1,10 +1,22 @@
-import { condition, defineUpdate, setHandler } from '@temporalio/workflow';
+import { condition, defineUpdate, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { SA } from '../workflows/search-attributes';
 
-/** The baseline: a trivial workflow answering Updates, to measure the engine's own ceiling. */
-export const rawUpdate = defineUpdate<number, [{ n: number }]>('raw');
+/**
+ * The baseline: a trivial workflow answering Updates, to measure the engine's own ceiling. With
+ * `status`, the Update also sets a search attribute, as a dossier's event does when its status
+ * changes (the engine's ceiling for an Update that operators' queries must see).
+ */
+export const rawUpdate = defineUpdate<number, [{ n: number; status?: string }]>('raw');
 
 export async function rawWorkflow(): Promise<void> {
   let count = 0;
-  setHandler(rawUpdate, ({ n }) => (count += n), { validator: ({ n }) => void (n >= 0 || undefined) });
+  setHandler(
+    rawUpdate,
+    ({ n, status }) => {
+      if (status !== undefined) upsertSearchAttributes([{ key: SA.status, value: status }]);
+      return (count += n);
+    },
+    { validator: ({ n }) => void (n >= 0 || undefined) },
+  );
   await condition(() => false);
 }

@@ -22,7 +22,8 @@ await orm.close();
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(3));
 
 if (runs('events')) {
-  const dossiers = quick ? 40 : 1000;
+  // BENCH_DOSSIERS=n: another size (40 quick, 1,000 full).
+  const dossiers = Number(process.env.BENCH_DOSSIERS ?? (quick ? 40 : 1000));
   const concurrency = 20;
   // BENCH_PROCESSES=1: the worker and the API as their own processes, as in production.
   const ev = await benchPartnerEvents(databaseUrl, dossiers, concurrency, {
@@ -38,6 +39,16 @@ if (runs('events')) {
   console.log(`creation_ratio: ${(ev.creation_per_s! / ev.raw_start_per_s!).toFixed(2)}`);
   console.log(`event_ratio: ${(ev.event_per_s! / ev.raw_update_per_s!).toFixed(2)}`);
   console.log(`event_p99_ratio: ${(ev.event_p99_ms! / ev.raw_update_p99_ms!).toFixed(2)}`);
+  // Split by what the event costs the engine: those that change the dossier's status (and its
+  // search attribute) against raw Updates that set one; the others against plain raw Updates.
+  const rateOf = (...types: string[]) =>
+    types.length / types.reduce((t, type) => t + 1 / ev[`event_${type}_per_s`]!, 0);
+  console.log(
+    `event_status_change_ratio: ${(rateOf('validation', 'entree') / ev.raw_update_sa_per_s!).toFixed(2)}`,
+  );
+  console.log(
+    `event_no_status_change_ratio: ${(rateOf('interruption', 'reprise') / ev.raw_update_per_s!).toFixed(2)}`,
+  );
   // CPU per call, raw over ours: what the rate ratio tends to when every process shares the cores.
   console.log(`event_cpu_ratio: ${(cpu('raw_update') / cpu('event')).toFixed(2)}`);
 }
