@@ -173,6 +173,18 @@ const STATUS_CHANGES = new Set(['VALIDATION', 'ENTREE']);
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Wait at least `minMs`, then until a process uses under 5% of a core for a second (at most `maxMs`); the seconds waited. */
+async function settleUntilQuiet(cpuMs: () => number, minMs: number, maxMs: number): Promise<number> {
+  const t0 = performance.now();
+  await settle(minMs);
+  while (performance.now() - t0 < maxMs) {
+    const before = cpuMs();
+    await settle(1000);
+    if (cpuMs() - before < 50) break;
+  }
+  return (performance.now() - t0) / 1000;
+}
+
 /** Latencies, time and CPU summed over several rounds of one kind of call. */
 function rounds(cpu: ReturnType<typeof cpuMeter>, name: string) {
   const latencies: number[] = [];
@@ -387,8 +399,9 @@ export async function benchPartnerEvents(
     const perType: Record<string, number> = {};
     const profile = await startProfile();
     // Let the server work through the starts' own tasks (visibility, transfers) first: measured,
-    // they slowed the first round by 40% whichever side ran it.
-    await settle(5000);
+    // they slowed the first round by 40% whichever side ran it. Quiet: under 5% of a core for a second.
+    const quietAfter = await settleUntilQuiet(() => processCpuMs(server.pid), 5000, 120_000);
+    perType.events_settle_s = quietAfter;
     for (const type of events) {
       const t0 = performance.now();
       const typeCpu = cpu.start();

@@ -31,7 +31,10 @@ if (runs('events')) {
   });
   console.log(`events_dossiers: ${dossiers} dossiers`);
   console.log(`events_concurrency: ${concurrency} requests`);
-  for (const [k, v] of Object.entries(ev)) console.log(`${k}: ${fmt(v)} ${k.endsWith('_ms') ? 'ms' : '/s'}`);
+  for (const [k, v] of Object.entries(ev)) {
+    const unit = k.endsWith('_ms') ? 'ms' : k.endsWith('_per_s') ? '/s' : 's';
+    console.log(`${k}: ${fmt(v)} ${unit}`);
+  }
   const cpu = (name: string) =>
     ev[`${name}_cpu_node_ms`]! + ev[`${name}_cpu_temporal_ms`]! + ev[`${name}_cpu_postgres_ms`]!;
   console.log(`event_cpu_total_ms: ${fmt(cpu('event'))} ms`);
