@@ -9,6 +9,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities } from '../activities/index';
 import { createApp } from '../api/app';
+import { createDossierGateway } from '../api/dossier-gateway';
+import { createProjector } from '../db/projection-intents';
+import { ADMIN } from '../domain/authorization';
+import type { DossierEvent } from '../domain/schemas';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { openOrm } from '../db/orm';
 import { createLogger } from '../infra/logger';
@@ -168,6 +172,13 @@ async function readModelBehind(orm: MikroORM, ids: string[], version: number): P
   return behind;
 }
 
+/**
+ * How the events reach the workflows: over HTTP (the product), or for finding where the time
+ * goes, through the API's gateway in process (no HTTP), or through a gateway whose read model
+ * writes nothing (no PostgreSQL either: the Temporal path alone).
+ */
+export type EventsVia = 'http' | 'gateway' | 'workflow';
+
 /** The event types of the benchmark that change the dossier's status (and so its search attribute). */
 const STATUS_CHANGES = new Set(['VALIDATION', 'ENTREE']);
 
@@ -228,8 +239,10 @@ export async function benchPartnerEvents(
   databaseUrl: string,
   dossiers: number,
   concurrency: number,
-  opts: { processes?: boolean } = {},
+  opts: { processes?: boolean; via?: EventsVia } = {},
 ) {
+  const via = opts.via ?? 'http';
+  if (via !== 'http' && opts.processes) throw new Error('BENCH_EVENTS_VIA needs the API in process');
   const { server, port, address } = await benchTemporal({ basePort: 17000, logName: 'temporal.log' });
   const env = BENCH_ENV;
   const orm = await openOrm(databaseUrl, { poolMax: 10 });
@@ -340,6 +353,29 @@ export async function benchPartnerEvents(
       req.end(payload);
     });
 
+  // BENCH_EVENTS_VIA (bench/run.ts): the events without HTTP, or without PostgreSQL too.
+  const gateway =
+    via === 'http'
+      ? null
+      : createDossierGateway(
+          client,
+          'bench',
+          via === 'gateway'
+            ? createProjector({ orm, hashNir: nirHasher(env), seal: sealer(env).seal })
+            : {
+                project: async () => undefined,
+                openIntent: async (_id: string, months: string[] = []) => ({
+                  id: randomUUID(),
+                  notLoaded: months,
+                }),
+                dropIntent: async () => undefined,
+              },
+        );
+  const sendEvent = async (id: string, event: Record<string, unknown>) => {
+    if (!gateway) return post(`/v1/dossiers/${id}/events`, event);
+    await gateway.send(id, event as unknown as DossierEvent, ADMIN, new Date().toISOString());
+  };
+
   const cpu = cpuMeter(server.pid, () => processes.map((p) => p.pid));
   try {
     const ids = Array.from({ length: dossiers }, (_, i) => `B-${randomUUID().slice(0, 8)}-${i}`);
@@ -408,7 +444,7 @@ export async function benchPartnerEvents(
       await ours.round((lat) =>
         pool(ids, concurrency, async (id) => {
           const s = performance.now();
-          await post(`/v1/dossiers/${id}/events`, { eventId: randomUUID(), type, date: '2026-03-01' });
+          await sendEvent(id, { eventId: randomUUID(), type, date: '2026-03-01' });
           lat.push(performance.now() - s);
         }),
       );
@@ -430,7 +466,8 @@ export async function benchPartnerEvents(
     }
     await profile.stop('events');
     // The figures count only if every event reached the read model (a failing projection is fast).
-    const behind = await readModelBehind(orm, ids, 1 + events.length);
+    // (Through a gateway that writes nothing, only the creations are there.)
+    const behind = await readModelBehind(orm, ids, via === 'workflow' ? 1 : 1 + events.length);
     if (behind > 0) throw new Error(`${behind} dossiers of the benchmark are behind in the read model`);
 
     return {

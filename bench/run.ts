@@ -1,7 +1,7 @@
 import { migrate, openOrm } from '../db/orm';
 import { ensureDatabase, ensurePostgres } from '../scripts/postgres';
 import { benchDsnImport } from './dsn-import';
-import { benchPartnerEvents } from './partner-events';
+import { type EventsVia, benchPartnerEvents } from './partner-events';
 import { benchReadModel } from './read-model';
 import { benchOpenDossiers } from './open-dossiers';
 
@@ -26,9 +26,15 @@ if (runs('events')) {
   const dossiers = Number(process.env.BENCH_DOSSIERS ?? (quick ? 40 : 1000));
   const concurrency = 20;
   // BENCH_PROCESSES=1: the worker and the API as their own processes, as in production.
+  // BENCH_EVENTS_VIA=gateway|workflow: the events without HTTP, or without PostgreSQL too (where the time goes).
+  const via = (process.env.BENCH_EVENTS_VIA ?? 'http') as EventsVia;
+  if (!['http', 'gateway', 'workflow'].includes(via))
+    throw new Error('BENCH_EVENTS_VIA: http, gateway or workflow');
   const ev = await benchPartnerEvents(databaseUrl, dossiers, concurrency, {
     processes: process.env.BENCH_PROCESSES === '1',
+    via,
   });
+  if (via !== 'http') console.error(`events sent through the ${via} (BENCH_EVENTS_VIA), not HTTP`);
   console.log(`events_dossiers: ${dossiers} dossiers`);
   console.log(`events_concurrency: ${concurrency} requests`);
   for (const [k, v] of Object.entries(ev)) {
