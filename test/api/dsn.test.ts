@@ -196,6 +196,13 @@ describe('DSN months over HTTP', () => {
     await importMonth(cdc.token, '2025-08', csv(m3));
     s = await waitFor((x) => x[3]?.statut !== 'EN_ATTENTE');
     expect(s[3]).toMatchObject({ ...expected(m3, person), meilleurEmploi: { emploiDurable: true } });
+    // The look-ups and the projection ran as local activities: markers, no activity task on the server.
+    const events =
+      (await stack.client.workflow.getHandle(`dossier-${body.dossierId}`).fetchHistory()).events ?? [];
+    expect(events.some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
+    expect(
+      events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+    ).toBeGreaterThanOrEqual(2);
 
     // The organisme sees the situations but not the employers.
     const forOf = await situations(of.token);

@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { dataConverter } from '../../infra/temporal';
 import { ROOT } from '../../scripts/paths';
 import { createBody } from '../helpers/fixtures';
-import { startStack, TEST_DATA_KEY } from '../helpers/stack';
+import { ADMIN_TOKEN, startStack, TEST_DATA_KEY } from '../helpers/stack';
 import { temporalJson } from '../helpers/temporal-cli';
 
 /**
@@ -56,6 +56,35 @@ describe('replay of recorded dossier histories', () => {
         [R, { type: 'CLOTURE', date: '2026-10-02' }],
       ]);
       await scenario('cancelled', [[R, { type: 'ANNULATION', date: '2026-01-16' }]]);
+      // Woken by its month's load: the look-up and the projection of the situation found.
+      const mois = `20${10 + (Date.now() % 10)}-0${1 + (Date.now() % 9)}`;
+      const woken = createBody({
+        date: `${mois}-05`,
+        organisme: { siret: of.siret, raisonSociale: 'OF' },
+        financements: [{ financeurSiret: region.siret, montantEngage: 100 }],
+      });
+      expect((await stack.call('POST', '/v1/dossiers', R, woken)).status).toBe(201);
+      const validated = await stack.call('POST', `/v1/dossiers/${woken.dossierId}/events`, R, {
+        eventId: randomUUID(),
+        type: 'VALIDATION',
+        date: `${mois}-10`,
+      });
+      expect(validated.status).toBe(200);
+      const load = await stack.app.request(`/v1/dsn/imports?mois=${mois}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' },
+        body: `nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures\n${woken.stagiaire.nir},73282932000074,6201Z,01,2010-01-01,,151.67\n`,
+      });
+      expect(load.status).toBe(200);
+      for (let i = 0; i < 100; i++) {
+        const d = await stack.call('GET', `/v1/dossiers/${woken.dossierId}`, R);
+        if (d.body.situations[0].statut !== 'EN_ATTENTE') break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+      const file = join(DIR, `${process.env.RECORD_PREFIX ?? ''}month-woken.json`);
+      if (existsSync(file)) throw new Error(`${file} exists: choose another RECORD_PREFIX`);
+      writeFileSync(file, temporalJson('show', `dossier-${woken.dossierId}`));
     } finally {
       await stack.stop();
     }
