@@ -13,6 +13,7 @@ import { DATA_DIR } from '../scripts/paths';
 import { Supervised } from '../scripts/supervisor';
 import { registerSearchAttributes, stopChild } from '../scripts/temporal-server';
 import { BENCH_ENV, BENCH_KEY, benchTemporal } from './bench-server';
+import { processCpuMs } from './partner-events';
 
 const rssMb = (pid: number | undefined) => {
   if (!pid) return 0;
@@ -157,6 +158,7 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
           )
         ).rows[0].n,
       );
+    const cpuBefore = { worker: processCpuMs(worker.pid), temporal: processCpuMs(server.pid) };
     const t = performance.now();
     await post(
       `/v1/dsn/imports?mois=${mois}`,
@@ -173,6 +175,9 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
     out.wakeup_all_recorded_s = (performance.now() - imported) / 1000;
     out.wakeup_recorded = done;
     out.wakeup_per_s = done / out.wakeup_all_recorded_s;
+    // CPU per woken dossier: the worker (signals, workflow tasks, look-up and projection) and the server.
+    out.wakeup_cpu_worker_ms = (processCpuMs(worker.pid) - cpuBefore.worker) / Math.max(1, done);
+    out.wakeup_cpu_temporal_ms = (processCpuMs(server.pid) - cpuBefore.temporal) / Math.max(1, done);
   } finally {
     await worker.stop();
     await db.end();

@@ -56,7 +56,7 @@ function statCpuMs(path: string): number {
 }
 
 /** CPU time (ms) a process has used so far, all threads; 0 where /proc is missing. */
-const processCpuMs = (pid: number | undefined): number =>
+export const processCpuMs = (pid: number | undefined): number =>
   pid === undefined ? 0 : statCpuMs(`/proc/${pid}/stat`);
 
 /** CPU time (ms) of a process's main thread (JavaScript: HTTP, clients, codec) and of its other threads. */

@@ -101,13 +101,15 @@ if (runs('open')) {
   for (const [k, v] of Object.entries(open)) {
     const unit = k.endsWith('_mb')
       ? 'MiB'
-      : k.endsWith('_per_s')
-        ? '/s'
-        : k.endsWith('_s')
-          ? 's'
-          : k.includes('_kb_')
-            ? 'KiB'
-            : 'dossiers';
+      : k.endsWith('_ms')
+        ? 'ms'
+        : k.endsWith('_per_s')
+          ? '/s'
+          : k.endsWith('_s')
+            ? 's'
+            : k.includes('_kb_')
+              ? 'KiB'
+              : 'dossiers';
     console.log(`${k}: ${fmt(v)} ${unit}`);
   }
   const rss = Object.entries(open).filter(([k]) => k.startsWith('open_worker_rss_at_'));
