@@ -1,7 +1,7 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isCalendarDate } from '../../domain/dates';
-import { hmacSha256 } from '../../infra/pseudonym';
+import { exportPseudonymizer, hmacSha256, nirHasher } from '../../infra/pseudonym';
 
 /** The checks the DSN import runs a million times a month, against their plain definitions. */
 describe('isCalendarDate', () => {
@@ -71,5 +71,20 @@ describe('hmacSha256', () => {
   it('falls back to createHmac for a key longer than a block', () => {
     const key = randomBytes(100);
     expect(hmacSha256(key)('abc').equals(createHmac('sha256', key).update('abc').digest())).toBe(true);
+  });
+});
+
+describe('the keyed hashes of the NIR', () => {
+  const env = { AGORA_DATA_KEY: randomBytes(32).toString('base64') };
+  const key = (info: string) =>
+    Buffer.from(hkdfSync('sha256', Buffer.from(env.AGORA_DATA_KEY, 'base64'), Buffer.alloc(0), info, 32));
+
+  it('are the HMACs they always were (stored look-up hashes and published pseudonyms stay valid)', () => {
+    const nir = '180057512345627';
+    const hash = createHmac('sha256', key('agora-nir-hash-v1')).update(nir).digest();
+    expect(nirHasher(env)(nir).equals(hash)).toBe(true);
+    expect(exportPseudonymizer(env)(hash)).toBe(
+      createHmac('sha256', key('agora-export-pseudo-v1')).update(hash).digest('hex').slice(0, 32),
+    );
   });
 });
