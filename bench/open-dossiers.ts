@@ -13,7 +13,7 @@ import { DATA_DIR } from '../scripts/paths';
 import { Supervised } from '../scripts/supervisor';
 import { registerSearchAttributes, stopChild } from '../scripts/temporal-server';
 import { BENCH_ENV, BENCH_KEY, benchTemporal } from './bench-server';
-import { processCpuMs } from './partner-events';
+import { processCpuMs } from './cpu';
 
 const rssMb = (pid: number | undefined) => {
   if (!pid) return 0;

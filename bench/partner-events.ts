@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ import { nirKey } from '../domain/nir';
 import { DATA_DIR } from '../scripts/paths';
 import { stopChild } from '../scripts/temporal-server';
 import { BENCH_ENV, BENCH_KEY, benchTemporal } from './bench-server';
+import { cpuMeter, processCpuMs } from './cpu';
 import { rawUpdate } from './raw-workflow';
 import { Supervised } from '../scripts/supervisor';
 
@@ -40,93 +41,6 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
       while (next < items.length) await fn(items[next++]!);
     }),
   );
-}
-
-/**
- * User + system CPU (ms) of a /proc stat file, 0 where it is missing: utime and stime are the
- * 12th and 13th fields after the command name, in ticks of 1/100 s.
- */
-function statCpuMs(path: string): number {
-  try {
-    const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU time (ms) a process has used so far, all threads; 0 where /proc is missing. */
-export const processCpuMs = (pid: number | undefined): number =>
-  pid === undefined ? 0 : statCpuMs(`/proc/${pid}/stat`);
-
-/** CPU time (ms) of a process's main thread (JavaScript: HTTP, clients, codec) and of its other threads. */
-function threadsCpuMs(pid: number | undefined): { main: number; others: number } {
-  if (pid === undefined) return { main: 0, others: 0 };
-  let tids: string[] = [];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return { main: 0, others: 0 };
-  }
-  const main = statCpuMs(`/proc/${pid}/task/${pid}/stat`);
-  const all = tids.reduce((t, tid) => t + statCpuMs(`/proc/${pid}/task/${tid}/stat`), 0);
-  return { main, others: all - main };
-}
-
-/** The PostgreSQL server's processes on this machine (the postmaster and its backends). */
-function postgresPids(): number[] {
-  try {
-    return readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .filter((d) => {
-        try {
-          return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres';
-        } catch {
-          return false;
-        }
-      })
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/**
- * CPU spent during a phase, per operation: the Temporal server's, PostgreSQL's, and ours (this
- * process, and the worker and API processes when they run apart). Where the time of an operation
- * goes. PostgreSQL backends that end during the phase are not counted (the pools keep theirs).
- */
-function cpuMeter(temporalPid: number | undefined, ourPids: () => (number | undefined)[]) {
-  const read = () => {
-    const pids = [process.pid, ...ourPids()];
-    const threads = pids.map(threadsCpuMs);
-    return {
-      temporal: processCpuMs(temporalPid),
-      node: pids.reduce<number>((t, pid) => t + processCpuMs(pid), 0),
-      // Threads that ended are in their process's total only: their CPU stays in `node`.
-      main: threads.reduce((t, x) => t + x.main, 0),
-      threads: threads.reduce((t, x) => t + x.others, 0),
-      postgres: postgresPids().reduce((t, pid) => t + processCpuMs(pid), 0),
-    };
-  };
-  return {
-    start() {
-      const from = read();
-      return (name: string, ops: number): Record<string, number> => {
-        const to = read();
-        return {
-          [`${name}_cpu_node_ms`]: (to.node - from.node) / ops,
-          // Of which: main threads (HTTP, PostgreSQL and Temporal clients, codec), and the others
-          // (workflow activations in worker threads, the SDK's core, garbage collection).
-          [`${name}_cpu_node_main_ms`]: (to.main - from.main) / ops,
-          [`${name}_cpu_node_threads_ms`]: Math.max(0, to.threads - from.threads) / ops,
-          [`${name}_cpu_temporal_ms`]: (to.temporal - from.temporal) / ops,
-          // A pool's backend ending takes its CPU out of the sum: never below zero.
-          [`${name}_cpu_postgres_ms`]: Math.max(0, to.postgres - from.postgres) / ops,
-        };
-      };
-    },
-  };
 }
 
 /**
@@ -177,10 +91,13 @@ async function readModelBehind(orm: MikroORM, ids: string[], version: number): P
  * goes, through the API's gateway in process (no HTTP), or through a gateway whose read model
  * writes nothing (no PostgreSQL either: the Temporal path alone).
  */
-export type EventsVia = 'http' | 'gateway' | 'workflow';
+export const EVENTS_VIA = ['http', 'gateway', 'workflow'] as const;
+export type EventsVia = (typeof EVENTS_VIA)[number];
 
-/** The event types of the benchmark that change the dossier's status (and so its search attribute). */
-const STATUS_CHANGES = new Set(['VALIDATION', 'ENTREE']);
+/** The events each dossier of the benchmark takes, in order, after its creation. */
+export const EVENT_TYPES = ['VALIDATION', 'ENTREE', 'INTERRUPTION', 'REPRISE'] as const;
+/** Those that change the dossier's status (and so its search attribute). */
+export const STATUS_CHANGES: ReadonlySet<string> = new Set(['VALIDATION', 'ENTREE']);
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -419,7 +336,7 @@ export async function benchPartnerEvents(
     const rawStartCpu = phase('raw_start', dossiers);
 
     // Rounds taken in turns, ours then raw for each event type, so both see the same server state.
-    const events = ['VALIDATION', 'ENTREE', 'INTERRUPTION', 'REPRISE'] as const;
+    const events = EVENT_TYPES;
     const ours = rounds(cpu, 'event');
     const raw = rounds(cpu, 'raw_update');
     const rawSa = rounds(cpu, 'raw_update_sa');

@@ -1,7 +1,13 @@
 import { migrate, openOrm } from '../db/orm';
 import { ensureDatabase, ensurePostgres } from '../scripts/postgres';
 import { benchDsnImport } from './dsn-import';
-import { type EventsVia, benchPartnerEvents } from './partner-events';
+import {
+  EVENTS_VIA,
+  EVENT_TYPES,
+  type EventsVia,
+  STATUS_CHANGES,
+  benchPartnerEvents,
+} from './partner-events';
 import { benchReadModel } from './read-model';
 import { benchOpenDossiers } from './open-dossiers';
 
@@ -28,8 +34,7 @@ if (runs('events')) {
   // BENCH_PROCESSES=1: the worker and the API as their own processes, as in production.
   // BENCH_EVENTS_VIA=gateway|workflow: the events without HTTP, or without PostgreSQL too (where the time goes).
   const via = (process.env.BENCH_EVENTS_VIA ?? 'http') as EventsVia;
-  if (!['http', 'gateway', 'workflow'].includes(via))
-    throw new Error('BENCH_EVENTS_VIA: http, gateway or workflow');
+  if (!EVENTS_VIA.includes(via)) throw new Error(`BENCH_EVENTS_VIA: one of ${EVENTS_VIA.join(', ')}`);
   const ev = await benchPartnerEvents(databaseUrl, dossiers, concurrency, {
     processes: process.env.BENCH_PROCESSES === '1',
     via,
@@ -50,14 +55,12 @@ if (runs('events')) {
   console.log(`event_p99_ratio: ${(ev.event_p99_ms! / ev.raw_update_p99_ms!).toFixed(2)}`);
   // Split by what the event costs the engine: those that change the dossier's status (and its
   // search attribute) against raw Updates that set one; the others against plain raw Updates.
-  const rateOf = (...types: string[]) =>
-    types.length / types.reduce((t, type) => t + 1 / ev[`event_${type}_per_s`]!, 0);
-  console.log(
-    `event_status_change_ratio: ${(rateOf('validation', 'entree') / ev.raw_update_sa_per_s!).toFixed(2)}`,
-  );
-  console.log(
-    `event_no_status_change_ratio: ${(rateOf('interruption', 'reprise') / ev.raw_update_per_s!).toFixed(2)}`,
-  );
+  const rateOf = (statusChange: boolean) => {
+    const types = EVENT_TYPES.filter((t) => STATUS_CHANGES.has(t) === statusChange);
+    return types.length / types.reduce((t, type) => t + 1 / ev[`event_${type.toLowerCase()}_per_s`]!, 0);
+  };
+  console.log(`event_status_change_ratio: ${(rateOf(true) / ev.raw_update_sa_per_s!).toFixed(2)}`);
+  console.log(`event_no_status_change_ratio: ${(rateOf(false) / ev.raw_update_per_s!).toFixed(2)}`);
   // CPU per call, raw over ours: what the rate ratio tends to when every process shares the cores.
   console.log(`event_cpu_ratio: ${(cpu('raw_update') / cpu('event')).toFixed(2)}`);
 }

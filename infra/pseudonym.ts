@@ -1,5 +1,7 @@
+// A namespace import: crypto.hash is missing before Node.js 20.12, and a named import would not load there.
 import * as crypto from 'node:crypto';
-import { createHmac, hkdfSync } from 'node:crypto';
+
+const { createHmac, hkdfSync } = crypto;
 
 type KeyEnv = { AGORA_DATA_KEY?: string | undefined; AGORA_HASH_KEY?: string | undefined };
 
