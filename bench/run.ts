@@ -63,6 +63,20 @@ if (runs('events')) {
   console.log(`event_no_status_change_ratio: ${(rateOf(false) / ev.raw_update_per_s!).toFixed(2)}`);
   // CPU per call, raw over ours: what the rate ratio tends to when every process shares the cores.
   console.log(`event_cpu_ratio: ${(cpu('raw_update') / cpu('event')).toFixed(2)}`);
+  // The ceiling CONTRACT.md leaves on this server: the same mix sent as raw Updates, those that
+  // change the status setting a search attribute as the contract's DossierStatus makes ours do.
+  // No implementation that keeps the attribute passes it: a workflow and a read model that cost
+  // nothing would reach it.
+  const share = EVENT_TYPES.filter((t) => STATUS_CHANGES.has(t)).length / EVENT_TYPES.length;
+  const ceiling = 1 / (share / ev.raw_update_sa_per_s! + (1 - share) / ev.raw_update_per_s!);
+  console.log(`event_contract_ceiling_ratio: ${(ceiling / ev.raw_update_per_s!).toFixed(2)}`);
+  console.log(`event_vs_contract_ceiling_ratio: ${(ev.event_per_s! / ceiling).toFixed(2)}`);
+  // Where the server has cores of its own, its CPU per event bounds the rate: that mix's over ours.
+  const serverCeiling =
+    share * ev.raw_update_sa_cpu_temporal_ms! + (1 - share) * ev.raw_update_cpu_temporal_ms!;
+  console.log(
+    `event_temporal_cpu_vs_contract_ceiling_ratio: ${(serverCeiling / ev.event_cpu_temporal_ms!).toFixed(2)}`,
+  );
 }
 
 if (runs('dsn')) {
