@@ -93,9 +93,11 @@ export function createApp(deps: AppDeps) {
     });
   });
 
+  const maxSize = deps.bodyLimit ?? 1024 * 1024;
   const limit = bodyLimitByHeader({
-    maxSize: deps.bodyLimit ?? 1024 * 1024,
-    onError: (c) => errorResponse(c, new ApiError('PAYLOAD_TOO_LARGE', 'request body over the limit')),
+    maxSize,
+    onError: (c) =>
+      errorResponse(c, new ApiError('PAYLOAD_TOO_LARGE', `request body over the limit of ${maxSize} bytes`)),
   });
   // DSN months are streamed (a million lines): they are not held in memory, so not size-limited.
   app.use('/v1/*', (c, next) => (c.req.path === '/v1/dsn/imports' ? next() : limit(c, next)));

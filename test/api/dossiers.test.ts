@@ -258,6 +258,30 @@ describe('refusals', () => {
     expect(typeof res.body.error.message).toBe('string');
   });
 
+  it.each([['text/plain'], ['application/x-www-form-urlencoded'], [null]])(
+    'refuses a JSON body sent as %s with 400 VALIDATION_ERROR, never 500',
+    async (type) => {
+      const b = await create();
+      const headers: Record<string, string> = { authorization: `Bearer ${region.token}` };
+      if (type) headers['content-type'] = type;
+      const event = { eventId: randomUUID(), type: 'INTERRUPTION', date: '2026-02-01' };
+      const res = await stack.app.request(`/v1/dossiers/${b.dossierId}/events`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(event),
+      });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as {
+        error: { code: string; message: string; details: unknown };
+      };
+      expect(body.error.code).toBe('VALIDATION_ERROR');
+      expect(body.error.message).toMatch(/application\/json/);
+      expect(body.error.details).toEqual([
+        { path: 'header.content-type', message: 'expected application/json' },
+      ]);
+    },
+  );
+
   it('answers 401 without a token or with an unknown one', async () => {
     expect((await stack.call('GET', '/v1/dossiers', null)).status).toBe(401);
     const res = await stack.call('GET', '/v1/dossiers', 'nope');

@@ -117,6 +117,31 @@ describe('hostile input', () => {
     );
   });
 
+  it('bodies under any media type, or none', async () => {
+    const types = fc.oneof(
+      fc.constantFrom(
+        'text/plain',
+        'application/xml',
+        'multipart/form-data',
+        'application/json; charset=utf-8',
+      ),
+      fc.stringMatching(/^[a-z]{1,12}\/[a-z0-9+.-]{1,20}$/),
+      fc.constant(null),
+    );
+    await fc.assert(
+      fc.asyncProperty(types, fc.oneof(events, jsonish), async (type, body) => {
+        const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+        if (type) headers['content-type'] = type;
+        for (const path of [`/v1/dossiers/${dossierId}/events`, '/v1/dossiers']) {
+          const res = await stack.app.request(path, { method: 'POST', headers, body: JSON.stringify(body) });
+          const text = await res.text();
+          await expectClean({ status: res.status, body: JSON.parse(text) });
+        }
+      }),
+      runs(100),
+    );
+  });
+
   it('queries and paths of the read routes', async () => {
     const keys = fc.constantFrom(
       'status',
