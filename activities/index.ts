@@ -8,7 +8,7 @@ import { ADMIN } from '../domain/authorization';
 import { recordAccess } from '../db/audit';
 import { createProjector } from '../db/projection-intents';
 import { type InsertionFile, writeInsertionFile, writeManifest } from '../db/insertion-file';
-import { dossiersUsingMonth, lookupMonths } from '../db/dsn-lookup';
+import { dossiersUsingMonth, dossiersWaitingOnLoadedMonths, lookupMonths } from '../db/dsn-lookup';
 import { purgeDsnMonths } from '../db/dsn-retention';
 import { dossierWorkflowId, dsnMonthLoadedSignal } from '../workflows/dossier-messages';
 
@@ -30,6 +30,9 @@ export interface ActivityDeps {
 
 const SIGNAL_PAGE = 500;
 const SIGNAL_CONCURRENCY = 50;
+/** The central re-check looks at the months loaded over an hour and under 35 days ago. */
+const RECHECK_MIN_AGE_MS = 60 * 60 * 1000;
+const RECHECK_WINDOW_MS = 35 * 24 * 60 * 60 * 1000;
 
 /** The activities of the dossier workflow, bound to their dependencies. */
 export function createActivities({
@@ -42,6 +45,19 @@ export function createActivities({
   exportDir,
 }: ActivityDeps) {
   const projector = createProjector({ orm, hashNir, seal });
+  /** Tell a dossier a month was loaded; false when its workflow has ended (no wake-up needed). */
+  const signalMonth = async (dossierId: string, mois: string, version: number): Promise<boolean> => {
+    if (!client) throw new Error('signalling a dossier needs a Temporal client');
+    try {
+      await client.workflow
+        .getHandle(dossierWorkflowId(dossierId))
+        .signal(dsnMonthLoadedSignal, { mois, version });
+      return true;
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) return false;
+      throw e;
+    }
+  };
   return {
     /** Write one region's insertion file of the run (db/insertion-file.ts), heartbeating its progress. */
     async writeInsertionExport({ region, date }: { region: string; date: string }): Promise<InsertionFile> {
@@ -98,6 +114,43 @@ export function createActivities({
     },
 
     /**
+     * The central re-check, daily: signal again the dossiers still waiting on a month loaded
+     * recently (over an hour ago), as its load would have. Progress kept in heartbeats.
+     */
+    async recheckLoadedMonths(): Promise<{ signalled: number }> {
+      if (!client) throw new Error('recheckLoadedMonths needs a Temporal client');
+      const ctx = Context.current();
+      const progress = ctx.info.heartbeatDetails as
+        { after?: { mois: string; dossierId: string }; signalled?: number; now?: number } | undefined;
+      // The window is fixed at the first attempt, so that a retry resumes the same pages.
+      const now = progress?.now ?? Date.now();
+      const window = {
+        loadedAfter: new Date(now - RECHECK_WINDOW_MS),
+        loadedBefore: new Date(now - RECHECK_MIN_AGE_MS),
+      };
+      let after = progress?.after ?? { mois: '', dossierId: '' };
+      let signalled = progress?.signalled ?? 0;
+      for (;;) {
+        const missed = await dossiersWaitingOnLoadedMonths(orm.em.fork(), window, after, SIGNAL_PAGE);
+        if (missed.length === 0) break;
+        for (let i = 0; i < missed.length; i += SIGNAL_CONCURRENCY) {
+          const batch = missed.slice(i, i + SIGNAL_CONCURRENCY);
+          signalled += (
+            await Promise.all(batch.map((m) => signalMonth(m.dossierId, m.mois, m.version)))
+          ).filter(Boolean).length;
+        }
+        const last = missed[missed.length - 1]!;
+        after = { mois: last.mois, dossierId: last.dossierId };
+        ctx.heartbeat({ after, signalled, now });
+      }
+      if (signalled > 0) {
+        // Each of them missed its month's signal (or lost its look-up): worth a look.
+        ctx.log.warn('dossiers still waiting on a loaded month, signalled again', { signalled });
+      }
+      return { signalled };
+    },
+
+    /**
      * Wake every dossier that waits on (or used) a month just loaded: paged through the index of
      * months, signals sent 50 at a time, progress kept in heartbeats so a retry resumes.
      */
@@ -117,19 +170,10 @@ export function createActivities({
         const ids = await dossiersUsingMonth(orm.em.fork(), mois, after, SIGNAL_PAGE);
         if (ids.length === 0) return { signalled };
         for (let i = 0; i < ids.length; i += SIGNAL_CONCURRENCY) {
-          await Promise.all(
-            ids.slice(i, i + SIGNAL_CONCURRENCY).map(async (id) => {
-              try {
-                await client.workflow
-                  .getHandle(dossierWorkflowId(id))
-                  .signal(dsnMonthLoadedSignal, { mois, version });
-                signalled++;
-              } catch (e) {
-                // A finished dossier needs no wake-up.
-                if (!(e instanceof WorkflowNotFoundError)) throw e;
-              }
-            }),
-          );
+          const batch = ids.slice(i, i + SIGNAL_CONCURRENCY);
+          signalled += (await Promise.all(batch.map((id) => signalMonth(id, mois, version)))).filter(
+            Boolean,
+          ).length;
         }
         after = ids[ids.length - 1]!;
         ctx.heartbeat({ after, signalled });

@@ -89,3 +89,36 @@ export async function dossiersUsingMonth(
     );
   return rows.map((r) => r.dossier_id);
 }
+
+/** A dossier the read model shows still waiting on a loaded month, and that month's load. */
+export interface MissedLoad {
+  dossierId: string;
+  mois: string;
+  version: number;
+}
+
+/**
+ * The central re-check: dossiers registered for a month loaded in the window whose read model
+ * still shows a point waiting on it. Their signal was missed, or their look-up lost; a healthy
+ * platform finds none. Paged by (month, dossier id), after `after`.
+ */
+export async function dossiersWaitingOnLoadedMonths(
+  em: EntityManager,
+  window: { loadedAfter: Date; loadedBefore: Date },
+  after: { mois: string; dossierId: string },
+  limit: number,
+): Promise<MissedLoad[]> {
+  const rows = await em.getConnection().execute<{ dossier_id: string; mois: string; version: string }[]>(
+    `select r.dossier_id, m.mois, m.version
+       from dsn_months m
+       join dossier_dsn_months r on r.mois = m.mois
+       join dossiers d on d.dossier_id = r.dossier_id
+      where m.loaded_at > ? and m.loaded_at < ?
+        and (r.mois, r.dossier_id) > (?, ?)
+        and d.data->'situations' @> jsonb_build_array(jsonb_build_object('mois', m.mois, 'statut', 'EN_ATTENTE'))
+      order by r.mois, r.dossier_id
+      limit ?`,
+    [window.loadedAfter, window.loadedBefore, after.mois, after.dossierId, limit],
+  );
+  return rows.map((r) => ({ dossierId: r.dossier_id, mois: r.mois, version: Number(r.version) }));
+}

@@ -27,7 +27,10 @@ export type MonthLookup = { version: number; lines: ContractLine[] } | null;
 const MONTHS_AFTER: Partial<Record<Point, number>> = { M3: 3, M6: 6, M12: 12 };
 /** DSN data may serve up to 24 months after exit; past that a missing month is NON_DISPONIBLE. */
 export const HORIZON_MONTHS = 24;
-/** A waiting point looks again this often even without a signal: the safety net. */
+/**
+ * Runs started before the central re-check (the `dsn-recheck` Schedule, which signals again the
+ * dossiers still waiting on a loaded month) look again this often even without a signal.
+ */
 export const RECHECK_DAYS = 7;
 
 function anchor(point: Point, dates: DossierDates): string | null {
@@ -142,29 +145,35 @@ export function onMonthLoaded(
 }
 
 /**
- * The safety net: waiting points checked RECHECK_DAYS ago or more look again, and so do those
- * last checked before the horizon once it has passed (their last look-up decides NON_DISPONIBLE).
+ * Waiting points last checked before the horizon look again once it has passed (their last
+ * look-up decides NON_DISPONIBLE). With `weekly` (runs started before the central re-check), the
+ * old safety net too: waiting points checked RECHECK_DAYS ago or more look again.
  */
 export function expireChecks(
   situations: readonly SituationState[],
   dates: DossierDates,
   today: string,
+  weekly: boolean,
 ): SituationState[] {
   const limit = horizon(dates);
   return situations.map((s) => {
     if (s.statut !== 'EN_ATTENTE' || s.checkedOn === undefined) return s;
-    const recheck = addDays(s.checkedOn, RECHECK_DAYS) <= today;
+    const recheck = weekly && addDays(s.checkedOn, RECHECK_DAYS) <= today;
     const horizonPassed = limit !== null && today > limit && s.checkedOn <= limit;
     if (!recheck && !horizonPassed) return s;
     return lookAgain(s);
   });
 }
 
-/** The next day something is owed: a point falling due, a re-check, or the horizon. Null: nothing. */
+/**
+ * The next day something is owed: a point falling due, or the horizon (and with `weekly`, a
+ * weekly re-check of waiting points). Null: nothing but a signal or an event.
+ */
 export function nextWake(
   situations: readonly SituationState[],
   dates: DossierDates,
   today: string,
+  weekly: boolean,
 ): string | null {
   const limit = horizon(dates);
   let next: string | null = null;
@@ -177,7 +186,7 @@ export function nextWake(
     if (due === null) continue;
     if (due > today) consider(due);
     else if (s.checkedOn !== undefined) {
-      consider(addDays(s.checkedOn, RECHECK_DAYS));
+      if (weekly) consider(addDays(s.checkedOn, RECHECK_DAYS));
       if (limit !== null) consider(addDays(limit, 1));
     }
   }

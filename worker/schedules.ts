@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { ScheduleAlreadyRunning } from '@temporalio/client';
 
 export const DSN_RETENTION_SCHEDULE = 'dsn-retention';
+export const DSN_RECHECK_SCHEDULE = 'dsn-recheck';
 export const INSERTION_EXPORT_SCHEDULE = 'insertion-export';
 
 /**
@@ -24,6 +25,18 @@ export async function ensureSchedules(client: Client, taskQueue: string): Promis
       workflowType: 'dsnRetentionWorkflow',
       taskQueue,
       workflowId: 'dsn-retention',
+    },
+    policies: { overlap: 'SKIP', catchupWindow: '1 day' },
+  });
+  // The safety net of the DSN follow-up: dossiers still waiting on a loaded month, signalled again.
+  await create({
+    scheduleId: DSN_RECHECK_SCHEDULE,
+    spec: { calendars: [{ hour: 4, minute: 0 }], timezone: 'Europe/Paris' },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'dsnRecheckWorkflow',
+      taskQueue,
+      workflowId: 'dsn-recheck',
     },
     policies: { overlap: 'SKIP', catchupWindow: '1 day' },
   });

@@ -64,6 +64,12 @@ const PROJECTION_BACKOFF = 'projection-backoff';
 /** Before it, the look-ups and projections were activities of the task queue, not local ones. */
 const LOCAL_DB_CALLS = 'local-db-calls';
 /**
+ * Before it, waiting points looked again every week (a timer from the validation on). The
+ * `dsn-recheck` Schedule now signals again, once a day, the dossiers still waiting on a loaded
+ * month: no timer for a month not loaded yet, whose load wakes the dossier anyway.
+ */
+const CENTRAL_RECHECK = 'central-recheck';
+/**
  * Runs record one marker at their first task, for every patch of the newest set: each patch
  * marker comes with an upsert of TemporalChangeVersion, a visibility write of its own (measured:
  * ~4 ms of Temporal server CPU, at a dossier's first event and its first look-up). Runs started
@@ -71,6 +77,17 @@ const LOCAL_DB_CALLS = 'local-db-calls';
  * before any set ask each patch. Each replays the way it ran. Newest first.
  */
 const PATCH_SETS: readonly { marker: string; patches: readonly string[] }[] = [
+  {
+    marker: 'patches-at-start-3',
+    patches: [
+      CALLER_PROJECTS,
+      PREFETCHED_MONTHS,
+      MONTH_LOAD_RACE,
+      PROJECTION_BACKOFF,
+      LOCAL_DB_CALLS,
+      CENTRAL_RECHECK,
+    ],
+  },
   {
     marker: 'patches-at-start-2',
     patches: [CALLER_PROJECTS, PREFETCHED_MONTHS, MONTH_LOAD_RACE, PROJECTION_BACKOFF, LOCAL_DB_CALLS],
@@ -219,9 +236,14 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
       continue;
     }
 
+    // Asked once a turn (never in a condition's predicate): runs started before it switch at a new task.
+    const weekly = !applies(CENTRAL_RECHECK);
     agg = {
       ...agg,
-      state: { ...agg.state, situations: expireChecks(agg.state.situations, agg.state.dates, today()) },
+      state: {
+        ...agg.state,
+        situations: expireChecks(agg.state.situations, agg.state.dates, today(), weekly),
+      },
     };
     const points = owedLookups();
     if (points.length > 0) {
@@ -266,12 +288,12 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
       if (projectedVersion === agg.state.version && owedLookups().length === 0) return;
       continue;
     }
-    // Sleep until something is owed: an event, a month loaded, a point falling due, a re-check.
+    // Sleep until something is owed: an event, a month loaded, a point falling due, the horizon.
     rethink = false;
-    const wake = nextWake(agg.state.situations, agg.state.dates, today());
+    const wake = nextWake(agg.state.situations, agg.state.dates, today(), weekly);
     // After an event the caller projected, only a new wake-up day or the end needs the loop.
     const rethought = () =>
-      rethink && (nextWake(agg.state.situations, agg.state.dates, today()) !== wake || finished());
+      rethink && (nextWake(agg.state.situations, agg.state.dates, today(), weekly) !== wake || finished());
     const wakeCondition = () =>
       rethought() ||
       projectedVersion < agg.state.version ||

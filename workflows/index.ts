@@ -1,4 +1,5 @@
 export { dossierWorkflow } from './dossier-workflow';
 export { dsnMonthWorkflow } from './dsn-month-workflow';
+export { dsnRecheckWorkflow } from './dsn-recheck-workflow';
 export { dsnRetentionWorkflow } from './dsn-retention-workflow';
 export { insertionExportWorkflow } from './insertion-export-workflow';

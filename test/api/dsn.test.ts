@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { importDsnMonth } from '../../db/dsn-import';
+import { nirHasher } from '../../infra/pseudonym';
 import type { ContractLine } from '../../domain/best-job';
 import { createBody, nir, siret } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
-import { ADMIN_TOKEN, startStack } from '../helpers/stack';
+import { ADMIN_TOKEN, startStack, TEST_DATA_KEY } from '../helpers/stack';
 
 let stack: Stack;
 type P = Awaited<ReturnType<Stack['partner']>>;
@@ -208,5 +211,75 @@ describe('DSN months over HTTP', () => {
     const forOf = await situations(of.token);
     expect(forOf[3]).toMatchObject({ statut: 'EMPLOI', meilleurEmploi: { categorie: 'CDD' } });
     expect(JSON.stringify(forOf)).not.toContain(e2);
+  });
+
+  it('sets no timer for a month not loaded, and the daily re-check wakes a dossier whose load signal was lost', async () => {
+    const person = nir(`2${String(Date.now()).slice(-12)}`);
+    // A month of its own (the test database is shared): somewhere in the 1960s to 1990s.
+    const year = 1960 + Math.floor(Math.random() * 40);
+    const mois = `${year}-03`;
+    const body = createBody({
+      date: `${year}-03-02`,
+      stagiaire: { nir: person, nom: 'Petit', prenom: 'Ali', dateNaissance: '1950-01-01' },
+      organisme: { siret: of.siret, raisonSociale: 'OF' },
+      financements: [{ financeurSiret: region.siret, montantEngage: 1000 }],
+    });
+    expect((await stack.call('POST', '/v1/dossiers', region.token, body)).status).toBe(201);
+    const validation = await stack.call('POST', `/v1/dossiers/${body.dossierId}/events`, region.token, {
+      eventId: randomUUID(),
+      type: 'VALIDATION',
+      date: `${year}-03-10`,
+    });
+    expect(validation.status).toBe(200);
+    const handle = stack.client.workflow.getHandle(`dossier-${body.dossierId}`);
+    // The point waits on the month's load (it is registered for it): no weekly re-check timer.
+    await handle.query('state');
+    const history = (await handle.fetchHistory()).events ?? [];
+    expect(history.some((e) => e.timerStartedEventAttributes)).toBe(false);
+
+    // The month is loaded, but its wake-up never runs (as if its signals were lost), and the load
+    // is over an hour old when the daily re-check runs.
+    const line: Line = {
+      nir: person,
+      siret: siret('5555555500001'),
+      naf: '6201Z',
+      natureContrat: '01',
+      dateDebutContrat: `${year}-01-01`,
+      dateFinContrat: null,
+      heures: 151.67,
+    };
+    await importDsnMonth({
+      databaseUrl: inject('databaseUrl'),
+      hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
+      mois,
+      format: 'csv',
+      source: Readable.from([csv([line])]),
+    });
+    await stack.orm.em
+      .getConnection()
+      .execute(`update dsn_months set loaded_at = now() - interval '2 hours' where mois = ?`, [mois]);
+    const point = async () =>
+      (await stack.call('GET', `/v1/dossiers/${body.dossierId}`, region.token)).body.situations[0] as {
+        point: string;
+        statut: string;
+      };
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await point()).toMatchObject({ point: 'VALIDATION', statut: 'EN_ATTENTE' });
+
+    const { signalled } = await stack.client.workflow.execute('dsnRecheckWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId: `dsn-recheck-${randomUUID()}`,
+    });
+    expect(signalled).toBeGreaterThanOrEqual(1);
+    let found = await point();
+    for (let i = 0; i < 100 && found.statut === 'EN_ATTENTE'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      found = await point();
+    }
+    expect(found).toMatchObject({
+      point: 'VALIDATION',
+      statut: 'EMPLOI',
+      meilleurEmploi: { categorie: 'CDI' },
+    });
   });
 });

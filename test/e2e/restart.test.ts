@@ -7,7 +7,11 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { Supervised } from '../../scripts/supervisor';
 import { dataConverter } from '../../infra/temporal';
-import { DSN_RETENTION_SCHEDULE, INSERTION_EXPORT_SCHEDULE } from '../../worker/schedules';
+import {
+  DSN_RECHECK_SCHEDULE,
+  DSN_RETENTION_SCHEDULE,
+  INSERTION_EXPORT_SCHEDULE,
+} from '../../worker/schedules';
 import { startDevServer, stopChild } from '../../scripts/temporal-server';
 import { freePort } from '../helpers/global-setup';
 import { createBody, siret, uid } from '../helpers/fixtures';
@@ -144,6 +148,10 @@ describe('a restart of the whole stack', () => {
       }).schedule;
       const schedule = await schedules.getHandle(DSN_RETENTION_SCHEDULE).describe();
       expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dsnRetentionWorkflow' });
+      // The DSN follow-up's safety net, daily.
+      const recheck = await schedules.getHandle(DSN_RECHECK_SCHEDULE).describe();
+      expect(recheck.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dsnRecheckWorkflow' });
+      expect(recheck.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 4 }] });
       // The weekly regional files: Monday 06:00 Paris time, and triggered by hand here.
       const exports = schedules.getHandle(INSERTION_EXPORT_SCHEDULE);
       const weekly = await exports.describe();

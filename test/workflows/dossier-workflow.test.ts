@@ -232,6 +232,26 @@ describe('dossierWorkflow (time-skipping server)', () => {
     });
   });
 
+  it('waits on a month not loaded with no timer: no look-up for weeks, until the load wakes it', async () => {
+    await withWorker(async (tq) => {
+      const { handle } = await start(tq);
+      await send(handle, { eventId: 'v', type: 'VALIDATION', date: '2026-01-20' });
+      await env.sleep('5 seconds');
+      expect(lookups).toEqual([['2026-01']]);
+      // Runs before the central re-check looked again every week; the daily Schedule does it now.
+      await env.sleep('8 weeks');
+      expect(lookups).toEqual([['2026-01']]);
+      const events = (await handle.fetchHistory()).events ?? [];
+      expect(events.some((e) => e.timerStartedEventAttributes)).toBe(false);
+      dsnStore.set('2026-01', { version: 6, lines: [] });
+      await handle.signal('dsnMonthLoaded', { mois: '2026-01', version: 6 });
+      await env.sleep('5 seconds');
+      expect(lookups).toEqual([['2026-01'], ['2026-01']]);
+      const point = (await handle.query(stateQuery)).situations.find((s) => s.point === 'VALIDATION')!;
+      expect(point.statut).toBe('SANS_EMPLOI');
+    });
+  });
+
   it('looks again when a month is loaded while its look-up runs and the read missed it', async () => {
     await withWorker(async (tq) => {
       const { handle } = await start(tq);
