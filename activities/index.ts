@@ -130,18 +130,25 @@ export function createActivities({
       };
       let after = progress?.after ?? { mois: '', dossierId: '' };
       let signalled = progress?.signalled ?? 0;
-      for (;;) {
-        const missed = await dossiersWaitingOnLoadedMonths(orm.em.fork(), window, after, SIGNAL_PAGE);
-        if (missed.length === 0) break;
-        for (let i = 0; i < missed.length; i += SIGNAL_CONCURRENCY) {
-          const batch = missed.slice(i, i + SIGNAL_CONCURRENCY);
-          signalled += (
-            await Promise.all(batch.map((m) => signalMonth(m.dossierId, m.mois, m.version)))
-          ).filter(Boolean).length;
+      // A page's query scans every registration of the window when none is found (a healthy
+      // platform): tens of seconds at national scale, so the heartbeat does not wait for it.
+      const beat = setInterval(() => ctx.heartbeat({ after, signalled, now }), 10_000);
+      try {
+        for (;;) {
+          const missed = await dossiersWaitingOnLoadedMonths(orm.em.fork(), window, after, SIGNAL_PAGE);
+          if (missed.length === 0) break;
+          for (let i = 0; i < missed.length; i += SIGNAL_CONCURRENCY) {
+            const batch = missed.slice(i, i + SIGNAL_CONCURRENCY);
+            signalled += (
+              await Promise.all(batch.map((m) => signalMonth(m.dossierId, m.mois, m.version)))
+            ).filter(Boolean).length;
+          }
+          const last = missed[missed.length - 1]!;
+          after = { mois: last.mois, dossierId: last.dossierId };
+          ctx.heartbeat({ after, signalled, now });
         }
-        const last = missed[missed.length - 1]!;
-        after = { mois: last.mois, dossierId: last.dossierId };
-        ctx.heartbeat({ after, signalled, now });
+      } finally {
+        clearInterval(beat);
       }
       if (signalled > 0) {
         // Each of them missed its month's signal (or lost its look-up): worth a look.
