@@ -17,29 +17,17 @@ export async function ensureSchedules(client: Client, taskQueue: string): Promis
       if (!(e instanceof ScheduleAlreadyRunning)) throw e;
     }
   };
-  await create({
-    scheduleId: DSN_RETENTION_SCHEDULE,
-    spec: { calendars: [{ hour: 3, minute: 30 }], timezone: 'Europe/Paris' },
-    action: {
-      type: 'startWorkflow',
-      workflowType: 'dsnRetentionWorkflow',
-      taskQueue,
-      workflowId: 'dsn-retention',
-    },
-    policies: { overlap: 'SKIP', catchupWindow: '1 day' },
-  });
+  /** A workflow run every day at that time, Paris time, its workflow id the Schedule's. */
+  const daily = (scheduleId: string, workflowType: string, hour: number, minute: number) =>
+    create({
+      scheduleId,
+      spec: { calendars: [{ hour, minute }], timezone: 'Europe/Paris' },
+      action: { type: 'startWorkflow', workflowType, taskQueue, workflowId: scheduleId },
+      policies: { overlap: 'SKIP', catchupWindow: '1 day' },
+    });
+  await daily(DSN_RETENTION_SCHEDULE, 'dsnRetentionWorkflow', 3, 30);
   // The safety net of the DSN follow-up: dossiers still waiting on a loaded month, signalled again.
-  await create({
-    scheduleId: DSN_RECHECK_SCHEDULE,
-    spec: { calendars: [{ hour: 4, minute: 0 }], timezone: 'Europe/Paris' },
-    action: {
-      type: 'startWorkflow',
-      workflowType: 'dsnRecheckWorkflow',
-      taskQueue,
-      workflowId: 'dsn-recheck',
-    },
-    policies: { overlap: 'SKIP', catchupWindow: '1 day' },
-  });
+  await daily(DSN_RECHECK_SCHEDULE, 'dsnRecheckWorkflow', 4, 0);
   // Each Region's weekly file of its trainees' situations, Monday 06:00 Paris time.
   await create({
     scheduleId: INSERTION_EXPORT_SCHEDULE,
