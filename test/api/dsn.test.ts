@@ -215,8 +215,10 @@ describe('DSN months over HTTP', () => {
 
   it('sets no timer for a month not loaded, and the daily re-check wakes a dossier whose load signal was lost', async () => {
     const person = nir(`2${String(Date.now()).slice(-12)}`);
-    // A month of its own (the test database is shared): somewhere in the 1960s to 1990s.
-    const year = 1960 + Math.floor(Math.random() * 40);
+    // A month of its own, not loaded (the test database is shared, and kept between local runs).
+    const conn = stack.orm.em.getConnection();
+    let year = 1900 + Math.floor(Math.random() * 100);
+    while ((await conn.execute('select 1 from dsn_months where mois = ?', [`${year}-03`])).length > 0) year++;
     const mois = `${year}-03`;
     const body = createBody({
       date: `${year}-03-02`,
@@ -255,9 +257,7 @@ describe('DSN months over HTTP', () => {
       format: 'csv',
       source: Readable.from([csv([line])]),
     });
-    await stack.orm.em
-      .getConnection()
-      .execute(`update dsn_months set loaded_at = now() - interval '2 hours' where mois = ?`, [mois]);
+    await conn.execute(`update dsn_months set loaded_at = now() - interval '2 hours' where mois = ?`, [mois]);
     const point = async () =>
       (await stack.call('GET', `/v1/dossiers/${body.dossierId}`, region.token)).body.situations[0] as {
         point: string;
