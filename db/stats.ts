@@ -15,7 +15,6 @@ export type StatsFilters = Pick<ListQuery, 'status' | 'financeur' | 'organisme' 
 const COLUMN = {
   status: 'f.status',
   issue: 'f.issue',
-  financeur: 'unnest(f.financeur_sirets)',
   dispositif: 'f.dispositif',
   region: 'f.region',
   objectif: 'f.objectif',
@@ -71,24 +70,21 @@ export async function dossierStats(
 ) {
   const w = visibleWhere(actor, q);
   const conn = em.getConnection();
-  const rows = await conn.execute<{ key: string | null; n: string }[]>(
-    `select ${COLUMN[groupBy]} as key, count(*) as n from dossier_facts f where ${w.sql}
-      group by 1 order by 1 nulls first`,
-    w.params,
-  );
-  const groups = rows.map((r) => ({ key: r.key, dossiers: Number(r.n) }));
-  // Each dossier sits in exactly one group (null included), except per financeur.
-  const all =
+  // Each dossier sits in exactly one group (null included), except per financeur: there it sits
+  // in one group per financeur, and is counted once for the total by its first financeur (in the
+  // same scan; a dossier without any, which the schemas rule out, would count in the null row).
+  const sql =
     groupBy === 'financeur'
-      ? Number(
-          (
-            await conn.execute<{ n: string }[]>(
-              `select count(*) as n from dossier_facts f where ${w.sql}`,
-              w.params,
-            )
-          )[0]?.n ?? 0,
-        )
-      : groups.reduce((t, g) => t + g.dossiers, 0);
+      ? `select u.key, count(*) as n, count(*) filter (where u.ord is null or u.ord = 1) as firsts
+           from dossier_facts f left join lateral unnest(f.financeur_sirets) with ordinality as u(key, ord) on true
+          where ${w.sql} group by 1 order by 1 nulls first`
+      : `select ${COLUMN[groupBy]} as key, count(*) as n, count(*) as firsts from dossier_facts f where ${w.sql}
+          group by 1 order by 1 nulls first`;
+  const rows = await conn.execute<{ key: string | null; n: string; firsts: string }[]>(sql, w.params);
+  const all = rows.reduce((t, r) => t + Number(r.firsts), 0);
+  const groups = rows
+    .filter((r) => groupBy !== 'financeur' || r.key !== null)
+    .map((r) => ({ key: r.key, dossiers: Number(r.n) }));
   const { shown, hidden } = secret(groups);
   return {
     groupBy,

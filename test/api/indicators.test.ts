@@ -240,6 +240,17 @@ describe('indicators (GET /v1/stats/...)', () => {
     expect(filtered.body.total).toBe(specs.filter((s) => s.dispositif === 'AIF').length);
     const theOpco = await stack.call('GET', '/v1/stats/dossiers?groupBy=region', opco.token);
     expect(theOpco.body.total).toBe(specs.filter((s) => s.cofinanced).length);
+    // Per financeur a dossier sits in each of its financeurs' groups, and once in the total, even
+    // for a caller that is its second financeur.
+    const cofinanced = specs.filter((s) => s.cofinanced).length;
+    const perFinanceur = await stack.call('GET', '/v1/stats/dossiers?groupBy=financeur', opco.token);
+    expect(perFinanceur.body.total).toBe(cofinanced);
+    expect(perFinanceur.body.groups).toEqual(
+      [
+        { key: ft.siret, dossiers: cofinanced },
+        { key: opco.siret, dossiers: cofinanced },
+      ].sort((a, b) => a.key.localeCompare(b.key)),
+    );
     const none = await stack.call('GET', '/v1/stats/dossiers?groupBy=status', stranger.token);
     expect(none.body).toEqual({ groupBy: 'status', total: null, groups: [], hiddenGroups: 0 });
     const noInsertion = await stack.call('GET', '/v1/stats/insertion?point=M3', stranger.token);
