@@ -18,6 +18,8 @@ import { createDossierGateway } from './dossier-gateway';
 import { createProjector } from '../db/projection-intents';
 import { ApiError, errorResponse, toApiError } from './errors';
 import { Metrics } from './metrics';
+import { methodsOf } from './method-not-allowed';
+import { withCommonErrors } from './openapi-responses';
 import { TtlCache } from './ttl-cache';
 import { rateLimit } from './rate-limit';
 import { adminRoutes } from './routes/admin';
@@ -72,7 +74,21 @@ export function createApp(deps: AppDeps) {
     if (e.code === 'UNAVAILABLE') logger.warn({ err, path: c.req.path }, 'dependency unavailable');
     return errorResponse(c, e);
   });
-  app.notFound((c) => errorResponse(c, new ApiError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) => {
+    // A path the API serves, asked with another method: 405 with the methods it takes.
+    const allowed = methodsOf(app.routes, c.req.path);
+    if (allowed.length > 0) {
+      c.header('Allow', allowed.join(', '));
+      return errorResponse(
+        c,
+        new ApiError(
+          'METHOD_NOT_ALLOWED',
+          `${c.req.method} is not served on ${c.req.path}: use ${allowed.join(', ')}`,
+        ),
+      );
+    }
+    return errorResponse(c, new ApiError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));
+  });
 
   app.use('*', async (c, next) => {
     const started = performance.now();
@@ -235,14 +251,20 @@ export function createApp(deps: AppDeps) {
   });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'agora-flow',
-      version: '0.1.0',
-      description:
-        'Lifecycle of vocational-training dossiers: partner events, case-worker reads, DSN follow-up.',
-    },
+  let openapi: unknown;
+  app.get('/openapi.json', (c) => {
+    openapi ??= withCommonErrors(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: {
+          title: 'agora-flow',
+          version: '0.1.0',
+          description:
+            'Lifecycle of vocational-training dossiers: partner events, case-worker reads, DSN follow-up.',
+        },
+      }),
+    );
+    return c.json(openapi);
   });
   app.get('/docs', (c) => c.html(DOCS_HTML));
   app.get('/docs/assets/:file', (c) => {

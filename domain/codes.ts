@@ -55,6 +55,7 @@ export const ErrorCode = z.enum([
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
   'INVALID_TRANSITION',
   'INCOHERENT_DATE',
   'ALREADY_EXISTS',
@@ -67,11 +68,12 @@ export const ErrorCode = z.enum([
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
 /** HTTP status of each error code. */
-export const ERROR_STATUS: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503> = {
+export const ERROR_STATUS: Record<ErrorCode, 400 | 401 | 403 | 404 | 405 | 409 | 413 | 429 | 500 | 503> = {
   VALIDATION_ERROR: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   INVALID_TRANSITION: 409,
   INCOHERENT_DATE: 409,
   ALREADY_EXISTS: 409,

@@ -282,6 +282,18 @@ describe('refusals', () => {
     },
   );
 
+  it('answers 405 with the methods it takes for a path it serves, 404 for a path it does not', async () => {
+    const del = await stack.call('DELETE', '/v1/dossiers', region.token);
+    expect(del.status).toBe(405);
+    expect(del.body.error.code).toBe('METHOD_NOT_ALLOWED');
+    expect(del.headers.get('allow')).toBe('GET, HEAD, POST');
+    const put = await stack.call('PUT', '/v1/dossiers/R84-1/events', region.token);
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('POST');
+    expect((await stack.call('GET', '/v1/nope', region.token)).status).toBe(404);
+    expect((await stack.call('DELETE', '/v1/dossiers', null)).status).toBe(401);
+  });
+
   it('answers 401 without a token or with an unknown one', async () => {
     expect((await stack.call('GET', '/v1/dossiers', null)).status).toBe(401);
     const res = await stack.call('GET', '/v1/dossiers', 'nope');
@@ -426,6 +438,15 @@ describe('operations', () => {
         '/v1/admin/partners',
       ]),
     );
+    // Every /v1 operation documents the statuses any of them may answer.
+    const paths = doc.body.paths as Record<string, Record<string, { responses: object }>>;
+    for (const [path, item] of Object.entries(paths)) {
+      if (!path.startsWith('/v1/')) continue;
+      for (const op of Object.values(item)) {
+        expect(Object.keys(op.responses), path).toEqual(expect.arrayContaining(['401', '429', '500', '503']));
+      }
+    }
+    expect(Object.keys(doc.body.paths['/v1/dossiers'].post.responses)).toContain('413');
     const docs = await stack.call('GET', '/docs', null);
     expect(docs.body).toContain('swagger-ui');
     expect((await stack.call('GET', '/docs/assets/swagger-ui-bundle.js', null)).status).toBe(200);
