@@ -63,7 +63,9 @@ const Text = (max: number) =>
     .trim()
     .min(1)
     .max(max)
-    .refine((s) => !UNSTORABLE.test(s), 'control characters (such as NUL or a line break) are not allowed');
+    .refine((s) => !UNSTORABLE.test(s), 'control characters (such as NUL or a line break) are not allowed')
+    // The same rule for the OpenAPI document (its patterns have no Unicode classes).
+    .meta({ pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F]*$' });
 
 export const Stagiaire = z.strictObject({
   nir: Nir,
