@@ -8,6 +8,7 @@ import { ADMIN } from '../domain/authorization';
 import { recordAccess } from '../db/audit';
 import { createProjector } from '../db/projection-intents';
 import { type InsertionFile, writeInsertionFile, writeManifest } from '../db/insertion-file';
+import type { DossierMonthLoad } from '../db/dsn-lookup';
 import { dossiersUsingMonth, dossiersWaitingOnLoadedMonths, lookupMonths } from '../db/dsn-lookup';
 import { purgeDsnMonths } from '../db/dsn-retention';
 import { dossierWorkflowId, dsnMonthLoadedSignal } from '../workflows/dossier-messages';
@@ -45,18 +46,28 @@ export function createActivities({
   exportDir,
 }: ActivityDeps) {
   const projector = createProjector({ orm, hashNir, seal });
-  /** Tell a dossier a month was loaded; false when its workflow has ended (no wake-up needed). */
-  const signalMonth = async (dossierId: string, mois: string, version: number): Promise<boolean> => {
-    if (!client) throw new Error('signalling a dossier needs a Temporal client');
-    try {
-      await client.workflow
-        .getHandle(dossierWorkflowId(dossierId))
-        .signal(dsnMonthLoadedSignal, { mois, version });
-      return true;
-    } catch (e) {
-      if (e instanceof WorkflowNotFoundError) return false;
-      throw e;
+  /**
+   * Tell dossiers a month was loaded, SIGNAL_CONCURRENCY at a time; how many were told (a dossier
+   * whose workflow has ended needs no wake-up).
+   */
+  const signalLoads = async (loads: readonly DossierMonthLoad[]): Promise<number> => {
+    if (!client) throw new Error('signalling dossiers needs a Temporal client');
+    let signalled = 0;
+    for (let i = 0; i < loads.length; i += SIGNAL_CONCURRENCY) {
+      await Promise.all(
+        loads.slice(i, i + SIGNAL_CONCURRENCY).map(async ({ dossierId, mois, version }) => {
+          try {
+            await client.workflow
+              .getHandle(dossierWorkflowId(dossierId))
+              .signal(dsnMonthLoadedSignal, { mois, version });
+            signalled++;
+          } catch (e) {
+            if (!(e instanceof WorkflowNotFoundError)) throw e;
+          }
+        }),
+      );
     }
+    return signalled;
   };
   return {
     /** Write one region's insertion file of the run (db/insertion-file.ts), heartbeating its progress. */
@@ -137,12 +148,7 @@ export function createActivities({
         for (;;) {
           const missed = await dossiersWaitingOnLoadedMonths(orm.em.fork(), window, after, SIGNAL_PAGE);
           if (missed.length === 0) break;
-          for (let i = 0; i < missed.length; i += SIGNAL_CONCURRENCY) {
-            const batch = missed.slice(i, i + SIGNAL_CONCURRENCY);
-            signalled += (
-              await Promise.all(batch.map((m) => signalMonth(m.dossierId, m.mois, m.version)))
-            ).filter(Boolean).length;
-          }
+          signalled += await signalLoads(missed);
           const last = missed[missed.length - 1]!;
           after = { mois: last.mois, dossierId: last.dossierId };
           ctx.heartbeat({ after, signalled, now });
@@ -176,12 +182,7 @@ export function createActivities({
       for (;;) {
         const ids = await dossiersUsingMonth(orm.em.fork(), mois, after, SIGNAL_PAGE);
         if (ids.length === 0) return { signalled };
-        for (let i = 0; i < ids.length; i += SIGNAL_CONCURRENCY) {
-          const batch = ids.slice(i, i + SIGNAL_CONCURRENCY);
-          signalled += (await Promise.all(batch.map((id) => signalMonth(id, mois, version)))).filter(
-            Boolean,
-          ).length;
-        }
+        signalled += await signalLoads(ids.map((dossierId) => ({ dossierId, mois, version })));
         after = ids[ids.length - 1]!;
         ctx.heartbeat({ after, signalled });
       }

@@ -90,8 +90,8 @@ export async function dossiersUsingMonth(
   return rows.map((r) => r.dossier_id);
 }
 
-/** A dossier the read model shows still waiting on a loaded month, and that month's load. */
-export interface MissedLoad {
+/** A dossier, and a load of a month to tell it about. */
+export interface DossierMonthLoad {
   dossierId: string;
   mois: string;
   version: number;
@@ -107,7 +107,7 @@ export async function dossiersWaitingOnLoadedMonths(
   window: { loadedAfter: Date; loadedBefore: Date },
   after: { mois: string; dossierId: string },
   limit: number,
-): Promise<MissedLoad[]> {
+): Promise<DossierMonthLoad[]> {
   const rows = await em.getConnection().execute<{ dossier_id: string; mois: string; version: string }[]>(
     `select r.dossier_id, m.mois, m.version
        from dsn_months m

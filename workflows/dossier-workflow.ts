@@ -76,26 +76,11 @@ const CENTRAL_RECHECK = 'central-recheck';
  * under an older set take its patches, and ask the later ones where they apply; runs started
  * before any set ask each patch. Each replays the way it ran. Newest first.
  */
+const FIRST_SET = [CALLER_PROJECTS, PREFETCHED_MONTHS, MONTH_LOAD_RACE, PROJECTION_BACKOFF];
 const PATCH_SETS: readonly { marker: string; patches: readonly string[] }[] = [
-  {
-    marker: 'patches-at-start-3',
-    patches: [
-      CALLER_PROJECTS,
-      PREFETCHED_MONTHS,
-      MONTH_LOAD_RACE,
-      PROJECTION_BACKOFF,
-      LOCAL_DB_CALLS,
-      CENTRAL_RECHECK,
-    ],
-  },
-  {
-    marker: 'patches-at-start-2',
-    patches: [CALLER_PROJECTS, PREFETCHED_MONTHS, MONTH_LOAD_RACE, PROJECTION_BACKOFF, LOCAL_DB_CALLS],
-  },
-  {
-    marker: 'patches-at-start',
-    patches: [CALLER_PROJECTS, PREFETCHED_MONTHS, MONTH_LOAD_RACE, PROJECTION_BACKOFF],
-  },
+  { marker: 'patches-at-start-3', patches: [...FIRST_SET, LOCAL_DB_CALLS, CENTRAL_RECHECK] },
+  { marker: 'patches-at-start-2', patches: [...FIRST_SET, LOCAL_DB_CALLS] },
+  { marker: 'patches-at-start', patches: FIRST_SET },
 ];
 
 const today = (): string => new Date().toISOString().slice(0, 10);
