@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { LedgerEntry } from '../domain/dossier-aggregate';
 import type { DossierState } from '../domain/dossier-state';
 import type { MonthLookup } from '../domain/situations';
 import { ADMIN } from '../domain/authorization';
@@ -11,6 +12,7 @@ import { type InsertionFile, writeInsertionFile, writeManifest } from '../db/ins
 import type { DossierMonthLoad } from '../db/dsn-lookup';
 import { dossiersUsingMonth, dossiersWaitingOnLoadedMonths, lookupMonths } from '../db/dsn-lookup';
 import { purgeDsnMonths } from '../db/dsn-retention';
+import { purgeClosedDossiers, retentionCutoff } from '../db/dossier-retention';
 import { dossierWorkflowId, dsnMonthLoadedSignal } from '../workflows/dossier-messages';
 
 export interface ActivityDeps {
@@ -27,6 +29,8 @@ export interface ActivityDeps {
   pseudonymise?: (nirHash: Buffer) => string;
   /** Where the weekly regional files go. */
   exportDir?: string;
+  /** Years a closed dossier's record is kept (AGORA_RETENTION_YEARS). */
+  retentionYears?: number;
 }
 
 const SIGNAL_PAGE = 500;
@@ -44,6 +48,7 @@ export function createActivities({
   databaseUrl,
   pseudonymise,
   exportDir,
+  retentionYears = 10,
 }: ActivityDeps) {
   const projector = createProjector({ orm, hashNir, seal });
   /**
@@ -106,9 +111,25 @@ export function createActivities({
       return purgeDsnMonths(databaseUrl);
     },
 
-    /** Project the dossier to the read model; idempotent by version. */
-    async projectDossier({ state }: { state: DossierState }): Promise<void> {
-      await projector.project(state);
+    /**
+     * Delete the records of the dossiers closed more than `retentionYears` ago (db/dossier-retention.ts),
+     * heartbeating the running totals, and log them.
+     */
+    async purgeClosedDossiers(): Promise<{ dossiers: number; events: number }> {
+      const ctx = Context.current();
+      const closedBefore = retentionCutoff(retentionYears);
+      const purged = await purgeClosedDossiers(orm.em.fork(), {
+        closedBefore,
+        updatedBefore: new Date(Date.now() - 86_400_000),
+        onBatch: (done) => ctx.heartbeat(done),
+      });
+      ctx.log.info('dossier records past their retention deleted', { closedBefore, ...purged });
+      return purged;
+    },
+
+    /** Write the dossier's record: its state (idempotent by version) and the ledger entries it may lack. */
+    async projectDossier(record: { state: DossierState; entries?: LedgerEntry[] }): Promise<void> {
+      await projector.project(record);
     },
 
     /** The person's DSN lines for the months (null: month not loaded), looked up by NIR pseudonym. */

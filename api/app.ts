@@ -16,6 +16,7 @@ import { authenticate } from './auth';
 import { bodyLimitByHeader } from './body-limit';
 import { createDossierGateway } from './dossier-gateway';
 import { createProjector } from '../db/projection-intents';
+import { createRecordStore } from '../db/dossier-records';
 import { ApiError, errorResponse, toApiError } from './errors';
 import { Metrics } from './metrics';
 import { methodsOf } from './method-not-allowed';
@@ -41,6 +42,8 @@ export interface AppDeps {
   hashNir: (nir: string) => Buffer;
   /** Seals the NIR in the read model (infra/sealing.ts): the API projects the states events answer. */
   seal: (text: string) => Buffer;
+  /** Opens what `seal` sealed: a closed dossier's NIR, read from its record. */
+  unseal: (sealed: Buffer) => string;
   /** `stagiaire_pseudo` of the exported files (infra/pseudonym.ts). */
   pseudonymise: (nirHash: Buffer) => string;
   bodyLimit?: number;
@@ -64,7 +67,13 @@ export function createApp(deps: AppDeps) {
   const now = deps.now ?? (() => new Date());
   const metrics = deps.metrics ?? new Metrics();
   const projector = createProjector({ orm, hashNir: deps.hashNir, seal: deps.seal });
-  const gateway = createDossierGateway(deps.client, deps.taskQueue, projector, logger);
+  const gateway = createDossierGateway({
+    client: deps.client,
+    taskQueue: deps.taskQueue,
+    projector,
+    records: createRecordStore(orm, deps.unseal),
+    logger,
+  });
   const app = new OpenAPIHono<AppEnv>();
 
   app.onError((err, c) => {

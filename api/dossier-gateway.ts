@@ -1,10 +1,14 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
-import type { Projector } from '../db/projection-intents';
+import type { ProjectedRecord, Projector } from '../db/projection-intents';
+import type { RecordStore } from '../db/dossier-records';
 import type { Logger } from '../infra/logger';
-import { canSee } from '../domain/authorization';
+import { canSee, sourceOf } from '../domain/authorization';
 import type { Actor } from '../domain/authorization';
+import type { LedgerKnowledge } from '../domain/dossier-aggregate';
+import { publicEntry } from '../domain/dossier-aggregate';
 import type { DossierParties, DossierState } from '../domain/dossier-state';
 import { createState, partiesOf } from '../domain/dossier-state';
 import type { CreateDossierBody, DossierEvent, HistoryEntry } from '../domain/schemas';
@@ -15,13 +19,24 @@ import {
   creationQuery,
   dossierWorkflowId,
   eventUpdate,
-  historyQuery,
+  recordQuery,
   stateQuery,
 } from '../workflows/dossier-messages';
 import { ApiError } from './errors';
 import { bodyHash } from '../infra/canonical-hash';
 
-/** The API's only door to the dossier workflows. */
+/** A page of a dossier's history, with who may see it. */
+export interface HistoryPage {
+  parties: DossierParties;
+  events: HistoryEntry[];
+  /** The seq of the page's last entry when more follow. */
+  nextSeq: number | null;
+}
+
+/**
+ * The API's only door to the dossiers: their workflows while they live, their record in
+ * PostgreSQL always (docs/ARCHITECTURE.md says which serves what).
+ */
 export interface DossierGateway {
   create(
     body: CreateDossierBody,
@@ -30,7 +45,7 @@ export interface DossierGateway {
   ): Promise<{ created: boolean; state: DossierState }>;
   send(dossierId: string, event: DossierEvent, actor: Actor, receivedAt: string): Promise<EventResult>;
   state(dossierId: string): Promise<DossierState>;
-  history(dossierId: string): Promise<{ parties: DossierParties; events: HistoryEntry[] }>;
+  history(dossierId: string, page: { afterSeq: number; limit: number }): Promise<HistoryPage>;
 }
 
 /** No partner call waits longer than this for Temporal: it then answers 503, safe to retry. */
@@ -41,10 +56,20 @@ const INTENT_TIMEOUT_MS = 1000;
 /** After a failed intent, the database is not asked again for this long. */
 const INTENT_PAUSE_MS = 5000;
 
+const eventIdConflict = (eventId: string) =>
+  new ApiError(
+    'EVENT_ID_CONFLICT',
+    `eventId ${eventId} was already used with a different body; use a new eventId for a new event`,
+    { eventId },
+  );
+/** The one answer for a dossier that does not exist and one the caller may not see. */
+export const notFound = (dossierId: string) => new ApiError('NOT_FOUND', `no dossier ${dossierId}`);
+
 /**
- * The read model's side of each call: an intent before the workflow is reached, the state it
- * answers projected after (db/projection-intents.ts). When the database cannot take the intent,
- * the call goes on and the workflow projects, as it does for its own changes.
+ * The read model's side of each event: an intent before the workflow is reached (with what the
+ * ledger knows of the event), the state and entries it answers projected after
+ * (db/projection-intents.ts). When the database cannot take the intent, the call goes on and the
+ * workflow projects, as it does for its own changes.
  */
 function readModelWriter(projector: Projector, logger: Logger | undefined) {
   let pausedUntil = 0;
@@ -52,13 +77,14 @@ function readModelWriter(projector: Projector, logger: Logger | undefined) {
     /** An intent, or null when the workflow is to project (and look up every month itself). */
     async open(
       dossierId: string,
-      months: string[] = [],
-    ): Promise<{ id: string; notLoaded: string[] } | null> {
+      event: { eventId: string; bodyHash: string },
+      months: string[],
+    ): Promise<{ id: string; notLoaded: string[]; ledger: LedgerKnowledge } | null> {
       if (Date.now() < pausedUntil) return null;
       let timer: NodeJS.Timeout | undefined;
       try {
         return await Promise.race([
-          projector.openIntent(dossierId, months),
+          projector.openIntent(dossierId, event, months),
           new Promise<never>((_, reject) => {
             timer = setTimeout(() => reject(new Error('intent timed out')), INTENT_TIMEOUT_MS);
           }),
@@ -72,12 +98,12 @@ function readModelWriter(projector: Projector, logger: Logger | undefined) {
         clearTimeout(timer);
       }
     },
-    async project(state: DossierState, intentId: string): Promise<void> {
+    async project(record: ProjectedRecord, intentId: string): Promise<void> {
       try {
-        await projector.project(state, intentId);
+        await projector.project(record, intentId);
       } catch (err) {
         // The intent stays: the sweeper projects it once the database is back.
-        logger?.warn({ err, dossierId: state.dossierId }, 'projection left to the sweeper');
+        logger?.warn({ err, dossierId: record.state.dossierId }, 'projection left to the sweeper');
       }
     },
     /**
@@ -97,75 +123,123 @@ function readModelWriter(projector: Projector, logger: Logger | undefined) {
   };
 }
 
-export function createDossierGateway(
-  client: Client,
-  taskQueue: string,
-  projector: Projector,
-  logger?: Logger,
-): DossierGateway {
+export function createDossierGateway(deps: {
+  client: Client;
+  taskQueue: string;
+  projector: Projector;
+  records: RecordStore;
+  logger?: Logger;
+}): DossierGateway {
+  const { client, taskQueue, projector, records, logger } = deps;
   const handle = (dossierId: string) => client.workflow.getHandle(dossierWorkflowId(dossierId));
   const readModel = readModelWriter(projector, logger);
   const bounded = <T>(fn: () => Promise<T>) =>
     client.connection.withDeadline(Date.now() + CALL_TIMEOUT_MS, fn);
 
+  /** From the workflow while it lives (read your writes), else from the record; null: none. */
+  const current = async (dossierId: string): Promise<DossierState | null> => {
+    try {
+      return await handle(dossierId).query(stateQuery);
+    } catch (e) {
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+      return records.state(dossierId);
+    }
+  };
+
+  const start = async (body: CreateDossierBody, actor: Actor, receivedAt: string, intentId: string) => {
+    const initial = createState(body, receivedAt);
+    await client.workflow.start('dossierWorkflow', {
+      workflowId: dossierWorkflowId(body.dossierId),
+      taskQueue,
+      args: [{ create: { body, bodyHash: bodyHash(body), actor, receivedAt }, callerProjects: true }],
+      // Ids are claimed in PostgreSQL for ever; the engine refuses a second run too while it keeps one.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: searchAttributesOf(initial),
+      // The line the Web UI shows for the dossier: business keys only, never personal data.
+      staticSummary: `Dossier ${body.dossierId} · ${body.action.dispositif} · région ${body.action.region}`,
+      staticDetails: [
+        `Organisme ${body.organisme.siret}`,
+        `Financeurs ${body.financements.map((f) => f.financeurSiret).join(', ')}`,
+        `Action du ${body.action.dateDebutPrevue} au ${body.action.dateFinPrevue}`,
+      ].join('\n'),
+    });
+    const entries = [
+      {
+        seq: 1,
+        eventId: body.eventId,
+        type: 'CREATION' as const,
+        date: body.date,
+        receivedAt,
+        source: sourceOf(actor),
+        bodyHash: bodyHash(body),
+      },
+    ];
+    await readModel.project({ state: initial, entries }, intentId);
+    return initial;
+  };
+
   const gateway: DossierGateway = {
     async create(body, actor, receivedAt) {
       const hash = bodyHash(body);
-      const initial = createState(body, receivedAt);
-      const intent = await readModel.open(body.dossierId);
-      try {
-        await client.workflow.start('dossierWorkflow', {
-          workflowId: dossierWorkflowId(body.dossierId),
-          taskQueue,
-          args: [
+      // A dossierId is claimed for ever before its workflow starts (the engine forgets ended ones).
+      const claim = await projector.claim(body.dossierId, { eventId: body.eventId, bodyHash: hash });
+      if (!claim.claimed) {
+        const holder = claim.holder ?? { eventId: '', bodyHash: '', purged: false };
+        if (holder.purged) {
+          await projector.dropIntent(claim.intentId);
+          throw new ApiError(
+            'ALREADY_EXISTS',
+            `dossier ${body.dossierId} existed: its record was deleted at the end of its retention, and its id is not reused`,
+            { dossierId: body.dossierId },
+          );
+        }
+        // Ids claimed before the ledger existed: the workflow knows its creation.
+        const creation =
+          holder.eventId === ''
+            ? await handle(body.dossierId)
+                .query(creationQuery)
+                .catch((e: unknown) => {
+                  if (e instanceof WorkflowNotFoundError) return { eventId: '', bodyHash: '', state: null };
+                  throw e;
+                })
+            : { ...holder, state: null };
+        if (creation.eventId !== body.eventId) {
+          await projector.dropIntent(claim.intentId);
+          throw new ApiError(
+            'ALREADY_EXISTS',
+            `dossier ${body.dossierId} already exists, created by another event`,
             {
-              create: { body, bodyHash: hash, actor, receivedAt },
-              ...(intent ? { callerProjects: true } : {}),
+              dossierId: body.dossierId,
             },
-          ],
-          // A dossierId is unique for ever: a closed dossier's id is not reused.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: searchAttributesOf(initial),
-          // The line the Web UI shows for the dossier: business keys only, never personal data.
-          staticSummary: `Dossier ${body.dossierId} · ${body.action.dispositif} · région ${body.action.region}`,
-          staticDetails: [
-            `Organisme ${body.organisme.siret}`,
-            `Financeurs ${body.financements.map((f) => f.financeurSiret).join(', ')}`,
-            `Action du ${body.action.dateDebutPrevue} au ${body.action.dateFinPrevue}`,
-          ].join('\n'),
-        });
-        if (intent) await readModel.project(initial, intent.id);
-        return { created: true, state: initial };
+          );
+        }
+        if (creation.bodyHash !== hash) {
+          await projector.dropIntent(claim.intentId);
+          throw eventIdConflict(body.eventId);
+        }
+        const state = creation.state ?? (await current(body.dossierId));
+        if (state) {
+          await projector.dropIntent(claim.intentId);
+          return { created: false, state };
+        }
+        // Claimed by this same creation, whose workflow never started (its API died in between).
+      }
+      try {
+        return { created: true, state: await start(body, actor, receivedAt, claim.intentId) };
       } catch (e) {
-        if (intent) await readModel.drop(intent.id, e);
+        await readModel.drop(claim.intentId, e);
         if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+        // The same creation, sent twice at once: the other call started it.
+        const state = await handle(body.dossierId).query(stateQuery);
+        return { created: false, state };
       }
-      const h = handle(body.dossierId);
-      const creation = await h.query(creationQuery);
-      if (creation.eventId !== body.eventId) {
-        throw new ApiError(
-          'ALREADY_EXISTS',
-          `dossier ${body.dossierId} already exists, created by another event`,
-          {
-            dossierId: body.dossierId,
-          },
-        );
-      }
-      if (creation.bodyHash !== hash) {
-        throw new ApiError(
-          'EVENT_ID_CONFLICT',
-          `eventId ${body.eventId} was already used with a different body; use a new eventId for a new event`,
-          { eventId: body.eventId },
-        );
-      }
-      return { created: false, state: creation.state };
     },
 
     async send(dossierId, event, actor, receivedAt) {
       const hash = bodyHash(event);
       const months = monthsOwedBy(event);
-      const intent = await readModel.open(dossierId, months);
-      const extra: Partial<EventMessage> = intent ? { callerProjects: true } : {};
+      const intent = await readModel.open(dossierId, { eventId: event.eventId, bodyHash: hash }, months);
+      const extra: Partial<EventMessage> = intent ? { callerProjects: true, ledger: intent.ledger } : {};
       // Months known not loaded: the workflow records those points as waiting with no look-up.
       if (intent && intent.notLoaded.length > 0) extra.dsnNotLoaded = intent.notLoaded;
       let result: EventResult;
@@ -177,32 +251,61 @@ export function createDossierGateway(
         });
       } catch (e) {
         if (intent) await readModel.drop(intent.id, e, { dossierId, months });
+        // Hidden or missing: one answer, that tells nothing of which.
+        if (
+          e instanceof WorkflowUpdateFailedError &&
+          (e.cause as ApplicationFailure | undefined)?.type === 'NOT_FOUND'
+        )
+          throw notFound(dossierId);
         if (!(e instanceof WorkflowNotFoundError)) throw e;
-        // No running workflow: either no such dossier, or one whose life is over (closed, follow-up done).
-        const state = await handle(dossierId)
-          .query(stateQuery)
-          .catch(() => null);
-        if (!state || !canSee(actor, partiesOf(state))) throw e;
+        // No running workflow: no such dossier, or one whose life is over (its record remains).
+        const state = await records.state(dossierId);
+        if (!state || !canSee(actor, partiesOf(state))) throw notFound(dossierId);
+        const known = intent?.ledger.eventHash ?? null;
+        if (known === hash) return { outcome: 'duplicate', state, bodyHash: hash, entries: [] };
+        if (known !== null) throw eventIdConflict(event.eventId);
         throw new ApiError(
           'INVALID_TRANSITION',
           `dossier ${dossierId} is closed and its employment follow-up is complete: it takes no more events`,
           { state: state.status, interrompu: state.interrompu, event: event.type },
         );
       }
-      if (intent) await readModel.project(result.state, intent.id);
+      if (intent) await readModel.project({ state: result.state, entries: result.entries }, intent.id);
       // ...which also means a reused eventId with another body gets the first result: detect it here.
       if (result.bodyHash !== hash) {
-        throw new ApiError(
-          'EVENT_ID_CONFLICT',
-          `eventId ${event.eventId} was already used with a different body; use a new eventId for a new event`,
-          { eventId: event.eventId },
-        );
+        if (!canSee(actor, partiesOf(result.state))) throw notFound(dossierId);
+        throw eventIdConflict(event.eventId);
       }
       return result;
     },
 
-    state: (dossierId) => handle(dossierId).query(stateQuery),
-    history: (dossierId) => handle(dossierId).query(historyQuery),
+    async state(dossierId) {
+      const state = await current(dossierId);
+      if (!state) throw notFound(dossierId);
+      return state;
+    },
+
+    async history(dossierId, { afterSeq, limit }) {
+      // The workflow first: the entries it still holds are then in it or, trimmed since, in the ledger.
+      let state: DossierState | null;
+      let pending: HistoryEntry[] = [];
+      try {
+        const live = await handle(dossierId).query(recordQuery);
+        state = live.state;
+        pending = live.entries.filter((e) => e.seq > afterSeq).map(publicEntry);
+      } catch (e) {
+        if (!(e instanceof WorkflowNotFoundError)) throw e;
+        state = await records.state(dossierId);
+      }
+      if (!state) throw notFound(dossierId);
+      const stored = await records.ledger(dossierId, afterSeq, limit + 1);
+      const bySeq = new Map(stored.map((e) => [e.seq, e]));
+      for (const e of pending) if (!bySeq.has(e.seq)) bySeq.set(e.seq, e);
+      const all = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+      const events = all.slice(0, limit);
+      const more = all.length > limit;
+      return { parties: partiesOf(state), events, nextSeq: more ? events[events.length - 1]!.seq : null };
+    },
   };
   return {
     create: (...args) => bounded(() => gateway.create(...args)),

@@ -28,6 +28,7 @@ const app = createApp({
   databaseUrl: env.DATABASE_URL,
   hashNir: nirHasher(env),
   seal: sealer(env).seal,
+  unseal: sealer(env).open,
   pseudonymise: exportPseudonymizer(env),
   bodyLimit: env.AGORA_BODY_LIMIT,
   statsCacheMs: env.AGORA_STATS_CACHE_SECONDS * 1000,

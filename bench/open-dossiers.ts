@@ -80,6 +80,7 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
     databaseUrl,
     hashNir: nirHasher(env),
     seal: sealer(env).seal,
+    unseal: sealer(env).open,
     pseudonymise: exportPseudonymizer(env),
     rateLimit: { perSecond: 0, burst: 1 },
   });

@@ -18,6 +18,7 @@ import { openOrm } from '../db/orm';
 import { createLogger } from '../infra/logger';
 import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
 import { sealer } from '../infra/sealing';
+import { createRecordStore } from '../db/dossier-records';
 import { dataConverter, payloadCodec } from '../infra/temporal';
 import { nirKey } from '../domain/nir';
 import { DATA_DIR } from '../scripts/paths';
@@ -231,6 +232,7 @@ export async function benchPartnerEvents(
       databaseUrl,
       hashNir: nirHasher(env),
       seal: sealer(env).seal,
+      unseal: sealer(env).open,
       pseudonymise: exportPseudonymizer(env),
       codec: { codec: payloadCodec(env), uiOrigins: [] },
     });
@@ -274,20 +276,24 @@ export async function benchPartnerEvents(
   const gateway =
     via === 'http'
       ? null
-      : createDossierGateway(
+      : createDossierGateway({
           client,
-          'bench',
-          via === 'gateway'
-            ? createProjector({ orm, hashNir: nirHasher(env), seal: sealer(env).seal })
-            : {
-                project: async () => undefined,
-                openIntent: async (_id: string, months: string[] = []) => ({
-                  id: randomUUID(),
-                  notLoaded: months,
-                }),
-                dropIntent: async () => undefined,
-              },
-        );
+          taskQueue: 'bench',
+          projector:
+            via === 'gateway'
+              ? createProjector({ orm, hashNir: nirHasher(env), seal: sealer(env).seal })
+              : {
+                  project: async () => undefined,
+                  openIntent: async (_id: string, _event: unknown, months: string[] = []) => ({
+                    id: randomUUID(),
+                    notLoaded: months,
+                    ledger: { eventHash: null, sameFact: false, seq: 0 },
+                  }),
+                  claim: async () => ({ intentId: randomUUID(), claimed: true, holder: null }),
+                  dropIntent: async () => undefined,
+                },
+          records: createRecordStore(orm, sealer(env).open),
+        });
   const sendEvent = async (id: string, event: Record<string, unknown>) => {
     if (!gateway) return post(`/v1/dossiers/${id}/events`, event);
     await gateway.send(id, event as unknown as DossierEvent, ADMIN, new Date().toISOString());

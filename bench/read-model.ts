@@ -103,6 +103,7 @@ export async function benchReadModel(
         databaseUrl,
         hashNir: () => Buffer.alloc(32),
         seal: () => Buffer.alloc(1),
+        unseal: () => '',
         pseudonymise: exportPseudonymizer({ AGORA_DATA_KEY: BENCH_KEY }),
         statsCacheMs,
       });

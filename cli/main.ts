@@ -4,7 +4,6 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
 import { CreatePartnerBody } from '../domain/schemas';
 import { toView } from '../domain/dossier-view';
 import { listDossiers } from '../db/dossier-read-model';
@@ -25,7 +24,12 @@ import pg from 'pg';
 import { connectionOptions, dataConverter } from '../infra/temporal';
 import { localSecret, makeAdminToken, makeDataKey } from '../scripts/secrets';
 import { loadDemo } from './demo';
-import { dossierWorkflowId, historyQuery, stateQuery } from '../workflows/dossier-messages';
+import { createDossierGateway } from '../api/dossier-gateway';
+import { ApiError } from '../api/errors';
+import { createProjector } from '../db/projection-intents';
+import { createRecordStore } from '../db/dossier-records';
+import { sealer } from '../infra/sealing';
+import type { HistoryEntry } from '../domain/schemas';
 
 const HELP = `agora: the agora-flow operator CLI
 
@@ -36,7 +40,7 @@ Commands:
   partner list                                              list the partners and their tokens
   partner token add PARTNER_ID                              another token for the partner (rotation)
   partner token revoke PARTNER_ID TOKEN_ID                  revoke a token
-  dossier show ID                                           a dossier's current state (from its workflow)
+  dossier show ID                                           a dossier's current state (its workflow, else its record)
   dossier history ID                                        a dossier's accepted events, oldest first
   dossier list [--status S] [--region R] [--limit N]        dossiers from the read model, newest first
   dsn import FILE --month YYYY-MM [--format csv|ndjson]    load a DSN month (replaces it), with progress
@@ -187,32 +191,46 @@ async function main(argv: string[]): Promise<number> {
     case 'dossier show':
     case 'dossier history': {
       if (!arg) throw new UsageError(`usage: agora dossier ${command} ID`);
-      return withClient(async (client) => {
-        const handle = client.workflow.getHandle(dossierWorkflowId(arg));
-        try {
-          if (command === 'show') {
-            const view = toView(await handle.query(stateQuery), { fullNir: false });
-            print(view, json, () => JSON.stringify(view, null, 2));
-          } else {
-            const { events } = await handle.query(historyQuery);
-            print(events, json, () =>
-              events
-                .map(
-                  (e) =>
-                    `${String(e.seq).padStart(4)}  ${e.date}  ${e.type.padEnd(14)} ${e.source}  ${e.receivedAt}${e.confirmation ? '  (confirmation)' : ''}`,
-                )
-                .join('\n'),
-            );
+      return withClient((client) =>
+        withOrm(async (orm) => {
+          const keys = { ...env, AGORA_DATA_KEY: dataKey() };
+          const gateway = createDossierGateway({
+            client,
+            taskQueue: env.TEMPORAL_TASK_QUEUE,
+            projector: createProjector({ orm, hashNir: nirHasher(keys), seal: sealer(keys).seal }),
+            records: createRecordStore(orm, sealer(keys).open),
+          });
+          try {
+            if (command === 'show') {
+              const view = toView(await gateway.state(arg), { fullNir: false });
+              print(view, json, () => JSON.stringify(view, null, 2));
+            } else {
+              const events: HistoryEntry[] = [];
+              for (let afterSeq = 0; ;) {
+                const page = await gateway.history(arg, { afterSeq, limit: 1000 });
+                events.push(...page.events);
+                if (page.nextSeq === null) break;
+                afterSeq = page.nextSeq;
+              }
+              print(events, json, () =>
+                events
+                  .map(
+                    (e) =>
+                      `${String(e.seq).padStart(4)}  ${e.date}  ${e.type.padEnd(14)} ${e.source}  ${e.receivedAt}${e.confirmation ? '  (confirmation)' : ''}`,
+                  )
+                  .join('\n'),
+              );
+            }
+            return 0;
+          } catch (e) {
+            if (e instanceof ApiError && e.code === 'NOT_FOUND') {
+              console.error(`no dossier ${arg}`);
+              return 1;
+            }
+            throw e;
           }
-          return 0;
-        } catch (e) {
-          if (e instanceof WorkflowNotFoundError) {
-            console.error(`no dossier ${arg}`);
-            return 1;
-          }
-          throw e;
-        }
-      });
+        }),
+      );
     }
     case 'dossier list':
       return withOrm(async (orm) => {

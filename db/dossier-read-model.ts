@@ -1,8 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { LedgerEntry } from '../domain/dossier-aggregate';
+import { publicEntry } from '../domain/dossier-aggregate';
 import type { DossierState } from '../domain/dossier-state';
-import { toView } from '../domain/dossier-view';
+import { publicView, toRecord } from '../domain/dossier-view';
 import { numbered, runPrepared } from './prepared';
-import { DossierId, type DossierViewT, type ListQuery } from '../domain/schemas';
+import { DossierId, type DossierViewT, type HistoryEntry, type ListQuery } from '../domain/schemas';
 import type { Actor } from '../domain/authorization';
 
 /** What a situation point reads as in the facts and the regional file. */
@@ -12,17 +14,23 @@ function situationCode(s: DossierViewT['situations'][number] | undefined): strin
 }
 
 const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?::uuid),
+     ledger as (
+       insert into dossier_events (dossier_id, seq, event_id, body_hash, entry)
+       select ?, e.seq, e.event_id, e.body_hash, e.entry
+         from jsonb_to_recordset(?::jsonb) as e(seq integer, event_id varchar, body_hash varchar, entry jsonb)
+       on conflict do nothing
+     ),
      d as (
        insert into dossiers (dossier_id, version, status, interrompu, issue, organisme_siret, financeur_sirets,
-         region, dispositif, objectif, created_at, updated_at, data, nir_hash, nir_sealed)
-       values (?, ?, ?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?, ?::jsonb, ?, ?)
+         region, dispositif, objectif, created_at, updated_at, data, nir_hash, nir_sealed, closed_on)
+       values (?, ?, ?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::date)
        on conflict (dossier_id) do update set
          version = excluded.version, status = excluded.status, interrompu = excluded.interrompu,
          issue = excluded.issue, organisme_siret = excluded.organisme_siret,
          financeur_sirets = excluded.financeur_sirets, region = excluded.region,
          dispositif = excluded.dispositif, objectif = excluded.objectif,
          updated_at = excluded.updated_at, data = excluded.data,
-         nir_hash = excluded.nir_hash, nir_sealed = excluded.nir_sealed
+         nir_hash = excluded.nir_hash, nir_sealed = excluded.nir_sealed, closed_on = excluded.closed_on
        where dossiers.version < excluded.version
        returning 1
      )
@@ -52,9 +60,10 @@ const UPSERT_SQL_NUMBERED = numbered(UPSERT_SQL);
 
 /**
  * Write the dossier's row unless the stored one is already as new: a late or replayed projection
- * never overwrites a newer version. The full NIR is not stored here, only its masked form. The
- * narrow facts row the indicators read is written by the same statement, guarded by the same
- * version, and so is the settling of a projection intent: one round trip, atomic.
+ * never overwrites a newer version. The full NIR is not stored here, only its keyed hash and its
+ * sealed value. The same statement appends the ledger entries not there yet, writes the narrow
+ * facts row the indicators read (guarded by the same version) and settles a projection intent:
+ * one round trip, atomic.
  */
 export async function upsertDossier(
   em: EntityManager,
@@ -62,14 +71,24 @@ export async function upsertDossier(
   nir: { hash: Buffer; sealed: Buffer },
   /** A projection intent (db/projection-intents.ts) settled by the same statement. */
   intentId?: string,
+  /** Accepted events the ledger may lack (written once: the ledger is keyed by dossier and seq). */
+  entries: readonly LedgerEntry[] = [],
 ): Promise<void> {
-  const view = toView(state, { fullNir: false });
+  const view = toRecord(state);
+  const ledger = entries.map((e) => ({
+    seq: e.seq,
+    event_id: e.eventId,
+    body_hash: e.bodyHash,
+    entry: publicEntry(e),
+  }));
   const financeurs = `{${state.financements.map((f) => f.financeurSiret).join(',')}}`;
   const at = (p: string) => view.situations.find((s) => s.point === p);
   const durable = (p: string) => at(p)?.meilleurEmploi?.emploiDurable ?? null;
   const multi = (p: string) => at(p)?.multiEmploi ?? null;
   const values = [
     intentId ?? null,
+    state.dossierId,
+    JSON.stringify(ledger),
     state.dossierId,
     state.version,
     state.status,
@@ -85,6 +104,7 @@ export async function upsertDossier(
     JSON.stringify(view),
     nir.hash,
     nir.sealed,
+    state.dates.cloture,
     state.dossierId,
     state.version,
     state.status,
@@ -188,5 +208,36 @@ export async function listDossiers(
     rows.length > q.limit && last
       ? encodeCursor({ c: new Date(last.created_at).toISOString(), d: last.dossier_id })
       : null;
-  return { items: page.map((r) => r.data), nextCursor };
+  return { items: page.map((r) => publicView(r.data)), nextCursor };
+}
+
+/** A dossier's record and its sealed NIR (null: never projected, or purged). */
+export async function readRecord(
+  em: EntityManager,
+  dossierId: string,
+): Promise<{ record: DossierViewT; nirSealed: Buffer } | null> {
+  const rows = await runPrepared<{ data: DossierViewT; nir_sealed: Buffer }>(
+    em,
+    'agora_read_record',
+    'select data, nir_sealed from dossiers where dossier_id = $1',
+    [dossierId],
+  );
+  const row = rows[0];
+  return row ? { record: row.data, nirSealed: row.nir_sealed } : null;
+}
+
+/** A page of a dossier's ledger: the entries after `afterSeq`, oldest first. */
+export async function readLedger(
+  em: EntityManager,
+  dossierId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<HistoryEntry[]> {
+  const rows = await runPrepared<{ entry: HistoryEntry }>(
+    em,
+    'agora_read_ledger',
+    'select entry from dossier_events where dossier_id = $1 and seq > $2 order by seq limit $3',
+    [dossierId, afterSeq, limit],
+  );
+  return rows.map((r) => r.entry);
 }

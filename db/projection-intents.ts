@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { LedgerEntry, LedgerKnowledge } from '../domain/dossier-aggregate';
 import type { DossierState } from '../domain/dossier-state';
 import { upsertDossier } from './dossier-read-model';
 import { REGISTER_MONTHS_SQL, monthArray, monthsNotLoaded } from './dsn-lookup';
@@ -15,16 +16,30 @@ import { numbered, runPrepared } from './prepared';
  */
 export interface Projector {
   /**
-   * Write the state (idempotent by version), settling the intent in the same statement; `em`
-   * to write inside a transaction of the caller's.
+   * Write the state (idempotent by version) and the ledger entries it may lack (idempotent by
+   * seq), settling the intent in the same statement; `em` to write inside a transaction of the
+   * caller's.
    */
-  project(state: DossierState, intentId?: string, em?: EntityManager): Promise<void>;
+  project(record: ProjectedRecord, intentId?: string, em?: EntityManager): Promise<void>;
   /**
-   * Record that an event is about to be sent for the dossier; its id settles it. `months`: the
-   * DSN months the event makes owed, for which the dossier is registered in the same statement
+   * Record that an event is about to be sent for the dossier; its id settles it. The same
+   * statement reads what the ledger knows of the event (LedgerKnowledge). `months`: the DSN months
+   * the event makes owed, for which the dossier is registered in the same statement
    * (db/dsn-lookup.ts); then `notLoaded` tells which of them are not loaded.
    */
-  openIntent(dossierId: string, months?: string[]): Promise<{ id: string; notLoaded: string[] }>;
+  openIntent(
+    dossierId: string,
+    event: { eventId: string; bodyHash: string },
+    months?: string[],
+  ): Promise<{ id: string; notLoaded: string[]; ledger: LedgerKnowledge }>;
+  /**
+   * Claim a dossierId for a creation, with an intent for its projection, in one statement: false
+   * with the creation that holds it when the id was ever created before.
+   */
+  claim(
+    dossierId: string,
+    creation: { eventId: string; bodyHash: string },
+  ): Promise<{ intentId: string; claimed: boolean; holder: ClaimHolder | null }>;
   /**
    * The event was refused or never reached a workflow: nothing to project. `forget`: the months
    * registered with the intent, for a dossier that no workflow holds (a mistyped or made-up id):
@@ -33,10 +48,48 @@ export interface Projector {
   dropIntent(intentId: string, forget?: { dossierId: string; months: string[] }): Promise<void>;
 }
 
-const OPEN_INTENT_SQL = 'insert into projection_intents (id, dossier_id) values ($1, $2)';
-const OPEN_INTENT_MONTHS_SQL = numbered(
-  `with registered as (${REGISTER_MONTHS_SQL}) insert into projection_intents (id, dossier_id) values (?, ?)`,
+/** The creation that first claimed a dossierId; `purged`: its record was deleted at the end of retention. */
+export interface ClaimHolder {
+  eventId: string;
+  bodyHash: string;
+  purged: boolean;
+}
+
+/** A state and the ledger entries it may lack: what each writer of the record has. */
+export interface ProjectedRecord {
+  state: DossierState;
+  entries?: readonly LedgerEntry[];
+}
+
+/**
+ * What the ledger knows of an event: the hash its eventId was accepted with, whether the same
+ * fact was, and the seq up to which every entry is there (seqs run from 1 without a hole up to
+ * it: an entry whose writer died is missing until the sweeper writes it, and the workflow keeps
+ * it until then).
+ */
+const LEDGER_KNOWLEDGE_SQL = `select
+    (select body_hash from dossier_events where dossier_id = ? and event_id = ?) as event_hash,
+    exists (select 1 from dossier_events where dossier_id = ? and body_hash = ?) as same_fact,
+    (select coalesce(max(seq), 0) from (
+       select seq, row_number() over (order by seq) as n from dossier_events where dossier_id = ?
+     ) numbered where seq = n) as seq`;
+const OPEN_INTENT_SQL = numbered(
+  `with intent as (insert into projection_intents (id, dossier_id) values (?, ?)) ${LEDGER_KNOWLEDGE_SQL}`,
 );
+const OPEN_INTENT_MONTHS_SQL = numbered(
+  `with registered as (${REGISTER_MONTHS_SQL}),
+        intent as (insert into projection_intents (id, dossier_id) values (?, ?)) ${LEDGER_KNOWLEDGE_SQL}`,
+);
+// Within one statement the claim's own insert is not visible to the select: an id already there
+// reads its holder, a new one reads nothing.
+const CLAIM_SQL = `with claim as (
+      insert into dossier_ids (dossier_id, event_id, body_hash) values ($1, $2, $3)
+      on conflict do nothing returning 1
+    ),
+    intent as (insert into projection_intents (id, dossier_id) values ($4, $1))
+  select exists (select 1 from claim) as claimed, h.event_id, h.body_hash, h.purged_at is not null as purged
+    from (select 1) one left join dossier_ids h on h.dossier_id = $1`;
+type KnowledgeRow = { event_hash: string | null; same_fact: boolean; seq: number | string };
 
 const FORGET_MONTHS_SQL = `delete from dossier_dsn_months
   where dossier_id = $1 and mois = any($2::varchar[])
@@ -48,31 +101,57 @@ export function createProjector(deps: {
   seal: (text: string) => Buffer;
 }): Projector {
   const em = (): EntityManager => deps.orm.em.fork();
+  const knowledge = (row: KnowledgeRow | undefined): LedgerKnowledge => ({
+    eventHash: row?.event_hash ?? null,
+    sameFact: row?.same_fact === true,
+    seq: Number(row?.seq ?? 0),
+  });
   return {
-    async project(state, intentId, within) {
+    async project({ state, entries }, intentId, within) {
       const nir = state.stagiaire.nir;
       await upsertDossier(
         within ?? em(),
         state,
         { hash: deps.hashNir(nir), sealed: deps.seal(nir) },
         intentId,
+        entries,
       );
     },
-    async openIntent(dossierId, months = []) {
+    async openIntent(dossierId, event, months = []) {
       const id = randomUUID();
       const conn = em();
+      const asked = [dossierId, event.eventId, dossierId, event.bodyHash, dossierId];
       if (months.length === 0) {
-        await runPrepared(conn, 'agora_open_intent', OPEN_INTENT_SQL, [id, dossierId]);
-        return { id, notLoaded: [] };
+        const rows = await runPrepared<KnowledgeRow>(conn, 'agora_open_intent_ledger', OPEN_INTENT_SQL, [
+          id,
+          dossierId,
+          ...asked,
+        ]);
+        return { id, notLoaded: [], ledger: knowledge(rows[0]) };
       }
-      await runPrepared(conn, 'agora_open_intent_months', OPEN_INTENT_MONTHS_SQL, [
-        dossierId,
-        monthArray(months),
-        id,
-        dossierId,
-      ]);
+      const rows = await runPrepared<KnowledgeRow>(
+        conn,
+        'agora_open_intent_months_ledger',
+        OPEN_INTENT_MONTHS_SQL,
+        [dossierId, monthArray(months), id, dossierId, ...asked],
+      );
       // A read of its own, after the registration is committed (db/dsn-lookup.ts).
-      return { id, notLoaded: await monthsNotLoaded(conn, months) };
+      return { id, notLoaded: await monthsNotLoaded(conn, months), ledger: knowledge(rows[0]) };
+    },
+    async claim(dossierId, creation) {
+      const intentId = randomUUID();
+      const rows = await runPrepared<{
+        claimed: boolean;
+        event_id: string | null;
+        body_hash: string | null;
+        purged: boolean;
+      }>(em(), 'agora_claim_dossier', CLAIM_SQL, [dossierId, creation.eventId, creation.bodyHash, intentId]);
+      const row = rows[0];
+      const holder =
+        row?.event_id != null
+          ? { eventId: row.event_id, bodyHash: row.body_hash ?? '', purged: row.purged === true }
+          : null;
+      return { intentId, claimed: row?.claimed === true, holder };
     },
     async dropIntent(intentId, forget) {
       await runPrepared(em(), 'agora_drop_intent', 'delete from projection_intents where id = $1', [
@@ -92,49 +171,55 @@ export function createProjector(deps: {
 export const INTENT_GRACE_SECONDS = 30;
 
 /**
- * Settle the intents left behind: for each dossier, its current state (read with `current`, null
- * when no workflow holds it) is projected and its intents removed. Claimed with SKIP LOCKED so
- * several workers sweep side by side; an intent whose state cannot be read now stays for the next
- * sweep. Returns how many intents were settled.
+ * Settle the intents left behind: for each dossier, its current state and the entries the ledger
+ * may lack (read with `current`, null when no workflow holds it) are projected and its intents
+ * removed, one dossier per transaction. Claimed with SKIP LOCKED so several workers sweep side by
+ * side. A dossier whose state cannot be read or written now (Temporal unreachable, a row the
+ * database refuses, a deadlock) is left for the next sweep and does not hold the others back:
+ * `failed` counts them. `settled` counts the intents removed.
  */
 export async function sweepIntents(
   orm: MikroORM,
   projector: Projector,
-  current: (dossierId: string) => Promise<DossierState | null>,
+  current: (dossierId: string) => Promise<ProjectedRecord | null>,
   opts: { graceSeconds?: number; limit?: number } = {},
-): Promise<number> {
+): Promise<{ settled: number; failed: string[] }> {
   const grace = opts.graceSeconds ?? INTENT_GRACE_SECONDS;
-  const limit = opts.limit ?? 100;
-  return orm.em.fork().transactional(async (tx) => {
-    const conn = tx.getConnection();
-    const ctx = tx.getTransactionContext();
-    const rows = await conn.execute<{ id: string; dossier_id: string }[]>(
-      `select id, dossier_id from projection_intents
-        where created_at < now() - make_interval(secs => ?)
-        order by created_at limit ? for update skip locked`,
-      [grace, limit],
-      'all',
-      ctx,
-    );
-    const byDossier = new Map<string, string[]>();
-    for (const r of rows) byDossier.set(r.dossier_id, [...(byDossier.get(r.dossier_id) ?? []), r.id]);
-    let settled = 0;
-    for (const [dossierId, ids] of byDossier) {
-      let state: DossierState | null;
-      try {
-        state = await current(dossierId);
-      } catch {
-        continue; // Temporal unreachable: the next sweep tries again
-      }
-      if (state) await projector.project(state, undefined, tx);
-      await conn.execute(
-        'delete from projection_intents where id = any(?::uuid[])',
-        [`{${ids.join(',')}}`],
-        'run',
-        ctx,
-      );
-      settled += ids.length;
+  const dossiers = await orm.em.getConnection().execute<{ dossier_id: string }[]>(
+    `select dossier_id from projection_intents
+      where created_at < now() - make_interval(secs => ?)
+      group by dossier_id order by min(created_at) limit ?`,
+    [grace, opts.limit ?? 100],
+  );
+  let settled = 0;
+  const failed: string[] = [];
+  for (const { dossier_id: dossierId } of dossiers) {
+    try {
+      settled += await orm.em.fork().transactional(async (tx) => {
+        const conn = tx.getConnection();
+        const ctx = tx.getTransactionContext();
+        const rows = await conn.execute<{ id: string }[]>(
+          `select id from projection_intents
+            where dossier_id = ? and created_at < now() - make_interval(secs => ?)
+            for update skip locked`,
+          [dossierId, grace],
+          'all',
+          ctx,
+        );
+        if (rows.length === 0) return 0; // another worker has them
+        const record = await current(dossierId);
+        if (record) await projector.project(record, undefined, tx);
+        await conn.execute(
+          'delete from projection_intents where id = any(?::uuid[])',
+          [`{${rows.map((r) => r.id).join(',')}}`],
+          'run',
+          ctx,
+        );
+        return rows.length;
+      });
+    } catch {
+      failed.push(dossierId);
     }
-    return settled;
-  });
+  }
+  return { settled, failed };
 }

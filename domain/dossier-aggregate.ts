@@ -6,14 +6,40 @@ import { createState, partiesOf } from './dossier-state';
 import type { Clock } from './lifecycle';
 import { transition } from './lifecycle';
 import type { CreateDossierBody, DossierEvent, HistoryEntry } from './schemas';
-import { reconcile } from './situations';
+import { settle } from './situations';
 
-/** Everything a dossier workflow carries, across continue-as-new too. */
+/** A history entry as the ledger keeps it: with the hash of the body that made it. */
+export interface LedgerEntry extends HistoryEntry {
+  bodyHash: string;
+}
+
+/**
+ * What a dossier workflow holds, across continue-as-new too. Bounded: the ledger (PostgreSQL) is
+ * the record of every accepted event; the workflow keeps only what it needs to decide.
+ */
 export interface DossierAggregate {
   state: DossierState;
-  history: HistoryEntry[];
-  /** eventId -> hash of its body without the eventId: a resent id has its effect once, ever. */
+  /** The creation's identity, to tell a resent creation from another one with the same dossierId. */
+  creation: { eventId: string; bodyHash: string };
+  /** The seq of the latest accepted event (the creation is 1). */
+  lastSeq: number;
+  /** Accepted events not known to be in the ledger yet, oldest first. */
+  unledgered: LedgerEntry[];
+  /** eventId -> body hash of the events this run and the one before accepted (and the creation). */
   seen: Record<string, string>;
+  /** Whether `seen` holds every event of the dossier's life; once false, the ledger has the rest. */
+  seenAll: boolean;
+}
+
+/**
+ * What the ledger knew of an event when the API sent it (read in the statement that opened its
+ * projection intent): the body hash its eventId was first accepted with, whether the same fact
+ * was accepted before, and the seq up to which every entry is in the ledger.
+ */
+export interface LedgerKnowledge {
+  eventHash: string | null;
+  sameFact: boolean;
+  seq: number;
 }
 
 /** A partner event as the workflow receives it. `bodyHash` is computed by the API on the canonical body. */
@@ -22,6 +48,8 @@ export interface EventCommand {
   bodyHash: string;
   actor: Actor;
   receivedAt: string;
+  /** Absent when the API could not read the ledger (database unreachable). */
+  ledger?: LedgerKnowledge;
 }
 
 export interface CreateCommand {
@@ -39,19 +67,23 @@ export type Decision =
 
 export function createAggregate(cmd: CreateCommand): DossierAggregate {
   const { eventId, date } = cmd.body;
+  const entry: LedgerEntry = {
+    seq: 1,
+    eventId,
+    type: 'CREATION',
+    date,
+    receivedAt: cmd.receivedAt,
+    source: sourceOf(cmd.actor),
+    bodyHash: cmd.bodyHash,
+  };
   return {
     state: createState(cmd.body, cmd.receivedAt),
-    history: [
-      { seq: 1, eventId, type: 'CREATION', date, receivedAt: cmd.receivedAt, source: sourceOf(cmd.actor) },
-    ],
+    creation: { eventId, bodyHash: cmd.bodyHash },
+    lastSeq: 1,
+    unledgered: [entry],
     seen: { [eventId]: cmd.bodyHash },
+    seenAll: true,
   };
-}
-
-/** The creation's identity, to tell a resent creation from another one with the same dossierId. */
-export function creationOf(agg: DossierAggregate): { eventId: string; bodyHash: string } {
-  const eventId = agg.history[0]?.eventId ?? '';
-  return { eventId, bodyHash: agg.seen[eventId] ?? '' };
 }
 
 /**
@@ -62,7 +94,7 @@ export function decide(agg: DossierAggregate, cmd: EventCommand, clock: Clock): 
   const denied = authorizeEvent(cmd.actor, partiesOf(agg.state), cmd.event.type);
   if (denied) return { kind: 'refused', error: denied };
 
-  const known = agg.seen[cmd.event.eventId];
+  const known = agg.seen[cmd.event.eventId] ?? cmd.ledger?.eventHash ?? undefined;
   if (known !== undefined) {
     if (known === cmd.bodyHash) return { kind: 'duplicate' };
     return {
@@ -74,12 +106,22 @@ export function decide(agg: DossierAggregate, cmd: EventCommand, clock: Clock): 
       },
     };
   }
+  // Older events live in the ledger only: without the API's reading of it, a resent old eventId
+  // could not be told from a new one.
+  if (!agg.seenAll && !cmd.ledger) {
+    return {
+      kind: 'refused',
+      error: {
+        code: 'UNAVAILABLE',
+        message: "the dossier's record cannot be read right now; send the event again later",
+      },
+    };
+  }
 
-  // "Dites-le nous une fois": the same fact told again is a confirmation, not an error.
+  // "Dites-le nous une fois": the same fact told again is a confirmation, not an error. The body
+  // hash covers the type, so a fact is known by its hash among the accepted events.
   const sameFact = (): boolean =>
-    agg.history.some(
-      (h) => !h.confirmation && h.type === cmd.event.type && agg.seen[h.eventId] === cmd.bodyHash,
-    );
+    cmd.ledger?.sameFact === true || Object.values(agg.seen).includes(cmd.bodyHash);
   if (cmd.event.type === 'RECTIFICATION' && sameFact()) return { kind: 'confirmation' };
 
   const result = transition(agg.state, cmd.event, clock);
@@ -93,25 +135,59 @@ export function applyDecision(
   agg: DossierAggregate,
   cmd: EventCommand,
   decision: Decision,
+  clock: Clock,
 ): DossierAggregate {
   if (decision.kind === 'refused' || decision.kind === 'duplicate') return agg;
-  const entry: HistoryEntry = {
-    seq: agg.history.length + 1,
+  const entry: LedgerEntry = {
+    seq: agg.lastSeq + 1,
     eventId: cmd.event.eventId,
     type: cmd.event.type,
     date: cmd.event.date,
     receivedAt: cmd.receivedAt,
     source: sourceOf(cmd.actor),
+    bodyHash: cmd.bodyHash,
   };
-  const seen = { ...agg.seen, [cmd.event.eventId]: cmd.bodyHash };
+  const recorded = {
+    lastSeq: entry.seq,
+    seen: { ...agg.seen, [cmd.event.eventId]: cmd.bodyHash },
+  };
   if (decision.kind === 'confirmation') {
-    return { state: agg.state, history: [...agg.history, { ...entry, confirmation: true }], seen };
+    return { ...agg, ...recorded, unledgered: [...agg.unledgered, { ...entry, confirmation: true }] };
   }
-  // A date that moved moves the follow-up points anchored on it.
+  // A date that moved moves the follow-up points anchored on it; a closure settles the points
+  // that will never come.
   const state = {
     ...decision.state,
-    situations: reconcile(decision.state.situations, decision.state.dates),
+    situations: settle(decision.state.situations, decision.state.dates, clock.now.slice(0, 10)),
     updatedAt: cmd.receivedAt,
   };
-  return { state, history: [...agg.history, { ...entry, ...decision.entry }], seen };
+  return { ...agg, ...recorded, state, unledgered: [...agg.unledgered, { ...entry, ...decision.entry }] };
+}
+
+/** The ledger holds every entry up to `seq`: the workflow need not keep them. */
+export function ledgered(agg: DossierAggregate, seq: number): DossierAggregate {
+  if (agg.unledgered.length === 0 || agg.unledgered[0]!.seq > seq) return agg;
+  return { ...agg, unledgered: agg.unledgered.filter((e) => e.seq > seq) };
+}
+
+/**
+ * What a new run carries, once every entry is in the ledger: the state, and the eventIds of the
+ * run that ends (`keep`): an API that read the ledger just before that run's last entries were
+ * written may still send one of them to the new run.
+ */
+export function carryOver(agg: DossierAggregate, keep: readonly string[]): DossierAggregate {
+  const seen: Record<string, string> = {};
+  for (const id of keep) if (agg.seen[id] !== undefined) seen[id] = agg.seen[id]!;
+  return {
+    ...agg,
+    unledgered: [],
+    seen,
+    seenAll: agg.seenAll && Object.keys(seen).length === Object.keys(agg.seen).length,
+  };
+}
+
+/** A history entry as partners read it (without the ledger's body hash). */
+export function publicEntry(e: LedgerEntry): HistoryEntry {
+  const { bodyHash: _hash, ...entry } = e;
+  return entry;
 }

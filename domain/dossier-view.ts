@@ -46,3 +46,45 @@ export function toView(state: DossierState, opts: { fullNir: boolean }): Dossier
     updatedAt: state.updatedAt,
   };
 }
+
+/**
+ * The dossier as its record keeps it (the read model, PostgreSQL): all a privileged view shows
+ * but the NIR, which is kept apart, sealed. Read back with `stateOfRecord`.
+ */
+export function toRecord(state: DossierState): DossierViewT {
+  const view = toView(state, { fullNir: true });
+  const { nir: _nir, ...stagiaire } = view.stagiaire;
+  return { ...view, stagiaire };
+}
+
+/** The dossier's state from its record and its NIR: `toView` of it answers as the workflow's state did. */
+export function stateOfRecord(record: DossierViewT, nir: string): DossierState {
+  const { nir: _nir, nirMasque: _masked, ...stagiaire } = record.stagiaire;
+  return {
+    dossierId: record.dossierId,
+    status: record.status,
+    interrompu: record.interrompu,
+    issue: record.issue,
+    stagiaire: { nir, ...stagiaire },
+    organisme: record.organisme,
+    action: record.action,
+    financements: record.financements,
+    dates: record.dates,
+    interruptions: record.interruptions,
+    sortie: record.sortie,
+    situations: record.situations as SituationState[],
+    version: record.version,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/** A record as the list shows it to everyone: masked NIR, no employer details. */
+export function publicView(record: DossierViewT): DossierViewT {
+  const { nir: _nir, ...stagiaire } = record.stagiaire;
+  return {
+    ...record,
+    stagiaire,
+    situations: record.situations.map((s) => situationView(s as SituationState, false)),
+  };
+}

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isCalendarDate } from './dates';
 import { isValidNir } from './nir';
 import { isValidSiret } from './siret';
+import { POINTS, SITUATION_STATUTS } from './situations';
 import {
   DossierStatus,
   ErrorCode,
@@ -212,12 +213,12 @@ export type DossierDates = z.infer<typeof DossierDates>;
 
 export const Situation = z
   .object({
-    point: z.enum(['VALIDATION', 'ENTREE', 'SORTIE', 'M3', 'M6', 'M12']),
+    point: z.enum(POINTS),
     mois: z
       .string()
       .nullable()
       .meta({ description: 'reference month YYYY-MM; null while its date is unknown' }),
-    statut: z.enum(['EN_ATTENTE', 'EMPLOI', 'SANS_EMPLOI', 'NON_DISPONIBLE']),
+    statut: z.enum(SITUATION_STATUTS),
     meilleurEmploi: z
       .object({
         natureContrat: z.string(),

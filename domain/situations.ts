@@ -6,7 +6,18 @@ import type { DossierDates } from './schemas';
 /** The six points of the employment follow-up. */
 export const POINTS = ['VALIDATION', 'ENTREE', 'SORTIE', 'M3', 'M6', 'M12'] as const;
 export type Point = (typeof POINTS)[number];
-export type SituationStatut = 'EN_ATTENTE' | 'EMPLOI' | 'SANS_EMPLOI' | 'NON_DISPONIBLE';
+/**
+ * A point's status (CONTRACT.md): waiting, a job or none found in its month's DSN, the month still
+ * missing past the horizon, or a point that will never come (the dossier closed without its anchor).
+ */
+export const SITUATION_STATUTS = [
+  'EN_ATTENTE',
+  'EMPLOI',
+  'SANS_EMPLOI',
+  'NON_DISPONIBLE',
+  'SANS_OBJET',
+] as const;
+export type SituationStatut = (typeof SITUATION_STATUTS)[number];
 
 export interface SituationState {
   point: Point;
@@ -17,7 +28,10 @@ export interface SituationState {
   multiEmploi?: boolean;
   /** The version of the DSN month load that gave this situation. */
   monthVersion?: number;
-  /** The day of the last look-up; absent: a look-up is owed as soon as the point is due. */
+  /**
+   * The day the month was last found not loaded (no load signalled since); absent: a look-up is
+   * owed as soon as the point is due.
+   */
   checkedOn?: string;
 }
 
@@ -27,11 +41,6 @@ export type MonthLookup = { version: number; lines: ContractLine[] } | null;
 const MONTHS_AFTER: Partial<Record<Point, number>> = { M3: 3, M6: 6, M12: 12 };
 /** DSN data may serve up to 24 months after exit; past that a missing month is NON_DISPONIBLE. */
 export const HORIZON_MONTHS = 24;
-/**
- * Runs started before the central re-check (the `dsn-recheck` Schedule, which signals again the
- * dossiers still waiting on a loaded month) look again this often even without a signal.
- */
-export const RECHECK_DAYS = 7;
 
 function anchor(point: Point, dates: DossierDates): string | null {
   if (point === 'VALIDATION') return dates.validation;
@@ -73,18 +82,47 @@ export function initialSituations(): SituationState[] {
   return POINTS.map((point) => ({ point, mois: null, statut: 'EN_ATTENTE' }));
 }
 
-/** Align the points with the dossier's dates: a point whose reference month moved starts again. */
-export function reconcile(situations: readonly SituationState[], dates: DossierDates): SituationState[] {
-  return situations.map((s) => {
-    const mois = referenceMonth(s.point, dates);
-    return mois === s.mois ? s : { point: s.point, mois, statut: 'EN_ATTENTE' };
-  });
-}
+/** Nothing more will be looked up for the point. */
+const isFinal = (statut: SituationStatut) => statut === 'NON_DISPONIBLE' || statut === 'SANS_OBJET';
 
 const isDue = (s: SituationState, dates: DossierDates, today: string): boolean => {
   const d = dueDate(s.point, dates);
   return d !== null && d <= today;
 };
+
+/**
+ * The one rule of a point's status, whatever recorded what is known of its month (a look-up, the
+ * caller's word that the month is not loaded, a month's wake-up, the nightly re-check), applied
+ * after every change and every day the workflow wakes:
+ * - its reference month follows the dossier's dates (a point whose month moved starts again);
+ * - a dossier closed without the validation, entry or exit a point hangs on: SANS_OBJET;
+ * - a month found missing after the horizon: NON_DISPONIBLE; found missing before it, once the
+ *   horizon has passed: looked up once more, and that look-up decides.
+ * Loaded months decide as they are found (EMPLOI or SANS_EMPLOI), whatever the horizon.
+ */
+export function settle(
+  situations: readonly SituationState[],
+  dates: DossierDates,
+  today: string,
+): SituationState[] {
+  const limit = horizon(dates);
+  const closed = dates.cloture !== null;
+  return situations.map((s) => {
+    const mois = referenceMonth(s.point, dates);
+    if (mois === null) {
+      if (closed) return { point: s.point, mois: null, statut: 'SANS_OBJET' };
+      return s.mois === null && s.statut === 'EN_ATTENTE'
+        ? s
+        : { point: s.point, mois: null, statut: 'EN_ATTENTE' };
+    }
+    if (mois !== s.mois) return { point: s.point, mois, statut: 'EN_ATTENTE' };
+    if (s.statut !== 'EN_ATTENTE' || s.checkedOn === undefined) return s;
+    if (limit === null || today <= limit) return s;
+    if (s.checkedOn > limit)
+      return { point: s.point, mois, statut: 'NON_DISPONIBLE', checkedOn: s.checkedOn };
+    return lookAgain(s);
+  });
+}
 
 /** The points owed a look-up today. */
 export function pendingPoints(
@@ -93,11 +131,14 @@ export function pendingPoints(
   today: string,
 ): Point[] {
   return situations
-    .filter((s) => s.checkedOn === undefined && s.statut !== 'NON_DISPONIBLE' && isDue(s, dates, today))
+    .filter((s) => s.checkedOn === undefined && !isFinal(s.statut) && isDue(s, dates, today))
     .map((s) => s.point);
 }
 
-/** Record the look-up of the given points with the months found (null: month not loaded). */
+/**
+ * Record what is known of the given points' months (null: not loaded), then the rule of
+ * `settle`: a month missing past the horizon is NON_DISPONIBLE at once.
+ */
 export function applyLookups(
   situations: readonly SituationState[],
   points: readonly Point[],
@@ -105,24 +146,21 @@ export function applyLookups(
   dates: DossierDates,
   today: string,
 ): SituationState[] {
-  const limit = horizon(dates);
-  return situations.map((s) => {
-    if (!points.includes(s.point) || s.mois === null) return s;
+  const looked = situations.map((s): SituationState => {
+    if (!points.includes(s.point) || s.mois === null || !(s.mois in months)) return s;
     const found = months[s.mois];
     if (found) {
-      const employment = bestJob(found.lines);
       return {
         point: s.point,
         mois: s.mois,
-        ...employment,
+        ...bestJob(found.lines),
         monthVersion: found.version,
         checkedOn: today,
       };
     }
-    if (limit !== null && today > limit)
-      return { point: s.point, mois: s.mois, statut: 'NON_DISPONIBLE', checkedOn: today };
     return { point: s.point, mois: s.mois, statut: 'EN_ATTENTE', checkedOn: today };
   });
+  return settle(looked, dates, today);
 }
 
 /** The same point, owed a new look-up (as soon as it is due). */
@@ -138,42 +176,21 @@ export function onMonthLoaded(
   version: number,
 ): SituationState[] {
   return situations.map((s) => {
-    if (s.mois !== mois || s.statut === 'NON_DISPONIBLE') return s;
+    if (s.mois !== mois || isFinal(s.statut)) return s;
     if (s.statut !== 'EN_ATTENTE' && s.monthVersion === version) return s;
     return lookAgain(s);
   });
 }
 
 /**
- * Waiting points last checked before the horizon look again once it has passed (their last
- * look-up decides NON_DISPONIBLE). With `weekly` (runs started before the central re-check), the
- * old safety net too: waiting points checked RECHECK_DAYS ago or more look again.
- */
-export function expireChecks(
-  situations: readonly SituationState[],
-  dates: DossierDates,
-  today: string,
-  weekly: boolean,
-): SituationState[] {
-  const limit = horizon(dates);
-  return situations.map((s) => {
-    if (s.statut !== 'EN_ATTENTE' || s.checkedOn === undefined) return s;
-    const recheck = weekly && addDays(s.checkedOn, RECHECK_DAYS) <= today;
-    const horizonPassed = limit !== null && today > limit && s.checkedOn <= limit;
-    if (!recheck && !horizonPassed) return s;
-    return lookAgain(s);
-  });
-}
-
-/**
- * The next day something is owed: a point falling due, or the horizon (and with `weekly`, a
- * weekly re-check of waiting points). Null: nothing but a signal or an event.
+ * The next day the rule can change something: a waiting point falling due, or the day after the
+ * horizon for a point waiting on a month not loaded. Always after `today`; null: nothing but a
+ * signal or an event.
  */
 export function nextWake(
   situations: readonly SituationState[],
   dates: DossierDates,
   today: string,
-  weekly: boolean,
 ): string | null {
   const limit = horizon(dates);
   let next: string | null = null;
@@ -185,20 +202,12 @@ export function nextWake(
     const due = dueDate(s.point, dates);
     if (due === null) continue;
     if (due > today) consider(due);
-    else if (s.checkedOn !== undefined) {
-      if (weekly) consider(addDays(s.checkedOn, RECHECK_DAYS));
-      if (limit !== null) consider(addDays(limit, 1));
-    }
+    else if (s.checkedOn !== undefined && limit !== null) consider(addDays(limit, 1));
   }
   return next;
 }
 
-/** Every point that can still happen is final: the follow-up is over. */
-export function followUpComplete(
-  situations: readonly SituationState[],
-  dates: DossierDates,
-  closed: boolean,
-): boolean {
-  if (!closed) return false;
-  return situations.every((s) => dueDate(s.point, dates) === null || s.statut !== 'EN_ATTENTE');
+/** The dossier is closed and every point is final: the follow-up is over. */
+export function followUpComplete(situations: readonly SituationState[], dates: DossierDates): boolean {
+  return dates.cloture !== null && situations.every((s) => s.statut !== 'EN_ATTENTE');
 }

@@ -44,6 +44,8 @@ const EnvSchema = z.object({
   AGORA_WORKER_METRICS: optional,
   /** Where the weekly regional files are written (default: .data/exports of the project). */
   AGORA_EXPORT_DIR: optional,
+  /** Years a dossier's record is kept after its closure (CONTRACT.md); then the daily purge deletes it. */
+  AGORA_RETENTION_YEARS: z.coerce.number().positive().default(10),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -7,13 +7,18 @@ import { DATA_DIR } from './paths';
 import { ensureDatabase, ensurePostgres } from './postgres';
 import { localSecret, makeAdminToken, makeDataKey } from './secrets';
 import { Supervised } from './supervisor';
-import { registerSearchAttributes, startDevServer, stopChild } from './temporal-server';
+import { registerSearchAttributes, setRetention, startDevServer, stopChild } from './temporal-server';
 import { ensureTools } from './tools';
 import { loadDemo } from '../cli/demo';
 
 const log = (msg: string) => console.log(`[agora] ${msg}`);
 const env = loadEnv();
 const UI_PORT = 8233;
+/**
+ * How long the embedded Temporal server keeps a finished workflow (docs/OPERATIONS.md): a day to
+ * look at it in the Web UI; the dossier itself stays readable from PostgreSQL for years.
+ */
+const EMBEDDED_RETENTION_DAYS = 1;
 
 async function temporalAnswers(address: string): Promise<boolean> {
   try {
@@ -56,6 +61,12 @@ async function main(): Promise<void> {
     const c = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
     await registerSearchAttributes(c, env.TEMPORAL_NAMESPACE);
     await c.close();
+  }
+  if (embedded) {
+    const c = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+    await setRetention(c, env.TEMPORAL_NAMESPACE, EMBEDDED_RETENTION_DAYS);
+    await c.close();
+    log(`Temporal keeps finished workflows ${EMBEDDED_RETENTION_DAYS} day(s); dossiers stay in PostgreSQL`);
   }
 
   const childEnv = { ...process.env, AGORA_ADMIN_TOKEN: adminToken, AGORA_DATA_KEY: dataKey };

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import protos from '@temporalio/proto';
 
 const { temporal } = protos;
@@ -104,6 +105,17 @@ export async function registerSearchAttributes(connection: Connection, namespace
   if (Object.keys(missing).length > 0) {
     await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
   }
+}
+
+/**
+ * Set how long the namespace keeps a finished workflow. The platform's record lives in PostgreSQL
+ * (CONTRACT.md, "The record outlives the engine"): this only bounds what the engine keeps.
+ */
+export async function setRetention(connection: Connection, namespace: string, days: number): Promise<void> {
+  await connection.workflowService.updateNamespace({
+    namespace,
+    config: { workflowExecutionRetentionTtl: msToTs(`${days} days`) },
+  });
 }
 
 /** Stop a child process: SIGTERM, then SIGKILL after a grace period. */

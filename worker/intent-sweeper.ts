@@ -1,17 +1,19 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { DossierState } from '../domain/dossier-state';
-import { type Projector, sweepIntents } from '../db/projection-intents';
+import { type ProjectedRecord, type Projector, sweepIntents } from '../db/projection-intents';
 import type { Logger } from '../infra/logger';
-import { dossierWorkflowId, stateQuery } from '../workflows/dossier-messages';
+import { dossierWorkflowId, recordQuery } from '../workflows/dossier-messages';
 
-/** The dossier's state as its workflow holds it (a query: nothing written); null when no workflow holds it. */
+/**
+ * The dossier's state and the entries the ledger may lack, as its workflow holds them (a query:
+ * nothing written); null when no workflow holds it.
+ */
 export function workflowState(client: Client) {
-  return async (dossierId: string): Promise<DossierState | null> => {
+  return async (dossierId: string): Promise<ProjectedRecord | null> => {
     try {
       return await client.connection.withDeadline(Date.now() + 10_000, () =>
-        client.workflow.getHandle(dossierWorkflowId(dossierId)).query(stateQuery),
+        client.workflow.getHandle(dossierWorkflowId(dossierId)).query(recordQuery),
       );
     } catch (e) {
       if (e instanceof WorkflowNotFoundError) return null;
@@ -40,8 +42,16 @@ export function startIntentSweeper(deps: {
     try {
       let settled: number;
       do {
-        settled = await sweepIntents(deps.orm, deps.projector, current);
+        const sweep = await sweepIntents(deps.orm, deps.projector, current);
+        settled = sweep.settled;
         if (settled > 0) deps.logger.info({ settled }, 'projected dossiers left behind by the API');
+        if (sweep.failed.length > 0) {
+          // Ids only: what failed may echo a row with personal data.
+          deps.logger.warn(
+            { dossiers: sweep.failed },
+            'dossiers left for the next sweep: their record could not be written',
+          );
+        }
       } while (settled > 0 && !stopped);
     } catch (err) {
       deps.logger.warn({ err }, 'intent sweep failed; next sweep soon');

@@ -59,6 +59,7 @@ const worker = await Worker.create({
     databaseUrl: env.DATABASE_URL,
     pseudonymise: exportPseudonymizer(env),
     exportDir: env.AGORA_EXPORT_DIR ?? join(DATA_DIR, 'exports'),
+    retentionYears: env.AGORA_RETENTION_YEARS,
   }),
   dataConverter: dataConverter(env),
   // Bounded: memory stays flat however many dossiers are open (most sleep for months).

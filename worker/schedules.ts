@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { ScheduleAlreadyRunning } from '@temporalio/client';
 
 export const DSN_RETENTION_SCHEDULE = 'dsn-retention';
+export const DOSSIER_RETENTION_SCHEDULE = 'dossier-retention';
 export const DSN_RECHECK_SCHEDULE = 'dsn-recheck';
 export const INSERTION_EXPORT_SCHEDULE = 'insertion-export';
 
@@ -26,6 +27,8 @@ export async function ensureSchedules(client: Client, taskQueue: string): Promis
       policies: { overlap: 'SKIP', catchupWindow: '1 day' },
     });
   await daily(DSN_RETENTION_SCHEDULE, 'dsnRetentionWorkflow', 3, 30);
+  // The records of dossiers closed more than AGORA_RETENTION_YEARS ago.
+  await daily(DOSSIER_RETENTION_SCHEDULE, 'dossierRetentionWorkflow', 3, 0);
   // The safety net of the DSN follow-up: dossiers still waiting on a loaded month, signalled again.
   await daily(DSN_RECHECK_SCHEDULE, 'dsnRecheckWorkflow', 4, 0);
   // Each Region's weekly file of its trainees' situations, Monday 06:00 Paris time.

@@ -1,7 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CreateCommand, DossierAggregate, EventCommand } from '../domain/dossier-aggregate';
-import type { DossierParties, DossierState } from '../domain/dossier-state';
-import type { HistoryEntry } from '../domain/schemas';
+import type { CreateCommand, DossierAggregate, EventCommand, LedgerEntry } from '../domain/dossier-aggregate';
+import type { DossierState } from '../domain/dossier-state';
 
 /** The workflow id of a dossier: the one place that builds it. */
 export function dossierWorkflowId(dossierId: string): string {
@@ -46,12 +45,20 @@ export interface EventResult {
   state: DossierState;
   /** The hash of the event that produced this result (a resent Update id gets the first result). */
   bodyHash: string;
+  /** This event's entry for the ledger (none for a duplicate): the caller writes it with the state. */
+  entries: LedgerEntry[];
+}
+
+/** The dossier and the accepted events not known to be in the ledger yet. */
+export interface DossierRecord {
+  state: DossierState;
+  entries: LedgerEntry[];
 }
 
 export const eventUpdate = defineUpdate<EventResult, [EventMessage]>('event');
 export const stateQuery = defineQuery<DossierState>('state');
-/** The history with who may see it, so one query answers `GET .../history` (concurrent queries queue up). */
-export const historyQuery = defineQuery<{ parties: DossierParties; events: HistoryEntry[] }>('history');
+/** For the history's latest entries and the sweeper: the state and what the ledger may lack. */
+export const recordQuery = defineQuery<DossierRecord>('record');
 /** The creation's identity and the current state, to answer a resent creation in one round trip. */
 export const creationQuery = defineQuery<{ eventId: string; bodyHash: string; state: DossierState }>(
   'creation',

@@ -3,3 +3,4 @@ export { dsnMonthWorkflow } from './dsn-month-workflow';
 export { dsnRecheckWorkflow } from './dsn-recheck-workflow';
 export { dsnRetentionWorkflow } from './dsn-retention-workflow';
 export { insertionExportWorkflow } from './insertion-export-workflow';
+export { dossierRetentionWorkflow } from './dossier-retention-workflow';

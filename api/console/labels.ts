@@ -1,4 +1,5 @@
 /** The field's own words, in French, for every code the console shows. */
+import type { SituationStatut } from '../../domain/situations';
 
 export const STATUS_LABEL: Record<string, string> = {
   EN_COURS_ELABORATION: "En cours d'élaboration",
@@ -49,11 +50,12 @@ export const POINT_LABEL: Record<string, string> = {
   M12: '12 mois après',
 };
 
-export const SITUATION_LABEL: Record<string, string> = {
+export const SITUATION_LABEL: Record<SituationStatut, string> = {
   EN_ATTENTE: 'En attente',
   EMPLOI: 'En emploi',
   SANS_EMPLOI: 'Sans emploi',
   NON_DISPONIBLE: 'Non disponible',
+  SANS_OBJET: 'Sans objet',
 };
 
 export const CATEGORY_LABEL: Record<string, string> = {

@@ -37,7 +37,7 @@ button.link { background:none; color:var(--accent); border:none; padding:0; text
 .point .when { font-size:12px; color:var(--muted); } .point .what { font-weight:700; margin-top:4px; }
 .point.EMPLOI { background:#e6f4ea; border-color:#9bd3ae; } .point.EMPLOI .what { color:var(--ok); }
 .point.SANS_EMPLOI { background:#fff4e5; border-color:#f3c58a; } .point.SANS_EMPLOI .what { color:var(--warn); }
-.point.NON_DISPONIBLE { background:#f3f0e6; } .point.NON_DISPONIBLE .what { color:var(--na); }
+.point.NON_DISPONIBLE, .point.SANS_OBJET { background:#f3f0e6; } .point.NON_DISPONIBLE .what, .point.SANS_OBJET .what { color:var(--na); }
 .point.EN_ATTENTE .what { color:var(--wait); }
 ol.timeline { list-style:none; margin:0; padding:0; border-left:3px solid var(--line); }
 ol.timeline li { margin:0 0 14px 0; padding-left:16px; position:relative; }

@@ -19,6 +19,7 @@ import { recordAccess } from '../../db/audit';
 import { FUNDING_KINDS } from '../../domain/codes';
 import type { AppEnv } from '../app-env';
 import type { DossierGateway } from '../dossier-gateway';
+import { notFound } from '../dossier-gateway';
 import { ApiError } from '../errors';
 import { validationHook } from '../validation';
 import { errorResponses } from '../openapi-responses';
@@ -30,11 +31,28 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
 });
 const security = [{ bearer: [] }];
 const PathParams = z.object({ dossierId: DossierId });
+const HistoryQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+  cursor: z.string().max(64).optional().meta({ description: 'the nextCursor of the previous page' }),
+});
+const HistoryPage = z.object({
+  events: z.array(HistoryEntry),
+  nextCursor: z.string().nullable().meta({ description: 'null on the last page' }),
+});
+
+/** A history cursor: the seq of the last entry served, opaque to partners. */
+const historyCursor = {
+  encode: (seq: number) => Buffer.from(`seq:${seq}`).toString('base64url'),
+  decode(cursor: string): number | null {
+    const m = /^seq:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return m ? Number(m[1]) : null;
+  },
+};
 
 /** The dossier as this actor may see it: 404 when hidden, full NIR for financeurs only. */
 export function viewFor(actor: Actor, state: DossierState) {
   const parties = partiesOf(state);
-  if (!canSee(actor, parties)) throw new ApiError('NOT_FOUND', `no dossier ${state.dossierId}`);
+  if (!canSee(actor, parties)) throw notFound(state.dossierId);
   return toView(state, { fullNir: canReadFullNir(actor, parties) });
 }
 
@@ -120,19 +138,27 @@ export function dossierRoutes(deps: {
     createRoute({
       method: 'get',
       path: '/v1/dossiers/{dossierId}/history',
-      summary: 'Every accepted event of a dossier, oldest first',
+      summary: 'Every accepted event of a dossier, oldest first, by pages',
       security,
-      request: { params: PathParams },
+      request: { params: PathParams, query: HistoryQuery },
       responses: {
-        200: json(z.object({ events: z.array(HistoryEntry) }), 'the history'),
+        200: json(HistoryPage, 'a page of the history'),
         ...errors(400, 401, 404, 503),
       },
     }),
     async (c) => {
       const { dossierId } = c.req.valid('param');
-      const { parties, events } = await gateway.history(dossierId);
-      if (!canSee(c.get('actor'), parties)) throw new ApiError('NOT_FOUND', `no dossier ${dossierId}`);
-      return c.json({ events }, 200);
+      const { limit, cursor } = c.req.valid('query');
+      const afterSeq = cursor === undefined ? 0 : historyCursor.decode(cursor);
+      if (afterSeq === null) {
+        throw new ApiError('VALIDATION_ERROR', 'invalid query: cursor: not a cursor this API returned', [
+          { path: 'query.cursor', message: 'not a cursor this API returned' },
+        ]);
+      }
+      const page = await gateway.history(dossierId, { afterSeq, limit });
+      if (!canSee(c.get('actor'), page.parties)) throw notFound(dossierId);
+      const nextCursor = page.nextSeq === null ? null : historyCursor.encode(page.nextSeq);
+      return c.json({ events: page.events, nextCursor }, 200);
     },
   );
 

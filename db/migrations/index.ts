@@ -4,6 +4,7 @@ import { Migration20261129020000_privacy } from './Migration20261129020000_priva
 import { Migration20261129030000_tokens } from './Migration20261129030000_tokens';
 import { Migration20261130000000_indicators } from './Migration20261130000000_indicators';
 import { Migration20261201000000_projection_intents } from './Migration20261201000000_projection_intents';
+import { Migration20261202000000_ledger } from './Migration20261202000000_ledger';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -16,4 +17,5 @@ export const migrationsList = [
     name: 'Migration20261201000000_projection_intents',
     class: Migration20261201000000_projection_intents,
   },
+  { name: 'Migration20261202000000_ledger', class: Migration20261202000000_ledger },
 ];

@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Supervised } from '../../scripts/supervisor';
 import { dataConverter } from '../../infra/temporal';
 import {
+  DOSSIER_RETENTION_SCHEDULE,
   DSN_RECHECK_SCHEDULE,
   DSN_RETENTION_SCHEDULE,
   INSERTION_EXPORT_SCHEDULE,
@@ -146,6 +147,10 @@ describe('a restart of the whole stack', () => {
         connection,
         dataConverter: dataConverter({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined }),
       }).schedule;
+      // The records of dossiers past their retention, purged daily.
+      const purge = await schedules.getHandle(DOSSIER_RETENTION_SCHEDULE).describe();
+      expect(purge.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dossierRetentionWorkflow' });
+      expect(purge.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 3 }] });
       const schedule = await schedules.getHandle(DSN_RETENTION_SCHEDULE).describe();
       expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dsnRetentionWorkflow' });
       // The DSN follow-up's safety net, daily.

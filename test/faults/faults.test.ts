@@ -40,7 +40,7 @@ async function runWithFault(
     },
   });
   await fired;
-  const check = await verify(platform.apiUrls[1]!, load);
+  const check = await verify(platform.apiUrls[1]!, platform.pg.url, load);
   const figures: Record<string, number> = {
     dossiers: DOSSIERS,
     eventsSent: load.sent,
@@ -50,6 +50,7 @@ async function runWithFault(
     duplicated: check.duplicated,
     unexpected: check.unexpected,
     readModelBehind: check.readModelBehind,
+    ledgerBehind: check.ledgerBehind,
     seconds: Math.round((Date.now() - started) / 1000),
     ...extra(load),
   };
@@ -60,6 +61,7 @@ async function runWithFault(
     duplicated: 0,
     unexpected: 0,
     readModelBehind: 0,
+    ledgerBehind: 0,
   });
   return figures;
 }
@@ -106,7 +108,7 @@ describe('faults under load', () => {
     for (const url of platform.apiUrls) await waitReady(url);
   }, 240_000);
 
-  it('goes on through 30 s without PostgreSQL: /readyz says so, events are accepted, the read model catches up', async () => {
+  it('goes on through 30 s without PostgreSQL: /readyz says so, events are accepted, creations wait, the record catches up', async () => {
     let ready: unknown = null;
     const outage = { from: 0, to: 0 };
     const figures = await runWithFault(
@@ -130,7 +132,9 @@ describe('faults under load', () => {
       status: 503,
       body: { status: 'unavailable', temporal: 'ok', database: 'unreachable' },
     });
-    expect(figures.acceptedDuringOutage).toBeGreaterThan(20);
+    // Events of the dossiers in flight go on; a creation needs the database to claim its id for
+    // ever, so it answers 503 until the database is back (the partners retry).
+    expect(figures.acceptedDuringOutage).toBeGreaterThan(5);
   }, 300_000);
 
   it('keeps the previous data of a month when its import is killed halfway', async () => {

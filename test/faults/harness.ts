@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { migrate, openOrm } from '../../db/orm';
 import { ROOT } from '../../scripts/paths';
@@ -234,9 +235,10 @@ export async function partnerLoad(
 
 /**
  * Every accepted event took effect exactly once (each dossier's history holds exactly the event
- * ids sent, each once, in order), and the read model caught up with every workflow's version.
+ * ids sent, each once, in order), the read model caught up with every workflow's version, and
+ * the ledger in PostgreSQL holds every accepted event on its own.
  */
-export async function verify(url: string, load: LoadResult, seconds = 90) {
+export async function verify(url: string, databaseUrl: string, load: LoadResult, seconds = 90) {
   let lost = 0;
   let duplicated = 0;
   let unexpected = 0;
@@ -271,7 +273,25 @@ export async function verify(url: string, load: LoadResult, seconds = 90) {
       if (items.find((x) => x.dossierId === id)?.version !== versions.get(id)) behind++;
     if (behind > 0) await new Promise((r) => setTimeout(r, 500));
   }
-  return { lost, duplicated, unexpected, readModelBehind: behind };
+  // The ledger alone (what answers once the workflows are gone): every expected event, in order.
+  let ledgerBehind = load.dossiers.length;
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    while (ledgerBehind > 0 && Date.now() < deadline) {
+      const { rows } = await db.query<{ dossier_id: string; ids: string[] }>(
+        `select dossier_id, array_agg(event_id order by seq) as ids from dossier_events
+          where dossier_id = any($1::varchar[]) group by dossier_id`,
+        [load.dossiers],
+      );
+      const ledger = new Map(rows.map((r) => [r.dossier_id, r.ids.join(',')]));
+      ledgerBehind = load.dossiers.filter((id) => ledger.get(id) !== load.expected.get(id)!.join(',')).length;
+      if (ledgerBehind > 0) await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await db.end();
+  }
+  return { lost, duplicated, unexpected, readModelBehind: behind, ledgerBehind };
 }
 
 export async function partners(url: string) {

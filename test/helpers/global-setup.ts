@@ -11,6 +11,7 @@ import { ensureDatabase, ensurePostgres } from '../../scripts/postgres';
 import { startDevServer, stopChild } from '../../scripts/temporal-server';
 import { ensureTools } from '../../scripts/tools';
 import { ensureChromium } from '../../scripts/chromium';
+import { startReaper } from './reaper';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -64,6 +65,7 @@ export async function freePort(): Promise<number> {
 }
 
 let server: ChildProcess | null = null;
+let stopReaper: (() => Promise<void>) | null = null;
 
 /** One Temporal dev server, one fresh test database and one workflow bundle for the whole run. */
 export async function setup(project: TestProject): Promise<void> {
@@ -94,6 +96,8 @@ export async function setup(project: TestProject): Promise<void> {
     }),
   ]);
   server = child;
+  // Finished workflows are deleted within seconds (RECORD_HISTORIES keeps them to export them).
+  if (process.env.RECORD_HISTORIES !== '1') stopReaper = await startReaper(`127.0.0.1:${port}`);
   const workflowBundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, bundle.code);
 
@@ -106,5 +110,6 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
+  await stopReaper?.();
   if (server) await stopChild(server, 5000);
 }

@@ -61,6 +61,7 @@ export async function startStack(opts: { temporalAddress?: string; uiOrigins?: s
     databaseUrl: inject('databaseUrl'),
     hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     seal: sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).seal,
+    unseal: sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).open,
     pseudonymise: exportPseudonymizer({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     bodyLimit: 64 * 1024,
     statsCacheMs: 0,
@@ -140,6 +141,7 @@ export async function apiOnly(opts: { temporalAddress: string } & Partial<Parame
     databaseUrl: inject('databaseUrl'),
     hashNir: () => Buffer.alloc(32),
     seal: () => Buffer.alloc(1),
+    unseal: () => '',
     pseudonymise: () => '',
     ...overrides,
   });

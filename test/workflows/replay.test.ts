@@ -56,6 +56,40 @@ describe('replay of recorded dossier histories', () => {
         [R, { type: 'CLOTURE', date: '2026-10-02' }],
       ]);
       await scenario('cancelled', [[R, { type: 'ANNULATION', date: '2026-01-16' }]]);
+      // A run started by continue-as-new (its input carries the dossier): corrections of twenty
+      // financing lines fill a run's history quickly.
+      const cofinanceurs = await Promise.all(Array.from({ length: 19 }, () => stack.partner('OPCO')));
+      const big = createBody({
+        organisme: { siret: of.siret, raisonSociale: 'OF' },
+        financements: [{ financeurSiret: region.siret, montantEngage: 100 }],
+      });
+      expect((await stack.call('POST', '/v1/dossiers', R, big)).status).toBe(201);
+      const handle = stack.client.workflow.getHandle(`dossier-${big.dossierId}`);
+      const firstRun = (await handle.describe()).runId;
+      for (let k = 0; (await handle.describe()).runId === firstRun; k++) {
+        const changes = {
+          financements: [
+            { financeurSiret: region.siret, montantEngage: 100 + k },
+            ...cofinanceurs.map((p, j) => ({ financeurSiret: p.siret, montantEngage: 1000 + j })),
+          ],
+        };
+        const res = await stack.call('POST', `/v1/dossiers/${big.dossierId}/events`, R, {
+          eventId: randomUUID(),
+          type: 'RECTIFICATION',
+          date: '2026-01-16',
+          changes,
+        });
+        expect(res.status).toBe(200);
+      }
+      await stack.call('POST', `/v1/dossiers/${big.dossierId}/events`, R, {
+        eventId: randomUUID(),
+        type: 'VALIDATION',
+        date: '2026-01-20',
+      });
+      await new Promise((r) => setTimeout(r, 2000));
+      const continued = join(DIR, `${process.env.RECORD_PREFIX ?? ''}continued-as-new.json`);
+      if (existsSync(continued)) throw new Error(`${continued} exists: choose another RECORD_PREFIX`);
+      writeFileSync(continued, temporalJson('show', `dossier-${big.dossierId}`));
       // Woken by its month's load: the look-up and the projection of the situation found.
       const mois = `20${10 + (Date.now() % 10)}-0${1 + (Date.now() % 9)}`;
       const woken = createBody({
