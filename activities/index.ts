@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -6,12 +6,15 @@ import type { LedgerEntry } from '../domain/dossier-aggregate';
 import type { DossierState } from '../domain/dossier-state';
 import type { MonthLookup } from '../domain/situations';
 import { ADMIN } from '../domain/authorization';
+import { RegionCode } from '../domain/codes';
+import { isCalendarDate } from '../domain/dates';
 import { recordAccess } from '../db/audit';
 import { createProjector } from '../db/projection-intents';
 import { type InsertionFile, writeInsertionFile, writeManifest } from '../db/insertion-file';
 import type { DossierMonthLoad } from '../db/dsn-lookup';
 import { dossiersUsingMonth, dossiersWaitingOnLoadedMonths, lookupMonths } from '../db/dsn-lookup';
 import { purgeDsnMonths } from '../db/dsn-retention';
+import { keyFingerprint } from '../infra/pseudonym';
 import { purgeClosedDossiers, retentionCutoff } from '../db/dossier-retention';
 import { dossierWorkflowId, dsnMonthLoadedSignal } from '../workflows/dossier-messages';
 
@@ -51,6 +54,7 @@ export function createActivities({
   retentionYears = 10,
 }: ActivityDeps) {
   const projector = createProjector({ orm, hashNir, seal });
+  const hashKey = keyFingerprint(hashNir);
   /**
    * Tell dossiers a month was loaded, SIGNAL_CONCURRENCY at a time; how many were told (a dossier
    * whose workflow has ended needs no wake-up).
@@ -80,6 +84,12 @@ export function createActivities({
       if (!databaseUrl || !pseudonymise || !exportDir)
         throw new Error('exports need a database, a key and a folder');
       const ctx = Context.current();
+      if (!isCalendarDate(date) || !RegionCode.safeParse(region).success) {
+        throw ApplicationFailure.nonRetryable(
+          `bad export input: region ${region}, date ${date}`,
+          'BAD_INPUT',
+        );
+      }
       const file = await writeInsertionFile({
         databaseUrl,
         exportDir,
@@ -102,6 +112,9 @@ export function createActivities({
     /** The run's manifest: every file with its rows, size and SHA-256. */
     async writeExportManifest({ date, files }: { date: string; files: InsertionFile[] }): Promise<string> {
       if (!exportDir) throw new Error('exports need a folder');
+      if (!isCalendarDate(date) || !files.every((f) => RegionCode.safeParse(f.region).success)) {
+        throw ApplicationFailure.nonRetryable(`bad manifest input: date ${date}`, 'BAD_INPUT');
+      }
       return writeManifest(exportDir, date, files);
     },
 
@@ -142,7 +155,7 @@ export function createActivities({
       nir: string;
       months: string[];
     }): Promise<Record<string, MonthLookup>> {
-      return lookupMonths(orm.em.fork(), dossierId, hashNir(nir), months);
+      return lookupMonths(orm.em.fork(), dossierId, hashNir(nir), months, hashKey);
     },
 
     /**

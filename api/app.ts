@@ -12,7 +12,7 @@ import type { Logger } from '../infra/logger';
 import { recordRejection } from '../db/rejections';
 import { ErrorCode, EventType } from '../domain/codes';
 import type { AppEnv } from './app-env';
-import { authenticate } from './auth';
+import { Buckets, TokenRegistry, authenticate } from './auth';
 import { bodyLimitByHeader } from './body-limit';
 import { createDossierGateway } from './dossier-gateway';
 import { createProjector } from '../db/projection-intents';
@@ -47,8 +47,10 @@ export interface AppDeps {
   /** `stagiaire_pseudo` of the exported files (infra/pseudonym.ts). */
   pseudonymise: (nirHash: Buffer) => string;
   bodyLimit?: number;
-  /** How long a partner token stays cached (default 10 s): the delay before a revocation bites. */
+  /** How long a partner token stays cached (default 5 s; revocations reach every instance within 2 s). */
   authCacheMs?: number;
+  /** Unknown tokens (and failed sign-ins) an address may send: a second on average, and the burst. */
+  authFailures?: { perSecond: number; burst: number };
   /** The payload codec, served to the Temporal Web UI at /codec (admin only). */
   codec?: { codec: PayloadCodec; uiOrigins: string[] };
   /** How long a stats answer is served from memory (default 30 s; 0: always computed). */
@@ -124,9 +126,22 @@ export function createApp(deps: AppDeps) {
     onError: (c) =>
       errorResponse(c, new ApiError('PAYLOAD_TOO_LARGE', `request body over the limit of ${maxSize} bytes`)),
   });
-  // DSN months are streamed (a million lines): they are not held in memory, so not size-limited.
-  app.use('/v1/*', (c, next) => (c.req.path === '/v1/dsn/imports' ? next() : limit(c, next)));
-  app.use('/v1/*', authenticate(orm, deps.adminToken, deps.authCacheMs));
+  // The Temporal Web UI decodes a page of history at a time through /codec/decode: a larger bound.
+  const codecMax = Math.max(maxSize, 4 * 1024 * 1024);
+  const codecLimit = bodyLimitByHeader({
+    maxSize: codecMax,
+    onError: (c) =>
+      errorResponse(c, new ApiError('PAYLOAD_TOO_LARGE', `request body over the limit of ${codecMax} bytes`)),
+  });
+  // Every route is bounded, the sign-in forms included, before anything reads a body. DSN months
+  // are streamed (a million lines), never held in memory: bounded by line as they are read.
+  app.use('*', (c, next) => {
+    if (c.req.path === '/v1/dsn/imports') return next();
+    return c.req.path === '/codec/decode' ? codecLimit(c, next) : limit(c, next);
+  });
+  const tokens = new TokenRegistry(orm, deps.authCacheMs ?? 5000);
+  const failures = new Buckets(deps.authFailures?.perSecond ?? 1, deps.authFailures?.burst ?? 30);
+  app.use('/v1/*', authenticate(tokens, deps.adminToken, failures));
   app.use('/v1/*', rateLimit(deps.rateLimit?.perSecond ?? 0, deps.rateLimit?.burst ?? 1));
 
   // The data-quality log: every refused partner event is recorded with its reason (no personal data).
@@ -178,7 +193,7 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', dossierRoutes({ gateway, orm, now, hashNir: deps.hashNir }));
   app.route('/', meRoutes());
-  app.route('/', adminRoutes({ orm }));
+  app.route('/', adminRoutes({ orm, onRevoke: (tokenId) => tokens.revoke(tokenId) }));
   app.route('/', qualityRoutes({ orm }));
   app.route(
     '/',
@@ -203,11 +218,11 @@ export function createApp(deps: AppDeps) {
   // The case workers' console: a client of this same API, called in process with their token.
   app.route(
     '/',
-    consoleRoutes((path, init) => app.request(path, init)),
+    consoleRoutes((path, init, env) => app.request(path, init, env as object)),
   );
   app.get('/', (c) => c.redirect('/console'));
 
-  if (deps.codec) app.route('/', codecRoutes({ ...deps.codec, adminToken: deps.adminToken }));
+  if (deps.codec) app.route('/', codecRoutes({ ...deps.codec, adminToken: deps.adminToken, orm, failures }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

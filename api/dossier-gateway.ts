@@ -2,12 +2,11 @@ import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
-import type { ProjectedRecord, Projector } from '../db/projection-intents';
+import type { OpenedIntent, ProjectedRecord, Projector } from '../db/projection-intents';
 import type { RecordStore } from '../db/dossier-records';
 import type { Logger } from '../infra/logger';
 import { canSee, sourceOf } from '../domain/authorization';
 import type { Actor } from '../domain/authorization';
-import type { LedgerKnowledge } from '../domain/dossier-aggregate';
 import { publicEntry } from '../domain/dossier-aggregate';
 import type { DossierParties, DossierState } from '../domain/dossier-state';
 import { createState, partiesOf } from '../domain/dossier-state';
@@ -79,7 +78,7 @@ function readModelWriter(projector: Projector, logger: Logger | undefined) {
       dossierId: string,
       event: { eventId: string; bodyHash: string },
       months: string[],
-    ): Promise<{ id: string; notLoaded: string[]; ledger: LedgerKnowledge } | null> {
+    ): Promise<OpenedIntent | null> {
       if (Date.now() < pausedUntil) return null;
       let timer: NodeJS.Timeout | undefined;
       try {
@@ -107,8 +106,8 @@ function readModelWriter(projector: Projector, logger: Logger | undefined) {
       }
     },
     /**
-     * The call never changed the dossier: its intent goes, and with no workflow for the id, the
-     * months it registered. Kept when the outcome is unknown.
+     * The call never changed the dossier (refused, or no workflow for the id): its intent goes,
+     * and the months it registered. Kept when the outcome is unknown.
      */
     async drop(intentId: string, err: unknown, forget?: { dossierId: string; months: string[] }) {
       const refused =
@@ -116,9 +115,7 @@ function readModelWriter(projector: Projector, logger: Logger | undefined) {
         err instanceof WorkflowNotFoundError ||
         err instanceof WorkflowExecutionAlreadyStartedError;
       if (!refused) return;
-      await projector
-        .dropIntent(intentId, err instanceof WorkflowNotFoundError ? forget : undefined)
-        .catch(() => undefined);
+      await projector.dropIntent(intentId, forget).catch(() => undefined);
     },
   };
 }
@@ -250,7 +247,7 @@ export function createDossierGateway(deps: {
           updateId: event.eventId,
         });
       } catch (e) {
-        if (intent) await readModel.drop(intent.id, e, { dossierId, months });
+        if (intent) await readModel.drop(intent.id, e, { dossierId, months: intent.registered });
         // Hidden or missing: one answer, that tells nothing of which.
         if (
           e instanceof WorkflowUpdateFailedError &&

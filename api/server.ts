@@ -5,13 +5,16 @@ import { loadEnv } from '../infra/env';
 import { createLogger } from '../infra/logger';
 import { apiConnectionOptions, dataConverter, payloadCodec } from '../infra/temporal';
 import { createApp } from './app';
-import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
+import { exportPseudonymizer, keyFingerprint, nirHasher } from '../infra/pseudonym';
+import { ensureHashKey } from '../db/hash-key';
 import { sealer } from '../infra/sealing';
 
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL, 'api');
 if (!env.AGORA_ADMIN_TOKEN) logger.warn('AGORA_ADMIN_TOKEN is not set: admin routes are closed');
 const orm = await openOrm(env.DATABASE_URL);
+// An API hashing NIRs with another key than the platform's would find no trainee: it stops here.
+await ensureHashKey(orm.em.fork(), keyFingerprint(nirHasher(env)));
 // Lazy: the API starts and answers /readyz 503 while Temporal is unreachable.
 const connection = Connection.lazy(apiConnectionOptions(env));
 const client = new Client({

@@ -19,7 +19,7 @@ import { createLogger } from '../infra/logger';
 import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
 import { sealer } from '../infra/sealing';
 import { createRecordStore } from '../db/dossier-records';
-import { dataConverter, payloadCodec } from '../infra/temporal';
+import { FAILURE_CONVERTER_PATH, dataConverter, payloadCodec } from '../infra/temporal';
 import { nirKey } from '../domain/nir';
 import { DATA_DIR } from '../scripts/paths';
 import { stopChild } from '../scripts/temporal-server';
@@ -169,7 +169,11 @@ export async function benchPartnerEvents(
   const rawClient = new Client({ connection });
   const native = await NativeConnection.connect({ address });
   const [bundle, rawBundle] = await Promise.all([
-    bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index.ts'), logger: quietLogger }),
+    bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows/index.ts'),
+      failureConverterPath: FAILURE_CONVERTER_PATH,
+      logger: quietLogger,
+    }),
     bundleWorkflowCode({ workflowsPath: require.resolve('./raw-workflow.ts'), logger: quietLogger }),
   ]);
   // In process (one Node.js thread for the API, the worker and the load), or as the production
@@ -287,6 +291,7 @@ export async function benchPartnerEvents(
                   openIntent: async (_id: string, _event: unknown, months: string[] = []) => ({
                     id: randomUUID(),
                     notLoaded: months,
+                    registered: months,
                     ledger: { eventHash: null, sameFact: false, seq: 0 },
                   }),
                   claim: async () => ({ intentId: randomUUID(), claimed: true, holder: null }),

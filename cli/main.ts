@@ -22,7 +22,7 @@ import { ImportFormatError, listMonths } from '../db/dsn-import';
 import { loadDsnMonth } from '../api/dsn-loader';
 import pg from 'pg';
 import { connectionOptions, dataConverter } from '../infra/temporal';
-import { localSecret, makeAdminToken, makeDataKey } from '../scripts/secrets';
+import { existingSecret } from '../scripts/secrets';
 import { loadDemo } from './demo';
 import { createDossierGateway } from '../api/dossier-gateway';
 import { ApiError } from '../api/errors';
@@ -69,7 +69,19 @@ async function withOrm<T>(fn: (orm: Awaited<ReturnType<typeof openOrm>>) => Prom
 }
 
 /** The data key: the environment's, else the one `npm start` keeps in .data/. */
-const dataKey = () => env.AGORA_DATA_KEY ?? localSecret('data-key', makeDataKey);
+/**
+ * The data key: the environment's, else the one `npm start` made in .data/. Never a new one: a
+ * DSN month hashed under a key no dossier uses would turn every waiting point into SANS_EMPLOI.
+ */
+const dataKey = (): string => {
+  const key = env.AGORA_DATA_KEY ?? existingSecret('data-key');
+  if (!key) {
+    throw new UsageError(
+      'no data key: set AGORA_DATA_KEY (and AGORA_HASH_KEY) as the workers and API have them, or run `npm start` once on this machine',
+    );
+  }
+  return key;
+};
 
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   const connection = await Connection.connect(connectionOptions(env));
@@ -354,7 +366,8 @@ async function main(argv: string[]): Promise<number> {
       if (!Number.isInteger(count) || count < 1 || count > 100_000) {
         throw new UsageError('--dossiers takes a number of dossiers, 1 to 100000');
       }
-      const adminToken = env.AGORA_ADMIN_TOKEN ?? localSecret('admin-token', makeAdminToken);
+      const adminToken = env.AGORA_ADMIN_TOKEN ?? existingSecret('admin-token');
+      if (!adminToken) throw new UsageError('no admin token: set AGORA_ADMIN_TOKEN, or run `npm start` once');
       const base = `http://127.0.0.1:${env.PORT}`;
       const tty = process.stderr.isTTY;
       let last = '';

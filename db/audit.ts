@@ -25,7 +25,33 @@ export async function recordAccess(
     );
 }
 
-export async function listAccess(em: EntityManager, since: Date, limit: number) {
+export interface AccessQuery {
+  since?: Date;
+  until?: Date;
+  dossierId?: string;
+  /** A partner's id or SIRET, or ADMIN. */
+  actor?: string;
+  action?: string;
+  limit: number;
+  /** The last entry of the previous page. */
+  after?: { at: string; id: string };
+}
+
+/** The access audit, newest first, filtered, keyset-paged by (time, id). */
+export async function listAccess(em: EntityManager, q: AccessQuery) {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const filter = (sql: string, ...values: unknown[]) => {
+    where.push(sql);
+    params.push(...values);
+  };
+  if (q.since) filter('at >= ?', q.since.toISOString());
+  if (q.until) filter('at < ?', q.until.toISOString());
+  if (q.dossierId) filter('dossier_id = ?', q.dossierId);
+  if (q.actor) filter('(actor = ? or actor_siret = ?)', q.actor, q.actor);
+  if (q.action) filter('action = ?', q.action);
+  if (q.after) filter('(at, id) < (?::timestamptz, ?::bigint)', q.after.at, q.after.id);
+  params.push(q.limit + 1);
   const rows = await em.getConnection().execute<
     {
       id: string;
@@ -35,14 +61,25 @@ export async function listAccess(em: EntityManager, since: Date, limit: number) 
       action: string;
       dossier_id: string | null;
       detail: unknown;
+      at_us: string;
     }[]
-  >('select * from access_audit where at >= ? order by at, id limit ?', [since.toISOString(), limit]);
-  return rows.map((r) => ({
-    at: new Date(r.at).toISOString(),
-    actor: r.actor,
-    actorSiret: r.actor_siret,
-    action: r.action,
-    dossierId: r.dossier_id,
-    detail: r.detail ?? null,
-  }));
+  >(
+    `select *, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at_us from access_audit
+      ${where.length ? `where ${where.join(' and ')}` : ''} order by at desc, id desc limit ?`,
+    params,
+  );
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => ({
+      at: new Date(r.at).toISOString(),
+      actor: r.actor,
+      actorSiret: r.actor_siret,
+      action: r.action,
+      dossierId: r.dossier_id,
+      detail: r.detail ?? null,
+    })),
+    // The cursor keeps the microseconds: entries of the same millisecond are neither skipped nor repeated.
+    next: rows.length > q.limit && last ? { at: last.at_us, id: String(last.id) } : null,
+  };
 }

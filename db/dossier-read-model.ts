@@ -20,6 +20,10 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
          from jsonb_to_recordset(?::jsonb) as e(seq integer, event_id varchar, body_hash varchar, entry jsonb)
        on conflict do nothing
      ),
+     waiting as (
+       insert into dossier_dsn_months (mois, dossier_id)
+       select m, ? from unnest(?::varchar[]) as m on conflict do nothing
+     ),
      d as (
        insert into dossiers (dossier_id, version, status, interrompu, issue, organisme_siret, financeur_sirets,
          region, dispositif, objectif, created_at, updated_at, data, nir_hash, nir_sealed, closed_on)
@@ -85,10 +89,17 @@ export async function upsertDossier(
   const at = (p: string) => view.situations.find((s) => s.point === p);
   const durable = (p: string) => at(p)?.meilleurEmploi?.emploiDurable ?? null;
   const multi = (p: string) => at(p)?.multiEmploi ?? null;
+  // The months its points wait on stay registered, whatever took a registration back in between
+  // (a refused event's cleanup racing an accepted one): their load must wake the dossier.
+  const waiting = state.situations
+    .filter((s) => s.statut === 'EN_ATTENTE' && s.checkedOn !== undefined && s.mois !== null)
+    .map((s) => s.mois!);
   const values = [
     intentId ?? null,
     state.dossierId,
     JSON.stringify(ledger),
+    state.dossierId,
+    `{${[...new Set(waiting)].join(',')}}`,
     state.dossierId,
     state.version,
     state.status,

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
+import { keyFingerprint } from '../infra/pseudonym';
+import { ENSURE_HASH_KEY_SQL, mismatch } from './hash-key';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DSN_FIELDS, parseDsnLine } from '../domain/dsn-line';
 
@@ -71,6 +73,10 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
   try {
     // One import of a month at a time, across every process.
     await client.query('select pg_advisory_lock(hashtext($1))', [lockKey]);
+    // The month is hashed with the platform's key, or not at all.
+    const mine = keyFingerprint(opts.hashNir);
+    const platform = (await client.query<{ value: string }>(ENSURE_HASH_KEY_SQL, [mine])).rows[0]!.value;
+    if (platform !== mine) throw mismatch(mine, platform);
     await dropStrayTables(client, opts.mois);
     const version = Number(
       (await client.query('select nextval($1) as v', ['dsn_load_version_seq'])).rows[0].v,
@@ -175,10 +181,10 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     }
     await client.query(`alter table dsn_lines attach partition ${table} for values in ('${opts.mois}')`);
     await client.query(
-      `insert into dsn_months (mois, version, lignes, partition_name, loaded_at) values ($1, $2, $3, $4, now())
+      `insert into dsn_months (mois, version, lignes, partition_name, loaded_at, hash_key) values ($1, $2, $3, $4, now(), $5)
        on conflict (mois) do update set version = excluded.version, lignes = excluded.lignes,
-         partition_name = excluded.partition_name, loaded_at = excluded.loaded_at`,
-      [opts.mois, version, lines, table],
+         partition_name = excluded.partition_name, loaded_at = excluded.loaded_at, hash_key = excluded.hash_key`,
+      [opts.mois, version, lines, table, mine],
     );
     await client.query('commit');
     table = null;

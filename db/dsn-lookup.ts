@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MonthLookup } from '../domain/situations';
 import { runPrepared } from './prepared';
+import { HashKeyMismatchError } from './hash-key';
 
 /** A PostgreSQL array literal of months (knex would spread a JS array into a list). */
 export const monthArray = (months: string[]): string => {
@@ -36,13 +37,21 @@ export async function lookupMonths(
   dossierId: string,
   nirHash: Buffer,
   months: string[],
+  /** The fingerprint of the key `nirHash` was made with (infra/pseudonym.ts). */
+  hashKey: string,
 ): Promise<Record<string, MonthLookup>> {
   const conn = em.getConnection();
   await conn.execute(REGISTER_MONTHS_SQL, [dossierId, monthArray(months)]);
-  const loaded = await conn.execute<{ mois: string; version: string }[]>(
-    'select mois, version from dsn_months where mois = any(?::varchar[])',
+  const loaded = await conn.execute<{ mois: string; version: string; hash_key: string | null }[]>(
+    'select mois, version, hash_key from dsn_months where mois = any(?::varchar[])',
     [monthArray(months)],
   );
+  // A month hashed under another key would find no line of anyone: never read it as "no job".
+  const foreign = loaded.find((r) => r.hash_key !== null && r.hash_key !== hashKey);
+  if (foreign)
+    throw new HashKeyMismatchError(
+      `DSN month ${foreign.mois} was hashed with another key (${foreign.hash_key}, ours ${hashKey}): reload it with the platform's key`,
+    );
   const out: Record<string, MonthLookup> = Object.fromEntries(months.map((m) => [m, null]));
   if (loaded.length === 0) return out;
   for (const row of loaded) out[row.mois] = { version: Number(row.version), lines: [] };

@@ -13,6 +13,14 @@ export const INSERTION_HEADER =
 const SIRET = /^\d{14}$/;
 
 /**
+ * A field a partner wrote, made safe for spreadsheets: one starting with `=`, `+`, `-`, `@`, a tab
+ * or a carriage return (a formula to Excel or LibreOffice) gets a leading apostrophe, which they
+ * show as text (OWASP's advice on CSV injection). Strip it to read the value as sent.
+ */
+export const asText = (column: string) =>
+  `case when ${column} ~ '^[-=+@\\t\\r]' then '''' || ${column} else ${column} end`;
+
+/**
  * The COPY statement of a region's file, visibility applied. COPY takes no bind parameters, so
  * every value inlined here is checked against its strict format first. Rows come in dossier-id
  * order; the second column is the NIR's keyed hash in hex, replaced by the pseudonym on the way out.
@@ -28,8 +36,8 @@ export function insertionCopySql(region: string, actor: Actor): string {
   const date = (c: string) => `to_char(${c}, 'YYYY-MM-DD')`;
   const flag = (c: string) => `case ${c} when true then 'true' when false then 'false' end`;
   return `copy (
-    select f.dossier_id, encode(f.nir_hash, 'hex'), f.region, f.departement,
-      regexp_replace(f.dispositif, '[[:cntrl:]]', ' ', 'g'), f.organisme_siret,
+    select ${asText('f.dossier_id')}, encode(f.nir_hash, 'hex'), f.region, f.departement,
+      ${asText(`regexp_replace(f.dispositif, '[[:cntrl:]]', ' ', 'g')`)}, f.organisme_siret,
       ${date('f.date_entree')}, ${date('f.date_sortie')}, f.motif_sortie, f.status, f.issue,
       f.sit_validation, f.sit_entree, f.sit_sortie, f.sit_m3, f.sit_m6, f.sit_m12,
       ${flag('f.multi_m3')}, ${flag('f.multi_m6')}, ${flag('f.multi_m12')}

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Actor } from '../domain/authorization';
+import { RegionCode } from '../domain/codes';
+import { isCalendarDate } from '../domain/dates';
 import { exportInsertion } from './insertion-export';
 
 export interface InsertionFile {
@@ -22,8 +24,18 @@ export interface ExportManifest {
   files: InsertionFile[];
 }
 
-/** `{exportDir}/insertion/{date}/`: one folder per run, the files and their manifest. */
-export const runDir = (exportDir: string, date: string) => join(exportDir, 'insertion', date);
+/**
+ * `{exportDir}/insertion/{date}/`: one folder per run, the files and their manifest. The date is a
+ * calendar day or nothing: a path given from outside (`../`) never leaves the export folder.
+ */
+export function runDir(exportDir: string, date: string): string {
+  if (!isCalendarDate(date))
+    throw new ExportInputError(`not a calendar date YYYY-MM-DD: ${JSON.stringify(date)}`);
+  return join(exportDir, 'insertion', date);
+}
+
+/** An export asked with an input that must not reach the file system. */
+export class ExportInputError extends Error {}
 
 /**
  * Write a region's file under the run's folder: streamed to a `.partial` file, checksummed on the
@@ -38,6 +50,8 @@ export async function writeInsertionFile(opts: {
   pseudo: (nirHash: Buffer) => string;
   onRows?: (rows: number) => void;
 }): Promise<InsertionFile> {
+  if (!RegionCode.safeParse(opts.region).success)
+    throw new ExportInputError(`not a region code: ${opts.region}`);
   const dir = runDir(opts.exportDir, opts.date);
   await mkdir(dir, { recursive: true });
   const name = `insertion-${opts.region}.csv`;

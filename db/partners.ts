@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { PartnerKind } from '../domain/codes';
+import { FUNDING_KINDS } from '../domain/code-lists';
 import type { CreatePartnerBody } from '../domain/schemas';
 import { sha256Hex } from '../infra/canonical-hash';
 import { Partner } from './entities';
@@ -168,4 +169,35 @@ function toRecord(p: {
     region: p.region ?? null,
     createdAt: p.createdAt,
   };
+}
+
+/**
+ * Of the given SIRETs, those that are not a registered partner of a funding kind (CONTRACT.md:
+ * every financeurSiret of a dossier must be one).
+ */
+export async function unknownFinanceurs(em: EntityManager, sirets: readonly string[]): Promise<string[]> {
+  const wanted = [...new Set(sirets)];
+  if (wanted.length === 0) return [];
+  const rows = await em
+    .getConnection()
+    .execute<{ siret: string }[]>(
+      'select siret from partners where siret = any(?::varchar[]) and kind = any(?::varchar[])',
+      [`{${wanted.join(',')}}`, `{${FUNDING_KINDS.join(',')}}`],
+    );
+  const known = new Set(rows.map((r) => r.siret));
+  return wanted.filter((s) => !known.has(s));
+}
+
+/** The tokens revoked since `since` (all revoked ones when null), and the database's time of the read. */
+export async function revokedTokensSince(
+  em: EntityManager,
+  since: Date | null,
+): Promise<{ ids: string[]; at: Date }> {
+  const [row] = await em.getConnection().execute<{ ids: string[] | null; at: Date }[]>(
+    `select (select array_agg(id::text) from partner_tokens
+                where revoked_at is not null and (?::timestamptz is null or revoked_at >= ?::timestamptz - interval '5 seconds')) as ids,
+              now() as at`,
+    [since, since],
+  );
+  return { ids: row?.ids ?? [], at: new Date(row!.at) };
 }

@@ -31,7 +31,7 @@ export interface Projector {
     dossierId: string,
     event: { eventId: string; bodyHash: string },
     months?: string[],
-  ): Promise<{ id: string; notLoaded: string[]; ledger: LedgerKnowledge }>;
+  ): Promise<OpenedIntent>;
   /**
    * Claim a dossierId for a creation, with an intent for its projection, in one statement: false
    * with the creation that holds it when the id was ever created before.
@@ -42,10 +42,20 @@ export interface Projector {
   ): Promise<{ intentId: string; claimed: boolean; holder: ClaimHolder | null }>;
   /**
    * The event was refused or never reached a workflow: nothing to project. `forget`: the months
-   * registered with the intent, for a dossier that no workflow holds (a mistyped or made-up id):
-   * they are unregistered unless the dossier is in the read model.
+   * the intent registered, taken back (a refused event leaves no trace) unless the dossier's
+   * record has a point on them.
    */
   dropIntent(intentId: string, forget?: { dossierId: string; months: string[] }): Promise<void>;
+}
+
+/** An intent, what the ledger knows of the event, and the DSN months it registered the dossier for. */
+export interface OpenedIntent {
+  id: string;
+  /** Of the months asked, those not loaded. */
+  notLoaded: string[];
+  /** Of the months asked, those this intent registered (the dossier had not used them yet). */
+  registered: string[];
+  ledger: LedgerKnowledge;
 }
 
 /** The creation that first claimed a dossierId; `purged`: its record was deleted at the end of retention. */
@@ -76,9 +86,13 @@ const LEDGER_KNOWLEDGE_SQL = `select
 const OPEN_INTENT_SQL = numbered(
   `with intent as (insert into projection_intents (id, dossier_id) values (?, ?)) ${LEDGER_KNOWLEDGE_SQL}`,
 );
+// Also which months this statement registered (not those the dossier had already): a refused
+// event takes back what it registered (`dropIntent`).
 const OPEN_INTENT_MONTHS_SQL = numbered(
-  `with registered as (${REGISTER_MONTHS_SQL}),
-        intent as (insert into projection_intents (id, dossier_id) values (?, ?)) ${LEDGER_KNOWLEDGE_SQL}`,
+  `with registered as (${REGISTER_MONTHS_SQL} returning mois),
+        intent as (insert into projection_intents (id, dossier_id) values (?, ?)),
+        knowledge as (${LEDGER_KNOWLEDGE_SQL})
+   select knowledge.*, (select array_agg(mois) from registered) as registered from knowledge`,
 );
 // Within one statement the claim's own insert is not visible to the select: an id already there
 // reads its holder, a new one reads nothing.
@@ -89,11 +103,18 @@ const CLAIM_SQL = `with claim as (
     intent as (insert into projection_intents (id, dossier_id) values ($4, $1))
   select exists (select 1 from claim) as claimed, h.event_id, h.body_hash, h.purged_at is not null as purged
     from (select 1) one left join dossier_ids h on h.dossier_id = $1`;
-type KnowledgeRow = { event_hash: string | null; same_fact: boolean; seq: number | string };
+type KnowledgeRow = {
+  event_hash: string | null;
+  same_fact: boolean;
+  seq: number | string;
+  registered?: string[] | null;
+};
 
-const FORGET_MONTHS_SQL = `delete from dossier_dsn_months
-  where dossier_id = $1 and mois = any($2::varchar[])
-    and not exists (select 1 from dossiers where dossier_id = $1)`;
+// Unless the dossier's record has a point on that month (an accepted event of its own needs it).
+const FORGET_MONTHS_SQL = `delete from dossier_dsn_months m
+  where m.dossier_id = $1 and m.mois = any($2::varchar[])
+    and not exists (select 1 from dossiers d where d.dossier_id = $1
+      and d.data->'situations' @> jsonb_build_array(jsonb_build_object('mois', m.mois)))`;
 
 export function createProjector(deps: {
   orm: MikroORM;
@@ -127,7 +148,7 @@ export function createProjector(deps: {
           dossierId,
           ...asked,
         ]);
-        return { id, notLoaded: [], ledger: knowledge(rows[0]) };
+        return { id, notLoaded: [], registered: [], ledger: knowledge(rows[0]) };
       }
       const rows = await runPrepared<KnowledgeRow>(
         conn,
@@ -136,7 +157,12 @@ export function createProjector(deps: {
         [dossierId, monthArray(months), id, dossierId, ...asked],
       );
       // A read of its own, after the registration is committed (db/dsn-lookup.ts).
-      return { id, notLoaded: await monthsNotLoaded(conn, months), ledger: knowledge(rows[0]) };
+      return {
+        id,
+        notLoaded: await monthsNotLoaded(conn, months),
+        registered: rows[0]?.registered ?? [],
+        ledger: knowledge(rows[0]),
+      };
     },
     async claim(dossierId, creation) {
       const intentId = randomUUID();
@@ -146,12 +172,27 @@ export function createProjector(deps: {
         body_hash: string | null;
         purged: boolean;
       }>(em(), 'agora_claim_dossier', CLAIM_SQL, [dossierId, creation.eventId, creation.bodyHash, intentId]);
-      const row = rows[0];
+      let row = rows[0];
+      const claimed = row?.claimed === true;
+      if (!claimed && row?.event_id == null) {
+        // Claimed at the same moment by another call: its row was not in this statement's snapshot.
+        [row] = await runPrepared<{
+          claimed: boolean;
+          event_id: string | null;
+          body_hash: string | null;
+          purged: boolean;
+        }>(
+          em(),
+          'agora_claim_holder',
+          'select false as claimed, event_id, body_hash, purged_at is not null as purged from dossier_ids where dossier_id = $1',
+          [dossierId],
+        );
+      }
       const holder =
         row?.event_id != null
           ? { eventId: row.event_id, bodyHash: row.body_hash ?? '', purged: row.purged === true }
           : null;
-      return { intentId, claimed: row?.claimed === true, holder };
+      return { intentId, claimed, holder };
     },
     async dropIntent(intentId, forget) {
       await runPrepared(em(), 'agora_drop_intent', 'delete from projection_intents where id = $1', [

@@ -1,6 +1,7 @@
 import type { DomainError } from './codes';
 import type { Actor } from './authorization';
 import { authorizeEvent, sourceOf } from './authorization';
+import { authorizeCorrection } from './correction-rights';
 import type { DossierState } from './dossier-state';
 import { createState, partiesOf } from './dossier-state';
 import type { Clock } from './lifecycle';
@@ -91,7 +92,11 @@ export function createAggregate(cmd: CreateCommand): DossierAggregate {
  * may not see the dossier learns nothing, not even whether an eventId was used.
  */
 export function decide(agg: DossierAggregate, cmd: EventCommand, clock: Clock): Decision {
-  const denied = authorizeEvent(cmd.actor, partiesOf(agg.state), cmd.event.type);
+  const denied =
+    authorizeEvent(cmd.actor, partiesOf(agg.state), cmd.event.type) ??
+    (cmd.event.type === 'RECTIFICATION'
+      ? authorizeCorrection(cmd.actor, agg.state, cmd.event.changes)
+      : null);
   if (denied) return { kind: 'refused', error: denied };
 
   const known = agg.seen[cmd.event.eventId] ?? cmd.ledger?.eventHash ?? undefined;

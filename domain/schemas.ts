@@ -310,9 +310,6 @@ export const ErrorBody = z
   .meta({ id: 'Error' });
 
 export const ListQuery = z.object({
-  nir: Nir.optional().meta({
-    description: 'financeurs only: the dossiers they fund of this trainee (audited)',
-  }),
   status: DossierStatus.optional(),
   financeur: z
     .string()
@@ -332,6 +329,12 @@ export const ListQuery = z.object({
 });
 export type ListQuery = z.infer<typeof ListQuery>;
 
+/** Body of `POST /v1/dossiers/search`: a trainee's dossiers by NIR, with the list's filters. */
+export const SearchBody = z
+  .strictObject({ ...ListQuery.shape, nir: Nir.meta({ description: 'the trainee (audited)' }) })
+  .meta({ id: 'DossierSearch' });
+export type SearchBody = z.infer<typeof SearchBody>;
+
 export { EventType };
 
 /** `since` (an instant or a day) and `limit` of the logs served oldest first. */
@@ -339,4 +342,22 @@ export const Since = z.iso.datetime({ offset: true }).or(z.iso.date());
 export const LogQuery = z.object({
   since: Since.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** Query of `GET /v1/admin/audit` (CONTRACT.md): filters, newest first, keyset-paged. */
+export const AuditQuery = z.object({
+  since: Since.optional(),
+  until: Since.optional(),
+  dossierId: DossierId.optional(),
+  actor: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'a partner id, a SIRET or ADMIN')
+    .optional()
+    .meta({ description: "a partner's id or SIRET, or ADMIN" }),
+  action: z
+    .string()
+    .regex(/^[A-Z_]{1,32}$/, 'an action code such as DOSSIER_READ')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(200).optional(),
 });

@@ -14,7 +14,11 @@ const EnvSchema = z.object({
   TEMPORAL_TLS_CERT: optional,
   TEMPORAL_TLS_KEY: optional,
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/agora'),
-  AGORA_ADMIN_TOKEN: optional,
+  /** The admin token: at least 32 characters (every guess of it is a guess at the whole platform). */
+  AGORA_ADMIN_TOKEN: optional.refine((v) => v === undefined || v.length >= 32, {
+    message:
+      'AGORA_ADMIN_TOKEN must be at least 32 characters (npm start makes one: unset it, or use `openssl rand -base64 32`)',
+  }),
   AGORA_DATA_KEY: optional.refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, {
     message: 'AGORA_DATA_KEY must be 32 bytes in base64',
   }),
@@ -44,15 +48,29 @@ const EnvSchema = z.object({
   AGORA_WORKER_METRICS: optional,
   /** Where the weekly regional files are written (default: .data/exports of the project). */
   AGORA_EXPORT_DIR: optional,
+  /**
+   * `npm start` runs (and supervises) its own Temporal dev server when TEMPORAL_ADDRESS is the local
+   * default; `1` makes it do so on another local address too (tests, a second stack on one machine).
+   */
+  AGORA_TEMPORAL_EMBEDDED: z.enum(['0', '1']).optional(),
+  /** The embedded Temporal Web UI's port (8233). */
+  AGORA_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   /** Years a dossier's record is kept after its closure (CONTRACT.md); then the daily purge deletes it. */
   AGORA_RETENTION_YEARS: z.coerce.number().positive().default(10),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
 
+/** Rules across variables. */
+const Checked = EnvSchema.refine((e) => !(e.AGORA_DATA_KEYS_OLD && !e.AGORA_HASH_KEY), {
+  message:
+    'rotating the data key (AGORA_DATA_KEYS_OLD set) needs AGORA_HASH_KEY: without it the NIR hash key is derived from AGORA_DATA_KEY and would change with it (set AGORA_HASH_KEY to the former AGORA_DATA_KEY)',
+  path: ['AGORA_HASH_KEY'],
+});
+
 /** Parse the environment once, failing with every problem listed. Nothing else reads process.env. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const parsed = EnvSchema.safeParse(source);
+  const parsed = Checked.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);

@@ -60,3 +60,11 @@ export function exportPseudonymizer(env: KeyEnv) {
   const key = derivedKey(env, 'agora-export-pseudo-v1');
   return (nirHash: Buffer): string => createHmac('sha256', key).update(nirHash).digest('hex').slice(0, 32);
 }
+
+/**
+ * What identifies a NIR hash key without revealing it: the first 8 bytes of the keyed hash of a
+ * fixed string that is no NIR (16 hex characters). Recorded with the read model and each DSN month.
+ */
+export function keyFingerprint(hashNir: (text: string) => Buffer): string {
+  return hashNir('agora-hash-key-fingerprint').subarray(0, 8).toString('hex');
+}

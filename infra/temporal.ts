@@ -1,12 +1,19 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { Env } from './env';
 import { AesGcmPayloadCodec, dataKeys } from './payload-codec';
 
-/** The data converter every client and worker of the platform uses: payloads encrypted at rest. */
+/** Encodes failures' messages and stack traces (bundled into workflows: see the test bundle too). */
+export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
+
+/**
+ * The data converter every client and worker of the platform uses: payloads encrypted at rest,
+ * failures' messages and stack traces encoded with them.
+ */
 export function dataConverter(env: Pick<Env, 'AGORA_DATA_KEY' | 'AGORA_DATA_KEYS_OLD'>): DataConverter {
-  return { payloadCodecs: [payloadCodec(env)] };
+  return { payloadCodecs: [payloadCodec(env)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
 
 export function payloadCodec(env: Pick<Env, 'AGORA_DATA_KEY' | 'AGORA_DATA_KEYS_OLD'>): AesGcmPayloadCodec {

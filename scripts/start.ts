@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { migrate, openOrm } from '../db/orm';
@@ -13,7 +14,6 @@ import { loadDemo } from '../cli/demo';
 
 const log = (msg: string) => console.log(`[agora] ${msg}`);
 const env = loadEnv();
-const UI_PORT = 8233;
 /**
  * How long the embedded Temporal server keeps a finished workflow (docs/OPERATIONS.md): a day to
  * look at it in the Web UI; the dossier itself stays readable from PostgreSQL for years.
@@ -43,19 +43,24 @@ async function main(): Promise<void> {
   await orm.close();
   log('database ready, migrations applied');
 
-  let temporal: ChildProcess | null = null;
-  const embedded = env.TEMPORAL_ADDRESS === '127.0.0.1:7233' || env.TEMPORAL_ADDRESS === 'localhost:7233';
+  let temporal: EmbeddedTemporal | null = null;
+  const embedded =
+    env.TEMPORAL_ADDRESS === '127.0.0.1:7233' ||
+    env.TEMPORAL_ADDRESS === 'localhost:7233' ||
+    env.AGORA_TEMPORAL_EMBEDDED === '1';
   if (embedded && !(await temporalAnswers(env.TEMPORAL_ADDRESS))) {
-    log('starting the Temporal dev server (.data/temporal.db)');
-    temporal = await startDevServer({
+    log(`starting the Temporal dev server (${join(DATA_DIR, 'temporal.db')})`);
+    temporal = new EmbeddedTemporal({
       temporalCli: tools.temporal,
       dbFile: join(DATA_DIR, 'temporal.db'),
-      port: 7233,
-      uiPort: UI_PORT,
+      port: Number(env.TEMPORAL_ADDRESS.split(':').pop()),
+      uiPort: env.AGORA_TEMPORAL_UI_PORT,
       // The Web UI decodes payloads through the API's codec endpoint (admin only, see /codec/signin).
       uiCodecEndpoint: `http://127.0.0.1:${env.PORT}/codec`,
       logFile: join(DATA_DIR, 'temporal.log'),
+      detached: true,
     });
+    await temporal.start();
   } else if (embedded) {
     log(`using the Temporal server already answering on ${env.TEMPORAL_ADDRESS}`);
     const c = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
@@ -97,7 +102,7 @@ async function main(): Promise<void> {
     Console        ${api}/console   (sign in with a partner token)
     API docs       ${api}/docs   (OpenAPI: ${api}/openapi.json)
     Metrics        ${api}/metrics, worker: http://${env.AGORA_WORKER_METRICS ?? '127.0.0.1:9464'}/metrics
-    Temporal UI    http://127.0.0.1:${UI_PORT}${embedded ? '' : ' (external cluster: see your own UI)'}
+    Temporal UI    http://127.0.0.1:${env.AGORA_TEMPORAL_UI_PORT}${embedded ? '' : ' (external cluster: see your own UI)'}
     Admin token    ${adminToken}
     UI decoding    ${api}/codec/signin  (admin token; lets the Temporal UI show decrypted payloads)
   Ctrl-C stops everything; data stays in .data/.
@@ -128,16 +133,61 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
+    // The worker and the API first, then the server they talk to (in a process group of its own,
+    // a Ctrl-C did not reach it).
     await Promise.all(children.map((c) => c.stop()));
-    if (temporal) await stopChild(temporal, 10_000);
+    await temporal?.stop();
     log('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  temporal?.on('exit', (code) => {
-    if (!stopping) log(`the Temporal server exited (${code}); see .data/temporal.log`);
-  });
+}
+
+/**
+ * The embedded Temporal dev server, supervised: restarted with back-off on the same database
+ * file when it dies, as the worker and the API are. Its process id is in `.data/temporal.pid`.
+ */
+class EmbeddedTemporal {
+  private child: ChildProcess | null = null;
+  private stopping = false;
+  private restarts = 0;
+  private startedAt = 0;
+
+  constructor(private readonly opts: Parameters<typeof startDevServer>[0]) {}
+
+  async start(): Promise<void> {
+    this.startedAt = Date.now();
+    const child = await startDevServer(this.opts);
+    this.child = child;
+    writeFileSync(join(DATA_DIR, 'temporal.pid'), `${child.pid}\n`);
+    child.once('exit', (code, signal) => this.exited(signal ?? code));
+  }
+
+  private exited(how: unknown): void {
+    if (this.stopping) return;
+    // A server that ran a minute is healthy again: reset the back-off.
+    if (Date.now() - this.startedAt > 60_000) this.restarts = 0;
+    const delay = Math.min(30_000, 1000 * 2 ** this.restarts++);
+    log(
+      `the Temporal server exited (${String(how)}); restarting it in ${delay / 1000} s (see ${this.opts.logFile})`,
+    );
+    setTimeout(() => {
+      if (this.stopping) return;
+      this.start().then(
+        () => log('the Temporal server is back'),
+        (e: unknown) => {
+          log(`the Temporal server did not start: ${e instanceof Error ? e.message : String(e)}`);
+          this.exited('failed to start');
+        },
+      );
+    }, delay);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.child) await stopChild(this.child, 10_000);
+  }
 }
 
 main().catch((e: unknown) => {

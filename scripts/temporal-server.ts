@@ -25,6 +25,11 @@ export interface DevServerOptions {
   headless?: boolean;
   logFile: string;
   uiCodecEndpoint?: string;
+  /**
+   * In a process group of its own: a Ctrl-C in the terminal reaches the parent only, which stops
+   * the worker and the API before the server (`npm start`).
+   */
+  detached?: boolean;
 }
 
 /**
@@ -68,7 +73,10 @@ async function startOnce(opts: DevServerOptions): Promise<ChildProcess> {
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS))
     args.push('--search-attribute', `${name}=${type}`);
   const log = createWriteStream(opts.logFile, { flags: 'a' });
-  const child = spawn(opts.temporalCli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  const child = spawn(opts.temporalCli, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached ?? false,
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const address = `127.0.0.1:${opts.port}`;

@@ -9,7 +9,8 @@ import { openOrm } from '../db/orm';
 import { loadEnv } from '../infra/env';
 import { createLogger } from '../infra/logger';
 import { connectionOptions, dataConverter } from '../infra/temporal';
-import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
+import { exportPseudonymizer, keyFingerprint, nirHasher } from '../infra/pseudonym';
+import { ensureHashKey } from '../db/hash-key';
 import { DATA_DIR } from '../scripts/paths';
 import { join } from 'node:path';
 import { sealer } from '../infra/sealing';
@@ -33,52 +34,94 @@ Runtime.install({
 });
 
 const orm = await openOrm(env.DATABASE_URL);
-const connection = await NativeConnection.connect(connectionOptions(env));
-// The month wake-up activity signals dossiers through a client of its own.
-const clientConnection = await Connection.connect(connectionOptions(env));
-const client = new Client({
-  connection: clientConnection,
-  namespace: env.TEMPORAL_NAMESPACE,
-  dataConverter: dataConverter(env),
-});
+// A worker hashing NIRs with another key than the platform's would look up nobody: it stops here.
+await ensureHashKey(orm.em.fork(), keyFingerprint(nirHasher(env)));
 const hashNir = nirHasher(env);
 const seal = sealer(env).seal;
 const require = createRequire(import.meta.url);
-const worker = await Worker.create({
-  connection,
-  namespace: env.TEMPORAL_NAMESPACE,
-  taskQueue: env.TEMPORAL_TASK_QUEUE,
-  ...(process.argv[2] === '--bundle' && process.argv[3]
-    ? { workflowBundle: { codePath: process.argv[3] } }
-    : { workflowsPath: require.resolve('../workflows/index.ts') }),
-  activities: createActivities({
-    orm,
-    hashNir,
-    seal,
-    client,
-    databaseUrl: env.DATABASE_URL,
-    pseudonymise: exportPseudonymizer(env),
-    exportDir: env.AGORA_EXPORT_DIR ?? join(DATA_DIR, 'exports'),
-    retentionYears: env.AGORA_RETENTION_YEARS,
-  }),
-  dataConverter: dataConverter(env),
-  // Bounded: memory stays flat however many dossiers are open (most sleep for months).
-  maxCachedWorkflows: env.AGORA_WORKER_CACHE,
-});
-await ensureSchedules(client, env.TEMPORAL_TASK_QUEUE);
-// Read-model writes the API could not finish (it died, or the database was away) are done here.
-const stopSweeper = startIntentSweeper({
-  orm,
-  client,
-  projector: createProjector({ orm, hashNir, seal }),
-  logger,
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopSweeper());
-logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE }, 'worker ready');
-// Worker.run() returns after SIGINT/SIGTERM once in-flight tasks are done (the SDK's own signal handling).
-await worker.run();
-await stopSweeper();
-await connection.close();
-await clientConnection.close();
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => (stopping = true));
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Connect, waiting for Temporal as long as it takes (it may be starting, or restarting after a
+ * crash): a worker waits and reconnects rather than exiting. Null once asked to stop.
+ */
+async function connectWhenReady<T>(what: string, connect: () => Promise<T>): Promise<T | null> {
+  for (let attempt = 0; !stopping; attempt++) {
+    try {
+      return await connect();
+    } catch (err) {
+      const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
+      if (attempt % 5 === 0)
+        logger.warn({ err, retryInSeconds: delay / 1000 }, `waiting for Temporal (${what})`);
+      await pause(delay);
+    }
+  }
+  return null;
+}
+
+// Each turn runs the worker until it stops: asked to (SIGINT, SIGTERM), or lost its server.
+for (let turn = 0; !stopping; turn++) {
+  const connection = await connectWhenReady('worker', () => NativeConnection.connect(connectionOptions(env)));
+  // The month wake-up activity signals dossiers through a client of its own.
+  const clientConnection =
+    connection && (await connectWhenReady('client', () => Connection.connect(connectionOptions(env))));
+  if (!connection || !clientConnection) {
+    await connection?.close();
+    break;
+  }
+  const client = new Client({
+    connection: clientConnection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverter(env),
+  });
+  let stopSweeper: () => Promise<void> = async () => undefined;
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      ...(process.argv[2] === '--bundle' && process.argv[3]
+        ? { workflowBundle: { codePath: process.argv[3] } }
+        : { workflowsPath: require.resolve('../workflows/index.ts') }),
+      activities: createActivities({
+        orm,
+        hashNir,
+        seal,
+        client,
+        databaseUrl: env.DATABASE_URL,
+        pseudonymise: exportPseudonymizer(env),
+        exportDir: env.AGORA_EXPORT_DIR ?? join(DATA_DIR, 'exports'),
+        retentionYears: env.AGORA_RETENTION_YEARS,
+      }),
+      dataConverter: dataConverter(env),
+      // Bounded: memory stays flat however many dossiers are open (most sleep for months).
+      maxCachedWorkflows: env.AGORA_WORKER_CACHE,
+    });
+    await ensureSchedules(client, env.TEMPORAL_TASK_QUEUE);
+    // Read-model writes the API could not finish (it died, or the database was away) are done here.
+    stopSweeper = startIntentSweeper({
+      orm,
+      client,
+      projector: createProjector({ orm, hashNir, seal }),
+      logger,
+    });
+    logger.info(
+      { taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, turn },
+      'worker ready',
+    );
+    // Returns after SIGINT/SIGTERM once in-flight tasks are done (the SDK's own signal handling).
+    await worker.run();
+  } catch (err) {
+    if (!stopping) logger.warn({ err }, 'the worker lost Temporal: it reconnects');
+  } finally {
+    await stopSweeper();
+    await connection.close().catch(() => undefined);
+    await clientConnection.close().catch(() => undefined);
+  }
+  if (!stopping) await pause(1000);
+}
 await orm.close();
 logger.info('worker stopped');

@@ -1,6 +1,7 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index';
 import { REGION_CODES } from '../domain/code-lists';
+import { isCalendarDate } from '../domain/dates';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -27,6 +28,12 @@ export async function insertionExportWorkflow(
 ): Promise<{ date: string; manifest: string; files: { region: string; rows: number }[] }> {
   const date = input.date ?? workflowInfo().startTime.toISOString().slice(0, 10);
   const regions = input.regions ?? REGION_CODES;
+  // Its input names a folder and the files in it: checked before anything is written.
+  if (!isCalendarDate(date))
+    throw ApplicationFailure.nonRetryable(`date: not a calendar date: ${date}`, 'BAD_INPUT');
+  const unknown = regions.filter((r) => !(REGION_CODES as readonly string[]).includes(r));
+  if (unknown.length > 0)
+    throw ApplicationFailure.nonRetryable(`regions: unknown ${unknown.join(', ')}`, 'BAD_INPUT');
   const files = [];
   for (const region of regions) files.push(await writeInsertionExport({ region, date }));
   const manifest = await writeExportManifest({ date, files });

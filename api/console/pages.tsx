@@ -195,15 +195,16 @@ const Select: FC<{
 export const ListPage: FC<{
   filters: ListFilters;
   items: DossierViewT[];
-  nextUrl: string | null;
+  /** The next page: a link, or (a NIR search) the form posted again with the cursor. */
+  next: { url: string } | { cursor: string } | null;
   firstUrl: string | null;
   error?: string | undefined;
   canSearchNir: boolean;
-}> = ({ filters, items, nextUrl, firstUrl, error, canSearchNir }) => (
+}> = ({ filters, items, next, firstUrl, error, canSearchNir }) => (
   <>
     <h1>Dossiers</h1>
     <section class="card" aria-label="Recherche et filtres">
-      <form method="get" action="/console/dossiers" class="filters" role="search">
+      <form method="post" action="/console/dossiers" class="filters" role="search">
         <label>
           {canSearchNir ? 'N° de dossier ou NIR' : 'N° de dossier'}
           <input
@@ -288,7 +289,14 @@ export const ListPage: FC<{
       )}
       <nav class="pager" aria-label="Pages">
         {firstUrl ? <a href={firstUrl}>« Premiers dossiers</a> : null}
-        {nextUrl ? <a href={nextUrl}>Dossiers suivants »</a> : null}
+        {next && 'url' in next ? <a href={next.url}>Dossiers suivants »</a> : null}
+        {next && 'cursor' in next ? (
+          <form method="post" action="/console/dossiers">
+            {Object.entries(filters).map(([k, v]) => (v ? <input type="hidden" name={k} value={v} /> : null))}
+            <input type="hidden" name="cursor" value={next.cursor} />
+            <button type="submit">Dossiers suivants »</button>
+          </form>
+        ) : null}
       </nav>
       <p class="meta">La liste peut avoir quelques secondes de retard sur les derniers événements.</p>
     </section>

@@ -29,7 +29,8 @@ interface Me {
 }
 
 type Env = { Variables: { token: string; me: Me } };
-type ApiCall = (path: string, init: RequestInit) => Response | Promise<Response>;
+/** The API in process; `env` carries the browser's connection (its address counts failed sign-ins). */
+type ApiCall = (path: string, init: RequestInit, env: unknown) => Response | Promise<Response>;
 
 /**
  * The case workers' console, server-rendered in French. It is a client of the API itself, called
@@ -39,13 +40,19 @@ type ApiCall = (path: string, init: RequestInit) => Response | Promise<Response>
 export function consoleRoutes(callApi: ApiCall) {
   const app = new Hono<Env>();
 
-  async function api<T>(c: Context<Env>, path: string): Promise<{ status: number; body: T }> {
-    const res = await callApi(path, {
-      headers: {
-        authorization: `Bearer ${c.get('token')}`,
-        'x-request-id': c.req.header('x-request-id') ?? '',
+  async function api<T>(c: Context<Env>, path: string, json?: unknown): Promise<{ status: number; body: T }> {
+    const res = await callApi(
+      path,
+      {
+        ...(json === undefined ? {} : { method: 'POST', body: JSON.stringify(json) }),
+        headers: {
+          authorization: `Bearer ${c.get('token')}`,
+          'x-request-id': c.req.header('x-request-id') ?? '',
+          ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+        },
       },
-    });
+      c.env,
+    );
     return { status: res.status, body: (await res.json()) as T };
   }
 
@@ -71,14 +78,21 @@ export function consoleRoutes(callApi: ApiCall) {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const token = typeof form.token === 'string' ? form.token.trim() : '';
     const res = token
-      ? await callApi('/v1/me', { headers: { authorization: `Bearer ${token}` } })
+      ? await callApi('/v1/me', { headers: { authorization: `Bearer ${token}` } }, c.env)
       : new Response(null, { status: 401 });
     if (res.status !== 200) {
+      const throttled = res.status === 429;
       return c.html(
         <Layout title="Connexion" section={null}>
-          <LoginPage error="Ce jeton n'est pas reconnu. Vérifiez-le auprès de l'administrateur de votre organisation." />
+          <LoginPage
+            error={
+              throttled
+                ? 'Trop de tentatives de connexion depuis cette adresse : réessayez dans quelques instants.'
+                : "Ce jeton n'est pas reconnu. Vérifiez-le auprès de l'administrateur de votre organisation."
+            }
+          />
         </Layout>,
-        401,
+        throttled ? 429 : 401,
       );
     }
     setCookie(c, COOKIE, token, {
@@ -102,7 +116,7 @@ export function consoleRoutes(callApi: ApiCall) {
   async function signedIn(c: Context<Env>, next: () => Promise<void>) {
     const token = getCookie(c, COOKIE);
     if (!token) return c.redirect('/console/connexion', 303);
-    const me = await callApi('/v1/me', { headers: { authorization: `Bearer ${token}` } });
+    const me = await callApi('/v1/me', { headers: { authorization: `Bearer ${token}` } }, c.env);
     if (me.status !== 200) {
       deleteCookie(c, COOKIE, { path: '/console' });
       return c.redirect('/console/connexion', 303);
@@ -136,61 +150,64 @@ export function consoleRoutes(callApi: ApiCall) {
     );
   });
 
-  app.get('/console/dossiers', async (c) => {
-    const q = c.req.query();
+  type ListAnswer = { items?: DossierViewT[]; nextCursor?: string | null; error?: { message: string } };
+  const filtersOf = (q: Record<string, unknown>): ListFilters => {
+    const text = (k: string) => (typeof q[k] === 'string' ? (q[k] as string).trim() || undefined : undefined);
+    return {
+      q: text('q'),
+      status: text('status'),
+      issue: text('issue'),
+      dispositif: text('dispositif'),
+      region: text('region'),
+      organisme: text('organisme'),
+      financeur: text('financeur'),
+      createdFrom: text('createdFrom'),
+      createdTo: text('createdTo'),
+    };
+  };
+  const asNir = (q: string | undefined) => {
+    const search = q?.replace(/\s+/g, '').toUpperCase();
+    return search && /^[0-9AB]{15}$/.test(search) && isValidNir(search) ? search : null;
+  };
+  /** The list page: a GET with filters (and a dossier number), or the answer to a NIR search. */
+  const listPage = async (c: Context<Env>, filters: ListFilters, cursor: string | undefined) => {
     const me = c.get('me');
     const canSearchNir = me.admin || FUNDING_KINDS.includes(me.kind as PartnerKind);
-    const filters: ListFilters = {
-      q: q.q?.trim() || undefined,
-      status: q.status || undefined,
-      issue: q.issue || undefined,
-      dispositif: q.dispositif?.trim() || undefined,
-      region: q.region || undefined,
-      organisme: q.organisme?.trim() || undefined,
-      financeur: q.financeur?.trim() || undefined,
-      createdFrom: q.createdFrom || undefined,
-      createdTo: q.createdTo || undefined,
-    };
+    const nir = asNir(filters.q);
     const search = filters.q?.replace(/\s+/g, '');
-    const nir =
-      search && /^[0-9AB]{15}$/i.test(search) && isValidNir(search.toUpperCase())
-        ? search.toUpperCase()
-        : null;
-    if (search && !nir && isDossierId(search)) {
-      return c.redirect(`/console/dossiers/${encodeURIComponent(search)}`, 303);
-    }
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(filters)) if (v && k !== 'q') params.set(k, v);
-    if (nir) params.set('nir', nir);
-    if (q.cursor) params.set('cursor', q.cursor);
-    params.set('limit', '50');
     let error: string | undefined;
-    let items: DossierViewT[] = [];
-    let next: string | null = null;
+    let res: { status: number; body: ListAnswer } | null = null;
     if (search && !nir) {
       error = canSearchNir
         ? 'Saisissez un numéro de dossier, ou un NIR complet (15 caractères, clé comprise).'
         : 'Saisissez un numéro de dossier.';
+    } else if (nir && c.req.method !== 'POST') {
+      // A NIR never travels in a URL (browser histories, proxy logs): the search form posts it.
+      error = 'La recherche par NIR passe par le formulaire de recherche.';
+    } else if (nir) {
+      const body: Record<string, unknown> = { nir, limit: 50, ...Object.fromEntries(params) };
+      if (cursor) body.cursor = cursor;
+      res = await api<ListAnswer>(c, '/v1/dossiers/search', body);
     } else {
-      const res = await api<{
-        items?: DossierViewT[];
-        nextCursor?: string | null;
-        error?: { message: string };
-      }>(c, `/v1/dossiers?${params}`);
-      if (res.status === 200) {
-        items = res.body.items ?? [];
-        next = res.body.nextCursor ?? null;
-      } else {
-        error =
-          res.status === 403
-            ? 'La recherche par NIR est réservée aux financeurs.'
-            : `Filtres invalides : ${res.body.error?.message ?? res.status}`;
-      }
+      if (cursor) params.set('cursor', cursor);
+      params.set('limit', '50');
+      res = await api<ListAnswer>(c, `/v1/dossiers?${params}`);
+    }
+    let items: DossierViewT[] = [];
+    let next: string | null = null;
+    if (res?.status === 200) {
+      items = res.body.items ?? [];
+      next = res.body.nextCursor ?? null;
+    } else if (res) {
+      error =
+        res.status === 403
+          ? 'La recherche par NIR est réservée aux financeurs.'
+          : `Filtres invalides : ${res.body.error?.message ?? res.status}`;
     }
     const keep = new URLSearchParams();
-    for (const [k, v] of Object.entries(filters)) if (v) keep.set(k, v);
-    const nextUrl = next ? `/console/dossiers?${new URLSearchParams([...keep, ['cursor', next]])}` : null;
-    const firstUrl = q.cursor ? `/console/dossiers?${keep}` : null;
+    for (const [k, v] of Object.entries(filters)) if (v && !(k === 'q' && nir)) keep.set(k, v);
     return page(
       c,
       'Dossiers',
@@ -198,13 +215,41 @@ export function consoleRoutes(callApi: ApiCall) {
       <ListPage
         filters={filters}
         items={items}
-        nextUrl={nextUrl}
-        firstUrl={firstUrl}
+        // The next page of a NIR search is posted again (the NIR in the form, not in the link).
+        next={
+          next
+            ? nir
+              ? { cursor: next }
+              : { url: `/console/dossiers?${new URLSearchParams([...keep, ['cursor', next]])}` }
+            : null
+        }
+        firstUrl={cursor && !nir ? `/console/dossiers?${keep}` : null}
         error={error}
         canSearchNir={canSearchNir}
       />,
       error ? 400 : 200,
     );
+  };
+
+  app.get('/console/dossiers', async (c) => {
+    const filters = filtersOf(c.req.query());
+    const search = filters.q?.replace(/\s+/g, '');
+    if (search && !asNir(search) && isDossierId(search)) {
+      return c.redirect(`/console/dossiers/${encodeURIComponent(search)}`, 303);
+    }
+    return listPage(c, filters, c.req.query('cursor'));
+  });
+
+  app.post('/console/dossiers', async (c) => {
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const filters = filtersOf(form);
+    if (asNir(filters.q)) {
+      return listPage(c, filters, typeof form.cursor === 'string' ? form.cursor : undefined);
+    }
+    // Anything but a NIR: the usual GET, which a bookmark can keep.
+    const keep = new URLSearchParams();
+    for (const [k, v] of Object.entries(filters)) if (v) keep.set(k, v);
+    return c.redirect(`/console/dossiers?${keep}`, 303);
   });
 
   app.get('/console/dossiers/:id', async (c) => {

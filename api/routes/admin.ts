@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { PartnerKind } from '../../domain/codes';
-import { CreatePartnerBody, LogQuery } from '../../domain/schemas';
+import { AuditQuery, CreatePartnerBody } from '../../domain/schemas';
 import { PartnerExistsError, addToken, createPartner, listPartners, revokeToken } from '../../db/partners';
 import { listAccess } from '../../db/audit';
 import type { AppEnv } from '../app-env';
@@ -29,7 +29,7 @@ const PartnerOut = z.object({
 const PartnerParams = z.object({ partnerId: z.uuid() });
 const errors = errorResponses;
 
-export function adminRoutes({ orm }: { orm: MikroORM }) {
+export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (tokenId: string) => void }) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
@@ -124,7 +124,7 @@ export function adminRoutes({ orm }: { orm: MikroORM }) {
     createRoute({
       method: 'delete',
       path: '/v1/admin/partners/{partnerId}/tokens/{tokenId}',
-      summary: "Revoke a token (within the API instances' 10-second token cache)",
+      summary: 'Revoke a token: refused at once by this instance, by every other within 2 seconds',
       security: [{ bearer: [] }],
       request: { params: PartnerParams.extend({ tokenId: z.uuid() }) },
       responses: { 204: { description: 'revoked' }, ...errors(400, 401, 403, 404, 503) },
@@ -135,6 +135,7 @@ export function adminRoutes({ orm }: { orm: MikroORM }) {
       if (!(await revokeToken(orm.em.fork(), partnerId, tokenId))) {
         throw new ApiError('NOT_FOUND', `partner ${partnerId} has no token ${tokenId}`);
       }
+      onRevoke(tokenId);
       return c.body(null, 204);
     },
   );
@@ -143,14 +144,12 @@ export function adminRoutes({ orm }: { orm: MikroORM }) {
     createRoute({
       method: 'get',
       path: '/v1/admin/audit',
-      summary: 'Reads of personal data (full NIR, NIR searches), oldest first (admin)',
+      summary: 'Reads of personal data (full NIR, NIR searches, exports), newest first (admin)',
       security: [{ bearer: [] }],
-      request: {
-        query: LogQuery,
-      },
+      request: { query: AuditQuery },
       responses: {
         200: {
-          description: 'audit entries',
+          description: 'a page of audit entries',
           content: {
             'application/json': {
               schema: z.object({
@@ -164,6 +163,7 @@ export function adminRoutes({ orm }: { orm: MikroORM }) {
                     detail: z.unknown(),
                   }),
                 ),
+                nextCursor: z.string().nullable(),
               }),
             },
           },
@@ -173,11 +173,32 @@ export function adminRoutes({ orm }: { orm: MikroORM }) {
     }),
     async (c) => {
       requireAdmin(c.get('actor'));
-      const { since, limit } = c.req.valid('query');
-      return c.json(
-        { items: await listAccess(orm.em.fork(), since ? new Date(since) : new Date(0), limit) },
-        200,
-      );
+      const { since, until, dossierId, actor, action, limit, cursor } = c.req.valid('query');
+      let after: { at: string; id: string } | undefined;
+      if (cursor !== undefined) {
+        const parsed = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\|(\d{1,19})$/.exec(
+          Buffer.from(cursor, 'base64url').toString('utf8'),
+        );
+        if (!parsed) {
+          throw new ApiError('VALIDATION_ERROR', 'invalid query: cursor: not a cursor this API returned', [
+            { path: 'query.cursor', message: 'not a cursor this API returned' },
+          ]);
+        }
+        after = { at: parsed[1]!, id: parsed[2]! };
+      }
+      const page = await listAccess(orm.em.fork(), {
+        ...(since ? { since: new Date(since) } : {}),
+        ...(until ? { until: new Date(until) } : {}),
+        ...(dossierId ? { dossierId } : {}),
+        ...(actor ? { actor } : {}),
+        ...(action ? { action } : {}),
+        ...(after ? { after } : {}),
+        limit,
+      });
+      const nextCursor = page.next
+        ? Buffer.from(`${page.next.at}|${page.next.id}`).toString('base64url')
+        : null;
+      return c.json({ items: page.items, nextCursor }, 200);
     },
   );
 

@@ -1,9 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { sha256Hex } from '../../infra/canonical-hash';
+import { createSession, findSession } from '../../db/sessions';
+import { type Buckets, clientAddress, rateLimited, sameSecret } from '../auth';
 import { ApiError } from '../errors';
 
 interface JsonPayload {
@@ -28,21 +29,22 @@ const toJson = (p: Payload): JsonPayload => ({
 });
 
 const COOKIE = 'agora_codec';
+const SESSION_MS = 8 * 3600_000;
 
 /**
  * The remote codec of the Temporal Web UI (`--ui-codec-endpoint`): decodes payloads for the
- * platform admin only, either with the admin token as bearer or with the cookie that
- * `/codec/signin` sets; CORS lets only the Web UI's own origins call it.
+ * platform admin only, either with the admin token as bearer or with the session cookie that
+ * `/codec/signin` sets (a random id, kept server-side for 8 hours); CORS lets only the Web UI's
+ * own origins call it. Failed sign-ins count against the address, as unknown tokens do.
  */
 export function codecRoutes(deps: {
   codec: PayloadCodec;
   adminToken: string | undefined;
   uiOrigins: string[];
+  orm: MikroORM;
+  failures: Buckets;
 }) {
   const app = new Hono();
-  const session = deps.adminToken ? sha256Hex(`${deps.adminToken}:codec-session`) : null;
-  const same = (a: string, b: string) =>
-    timingSafeEqual(Buffer.from(sha256Hex(a)), Buffer.from(sha256Hex(b)));
 
   app.use('/codec/*', async (c, next) => {
     const origin = c.req.header('origin');
@@ -57,11 +59,11 @@ export function codecRoutes(deps: {
     return next();
   });
 
-  const requireAdmin = (c: Context) => {
+  const requireAdmin = async (c: Context) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    if (deps.adminToken && bearer && same(bearer, deps.adminToken)) return;
+    if (deps.adminToken && bearer && sameSecret(bearer, deps.adminToken)) return;
     const cookie = getCookie(c, COOKIE);
-    if (session && cookie && same(cookie, session)) return;
+    if (cookie && (await findSession(deps.orm.em.fork(), 'codec', cookie)) === 'admin') return;
     throw new ApiError(
       'UNAUTHENTICATED',
       'the codec endpoint is for the platform admin: sign in at /codec/signin',
@@ -69,7 +71,7 @@ export function codecRoutes(deps: {
   };
 
   app.post('/codec/decode', async (c) => {
-    requireAdmin(c);
+    await requireAdmin(c);
     const body = (await c.req.json().catch(() => null)) as { payloads?: JsonPayload[] } | null;
     if (!body || !Array.isArray(body.payloads))
       throw new ApiError('VALIDATION_ERROR', 'expected {"payloads": [...]}');
@@ -85,12 +87,23 @@ export function codecRoutes(deps: {
 <p>Then, in the Web UI's codec settings, allow cross-origin credentials.</p></body></html>`),
   );
   app.post('/codec/signin', async (c) => {
+    const address = clientAddress(c);
+    const wait = deps.failures.wait(address);
+    if (wait > 0) throw rateLimited(c, wait, 'too many failed sign-ins from this address');
     const form = await c.req.parseBody();
     const token = typeof form.token === 'string' ? form.token : '';
-    if (!deps.adminToken || !session || !same(token, deps.adminToken)) {
+    if (!deps.adminToken || !sameSecret(token, deps.adminToken)) {
+      deps.failures.take(address);
       throw new ApiError('UNAUTHENTICATED', 'not the admin token');
     }
-    setCookie(c, COOKIE, session, { httpOnly: true, sameSite: 'Lax', path: '/codec', maxAge: 8 * 3600 });
+    const session = await createSession(deps.orm.em.fork(), 'codec', 'admin', SESSION_MS);
+    setCookie(c, COOKIE, session.id, {
+      httpOnly: true,
+      sameSite: 'Lax',
+      path: '/codec',
+      maxAge: SESSION_MS / 1000,
+      secure: new URL(c.req.url).protocol === 'https:',
+    });
     return c.text('Signed in: the Temporal Web UI can now decode payloads in this browser for 8 hours.');
   });
   return app;

@@ -12,10 +12,12 @@ import {
   DossierView,
   HistoryEntry,
   ListQuery,
+  SearchBody,
 } from '../../domain/schemas';
 import type { Actor } from '../../domain/authorization';
 import { decodeCursor, listDossiers } from '../../db/dossier-read-model';
 import { recordAccess } from '../../db/audit';
+import { unknownFinanceurs } from '../../db/partners';
 import { FUNDING_KINDS } from '../../domain/codes';
 import type { AppEnv } from '../app-env';
 import type { DossierGateway } from '../dossier-gateway';
@@ -65,6 +67,21 @@ export function dossierRoutes(deps: {
   const { gateway, orm, now, hashNir } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+  /** 409 UNKNOWN_FINANCEUR unless every financeurSiret is a registered partner of a funding kind. */
+  const requireFinanceurs = async (lines: readonly { financeurSiret: string }[]) => {
+    const unknown = await unknownFinanceurs(
+      orm.em.fork(),
+      lines.map((f) => f.financeurSiret),
+    );
+    if (unknown.length > 0) {
+      throw new ApiError(
+        'UNKNOWN_FINANCEUR',
+        `${unknown.join(', ')} ${unknown.length > 1 ? 'are not registered partners' : 'is not a registered partner'} of a funding kind: a financeur must be registered on the platform first`,
+        { financeurSirets: unknown },
+      );
+    }
+  };
+
   app.openapi(
     createRoute({
       method: 'post',
@@ -86,6 +103,7 @@ export function dossierRoutes(deps: {
       const at = now();
       const future = checkNotFuture(body.date, { now: at.toISOString() });
       if (future) throw ApiError.from(future);
+      await requireFinanceurs(body.financements);
       const { created, state } = await gateway.create(body, actor, at.toISOString());
       return c.json(viewFor(actor, state), created ? 201 : 200);
     },
@@ -109,7 +127,15 @@ export function dossierRoutes(deps: {
     async (c) => {
       const actor = c.get('actor');
       const { dossierId } = c.req.valid('param');
-      const result = await gateway.send(dossierId, c.req.valid('json'), actor, now().toISOString());
+      const event = c.req.valid('json');
+      const lines =
+        event.type === 'VALIDATION'
+          ? event.financements
+          : event.type === 'RECTIFICATION'
+            ? event.changes.financements
+            : undefined;
+      if (lines) await requireFinanceurs(lines);
+      const result = await gateway.send(dossierId, event, actor, now().toISOString());
       return c.json(viewFor(actor, result.state), 200);
     },
   );
@@ -162,44 +188,67 @@ export function dossierRoutes(deps: {
     },
   );
 
+  /** A page of the visible dossiers; with a NIR, those of that trainee the caller funds (audited). */
+  const listPage = async (actor: Actor, query: Omit<ListQuery, 'nir'>, nir?: string) => {
+    const { cursor, ...q } = query;
+    const decoded = cursor === undefined ? undefined : decodeCursor(cursor);
+    if (decoded === null) {
+      const where = nir === undefined ? 'query' : 'body';
+      throw new ApiError('VALIDATION_ERROR', `invalid ${where}: cursor: not a cursor this API returned`, [
+        { path: `${where}.cursor`, message: 'not a cursor this API returned' },
+      ]);
+    }
+    const em = orm.em.fork();
+    const page = await listDossiers(em, actor, {
+      ...q,
+      ...(nir !== undefined ? { nirHash: hashNir(nir) } : {}),
+      // A financeur finds by NIR only the dossiers it funds, not those it sees through its territory.
+      ...(nir !== undefined && !actor.admin ? { financeur: actor.siret } : {}),
+      ...(decoded ? { cursor: decoded } : {}),
+    });
+    if (nir !== undefined) await recordAccess(em, actor, 'NIR_SEARCH', null, { results: page.items.length });
+    return page;
+  };
+  const Page = z.object({ items: z.array(DossierView), nextCursor: z.string().nullable() });
+
   app.openapi(
     createRoute({
       method: 'get',
       path: '/v1/dossiers',
       summary: 'List the visible dossiers, newest first (read model: may lag a few seconds)',
+      description: 'A NIR never travels in a URL: search by NIR with `POST /v1/dossiers/search`.',
       security,
       request: { query: ListQuery },
-      responses: {
-        200: json(z.object({ items: z.array(DossierView), nextCursor: z.string().nullable() }), 'a page'),
-        ...errors(400, 401, 503),
-      },
+      responses: { 200: json(Page, 'a page'), ...errors(400, 401, 503) },
     }),
     async (c) => {
-      const { cursor, nir, ...q } = c.req.valid('query');
+      if (c.req.query('nir') !== undefined) {
+        throw new ApiError(
+          'VALIDATION_ERROR',
+          'a NIR is never sent in a URL (it would stay in browser histories and proxy logs): search with POST /v1/dossiers/search and {"nir": ...} in the body',
+          [{ path: 'query.nir', message: 'use POST /v1/dossiers/search' }],
+        );
+      }
+      return c.json(await listPage(c.get('actor'), c.req.valid('query')), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/dossiers/search',
+      summary: "A trainee's dossiers by NIR, among those the caller funds (financeurs; audited)",
+      security,
+      request: { body: { required: true, content: { 'application/json': { schema: SearchBody } } } },
+      responses: { 200: json(Page, 'a page'), ...errors(400, 401, 403, 413, 503) },
+    }),
+    async (c) => {
       const actor = c.get('actor');
-      let nirFilter: { nirHash: Buffer; financeur?: string } | undefined;
-      if (nir !== undefined) {
-        if (!actor.admin && !FUNDING_KINDS.includes(actor.kind)) {
-          throw new ApiError('FORBIDDEN', 'searching by NIR is for financeurs');
-        }
-        // A financeur finds by NIR only the dossiers it funds, not those it sees through its territory.
-        nirFilter = { nirHash: hashNir(nir), ...(actor.admin ? {} : { financeur: actor.siret }) };
+      if (!actor.admin && !FUNDING_KINDS.includes(actor.kind)) {
+        throw new ApiError('FORBIDDEN', 'searching by NIR is for financeurs');
       }
-      const decoded = cursor === undefined ? undefined : decodeCursor(cursor);
-      if (decoded === null) {
-        throw new ApiError('VALIDATION_ERROR', 'invalid query: cursor: not a cursor this API returned', [
-          { path: 'query.cursor', message: 'not a cursor this API returned' },
-        ]);
-      }
-      const em = orm.em.fork();
-      const page = await listDossiers(em, actor, {
-        ...q,
-        ...(nirFilter ? { nirHash: nirFilter.nirHash } : {}),
-        ...(nirFilter?.financeur ? { financeur: nirFilter.financeur } : {}),
-        ...(decoded ? { cursor: decoded } : {}),
-      });
-      if (nirFilter) await recordAccess(em, actor, 'NIR_SEARCH', null, { results: page.items.length });
-      return c.json(page, 200);
+      const { nir, ...query } = c.req.valid('json');
+      return c.json(await listPage(actor, query, nir), 200);
     },
   );
 

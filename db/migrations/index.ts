@@ -5,6 +5,8 @@ import { Migration20261129030000_tokens } from './Migration20261129030000_tokens
 import { Migration20261130000000_indicators } from './Migration20261130000000_indicators';
 import { Migration20261201000000_projection_intents } from './Migration20261201000000_projection_intents';
 import { Migration20261202000000_ledger } from './Migration20261202000000_ledger';
+import { Migration20261203000000_sessions } from './Migration20261203000000_sessions';
+import { Migration20261203010000_key_fingerprint } from './Migration20261203010000_key_fingerprint';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -18,4 +20,6 @@ export const migrationsList = [
     class: Migration20261201000000_projection_intents,
   },
   { name: 'Migration20261202000000_ledger', class: Migration20261202000000_ledger },
+  { name: 'Migration20261203000000_sessions', class: Migration20261203000000_sessions },
+  { name: 'Migration20261203010000_key_fingerprint', class: Migration20261203010000_key_fingerprint },
 ];

@@ -53,7 +53,7 @@ describe('the lifecycle over HTTP', () => {
       [of.token, 'ENTREE', {}, '2026-02-01', 'ENTRE'],
       [of.token, 'INTERRUPTION', { motif: 'maladie' }, '2026-03-01', 'ENTRE'],
       [of.token, 'REPRISE', {}, '2026-03-15', 'ENTRE'],
-      [of.token, 'RECTIFICATION', { changes: { action: { dureeHeures: 750 } } }, '2026-04-01', 'ENTRE'],
+      [region.token, 'RECTIFICATION', { changes: { action: { dureeHeures: 750 } } }, '2026-04-01', 'ENTRE'],
       [of.token, 'SORTIE', { motif: 'FIN_FORMATION', heuresRealisees: 740 }, '2026-09-30', 'SORTI'],
       [
         region.token,
@@ -103,7 +103,7 @@ describe('the lifecycle over HTTP', () => {
     const rect = history.body.events[5];
     expect(rect).toMatchObject({
       seq: 6,
-      source: of.siret,
+      source: region.siret,
       before: { action: { dureeHeures: 800 } },
       after: { action: { dureeHeures: 750 } },
     });

@@ -421,15 +421,15 @@ describe('the regional file (GET /v1/exports/insertion.csv)', () => {
     const result = await stack.client.workflow.execute('insertionExportWorkflow', {
       taskQueue: stack.taskQueue,
       workflowId: `insertion-export-test-${run}`,
-      args: [{ regions: ['93', '76'], date: `test-${run}` }],
+      args: [{ regions: ['93', '76'], date: '2030-01-07' }],
     });
     expect(result.files).toEqual([
       { region: '93', rows: expect.any(Number) },
       { region: '76', rows: expect.any(Number) },
     ]);
-    const folder = join(stack.exportDir, 'insertion', `test-${run}`);
+    const folder = join(stack.exportDir, 'insertion', '2030-01-07');
     const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
-    expect(manifest).toMatchObject({ kind: 'insertion', date: `test-${run}` });
+    expect(manifest).toMatchObject({ kind: 'insertion', date: '2030-01-07' });
     const overHttp = await (
       await stack.app.request('/v1/exports/insertion.csv?region=93', {
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },

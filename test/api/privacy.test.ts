@@ -40,19 +40,23 @@ describe('personal data', () => {
   it('lets a financeur find its dossiers by NIR, and nobody else', async () => {
     let items: { dossierId: string }[] = [];
     for (let i = 0; i < 50 && items.length === 0; i++) {
-      items = (await stack.call('GET', `/v1/dossiers?nir=${person}`, region.token)).body.items;
+      items = (await stack.call('POST', '/v1/dossiers/search', region.token, { nir: person })).body.items;
       if (items.length === 0) await new Promise((r) => setTimeout(r, 200));
     }
     expect(items.map((d) => d.dossierId)).toEqual([dossierId]);
-    expect((await stack.call('GET', `/v1/dossiers?nir=${person}`, opco.token)).body.items).toEqual([]);
-    expect((await stack.call('GET', `/v1/dossiers?nir=${person}`, of.token)).status).toBe(403);
-    expect((await stack.call('GET', `/v1/dossiers?nir=180057512345628`, region.token)).status).toBe(400);
+    expect((await stack.call('POST', '/v1/dossiers/search', opco.token, { nir: person })).body.items).toEqual(
+      [],
+    );
+    expect((await stack.call('POST', '/v1/dossiers/search', of.token, { nir: person })).status).toBe(403);
+    expect(
+      (await stack.call('POST', '/v1/dossiers/search', region.token, { nir: '180057512345628' })).status,
+    ).toBe(400);
   });
 
   it('audits every read of a full NIR and every NIR search, for the admin only', async () => {
     await stack.call('GET', `/v1/dossiers/${dossierId}`, region.token);
     await stack.call('GET', `/v1/dossiers/${dossierId}`, of.token); // masked NIR: not a read of the NIR
-    await stack.call('GET', `/v1/dossiers?nir=${person}`, region.token);
+    await stack.call('POST', '/v1/dossiers/search', region.token, { nir: person });
     expect((await stack.call('GET', '/v1/admin/audit', region.token)).status).toBe(403);
     const audit = (await stack.call('GET', '/v1/admin/audit?limit=1000', ADMIN_TOKEN)).body.items as {
       actorSiret: string;

@@ -5,7 +5,7 @@ import { ImportFormatError, importDsnMonth, listMonths } from '../../db/dsn-impo
 import { lookupMonths } from '../../db/dsn-lookup';
 import { openOrm } from '../../db/orm';
 import type { MikroORM } from '../../db/orm';
-import { nirHasher } from '../../infra/pseudonym';
+import { keyFingerprint, nirHasher } from '../../infra/pseudonym';
 import { nir, siret } from '../helpers/fixtures';
 import { TEST_DATA_KEY } from '../helpers/stack';
 
@@ -41,7 +41,7 @@ const load = (mois: string, format: 'csv' | 'ndjson', text: string, beforeSwap?:
   });
 
 const lookup = async (mois: string, who: string) =>
-  (await lookupMonths(orm.em.fork(), `T-${who}`, hashNir(who), [mois]))[mois];
+  (await lookupMonths(orm.em.fork(), `T-${who}`, hashNir(who), [mois], keyFingerprint(hashNir)))[mois];
 
 describe('DSN month import', () => {
   it('loads a CSV, reports each bad line with its number and reason, and loads the good ones', async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -14,6 +14,13 @@ let stack: Stack;
 let env: NodeJS.ProcessEnv;
 
 function agora(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return agoraWith(env, ...args);
+}
+
+function agoraWith(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/agora.js'), ...args], {
       cwd: ROOT,
@@ -135,5 +142,29 @@ describe('the agora CLI', () => {
       csv,
     );
     expect(written.err).toMatch(/region 93: \d+ rows, done/);
+  });
+
+  it("never makes a key: without one (environment or npm start's), a command that needs it refuses to run", async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'agora-nokey-'));
+    try {
+      const { AGORA_DATA_KEY: _key, ...rest } = env;
+      const file = join(dir, 'nokey.csv');
+      writeFileSync(file, 'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures\n');
+      const noKey = { ...rest, AGORA_DATA_DIR: empty };
+      for (const args of [
+        ['dsn', 'import', file, '--month', '2019-05'],
+        ['export', 'insertion', '--region', '93', '--out', '-'],
+        ['dossier', 'show', 'ANY'],
+      ]) {
+        const res = await agoraWith(noKey, ...args);
+        expect(res.code, args.join(' ')).toBe(2);
+        expect(res.err).toMatch(/no data key/);
+      }
+      expect(readdirSync(empty)).toEqual([]);
+      const months = await agora('dsn', 'months', '--json');
+      expect(JSON.parse(months.out)).not.toContainEqual(expect.objectContaining({ mois: '2019-05' }));
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });

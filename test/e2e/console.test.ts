@@ -188,8 +188,10 @@ describe('the console in a browser', () => {
     await page.goto(`${base}/console/dossiers`);
     await page.getByLabel('N° de dossier ou NIR').fill(person);
     await page.getByRole('button', { name: 'Rechercher' }).click();
-    await page.waitForURL(/q=/);
+    await page.waitForLoadState();
     expect(await page.locator('tbody tr').allTextContents()).toEqual([expect.stringContaining(ids[0]!)]);
+    // The NIR was posted, never put in the address (browser history, proxy logs).
+    expect(page.url()).toBe(`${base}/console/dossiers`);
 
     await page.getByLabel('N° de dossier ou NIR').fill(ids[0]!);
     await page.getByRole('button', { name: 'Rechercher' }).click();
@@ -230,8 +232,14 @@ describe('the console in a browser', () => {
     await page.goto(`${base}/console/dossiers`);
     expect(await page.content()).not.toContain(ids[0]);
     // An OPCO that does not fund it cannot find it by NIR either.
-    await page.goto(`${base}/console/dossiers?q=${person}`);
+    await page.getByLabel('N° de dossier ou NIR').fill(person);
+    await page.getByRole('button', { name: 'Rechercher' }).click();
+    await page.waitForLoadState();
+    expect(await page.content()).toContain('Aucun dossier ne correspond');
     expect(await page.content()).not.toContain(ids[0]);
+    // A NIR in an address is not searched.
+    await page.goto(`${base}/console/dossiers?q=${person}`);
+    expect(await page.content()).toContain('La recherche par NIR passe par le formulaire');
     await shot(page, 'autre-partenaire');
     await page.context().close();
   });

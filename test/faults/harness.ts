@@ -146,6 +146,8 @@ export interface LoadResult {
   expected: Map<string, string[]>;
   /** When each accepted request was answered (ms since the epoch). */
   acceptedAt: number[];
+  /** How many answers of each status other than 2xx, and requests that got no answer ('network'). */
+  failures: Record<string, number>;
 }
 
 /**
@@ -169,7 +171,9 @@ export async function partnerLoad(
     retried: 0,
     expected: new Map(),
     acceptedAt: [],
+    failures: {},
   };
+  const failed = (what: string) => (result.failures[what] = (result.failures[what] ?? 0) + 1);
   let rr = 0;
   const post = async (path: string, token: string, body: unknown) => {
     result.sent++;
@@ -191,9 +195,11 @@ export async function partnerLoad(
           return;
         }
         const text = await res.text();
+        failed(String(res.status));
         if (res.status < 500 && res.status !== 429) throw new Error(`refused ${res.status} ${path}: ${text}`);
       } catch (e) {
         if ((e as Error).message.startsWith('refused')) throw e;
+        failed('network');
       }
       if (Date.now() > deadline) throw new Error(`gave up on ${path} after ${attempt + 1} attempts`);
       await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));

@@ -32,6 +32,9 @@ export const SIRETS = {
   autreOrganisme: siret('4444444400001'),
 };
 
+/** One data key for the whole test run (any 32 bytes). */
+export const TEST_DATA_KEY = Buffer.alloc(32, 7).toString('base64');
+
 export const uid = () => randomUUID().slice(0, 8);
 
 export function createBody(overrides: Partial<CreateDossierBody> = {}): CreateDossierBody {

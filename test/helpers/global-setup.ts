@@ -12,6 +12,10 @@ import { startDevServer, stopChild } from '../../scripts/temporal-server';
 import { ensureTools } from '../../scripts/tools';
 import { ensureChromium } from '../../scripts/chromium';
 import { startReaper } from './reaper';
+import { FAILURE_CONVERTER_PATH } from '../../infra/temporal';
+import { SIRETS, TEST_DATA_KEY } from './fixtures';
+import { ensureHashKey } from '../../db/hash-key';
+import { keyFingerprint, nirHasher } from '../../infra/pseudonym';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -76,6 +80,21 @@ export async function setup(project: TestProject): Promise<void> {
   await ensureDatabase(databaseUrl, { fresh: true });
   const orm = await openOrm(databaseUrl, { poolMax: 1 });
   await migrate(orm);
+  // The fixtures' financeurs are registered partners, as CONTRACT.md requires of every financeur.
+  for (const [siret, kind, region] of [
+    [SIRETS.region84, 'REGION', '84'],
+    [SIRETS.franceTravail, 'FRANCE_TRAVAIL', null],
+    [SIRETS.opco, 'OPCO', null],
+  ] as const) {
+    await orm.em
+      .getConnection()
+      .execute(
+        'insert into partners (id, siret, name, kind, region) values (gen_random_uuid(), ?, ?, ?, ?)',
+        [siret, `${kind} (fixture)`, kind, region],
+      );
+  }
+  // The platform's NIR hash key, as the first worker or API to start records it.
+  await ensureHashKey(orm.em.fork(), keyFingerprint(nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY })));
   await orm.close();
 
   const port = await freePort();
@@ -85,6 +104,7 @@ export async function setup(project: TestProject): Promise<void> {
     startDevServer({ temporalCli: tools.temporal, port, headless: true, logFile: join(dir, 'temporal.log') }),
     bundleWorkflowCode({
       workflowsPath: createRequire(import.meta.url).resolve('../../workflows/index.ts'),
+      failureConverterPath: FAILURE_CONVERTER_PATH,
       logger: {
         log: () => undefined,
         trace: () => undefined,

@@ -15,11 +15,11 @@ import { apiConnectionOptions, dataConverter, payloadCodec } from '../../infra/t
 import { loadEnv } from '../../infra/env';
 import { exportPseudonymizer, nirHasher } from '../../infra/pseudonym';
 import { sealer } from '../../infra/sealing';
-import { siret, uid } from './fixtures';
+import { TEST_DATA_KEY, siret, uid } from './fixtures';
 
-export const ADMIN_TOKEN = 'admin-test-token';
-/** One data key for the whole test run (any 32 bytes). */
-export const TEST_DATA_KEY = Buffer.alloc(32, 7).toString('base64');
+/** Long enough for the processes' own check (32 characters at least). */
+export const ADMIN_TOKEN = 'admin-test-token-of-the-agora-test-suite';
+export { TEST_DATA_KEY } from './fixtures';
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
@@ -66,6 +66,8 @@ export async function startStack(opts: { temporalAddress?: string; uiOrigins?: s
     bodyLimit: 64 * 1024,
     statsCacheMs: 0,
     authCacheMs: 0,
+    // Tests send many unknown tokens from one address; test/api/tokens.test.ts tests the limit itself.
+    authFailures: { perSecond: 1000, burst: 100_000 },
     codec: {
       codec: payloadCodec({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined }),
       uiOrigins: opts.uiOrigins ?? ['http://127.0.0.1:8233'],
@@ -145,11 +147,17 @@ export async function apiOnly(opts: { temporalAddress: string } & Partial<Parame
     pseudonymise: () => '',
     ...overrides,
   });
+  let ormOpen = true;
   return {
     app,
+    /** The database goes away under the app (its pool closed): every query fails. */
+    async closeDatabase() {
+      ormOpen = false;
+      await orm.close();
+    },
     async stop() {
       await connection.close();
-      await orm.close();
+      if (ormOpen) await orm.close();
     },
   };
 }

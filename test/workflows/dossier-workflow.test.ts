@@ -364,13 +364,31 @@ describe('a read model that refuses the projection', () => {
       expect(timers.map((t) => Number(t.timerStartedEventAttributes!.startToFireTimeout!.seconds))).toEqual([
         60, 60, 60,
       ]);
-      // Local activities: each failed call is a marker with its failure.
+      // Local activities: each failed call is a marker with its failure, its message encoded (it
+      // may quote a dossier: it goes through the payload codec like a payload).
       const failed = events.filter(
         (e) =>
           e.markerRecordedEventAttributes?.markerName === 'core_local_activity' &&
           e.markerRecordedEventAttributes.failure,
       );
       expect(failed).toHaveLength(3);
+      const failure = failed[0]!.markerRecordedEventAttributes!.failure!;
+      expect(failure.message).toBe('Encoded failure');
+      expect(failure.encodedAttributes?.metadata?.encoding).toBeDefined();
+      expect(JSON.stringify(events)).not.toContain('the read model refused the row');
+    });
+  });
+});
+
+describe('the export workflow', () => {
+  it('refuses a date or a region that would lead outside its folder, before anything is written', async () => {
+    await withWorker(async (taskQueue) => {
+      for (const input of [{ date: '../../etc' }, { date: '2026-11-30', regions: ['../84'] }]) {
+        const err = await env.client.workflow
+          .execute('insertionExportWorkflow', { taskQueue, workflowId: `x-${randomUUID()}`, args: [input] })
+          .catch((e: unknown) => e);
+        expect(((err as { cause?: ApplicationFailure }).cause as ApplicationFailure).type).toBe('BAD_INPUT');
+      }
     });
   });
 });
