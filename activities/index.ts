@@ -14,6 +14,7 @@ import { type InsertionFile, writeInsertionFile, writeManifest } from '../db/ins
 import type { DossierMonthLoad } from '../db/dsn-lookup';
 import { dossiersUsingMonth, dossiersWaitingOnLoadedMonths, lookupMonths } from '../db/dsn-lookup';
 import { purgeDsnMonths } from '../db/dsn-retention';
+import { findAnomalies, saveAnomalies } from '../db/anomalies';
 import { keyFingerprint } from '../infra/pseudonym';
 import { purgeClosedDossiers, retentionCutoff } from '../db/dossier-retention';
 import { dossierWorkflowId, dsnMonthLoadedSignal } from '../workflows/dossier-messages';
@@ -138,6 +139,23 @@ export function createActivities({
       });
       ctx.log.info('dossier records past their retention deleted', { closedBefore, ...purged });
       return purged;
+    },
+
+    /**
+     * The day's anomaly report (db/anomalies.ts): the partners whose use of the platform stood
+     * out, kept for the admin, and a warning in the log when there are any.
+     */
+    async reportAnomalies({ day }: { day: string }): Promise<{ day: string; anomalies: number }> {
+      if (!isCalendarDate(day)) throw ApplicationFailure.nonRetryable(`not a day: ${day}`, 'BAD_INPUT');
+      const found = await findAnomalies(orm.em.fork(), day);
+      await saveAnomalies(orm.em.fork(), day, found);
+      if (found.length > 0) {
+        Context.current().log.warn('partners whose use of the platform stood out', {
+          day,
+          anomalies: found.map((a) => `${a.partnerSiret} ${a.rule} ${a.count}`),
+        });
+      }
+      return { day, anomalies: found.length };
     },
 
     /** Write the dossier's record: its state (idempotent by version) and the ledger entries it may lack. */

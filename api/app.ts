@@ -12,10 +12,10 @@ import type { Logger } from '../infra/logger';
 import { recordRejection } from '../db/rejections';
 import { ErrorCode, EventType } from '../domain/codes';
 import type { AppEnv } from './app-env';
-import { Buckets, TokenRegistry, authenticate } from './auth';
+import { Buckets, TokenRegistry, authenticate, clientAddress, rateLimited, sameSecret } from './auth';
 import { bodyLimitByHeader } from './body-limit';
 import { createDossierGateway } from './dossier-gateway';
-import { createProjector } from '../db/projection-intents';
+import { QUARANTINE_ATTEMPTS, createProjector } from '../db/projection-intents';
 import { createRecordStore } from '../db/dossier-records';
 import { ApiError, errorResponse, toApiError } from './errors';
 import { Metrics } from './metrics';
@@ -44,6 +44,8 @@ export interface AppDeps {
   seal: (text: string) => Buffer;
   /** Opens what `seal` sealed: a closed dossier's NIR, read from its record. */
   unseal: (sealed: Buffer) => string;
+  /** The key the API vouches for its messages to dossiers' workflows with (infra/pseudonym.ts). */
+  vouchKey: string;
   /** `stagiaire_pseudo` of the exported files (infra/pseudonym.ts). */
   pseudonymise: (nirHash: Buffer) => string;
   bodyLimit?: number;
@@ -59,6 +61,8 @@ export interface AppDeps {
   rateLimit?: { perSecond: number; burst: number };
   now?: () => Date;
   metrics?: Metrics;
+  /** The bearer token Prometheus scrapes /metrics with (the admin token works too). */
+  metricsToken?: string | undefined;
 }
 
 const REFUSAL_STATUSES = new Set([400, 403, 409, 413]);
@@ -74,6 +78,7 @@ export function createApp(deps: AppDeps) {
     taskQueue: deps.taskQueue,
     projector,
     records: createRecordStore(orm, deps.unseal),
+    vouchKey: deps.vouchKey,
     logger,
   });
   const app = new OpenAPIHono<AppEnv>();
@@ -99,6 +104,15 @@ export function createApp(deps: AppDeps) {
       );
     }
     return errorResponse(c, new ApiError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));
+  });
+
+  // On every answer (CONTRACT.md, "Operations"): no sniffing, no referrer, nothing framed, and the
+  // console and /docs load only their own scripts.
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Content-Security-Policy', CSP);
   });
 
   app.use('*', async (c, next) => {
@@ -239,7 +253,7 @@ export function createApp(deps: AppDeps) {
     return c.json({ status: ok ? 'ok' : 'unavailable', temporal, database }, ok ? 200 : 503);
   });
   // Platform gauges from PostgreSQL (shared by every instance), read at most every 15 s.
-  const gauges = new TtlCache<string>(15_000);
+  const gauges = new TtlCache<string>(deps.statsCacheMs === 0 ? 0 : 15_000);
   const platformGauges = () =>
     gauges.get('gauges', async () => {
       const conn = orm.em.getConnection();
@@ -250,8 +264,9 @@ export function createApp(deps: AppDeps) {
         conn.execute<{ months: string; lines: string | null }[]>(
           'select count(*) as months, sum(lignes) as lines from dsn_months',
         ),
-        conn.execute<{ n: string; oldest: number | null }[]>(
-          `select count(*) as n, extract(epoch from now() - min(created_at))::float8 as oldest
+        conn.execute<{ n: string; oldest: number | null; quarantined: string }[]>(
+          `select count(*) as n, extract(epoch from now() - min(created_at))::float8 as oldest,
+                  count(distinct dossier_id) filter (where attempts >= ${QUARANTINE_ATTEMPTS}) as quarantined
              from projection_intents`,
         ),
       ]);
@@ -267,9 +282,25 @@ export function createApp(deps: AppDeps) {
         `agora_projection_intents ${intents[0]?.n ?? 0}`,
         '# TYPE agora_projection_intent_oldest_seconds gauge',
         `agora_projection_intent_oldest_seconds ${Math.round(intents[0]?.oldest ?? 0)}`,
+        // Dossiers whose record the database refused again and again: zero when all is well.
+        '# TYPE agora_projection_quarantined gauge',
+        `agora_projection_quarantined ${intents[0]?.quarantined ?? 0}`,
       ].join('\n');
     });
   app.get('/metrics', async (c) => {
+    // Bearer AGORA_METRICS_TOKEN (Prometheus's own) or the admin token; failures count as guesses.
+    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const allowed = [deps.metricsToken, deps.adminToken].filter((t): t is string => !!t);
+    if (!bearer || !allowed.some((t) => sameSecret(bearer, t))) {
+      const address = clientAddress(c);
+      const wait = failures.wait(address);
+      if (wait > 0) throw rateLimited(c, wait, 'too many requests with unknown tokens from this address');
+      if (bearer) failures.take(address);
+      throw new ApiError(
+        'UNAUTHENTICATED',
+        'send Authorization: Bearer <AGORA_METRICS_TOKEN, or the admin token>',
+      );
+    }
     const platform = await platformGauges().catch(() => '# platform gauges unavailable (database)');
     return c.text(`${metrics.render()}\n${platform}\n`, 200, { 'content-type': 'text/plain; version=0.0.4' });
   });
@@ -291,6 +322,9 @@ export function createApp(deps: AppDeps) {
     return c.json(openapi);
   });
   app.get('/docs', (c) => c.html(DOCS_HTML));
+  app.get('/docs/assets/init.js', (c) =>
+    c.body(DOCS_INIT, 200, { 'content-type': 'application/javascript; charset=utf-8' }),
+  );
   app.get('/docs/assets/:file', (c) => {
     const file = c.req.param('file');
     const asset = SWAGGER_ASSETS[file];
@@ -323,4 +357,21 @@ const DOCS_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>agora-flow API</title>
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
 <body><div id="ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });</script></body></html>`;
+<script src="/docs/assets/init.js"></script></body></html>`;
+/** Its own file, not inline: the Content-Security-Policy admits no inline script. */
+const DOCS_INIT = "window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });\n";
+
+/**
+ * Scripts, frames and forms from the platform itself only; styles inline too (the console's
+ * server-rendered pages carry theirs); images also as data: URLs (Swagger UI's icons).
+ */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');

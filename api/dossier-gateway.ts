@@ -23,6 +23,7 @@ import {
 } from '../workflows/dossier-messages';
 import { ApiError } from './errors';
 import { bodyHash } from '../infra/canonical-hash';
+import { vouch } from '../domain/vouch';
 
 /** A page of a dossier's history, with who may see it. */
 export interface HistoryPage {
@@ -125,6 +126,8 @@ export function createDossierGateway(deps: {
   taskQueue: string;
   projector: Projector;
   records: RecordStore;
+  /** The key the API vouches for its messages with (infra/pseudonym.ts, domain/vouch.ts). */
+  vouchKey: string;
   logger?: Logger;
 }): DossierGateway {
   const { client, taskQueue, projector, records, logger } = deps;
@@ -148,7 +151,13 @@ export function createDossierGateway(deps: {
     await client.workflow.start('dossierWorkflow', {
       workflowId: dossierWorkflowId(body.dossierId),
       taskQueue,
-      args: [{ create: { body, bodyHash: bodyHash(body), actor, receivedAt }, callerProjects: true }],
+      args: [
+        {
+          create: { body, bodyHash: bodyHash(body), actor, receivedAt },
+          callerProjects: true,
+          vouchKey: deps.vouchKey,
+        },
+      ],
       // Ids are claimed in PostgreSQL for ever; the engine refuses a second run too while it keeps one.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: searchAttributesOf(initial),
@@ -241,8 +250,9 @@ export function createDossierGateway(deps: {
       if (intent && intent.notLoaded.length > 0) extra.dsnNotLoaded = intent.notLoaded;
       let result: EventResult;
       try {
+        const message: EventMessage = { event, bodyHash: hash, actor, receivedAt, ...extra };
         result = await handle(dossierId).executeUpdate(eventUpdate, {
-          args: [{ event, bodyHash: hash, actor, receivedAt, ...extra }],
+          args: [{ ...message, vouch: vouch(deps.vouchKey, dossierId, message) }],
           // Temporal itself answers a resent Update id with the first result, without running it again.
           updateId: event.eventId,
         });

@@ -5,7 +5,7 @@ import { loadEnv } from '../infra/env';
 import { createLogger } from '../infra/logger';
 import { apiConnectionOptions, dataConverter, payloadCodec } from '../infra/temporal';
 import { createApp } from './app';
-import { exportPseudonymizer, keyFingerprint, nirHasher } from '../infra/pseudonym';
+import { exportPseudonymizer, keyFingerprint, nirHasher, vouchKey } from '../infra/pseudonym';
 import { ensureHashKey } from '../db/hash-key';
 import { sealer } from '../infra/sealing';
 
@@ -32,13 +32,18 @@ const app = createApp({
   hashNir: nirHasher(env),
   seal: sealer(env).seal,
   unseal: sealer(env).open,
+  vouchKey: vouchKey(env),
   pseudonymise: exportPseudonymizer(env),
   bodyLimit: env.AGORA_BODY_LIMIT,
   statsCacheMs: env.AGORA_STATS_CACHE_SECONDS * 1000,
   rateLimit: { perSecond: env.AGORA_RATE_LIMIT, burst: env.AGORA_RATE_BURST },
-  codec: { codec: payloadCodec(env), uiOrigins: env.AGORA_UI_ORIGINS.split(',').map((o) => o.trim()) },
+  metricsToken: env.AGORA_METRICS_TOKEN,
+  codec: {
+    codec: payloadCodec(env, { forDisplay: true }),
+    uiOrigins: env.AGORA_UI_ORIGINS.split(',').map((o) => o.trim()),
+  },
 });
-const server = serve({ fetch: app.fetch, port: env.PORT, hostname: '0.0.0.0' }, (info) =>
+const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) =>
   logger.info({ port: info.port }, 'api listening'),
 );
 

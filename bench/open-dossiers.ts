@@ -6,7 +6,7 @@ import { createApp } from '../api/app';
 import { openOrm } from '../db/orm';
 import { nirKey } from '../domain/nir';
 import { createLogger } from '../infra/logger';
-import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
+import { exportPseudonymizer, nirHasher, vouchKey } from '../infra/pseudonym';
 import { sealer } from '../infra/sealing';
 import { dataConverter } from '../infra/temporal';
 import { DATA_DIR } from '../scripts/paths';
@@ -81,6 +81,7 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
     hashNir: nirHasher(env),
     seal: sealer(env).seal,
     unseal: sealer(env).open,
+    vouchKey: vouchKey(env),
     pseudonymise: exportPseudonymizer(env),
     rateLimit: { perSecond: 0, burst: 1 },
   });

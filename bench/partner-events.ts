@@ -16,7 +16,7 @@ import type { DossierEvent } from '../domain/schemas';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { openOrm } from '../db/orm';
 import { createLogger } from '../infra/logger';
-import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
+import { exportPseudonymizer, nirHasher, vouchKey } from '../infra/pseudonym';
 import { sealer } from '../infra/sealing';
 import { createRecordStore } from '../db/dossier-records';
 import { FAILURE_CONVERTER_PATH, dataConverter, payloadCodec } from '../infra/temporal';
@@ -237,8 +237,9 @@ export async function benchPartnerEvents(
       hashNir: nirHasher(env),
       seal: sealer(env).seal,
       unseal: sealer(env).open,
+      vouchKey: vouchKey(env),
       pseudonymise: exportPseudonymizer(env),
-      codec: { codec: payloadCodec(env), uiOrigins: [] },
+      codec: { codec: payloadCodec(env, { forDisplay: true }), uiOrigins: [] },
     });
     apiServer = serve({ fetch: app.fetch, port: apiPort, hostname: '127.0.0.1' });
   }
@@ -298,6 +299,7 @@ export async function benchPartnerEvents(
                   dropIntent: async () => undefined,
                 },
           records: createRecordStore(orm, sealer(env).open),
+          vouchKey: vouchKey(env),
         });
   const sendEvent = async (id: string, event: Record<string, unknown>) => {
     if (!gateway) return post(`/v1/dossiers/${id}/events`, event);

@@ -104,6 +104,7 @@ export async function benchReadModel(
         hashNir: () => Buffer.alloc(32),
         seal: () => Buffer.alloc(1),
         unseal: () => '',
+        vouchKey: '00',
         pseudonymise: exportPseudonymizer({ AGORA_DATA_KEY: BENCH_KEY }),
         statsCacheMs,
       });

@@ -8,9 +8,16 @@ import { CreatePartnerBody } from '../domain/schemas';
 import { toView } from '../domain/dossier-view';
 import { listDossiers } from '../db/dossier-read-model';
 import { migrate, openOrm } from '../db/orm';
-import { PartnerExistsError, addToken, createPartner, listPartners, revokeToken } from '../db/partners';
+import {
+  PartnerExistsError,
+  PrefixTakenError,
+  addToken,
+  createPartner,
+  listPartners,
+  revokeToken,
+} from '../db/partners';
 import { loadEnv } from '../infra/env';
-import { exportPseudonymizer, nirHasher } from '../infra/pseudonym';
+import { exportPseudonymizer, nirHasher, vouchKey } from '../infra/pseudonym';
 import { ADMIN } from '../domain/authorization';
 import { RegionCode } from '../domain/codes';
 import { recordAccess } from '../db/audit';
@@ -36,7 +43,9 @@ const HELP = `agora: the agora-flow operator CLI
 Usage: npx agora <command> [options]
 
 Commands:
-  partner create --siret S --name N --kind K [--region R]   create a partner; prints its token once
+  partner create --siret S --name N --kind K [--region R] [--prefix P ...]
+                                                            create a partner (owning the dossierId
+                                                            prefixes P); prints its token once
   partner list                                              list the partners and their tokens
   partner token add PARTNER_ID                              another token for the partner (rotation)
   partner token revoke PARTNER_ID TOKEN_ID                  revoke a token
@@ -113,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       kind: { type: 'string' },
       region: { type: 'string' },
+      prefix: { type: 'string', multiple: true },
       status: { type: 'string' },
       limit: { type: 'string' },
       month: { type: 'string' },
@@ -134,6 +144,7 @@ async function main(argv: string[]): Promise<number> {
         name: values.name,
         kind: values.kind,
         ...(values.region ? { region: values.region } : {}),
+        ...(values.prefix?.length ? { prefixes: values.prefix } : {}),
       });
       if (!parsed.success) {
         throw new UsageError(
@@ -153,6 +164,7 @@ async function main(argv: string[]): Promise<number> {
         } catch (e) {
           if (e instanceof PartnerExistsError)
             throw new UsageError(`a partner with SIRET ${parsed.data.siret} already exists`);
+          if (e instanceof PrefixTakenError) throw new UsageError(e.message);
           throw e;
         }
       });
@@ -211,6 +223,7 @@ async function main(argv: string[]): Promise<number> {
             taskQueue: env.TEMPORAL_TASK_QUEUE,
             projector: createProjector({ orm, hashNir: nirHasher(keys), seal: sealer(keys).seal }),
             records: createRecordStore(orm, sealer(keys).open),
+            vouchKey: vouchKey(keys),
           });
           try {
             if (command === 'show') {

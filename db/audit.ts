@@ -1,7 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../domain/authorization';
 
-export type AuditAction = 'DOSSIER_READ' | 'NIR_SEARCH' | 'EXPORT';
+/**
+ * DOSSIER_READ: a full NIR read; DSN_READ: a dossier's situations from the DSN read (a person's
+ * employment); DSN_LIST: a page of a list or search showing such situations; NIR_SEARCH; EXPORT.
+ */
+export type AuditAction = 'DOSSIER_READ' | 'DSN_READ' | 'DSN_LIST' | 'NIR_SEARCH' | 'EXPORT';
 
 /** Record a read of personal data: who, what, when; never the personal data itself. */
 export async function recordAccess(

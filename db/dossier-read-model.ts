@@ -15,8 +15,9 @@ function situationCode(s: DossierViewT['situations'][number] | undefined): strin
 
 const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?::uuid),
      ledger as (
-       insert into dossier_events (dossier_id, seq, event_id, body_hash, entry)
-       select ?, e.seq, e.event_id, e.body_hash, e.entry
+       insert into dossier_events (dossier_id, seq, event_id, body_hash, type, source, received_at, entry)
+       select ?, e.seq, e.event_id, e.body_hash, e.entry->>'type', e.entry->>'source',
+              (e.entry->>'receivedAt')::timestamptz, e.entry
          from jsonb_to_recordset(?::jsonb) as e(seq integer, event_id varchar, body_hash varchar, entry jsonb)
        on conflict do nothing
      ),

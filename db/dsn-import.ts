@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import pg from 'pg';
 import { keyFingerprint } from '../infra/pseudonym';
 import { ENSURE_HASH_KEY_SQL, mismatch } from './hash-key';
@@ -26,12 +26,61 @@ export interface ImportOptions {
   onProgress?: (p: { lines: number; rejected: number }) => void;
   /** Test hook: called once the lines are copied, before the swap. */
   beforeSwap?: () => Promise<void>;
+  /** The most bytes the source may send (DSN_MAX_BYTES by default). */
+  maxBytes?: number;
 }
 
 /** Reported bad lines are capped: the total is still counted. */
 const MAX_REPORTED = 1000;
 
 export class ImportFormatError extends Error {}
+/** The source sent more than the import takes. */
+export class ImportTooLargeError extends Error {}
+
+/** A DSN line is some hundred bytes: a longer one is not a line of a DSN file. */
+export const DSN_MAX_LINE_BYTES = 64 * 1024;
+/** A month of the whole country is a few GiB. */
+export const DSN_MAX_BYTES = 16 * 1024 ** 3;
+
+/**
+ * The source's lines (LF or CRLF), read as they come with a bounded memory: a line longer than
+ * `maxLine` or a source longer than `maxBytes` stops the read (the source is destroyed) with an
+ * error, where a line splitter would hold a line without end in memory.
+ */
+export async function* boundedLines(
+  source: Readable,
+  maxLine = DSN_MAX_LINE_BYTES,
+  maxBytes = DSN_MAX_BYTES,
+): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  let bytes = 0;
+  let lineNo = 0;
+  const tooLong = () =>
+    new ImportFormatError(`line ${lineNo + 1} is longer than ${maxLine} bytes: not a DSN contract line`);
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer | string>) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) throw new ImportTooLargeError(`the month is larger than ${maxBytes} bytes`);
+      const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        if (end - start > maxLine) throw tooLong();
+        lineNo++;
+        yield text.slice(start, end);
+        start = nl + 1;
+      }
+      rest = text.slice(start);
+      if (rest.length > maxLine) throw tooLong();
+    }
+    rest += decoder.end();
+    if (rest.length > maxLine) throw tooLong();
+    if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+  } finally {
+    source.destroy();
+  }
+}
 
 function splitCsv(line: string, sep: string): string[] {
   if (!line.includes('"')) return line.split(sep);
@@ -110,8 +159,7 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
       if (rejets.length < MAX_REPORTED) rejets.push({ ligne: lineNo, message });
     };
 
-    const rl = createInterface({ input: opts.source, crlfDelay: Infinity });
-    for await (const raw of rl) {
+    for await (const raw of boundedLines(opts.source, DSN_MAX_LINE_BYTES, opts.maxBytes ?? DSN_MAX_BYTES)) {
       lineNo++;
       const text = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (text.trim() === '') continue;

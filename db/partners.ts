@@ -30,6 +30,15 @@ export function newToken(): { token: string; hash: string } {
 }
 
 export class PartnerExistsError extends Error {}
+/** A prefix asked for overlaps one another partner owns. */
+export class PrefixTakenError extends Error {
+  constructor(
+    readonly prefix: string,
+    readonly owner: string,
+  ) {
+    super(`the prefix ${prefix} overlaps one of partner ${owner}'s`);
+  }
+}
 
 async function insertToken(
   em: EntityManager,
@@ -52,7 +61,7 @@ async function insertToken(
 export async function createPartner(
   em: EntityManager,
   body: CreatePartnerBody,
-): Promise<{ partner: PartnerRecord; token: string; tokenId: string }> {
+): Promise<{ partner: PartnerRecord & { prefixes: string[] }; token: string; tokenId: string }> {
   return em.transactional(async (tx) => {
     const partner = tx.create(Partner, {
       id: randomUUID(),
@@ -68,8 +77,29 @@ export async function createPartner(
       if (e instanceof UniqueConstraintViolationException) throw new PartnerExistsError(body.siret);
       throw e;
     }
+    if (body.prefixes?.length) {
+      const conn = tx.getConnection();
+      const ctx = tx.getTransactionContext();
+      const wanted = `{${body.prefixes.join(',')}}`;
+      const [taken] = await conn.execute<{ siret: string; prefix: string }[]>(
+        `select pa.siret, pr as prefix from partners pa, unnest(pa.prefixes) pr
+          where pa.id <> ? and exists (
+            select 1 from unnest(?::varchar[]) n where starts_with(n, pr) or starts_with(pr, n))
+          limit 1`,
+        [partner.id, wanted],
+        'all',
+        ctx,
+      );
+      if (taken) throw new PrefixTakenError(taken.prefix, taken.siret);
+      await conn.execute(
+        'update partners set prefixes = ?::varchar[] where id = ?',
+        [wanted, partner.id],
+        'run',
+        ctx,
+      );
+    }
     const { token, tokenId } = await insertToken(tx, partner.id);
-    return { partner: toRecord(partner), token, tokenId };
+    return { partner: { ...toRecord(partner), prefixes: body.prefixes ?? [] }, token, tokenId };
   });
 }
 
@@ -128,7 +158,7 @@ export async function findPartnerByTokenHash(
 
 export async function listPartners(
   em: EntityManager,
-): Promise<(PartnerRecord & { tokens: TokenRecord[] })[]> {
+): Promise<(PartnerRecord & { prefixes: string[]; tokens: TokenRecord[] })[]> {
   const rows = await em.find(Partner, {}, { orderBy: { createdAt: 'asc' } });
   const tokens = await em.getConnection().execute<
     {
@@ -139,9 +169,13 @@ export async function listPartners(
       revoked_at: Date | null;
     }[]
   >('select id, partner_id, created_at, last_used_at, revoked_at from partner_tokens order by created_at');
+  const prefixes = await em
+    .getConnection()
+    .execute<{ id: string; prefixes: string[] }[]>('select id, prefixes from partners');
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return rows.map((p) => ({
     ...toRecord(p),
+    prefixes: prefixes.find((x) => x.id === p.id)?.prefixes ?? [],
     tokens: tokens
       .filter((t) => t.partner_id === p.id)
       .map((t) => ({
@@ -200,4 +234,20 @@ export async function revokedTokensSince(
     [since, since],
   );
   return { ids: row?.ids ?? [], at: new Date(row!.at) };
+}
+
+/**
+ * The partner whose prefix a dossierId starts with (the longest such prefix), or null: a dossierId
+ * in another partner's numbering is refused (CONTRACT.md).
+ */
+export async function prefixOwner(
+  em: EntityManager,
+  dossierId: string,
+): Promise<{ siret: string; name: string; prefix: string } | null> {
+  const [row] = await em.getConnection().execute<{ siret: string; name: string; prefix: string }[]>(
+    `select pa.siret, pa.name, pr as prefix from partners pa, unnest(pa.prefixes) pr
+      where starts_with(?, pr) order by length(pr) desc limit 1`,
+    [dossierId],
+  );
+  return row ?? null;
 }

@@ -208,6 +208,14 @@ export function createProjector(deps: {
   };
 }
 
+/**
+ * A dossier whose record the sweeper failed to write this many times (a row the database refuses)
+ * is quarantined: its intents stay, counted on /metrics, and are no longer tried, so that one
+ * poisoned dossier never holds the others back. `update projection_intents set attempts = 0`
+ * tries them again once fixed.
+ */
+export const QUARANTINE_ATTEMPTS = 5;
+
 /** Intents older than this are the sweeper's: the API settles its own within milliseconds, and gives up on Temporal after 15 s. */
 export const INTENT_GRACE_SECONDS = 30;
 
@@ -217,23 +225,25 @@ export const INTENT_GRACE_SECONDS = 30;
  * removed, one dossier per transaction. Claimed with SKIP LOCKED so several workers sweep side by
  * side. A dossier whose state cannot be read or written now (Temporal unreachable, a row the
  * database refuses, a deadlock) is left for the next sweep and does not hold the others back:
- * `failed` counts them. `settled` counts the intents removed.
+ * `failed` lists them, `quarantined` those that just reached QUARANTINE_ATTEMPTS. `settled`
+ * counts the intents removed.
  */
 export async function sweepIntents(
   orm: MikroORM,
   projector: Projector,
   current: (dossierId: string) => Promise<ProjectedRecord | null>,
   opts: { graceSeconds?: number; limit?: number } = {},
-): Promise<{ settled: number; failed: string[] }> {
+): Promise<{ settled: number; failed: string[]; quarantined: string[] }> {
   const grace = opts.graceSeconds ?? INTENT_GRACE_SECONDS;
   const dossiers = await orm.em.getConnection().execute<{ dossier_id: string }[]>(
     `select dossier_id from projection_intents
-      where created_at < now() - make_interval(secs => ?)
+      where created_at < now() - make_interval(secs => ?) and attempts < ?
       group by dossier_id order by min(created_at) limit ?`,
-    [grace, opts.limit ?? 100],
+    [grace, QUARANTINE_ATTEMPTS, opts.limit ?? 100],
   );
   let settled = 0;
   const failed: string[] = [];
+  const quarantined: string[] = [];
   for (const { dossier_id: dossierId } of dossiers) {
     try {
       settled += await orm.em.fork().transactional(async (tx) => {
@@ -260,7 +270,17 @@ export async function sweepIntents(
       });
     } catch {
       failed.push(dossierId);
+      // Counted outside the failed transaction; a dossier that keeps failing is left aside.
+      const [row] = await orm.em
+        .getConnection()
+        .execute<{ attempts: number }[]>(
+          `update projection_intents set attempts = attempts + 1
+            where dossier_id = ? and created_at < now() - make_interval(secs => ?) returning attempts`,
+          [dossierId, grace],
+        )
+        .catch(() => [] as { attempts: number }[]);
+      if (row && row.attempts >= QUARANTINE_ATTEMPTS) quarantined.push(dossierId);
     }
   }
-  return { settled, failed };
+  return { settled, failed, quarantined };
 }

@@ -17,6 +17,17 @@ export function isCalendarDate(value: string): boolean {
   return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
 }
 
+/** The platform's first day: no business date of the API or of a partner's file comes before it. */
+export const FIRST_DATE = '2000-01-01';
+/**
+ * Dates of things older than the platform: a birth, a DSN contract signed before 2000 (still a
+ * job in a month the follow-up reads). Bounded all the same: PostgreSQL has no year 0.
+ */
+export const FIRST_OLD_DATE = '1900-01-01';
+
+/** A calendar day from `from` on. */
+export const isDateFrom = (value: string, from: string): boolean => isCalendarDate(value) && value >= from;
+
 export function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);

@@ -1,5 +1,5 @@
 import type { ContractLine } from './best-job';
-import { isCalendarDate } from './dates';
+import { FIRST_OLD_DATE, isDateFrom } from './dates';
 import { isValidNir } from './nir';
 import { isValidSiret } from './siret';
 
@@ -39,12 +39,15 @@ export function parseDsnLine(
   if (!nature || !/^\d{2}$/.test(nature))
     return { ok: false, message: 'natureContrat: expected a 2-digit DSN code' };
   const debut = str(record.dateDebutContrat);
-  if (!debut || !isCalendarDate(debut))
-    return { ok: false, message: 'dateDebutContrat: expected a date YYYY-MM-DD' };
+  if (!debut || !isDateFrom(debut, FIRST_OLD_DATE))
+    return { ok: false, message: `dateDebutContrat: expected a date YYYY-MM-DD from ${FIRST_OLD_DATE} on` };
   const finRaw =
     record.dateFinContrat === null || record.dateFinContrat === undefined ? '' : str(record.dateFinContrat);
-  if (finRaw === null || (finRaw !== '' && !isCalendarDate(finRaw))) {
-    return { ok: false, message: 'dateFinContrat: expected a date YYYY-MM-DD or nothing' };
+  if (finRaw === null || (finRaw !== '' && !isDateFrom(finRaw, FIRST_OLD_DATE))) {
+    return {
+      ok: false,
+      message: `dateFinContrat: expected a date YYYY-MM-DD from ${FIRST_OLD_DATE} on, or nothing`,
+    };
   }
   if (finRaw !== '' && finRaw < debut)
     return { ok: false, message: 'dateFinContrat: before dateDebutContrat' };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isCalendarDate } from './dates';
+import { FIRST_DATE, FIRST_OLD_DATE, isDateFrom } from './dates';
 import { isValidNir } from './nir';
 import { isValidSiret } from './siret';
 import { POINTS, SITUATION_STATUTS } from './situations';
@@ -15,10 +15,21 @@ import {
   RegionCode,
 } from './codes';
 
+/** A business date: a calendar day from 2000-01-01 on (CONTRACT.md). */
 export const DateString = z
   .string()
-  .refine(isCalendarDate, { message: 'expected a calendar date YYYY-MM-DD' })
+  .refine((v) => isDateFrom(v, FIRST_DATE), {
+    message: `expected a calendar date YYYY-MM-DD, from ${FIRST_DATE} on`,
+  })
   .meta({ example: '2026-01-15', format: 'date' });
+
+/** A birth date: a calendar day from 1900-01-01 on (trainees were born before the platform). */
+export const BirthDate = z
+  .string()
+  .refine((v) => isDateFrom(v, FIRST_OLD_DATE), {
+    message: `expected a calendar date YYYY-MM-DD, from ${FIRST_OLD_DATE} on`,
+  })
+  .meta({ example: '1980-05-02', format: 'date' });
 
 export const Siret = z
   .string()
@@ -72,7 +83,7 @@ export const Stagiaire = z.strictObject({
   nir: Nir,
   nom: Text(100),
   prenom: Text(100),
-  dateNaissance: DateString,
+  dateNaissance: BirthDate,
 });
 export type Stagiaire = z.infer<typeof Stagiaire>;
 
@@ -148,7 +159,7 @@ export const RectificationChanges = z
       .strictObject({
         nom: Text(100).optional(),
         prenom: Text(100).optional(),
-        dateNaissance: DateString.optional(),
+        dateNaissance: BirthDate.optional(),
       })
       .optional(),
     organisme: z.strictObject({ raisonSociale: Text(200).optional() }).optional(),
@@ -291,6 +302,15 @@ export const CreatePartnerBody = z
     name: Text(200),
     kind: PartnerKind,
     region: RegionCode.optional(),
+    prefixes: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,32}$/, 'a prefix of dossierIds: 1 to 32 characters of A-Za-z0-9._-'),
+      )
+      .max(20)
+      .optional()
+      .meta({ description: 'the dossierId prefixes this partner owns, e.g. ["R84-"]' }),
   })
   .refine((p) => p.kind !== 'REGION' || p.region !== undefined, {
     message: 'a REGION partner needs its region code',

@@ -7,6 +7,10 @@ const optional = z
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The address the API listens on: loopback by default, `0.0.0.0` behind a proxy or in a container. */
+  HOST: z.string().default('127.0.0.1'),
+  /** The bearer token Prometheus scrapes /metrics with (unset: the admin token only). */
+  AGORA_METRICS_TOKEN: optional,
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('dossiers'),

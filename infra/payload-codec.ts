@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { METADATA_ENCODING_KEY } from '@temporalio/common';
 import protos from '@temporalio/proto';
+import { REFUSED_PAYLOAD } from '../domain/vouch';
 
 const { temporal } = protos;
 
@@ -42,8 +43,21 @@ export function dataKeys(env: {
 }
 
 /**
+ * What a payload not encrypted with a platform key decodes to in the platform's workers and
+ * clients: a JSON value every handler refuses (domain/vouch.ts). Throwing instead would fail the
+ * workflow task that carries it, again and again: one forged message would stop the dossier.
+ */
+// A new one each time: the SDK may hand a payload's buffers over to the workflow thread.
+const refused = (): Payload => ({
+  metadata: { [METADATA_ENCODING_KEY]: enc.encode('json/plain') },
+  data: enc.encode(JSON.stringify({ [REFUSED_PAYLOAD]: 'not encrypted with a platform key' })),
+});
+
+/**
  * AES-256-GCM payload codec: every payload Temporal stores (inputs, results, queries, failures'
- * details) is encrypted with the current key; older keys still decrypt what they wrote.
+ * details) is encrypted with the current key; older keys still decrypt what they wrote. A payload
+ * not encrypted with a platform key is refused (`refusePlain`, the workers' and clients' codec):
+ * only the platform writes to its workflows (CONTRACT.md). The Web UI's decoding shows it as is.
  */
 export class AesGcmPayloadCodec implements PayloadCodec {
   private readonly keys: Map<string, Buffer>;
@@ -51,6 +65,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   constructor(
     private readonly current: DataKey,
     older: DataKey[] = [],
+    private readonly opts: { refusePlain: boolean } = { refusePlain: true },
   ) {
     this.keys = new Map([current, ...older].map((k) => [k.id, k.key]));
   }
@@ -71,7 +86,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
       const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
-      if (!encoding || dec.decode(encoding) !== ENCODING) return payload;
+      if (!encoding || dec.decode(encoding) !== ENCODING) return this.opts.refusePlain ? refused() : payload;
       const keyIdBytes = payload.metadata?.[KEY_ID];
       const keyId = keyIdBytes ? dec.decode(keyIdBytes) : '';
       const key = this.keys.get(keyId);

@@ -68,3 +68,12 @@ export function exportPseudonymizer(env: KeyEnv) {
 export function keyFingerprint(hashNir: (text: string) => Buffer): string {
   return hashNir('agora-hash-key-fingerprint').subarray(0, 8).toString('hex');
 }
+
+/**
+ * The key of the API's vouch for its messages to dossiers' workflows (domain/vouch.ts), hex. Derived
+ * like the NIR hash key, so it never changes with a rotation of the data key: dossiers started
+ * long ago keep it in their input.
+ */
+export function vouchKey(env: KeyEnv): string {
+  return derivedKey(env, 'agora-vouch-v1').toString('hex');
+}

@@ -16,9 +16,16 @@ export function dataConverter(env: Pick<Env, 'AGORA_DATA_KEY' | 'AGORA_DATA_KEYS
   return { payloadCodecs: [payloadCodec(env)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
 
-export function payloadCodec(env: Pick<Env, 'AGORA_DATA_KEY' | 'AGORA_DATA_KEYS_OLD'>): AesGcmPayloadCodec {
+/**
+ * The platform's codec; `forDisplay` (the Web UI's decoding endpoint) shows a payload not
+ * encrypted with a platform key as it is, where workers and clients refuse it.
+ */
+export function payloadCodec(
+  env: Pick<Env, 'AGORA_DATA_KEY' | 'AGORA_DATA_KEYS_OLD'>,
+  opts: { forDisplay?: boolean } = {},
+): AesGcmPayloadCodec {
   const { current, older } = dataKeys(env);
-  return new AesGcmPayloadCodec(current, older);
+  return new AesGcmPayloadCodec(current, older, { refusePlain: !opts.forDisplay });
 }
 
 /** Connection options for a local server, a TLS cluster or Temporal Cloud (API key). */

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { migrate, openOrm } from '../db/orm';
@@ -10,6 +11,7 @@ import { localSecret, makeAdminToken, makeDataKey } from './secrets';
 import { Supervised } from './supervisor';
 import { registerSearchAttributes, setRetention, startDevServer, stopChild } from './temporal-server';
 import { ensureTools } from './tools';
+import { startReadOnlyUi } from './ui-proxy';
 import { loadDemo } from '../cli/demo';
 
 const log = (msg: string) => console.log(`[agora] ${msg}`);
@@ -19,6 +21,18 @@ const env = loadEnv();
  * look at it in the Web UI; the dossier itself stays readable from PostgreSQL for years.
  */
 const EMBEDDED_RETENTION_DAYS = 1;
+
+/** A port the system says is free now (the embedded UI's inner one). */
+function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 async function temporalAnswers(address: string): Promise<boolean> {
   try {
@@ -48,19 +62,23 @@ async function main(): Promise<void> {
     env.TEMPORAL_ADDRESS === '127.0.0.1:7233' ||
     env.TEMPORAL_ADDRESS === 'localhost:7233' ||
     env.AGORA_TEMPORAL_EMBEDDED === '1';
+  let ui: Awaited<ReturnType<typeof startReadOnlyUi>> | null = null;
   if (embedded && !(await temporalAnswers(env.TEMPORAL_ADDRESS))) {
     log(`starting the Temporal dev server (${join(DATA_DIR, 'temporal.db')})`);
+    // The UI listens inside; the read-only proxy answers on the UI's port (scripts/ui-proxy.ts).
+    const innerUiPort = await freeLocalPort();
     temporal = new EmbeddedTemporal({
       temporalCli: tools.temporal,
       dbFile: join(DATA_DIR, 'temporal.db'),
       port: Number(env.TEMPORAL_ADDRESS.split(':').pop()),
-      uiPort: env.AGORA_TEMPORAL_UI_PORT,
+      uiPort: innerUiPort,
       // The Web UI decodes payloads through the API's codec endpoint (admin only, see /codec/signin).
       uiCodecEndpoint: `http://127.0.0.1:${env.PORT}/codec`,
       logFile: join(DATA_DIR, 'temporal.log'),
       detached: true,
     });
     await temporal.start();
+    ui = await startReadOnlyUi({ port: env.AGORA_TEMPORAL_UI_PORT, upstreamPort: innerUiPort });
   } else if (embedded) {
     log(`using the Temporal server already answering on ${env.TEMPORAL_ADDRESS}`);
     const c = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
@@ -102,7 +120,7 @@ async function main(): Promise<void> {
     Console        ${api}/console   (sign in with a partner token)
     API docs       ${api}/docs   (OpenAPI: ${api}/openapi.json)
     Metrics        ${api}/metrics, worker: http://${env.AGORA_WORKER_METRICS ?? '127.0.0.1:9464'}/metrics
-    Temporal UI    http://127.0.0.1:${env.AGORA_TEMPORAL_UI_PORT}${embedded ? '' : ' (external cluster: see your own UI)'}
+    Temporal UI    http://127.0.0.1:${env.AGORA_TEMPORAL_UI_PORT}${embedded ? ' (read-only)' : ' (external cluster: see your own UI)'}
     Admin token    ${adminToken}
     UI decoding    ${api}/codec/signin  (admin token; lets the Temporal UI show decrypted payloads)
   Ctrl-C stops everything; data stays in .data/.
@@ -136,6 +154,7 @@ async function main(): Promise<void> {
     // The worker and the API first, then the server they talk to (in a process group of its own,
     // a Ctrl-C did not reach it).
     await Promise.all(children.map((c) => c.stop()));
+    await ui?.close();
     await temporal?.stop();
     log('stopped');
     process.exit(0);

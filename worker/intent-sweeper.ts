@@ -45,6 +45,12 @@ export function startIntentSweeper(deps: {
         const sweep = await sweepIntents(deps.orm, deps.projector, current);
         settled = sweep.settled;
         if (settled > 0) deps.logger.info({ settled }, 'projected dossiers left behind by the API');
+        if (sweep.quarantined.length > 0) {
+          deps.logger.error(
+            { dossiers: sweep.quarantined },
+            'dossiers quarantined: their record was refused again and again (see docs/OPERATIONS.md)',
+          );
+        }
         if (sweep.failed.length > 0) {
           // Ids only: what failed may echo a row with personal data.
           deps.logger.warn(

@@ -3,6 +3,7 @@ import { ScheduleAlreadyRunning } from '@temporalio/client';
 
 export const DSN_RETENTION_SCHEDULE = 'dsn-retention';
 export const DOSSIER_RETENTION_SCHEDULE = 'dossier-retention';
+export const ANOMALY_REPORT_SCHEDULE = 'anomaly-report';
 export const DSN_RECHECK_SCHEDULE = 'dsn-recheck';
 export const INSERTION_EXPORT_SCHEDULE = 'insertion-export';
 
@@ -29,6 +30,8 @@ export async function ensureSchedules(client: Client, taskQueue: string): Promis
   await daily(DSN_RETENTION_SCHEDULE, 'dsnRetentionWorkflow', 3, 30);
   // The records of dossiers closed more than AGORA_RETENTION_YEARS ago.
   await daily(DOSSIER_RETENTION_SCHEDULE, 'dossierRetentionWorkflow', 3, 0);
+  // The partners whose use of the platform stood out the day before (db/anomalies.ts).
+  await daily(ANOMALY_REPORT_SCHEDULE, 'anomalyReportWorkflow', 5, 0);
   // The safety net of the DSN follow-up: dossiers still waiting on a loaded month, signalled again.
   await daily(DSN_RECHECK_SCHEDULE, 'dsnRecheckWorkflow', 4, 0);
   // Each Region's weekly file of its trainees' situations, Monday 06:00 Paris time.

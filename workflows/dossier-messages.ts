@@ -16,11 +16,18 @@ export interface DossierWorkflowInput {
     projectedVersion: number;
     /** Month loads signalled and not looked up since (see the workflow). */
     signalledLoads?: Record<string, number>;
+    vouchKey?: string;
   };
   /** Continue as new after this many Updates in a run (default 1000; Temporal's cap is 2000). */
   maxUpdatesPerRun?: number;
   /** The caller projects the created state to the read model (db/projection-intents.ts). */
   callerProjects?: boolean;
+  /**
+   * The key the API vouches for its messages with (hex, domain/vouch.ts): an Update without its
+   * vouch is refused. Encrypted in the history with the rest of the input; the codec endpoint
+   * never shows it.
+   */
+  vouchKey?: string;
 }
 
 /**
@@ -35,6 +42,8 @@ export interface EventMessage extends EventCommand {
    * points on them are recorded as waiting without a look-up of the workflow's own.
    */
   dsnNotLoaded?: string[];
+  /** The API's vouch for this message (domain/vouch.ts). */
+  vouch?: string;
 }
 
 export type EventOutcome = 'applied' | 'duplicate' | 'confirmation';

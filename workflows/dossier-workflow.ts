@@ -31,6 +31,7 @@ import {
   stateQuery,
 } from './dossier-messages';
 import { MonthLoads } from './month-loads';
+import { isRefusedPayload, isVouched } from '../domain/vouch';
 import { SA, searchAttributeChanges } from './search-attributes';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -80,6 +81,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
     throw ApplicationFailure.nonRetryable('dossierWorkflow needs create or carried', 'BAD_INPUT');
   }
   const loads = new MonthLoads(input.carried?.signalledLoads);
+  const vouchKey = input.carried?.vouchKey ?? input.vouchKey;
   let updatesThisRun = 0;
   let rethink = false;
   const maxUpdatesPerRun = input.maxUpdatesPerRun ?? DEFAULT_MAX_UPDATES_PER_RUN;
@@ -155,11 +157,27 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
       const entries = decision.kind === 'duplicate' ? [] : agg.unledgered.slice(-1);
       return { outcome: decision.kind, state: agg.state, bodyHash: cmd.bodyHash, entries };
     },
-    // A refusal in the validator never enters the history: the partner gets the reason, the dossier is untouched.
-    { validator: (cmd) => void decideOrRefuse(cmd) },
+    // A refusal in the validator never enters the history: the partner gets the reason, the dossier is
+    // untouched. Only the platform writes here: a message without the API's vouch (sent with the
+    // `temporal` CLI, the Web UI, a client of one's own) is refused before anything else. Validators
+    // do not run on replay: the vouch is checked once, when the message arrives.
+    {
+      validator: (cmd) => {
+        if (isRefusedPayload(cmd) || !vouchKey || !isVouched(vouchKey, agg.state.dossierId, cmd)) {
+          throw ApplicationFailure.nonRetryable(
+            'only the platform writes to a dossier: this message was not sent by its API',
+            'FORBIDDEN',
+          );
+        }
+        void decideOrRefuse(cmd);
+      },
+    },
   );
 
-  setHandler(dsnMonthLoadedSignal, ({ mois, version }) => {
+  setHandler(dsnMonthLoadedSignal, (load) => {
+    // A signal not encrypted with a platform key (or malformed) changes nothing.
+    if (isRefusedPayload(load) || typeof load?.mois !== 'string' || typeof load.version !== 'number') return;
+    const { mois, version } = load;
     agg = { ...agg, state: { ...agg.state, situations: onMonthLoaded(agg.state.situations, mois, version) } };
     loads.signal(mois, version);
   });
@@ -200,7 +218,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
     }
     if (shouldContinueAsNew()) {
       await continueAsNew<typeof dossierWorkflow>({
-        carried: { agg: carryOver(agg, runIds), projectedVersion, signalledLoads: loads.carried() },
+        carried: { agg: carryOver(agg, runIds), projectedVersion, signalledLoads: loads.carried(), vouchKey },
         ...(input.maxUpdatesPerRun ? { maxUpdatesPerRun: input.maxUpdatesPerRun } : {}),
       });
     }

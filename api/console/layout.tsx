@@ -52,14 +52,15 @@ dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:4px 16px; ma
 @media (max-width: 800px) { .strip { grid-template-columns:repeat(3, 1fr); } }
 `;
 
-export type Section = 'tableau' | 'dossiers' | null;
+export type Section = 'tableau' | 'dossiers' | 'anomalies' | null;
 
-export const Layout: FC<{ title: string; section: Section; who?: string; children?: Child }> = ({
-  title,
-  section,
-  who,
-  children,
-}) => (
+export const Layout: FC<{
+  title: string;
+  section: Section;
+  who?: string;
+  admin?: boolean;
+  children?: Child;
+}> = ({ title, section, who, admin, children }) => (
   <html lang="fr">
     <head>
       <meta charset="utf-8" />
@@ -84,6 +85,11 @@ export const Layout: FC<{ title: string; section: Section; who?: string; childre
               <a href="/console/dossiers" aria-current={section === 'dossiers' ? 'page' : undefined}>
                 Dossiers
               </a>
+              {admin ? (
+                <a href="/console/anomalies" aria-current={section === 'anomalies' ? 'page' : undefined}>
+                  Anomalies
+                </a>
+              ) : null}
             </nav>
           ) : (
             <nav aria-label="Navigation principale" />

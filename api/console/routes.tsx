@@ -15,6 +15,8 @@ import {
   ListPage,
   LoginPage,
   MessagePage,
+  AnomaliesPage,
+  type AnomalyRow,
 } from './pages';
 
 const COOKIE = 'agora_console';
@@ -60,7 +62,7 @@ export function consoleRoutes(callApi: ApiCall) {
     me.admin ? 'Plateforme (administration)' : `${me.name ?? me.kind} · SIRET ${me.siret ?? ''}`;
   const page = (c: Context<Env>, title: string, section: Section, body: Child, status = 200) =>
     c.html(
-      <Layout title={title} section={section} who={who(c.get('me'))}>
+      <Layout title={title} section={section} who={who(c.get('me'))} admin={c.get('me').admin}>
         {body}
       </Layout>,
       status as 200,
@@ -250,6 +252,23 @@ export function consoleRoutes(callApi: ApiCall) {
     const keep = new URLSearchParams();
     for (const [k, v] of Object.entries(filters)) if (v) keep.set(k, v);
     return c.redirect(`/console/dossiers?${keep}`, 303);
+  });
+
+  app.get('/console/anomalies', async (c) => {
+    if (!c.get('me').admin) {
+      return page(
+        c,
+        'Anomalies',
+        null,
+        <MessagePage
+          title="Page réservée"
+          message="Cette page est réservée à l'administration de la plateforme."
+        />,
+        403,
+      );
+    }
+    const res = await api<{ items: AnomalyRow[] }>(c, '/v1/admin/anomalies');
+    return page(c, 'Anomalies', 'anomalies', <AnomaliesPage items={res.body.items ?? []} />);
   });
 
   app.get('/console/dossiers/:id', async (c) => {

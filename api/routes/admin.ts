@@ -1,8 +1,16 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { PartnerKind } from '../../domain/codes';
-import { AuditQuery, CreatePartnerBody } from '../../domain/schemas';
-import { PartnerExistsError, addToken, createPartner, listPartners, revokeToken } from '../../db/partners';
+import { AuditQuery, CreatePartnerBody, DateString } from '../../domain/schemas';
+import { listAnomalies } from '../../db/anomalies';
+import {
+  PartnerExistsError,
+  PrefixTakenError,
+  addToken,
+  createPartner,
+  listPartners,
+  revokeToken,
+} from '../../db/partners';
 import { listAccess } from '../../db/audit';
 import type { AppEnv } from '../app-env';
 import { requireAdmin } from '../auth';
@@ -16,6 +24,7 @@ const PartnerOut = z.object({
   name: z.string(),
   kind: PartnerKind,
   region: z.string().nullable(),
+  prefixes: z.array(z.string()),
   createdAt: z.string(),
   tokens: z.array(
     z.object({
@@ -64,6 +73,12 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
         const { partner, token, tokenId } = await createPartner(orm.em.fork(), body);
         return c.json({ id: partner.id, siret: partner.siret, kind: partner.kind, token, tokenId }, 201);
       } catch (e) {
+        if (e instanceof PrefixTakenError) {
+          throw new ApiError('ALREADY_EXISTS', `${e.message}: prefixes are each one partner's`, {
+            prefix: e.prefix,
+            owner: e.owner,
+          });
+        }
         if (e instanceof PartnerExistsError) {
           throw new ApiError('ALREADY_EXISTS', `a partner with SIRET ${body.siret} already exists`, {
             siret: body.siret,
@@ -199,6 +214,51 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
         ? Buffer.from(`${page.next.at}|${page.next.id}`).toString('base64url')
         : null;
       return c.json({ items: page.items, nextCursor }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/admin/anomalies',
+      summary: 'The daily anomaly report: partners whose use of the platform stood out (admin)',
+      description:
+        'Computed each night by the `anomaly-report` Schedule over the day before; rules and thresholds in docs/SECURITY.md.',
+      security: [{ bearer: [] }],
+      request: {
+        query: z.object({
+          since: DateString.optional().meta({ description: 'the first day reported (default: 30 days ago)' }),
+        }),
+      },
+      responses: {
+        200: {
+          description: 'the reports, newest day first',
+          content: {
+            'application/json': {
+              schema: z.object({
+                items: z.array(
+                  z.object({
+                    day: z.string(),
+                    partnerSiret: z.string(),
+                    partnerName: z.string().nullable(),
+                    rule: z.string(),
+                    description: z.string(),
+                    count: z.number().int(),
+                    threshold: z.number().int(),
+                  }),
+                ),
+              }),
+            },
+          },
+        },
+        ...errors(400, 401, 403, 503),
+      },
+    }),
+    async (c) => {
+      requireAdmin(c.get('actor'));
+      const since =
+        c.req.valid('query').since ?? new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+      return c.json({ items: await listAnomalies(orm.em.fork(), since) }, 200);
     },
   );
 

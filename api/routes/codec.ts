@@ -28,6 +28,21 @@ const toJson = (p: Payload): JsonPayload => ({
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
+/**
+ * A decoded payload as an operator sees it: without the key the API vouches with (a dossier's
+ * workflow input holds it), so that no one can vouch by hand for a message of their own.
+ */
+function withoutVouchKey(p: Payload): Payload {
+  const encoding = p.metadata?.encoding ? Buffer.from(p.metadata.encoding).toString() : '';
+  if (encoding !== 'json/plain' || !p.data) return p;
+  const text = Buffer.from(p.data).toString('utf8');
+  if (!text.includes('"vouchKey"')) return p;
+  const value = JSON.parse(text) as { vouchKey?: unknown; carried?: { vouchKey?: unknown } };
+  if (value.vouchKey !== undefined) value.vouchKey = '[redacted]';
+  if (value.carried?.vouchKey !== undefined) value.carried.vouchKey = '[redacted]';
+  return { ...p, data: Buffer.from(JSON.stringify(value)) };
+}
+
 const COOKIE = 'agora_codec';
 const SESSION_MS = 8 * 3600_000;
 
@@ -70,13 +85,25 @@ export function codecRoutes(deps: {
     );
   };
 
-  app.post('/codec/decode', async (c) => {
-    await requireAdmin(c);
+  const payloadsOf = async (c: Context) => {
     const body = (await c.req.json().catch(() => null)) as { payloads?: JsonPayload[] } | null;
     if (!body || !Array.isArray(body.payloads))
       throw new ApiError('VALIDATION_ERROR', 'expected {"payloads": [...]}');
-    const decoded = await deps.codec.decode(body.payloads.map(fromJson));
-    return c.json({ payloads: decoded.map(toJson) });
+    return body.payloads.map(fromJson);
+  };
+
+  app.post('/codec/decode', async (c) => {
+    await requireAdmin(c);
+    const decoded = await deps.codec.decode(await payloadsOf(c));
+    return c.json({ payloads: decoded.map(withoutVouchKey).map(toJson) });
+  });
+
+  // Operators' tools (`temporal ... --codec-endpoint`) encrypt what they send, as the platform
+  // does: a signal, say. An Update still needs the API's vouch, which no one can make here.
+  app.post('/codec/encode', async (c) => {
+    await requireAdmin(c);
+    const encoded = await deps.codec.encode(await payloadsOf(c));
+    return c.json({ payloads: encoded.map(toJson) });
   });
 
   app.get('/codec/signin', (c) =>

@@ -17,7 +17,7 @@ import {
 import type { Actor } from '../../domain/authorization';
 import { decodeCursor, listDossiers } from '../../db/dossier-read-model';
 import { recordAccess } from '../../db/audit';
-import { unknownFinanceurs } from '../../db/partners';
+import { prefixOwner, unknownFinanceurs } from '../../db/partners';
 import { FUNDING_KINDS } from '../../domain/codes';
 import type { AppEnv } from '../app-env';
 import type { DossierGateway } from '../dossier-gateway';
@@ -33,6 +33,11 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
 });
 const security = [{ bearer: [] }];
 const PathParams = z.object({ dossierId: DossierId });
+/** A situation read from the DSN: a person's employment, or its absence. */
+const fromDsn = (s: { statut: string }) => s.statut === 'EMPLOI' || s.statut === 'SANS_EMPLOI';
+
+/** The largest event a dossier takes (its JSON, as parsed). */
+export const EVENT_MAX_BYTES = 16 * 1024;
 const HistoryQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(1000),
   cursor: z.string().max(64).optional().meta({ description: 'the nextCursor of the previous page' }),
@@ -52,11 +57,17 @@ const historyCursor = {
 };
 
 /** The dossier as this actor may see it: 404 when hidden, full NIR for financeurs only. */
-export function viewFor(actor: Actor, state: DossierState) {
+export function viewFor(actor: Actor, state: DossierState, opts: { privileged?: boolean } = {}) {
   const parties = partiesOf(state);
   if (!canSee(actor, parties)) throw notFound(state.dossierId);
-  return toView(state, { fullNir: canReadFullNir(actor, parties) });
+  return toView(state, { fullNir: (opts.privileged ?? true) && canReadFullNir(actor, parties) });
 }
+
+/**
+ * What a creation or an event answers: the masked NIR and no employer's details, whoever sends
+ * it (CONTRACT.md); the full view is a read of its own, audited (GET /v1/dossiers/{id}).
+ */
+const answerFor = (actor: Actor, state: DossierState) => viewFor(actor, state, { privileged: false });
 
 export function dossierRoutes(deps: {
   gateway: DossierGateway;
@@ -104,8 +115,17 @@ export function dossierRoutes(deps: {
       const future = checkNotFuture(body.date, { now: at.toISOString() });
       if (future) throw ApiError.from(future);
       await requireFinanceurs(body.financements);
+      // Nobody takes the ids a partner will issue: its prefixes are its own.
+      const owner = await prefixOwner(orm.em.fork(), body.dossierId);
+      if (owner && !actor.admin && owner.siret !== actor.siret) {
+        throw new ApiError(
+          'FORBIDDEN',
+          `dossierId ${body.dossierId} is in the numbering of ${owner.name} (prefix ${owner.prefix}): number your dossiers with a prefix of your own`,
+          { prefix: owner.prefix },
+        );
+      }
       const { created, state } = await gateway.create(body, actor, at.toISOString());
-      return c.json(viewFor(actor, state), created ? 201 : 200);
+      return c.json(answerFor(actor, state), created ? 201 : 200);
     },
   );
 
@@ -128,6 +148,15 @@ export function dossierRoutes(deps: {
       const actor = c.get('actor');
       const { dossierId } = c.req.valid('param');
       const event = c.req.valid('json');
+      // Far below Temporal's limits, whatever the body limit: each event is carried by the
+      // dossier's workflow (the largest correction, twenty lines and the longest texts, is ~5 KiB).
+      const size = Buffer.byteLength(JSON.stringify(event));
+      if (size > EVENT_MAX_BYTES) {
+        throw new ApiError(
+          'PAYLOAD_TOO_LARGE',
+          `an event is at most ${EVENT_MAX_BYTES} bytes of JSON; this one is ${size}: send it as several corrections`,
+        );
+      }
       const lines =
         event.type === 'VALIDATION'
           ? event.financements
@@ -136,7 +165,7 @@ export function dossierRoutes(deps: {
             : undefined;
       if (lines) await requireFinanceurs(lines);
       const result = await gateway.send(dossierId, event, actor, now().toISOString());
-      return c.json(viewFor(actor, result.state), 200);
+      return c.json(answerFor(actor, result.state), 200);
     },
   );
 
@@ -153,9 +182,11 @@ export function dossierRoutes(deps: {
       const { dossierId } = c.req.valid('param');
       const actor = c.get('actor');
       const view = viewFor(actor, await gateway.state(dossierId));
-      // Every read of a full NIR is traced (who, which dossier, when).
-      if (view.stagiaire.nir !== undefined)
-        await recordAccess(orm.em.fork(), actor, 'DOSSIER_READ', dossierId);
+      // Every read of a full NIR, and of a person's employment from the DSN, is traced (who,
+      // which dossier, when): the anomaly report reads them (db/anomalies.ts).
+      const em = orm.em.fork();
+      if (view.stagiaire.nir !== undefined) await recordAccess(em, actor, 'DOSSIER_READ', dossierId);
+      if (view.situations.some(fromDsn)) await recordAccess(em, actor, 'DSN_READ', dossierId);
       return c.json(view, 200);
     },
   );
@@ -207,6 +238,8 @@ export function dossierRoutes(deps: {
       ...(decoded ? { cursor: decoded } : {}),
     });
     if (nir !== undefined) await recordAccess(em, actor, 'NIR_SEARCH', null, { results: page.items.length });
+    const withDsn = page.items.filter((d) => d.situations.some(fromDsn)).length;
+    if (withDsn > 0) await recordAccess(em, actor, 'DSN_LIST', null, { dossiers: withDsn });
     return page;
   };
   const Page = z.object({ items: z.array(DossierView), nextCursor: z.string().nullable() });

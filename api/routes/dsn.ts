@@ -4,7 +4,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { isMonth } from '../../domain/dates';
 import { ErrorBody } from '../../domain/schemas';
-import { ImportFormatError, listMonths } from '../../db/dsn-import';
+import { ImportFormatError, ImportTooLargeError, listMonths } from '../../db/dsn-import';
 import type { AppEnv } from '../app-env';
 import type { DsnLoaderDeps } from '../dsn-loader';
 import { loadDsnMonth } from '../dsn-loader';
@@ -59,6 +59,7 @@ export function dsnRoutes(deps: DsnLoaderDeps & { orm: MikroORM }) {
       );
     } catch (e) {
       if (e instanceof ImportFormatError) throw new ApiError('VALIDATION_ERROR', e.message);
+      if (e instanceof ImportTooLargeError) throw new ApiError('PAYLOAD_TOO_LARGE', e.message);
       throw e;
     }
   });

@@ -15,10 +15,15 @@ export class Migration20261202000000_ledger extends Migration {
         seq integer not null,
         event_id varchar(128) not null,
         body_hash varchar(64) not null,
+        type varchar(16) not null,
+        source varchar(14) not null,
+        received_at timestamptz not null,
         entry jsonb not null,
         primary key (dossier_id, seq)
       );`);
     this.addSql(`create unique index dossier_events_event on dossier_events (dossier_id, event_id);`);
+    // The anomaly report reads a day of arrivals (db/anomalies.ts).
+    this.addSql(`create index dossier_events_received on dossier_events (received_at);`);
     this.addSql(`
       create table dossier_ids (
         dossier_id varchar(64) primary key,

@@ -7,6 +7,8 @@ import { Migration20261201000000_projection_intents } from './Migration202612010
 import { Migration20261202000000_ledger } from './Migration20261202000000_ledger';
 import { Migration20261203000000_sessions } from './Migration20261203000000_sessions';
 import { Migration20261203010000_key_fingerprint } from './Migration20261203010000_key_fingerprint';
+import { Migration20261204000000_prefixes } from './Migration20261204000000_prefixes';
+import { Migration20261205000000_anomalies } from './Migration20261205000000_anomalies';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -22,4 +24,6 @@ export const migrationsList = [
   { name: 'Migration20261202000000_ledger', class: Migration20261202000000_ledger },
   { name: 'Migration20261203000000_sessions', class: Migration20261203000000_sessions },
   { name: 'Migration20261203010000_key_fingerprint', class: Migration20261203010000_key_fingerprint },
+  { name: 'Migration20261204000000_prefixes', class: Migration20261204000000_prefixes },
+  { name: 'Migration20261205000000_anomalies', class: Migration20261205000000_anomalies },
 ];

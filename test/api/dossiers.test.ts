@@ -455,7 +455,7 @@ describe('operations', () => {
     expect(
       (await send(fresh.dossierId, of.token, ev('SORTIE', '2026-01-20', { motif: 'AUTRE' }))).status,
     ).toBe(409);
-    const metrics = await stack.call('GET', '/metrics', null);
+    const metrics = await stack.call('GET', '/metrics', ADMIN_TOKEN);
     expect(metrics.body).toContain('agora_http_requests_total');
     expect(metrics.body).toMatch(
       /agora_events_total\{kind="creation",type="CREATION",result="accepted",code="",status="201"\} \d+/,

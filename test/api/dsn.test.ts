@@ -217,7 +217,7 @@ describe('DSN months over HTTP', () => {
     const person = nir(`2${String(Date.now()).slice(-12)}`);
     // A month of its own, not loaded (the test database is shared, and kept between local runs).
     const conn = stack.orm.em.getConnection();
-    let year = 1900 + Math.floor(Math.random() * 100);
+    let year = 2004 + Math.floor(Math.random() * 15);
     while ((await conn.execute('select 1 from dsn_months where mois = ?', [`${year}-03`])).length > 0) year++;
     const mois = `${year}-03`;
     const body = createBody({

@@ -5,10 +5,12 @@ import { ADMIN } from '../../domain/authorization';
 import type { DossierEvent } from '../../domain/schemas';
 import { type Projector, createProjector, sweepIntents } from '../../db/projection-intents';
 import { createRecordStore } from '../../db/dossier-records';
-import { nirHasher } from '../../infra/pseudonym';
+import { nirHasher, vouchKey } from '../../infra/pseudonym';
 import { sealer } from '../../infra/sealing';
 import { workflowState } from '../../worker/intent-sweeper';
 import { createBody } from '../helpers/fixtures';
+import { createAggregate } from '../../domain/dossier-aggregate';
+import { bodyHash } from '../../infra/canonical-hash';
 import type { Stack } from '../helpers/stack';
 import { ADMIN_TOKEN, TEST_DATA_KEY, startStack } from '../helpers/stack';
 
@@ -24,6 +26,7 @@ const gatewayWith = (p: Projector) =>
     taskQueue: stack.taskQueue,
     projector: p,
     records: createRecordStore(stack.orm, sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).open),
+    vouchKey: vouchKey({ AGORA_DATA_KEY: TEST_DATA_KEY }),
   });
 beforeAll(async () => {
   stack = await startStack();
@@ -168,12 +171,53 @@ describe('the read model written by the API', () => {
     const dossierId = `OPEN-${randomUUID().slice(0, 8)}`;
     const { id } = await projector.openIntent(dossierId, { eventId: 'e', bodyHash: 'h' });
     await sql("update projection_intents set created_at = now() - interval '2 minutes' where id = ?", [id]);
-    const metrics = await stack.call('GET', '/metrics', null);
+    const metrics = await stack.call('GET', '/metrics', ADMIN_TOKEN);
     expect(Number(/agora_projection_intents (\d+)/.exec(metrics.body)?.[1])).toBeGreaterThanOrEqual(1);
     expect(
       Number(/agora_projection_intent_oldest_seconds (\d+)/.exec(metrics.body)?.[1]),
     ).toBeGreaterThanOrEqual(120);
     await projector.dropIntent(id);
+  });
+
+  it('quarantines a dossier whose record the database refuses, and settles the others meanwhile', async () => {
+    const ids = ['POISON', 'HEALTHY-1', 'HEALTHY-2'].map((p) => `${p}-${randomUUID().slice(0, 8)}`);
+    const records = new Map(
+      ids.map((id) => {
+        const body = createBody({ dossierId: id });
+        const agg = createAggregate({
+          body,
+          bodyHash: bodyHash(body),
+          actor: ADMIN,
+          receivedAt: new Date().toISOString(),
+        });
+        // A year PostgreSQL refuses (there is no year 0), as a date from before the checks would be.
+        const state = id.startsWith('POISON')
+          ? { ...agg.state, dates: { ...agg.state.dates, entree: '0000-01-01' } }
+          : agg.state;
+        return [id, { state, entries: agg.unledgered }];
+      }),
+    );
+    for (const id of ids) {
+      const { id: intent } = await projector.openIntent(id, { eventId: 'e', bodyHash: 'h' });
+      await sql("update projection_intents set created_at = now() - interval '1 hour' where id = ?", [
+        intent,
+      ]);
+    }
+    const current = async (id: string) => records.get(id) ?? null;
+    const first = await sweepIntents(stack.orm, projector, current, { graceSeconds: 3000 });
+    expect(first.failed).toEqual([ids[0]]);
+    expect(await readVersion(ids[1]!)).toBe(1);
+    expect(await readVersion(ids[2]!)).toBe(1);
+    let quarantined: string[] = [];
+    for (let i = 1; i < 5; i++)
+      quarantined = (await sweepIntents(stack.orm, projector, current, { graceSeconds: 3000 })).quarantined;
+    expect(quarantined).toEqual([ids[0]]);
+    // Left aside from now on, and counted for the operator.
+    expect((await sweepIntents(stack.orm, projector, current, { graceSeconds: 3000 })).failed).toEqual([]);
+    expect(await intents(ids[0]!)).toBe(1);
+    const metrics = await stack.call('GET', '/metrics', ADMIN_TOKEN);
+    expect(Number(/agora_projection_quarantined (\d+)/.exec(metrics.body)?.[1])).toBeGreaterThanOrEqual(1);
+    await sql('delete from projection_intents where dossier_id = ?', [ids[0]]);
   });
 
   it('drops the intents of dossiers that no workflow holds', async () => {

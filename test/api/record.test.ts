@@ -213,7 +213,9 @@ describe('a dossier whose workflow Temporal deleted', () => {
     // The id is never reused: the same creation answers the dossier, another one 409.
     const same = await stack.call('POST', '/v1/dossiers', region.token, archived);
     expect(same.status).toBe(200);
-    expect(same.body).toEqual(got.body);
+    // A creation's answer carries the masked NIR only (the full one is an audited read).
+    const { nir: _nir, ...masked } = got.body.stagiaire;
+    expect(same.body).toEqual({ ...got.body, stagiaire: masked });
     const other = await stack.call('POST', '/v1/dossiers', region.token, {
       ...archived,
       eventId: randomUUID(),

@@ -123,6 +123,7 @@ describe('the retention purge of closed dossiers', () => {
         taskQueue: 'none',
         projector: createProjector({ orm, hashNir: () => Buffer.alloc(32), seal: keys.seal }),
         records,
+        vouchKey: '00',
       });
       const err = await gateway.create(old, ADMIN, new Date().toISOString()).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ApiError);

@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Supervised } from '../../scripts/supervisor';
 import { dataConverter } from '../../infra/temporal';
 import {
+  ANOMALY_REPORT_SCHEDULE,
   DOSSIER_RETENTION_SCHEDULE,
   DSN_RECHECK_SCHEDULE,
   DSN_RETENTION_SCHEDULE,
@@ -151,6 +152,11 @@ describe('a restart of the whole stack', () => {
       const purge = await schedules.getHandle(DOSSIER_RETENTION_SCHEDULE).describe();
       expect(purge.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dossierRetentionWorkflow' });
       expect(purge.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 3 }] });
+      const anomalies = await schedules.getHandle(ANOMALY_REPORT_SCHEDULE).describe();
+      expect(anomalies.action).toMatchObject({
+        type: 'startWorkflow',
+        workflowType: 'anomalyReportWorkflow',
+      });
       const schedule = await schedules.getHandle(DSN_RETENTION_SCHEDULE).describe();
       expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dsnRetentionWorkflow' });
       // The DSN follow-up's safety net, daily.
@@ -182,7 +188,9 @@ describe('a restart of the whole stack', () => {
     }
 
     // No personal datum in the logs of either process (at debug level), nor on the metrics page.
-    const apiMetrics = await (await fetch(`${api}/metrics`)).text();
+    const apiMetrics = await (
+      await fetch(`${api}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).text();
     expect(apiMetrics).toMatch(/agora_dossiers\{status="[A-Z_]+"\} \d+/);
     // The worker's own Temporal metrics, on their own port.
     const workerMetrics = await (await fetch(`http://127.0.0.1:${ports.workerMetrics}/metrics`)).text();

@@ -67,7 +67,7 @@ async function runWithFault(
 }
 
 const metric = async (url: string, re: RegExp) => {
-  const text = await (await fetch(url)).text();
+  const text = await (await fetch(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
   return [...text.matchAll(re)].reduce((t, m) => t + Number(m[1]), 0);
 };
 

@@ -13,7 +13,7 @@ import { openOrm } from '../../db/orm';
 import { createLogger } from '../../infra/logger';
 import { apiConnectionOptions, dataConverter, payloadCodec } from '../../infra/temporal';
 import { loadEnv } from '../../infra/env';
-import { exportPseudonymizer, nirHasher } from '../../infra/pseudonym';
+import { exportPseudonymizer, nirHasher, vouchKey } from '../../infra/pseudonym';
 import { sealer } from '../../infra/sealing';
 import { TEST_DATA_KEY, siret, uid } from './fixtures';
 
@@ -62,6 +62,7 @@ export async function startStack(opts: { temporalAddress?: string; uiOrigins?: s
     hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     seal: sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).seal,
     unseal: sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).open,
+    vouchKey: vouchKey({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     pseudonymise: exportPseudonymizer({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     bodyLimit: 64 * 1024,
     statsCacheMs: 0,
@@ -69,7 +70,10 @@ export async function startStack(opts: { temporalAddress?: string; uiOrigins?: s
     // Tests send many unknown tokens from one address; test/api/tokens.test.ts tests the limit itself.
     authFailures: { perSecond: 1000, burst: 100_000 },
     codec: {
-      codec: payloadCodec({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined }),
+      codec: payloadCodec(
+        { AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined },
+        { forDisplay: true },
+      ),
       uiOrigins: opts.uiOrigins ?? ['http://127.0.0.1:8233'],
     },
   });
@@ -144,6 +148,7 @@ export async function apiOnly(opts: { temporalAddress: string } & Partial<Parame
     hashNir: () => Buffer.alloc(32),
     seal: () => Buffer.alloc(1),
     unseal: () => '',
+    vouchKey: vouchKey({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     pseudonymise: () => '',
     ...overrides,
   });

@@ -13,6 +13,8 @@ import type { DossierEvent } from '../../domain/schemas';
 import type { ContractLine } from '../../domain/best-job';
 import type { MonthLookup } from '../../domain/situations';
 import { bodyHash } from '../../infra/canonical-hash';
+import { vouchKey } from '../../infra/pseudonym';
+import { vouch } from '../../domain/vouch';
 import type { LedgerEntry, LedgerKnowledge } from '../../domain/dossier-aggregate';
 import { dossierWorkflowId, eventUpdate, recordQuery, stateQuery } from '../../workflows/dossier-messages';
 import { SIRETS, createBody, nir } from '../helpers/fixtures';
@@ -26,6 +28,7 @@ const financeur: Actor = {
 };
 let env: TestWorkflowEnvironment;
 const converter = dataConverter({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined });
+const VOUCH_KEY = vouchKey({ AGORA_DATA_KEY: TEST_DATA_KEY });
 const projected: DossierState[] = [];
 /** The fake ledger the workflows' own projections write: dossierId -> seq -> entry. */
 const ledger = new Map<string, Map<number, LedgerEntry>>();
@@ -97,6 +100,7 @@ async function start(taskQueue: string, opts: { maxUpdatesPerRun?: number; calle
     args: [
       {
         create: { body, bodyHash: bodyHash(body), actor: financeur, receivedAt: '2026-01-15T08:00:00.000Z' },
+        vouchKey: VOUCH_KEY,
         ...opts,
       },
     ],
@@ -112,18 +116,19 @@ function send(
   knowledge?: LedgerKnowledge,
 ) {
   const e = event as DossierEvent;
+  const message = {
+    event: e,
+    bodyHash: bodyHash(e),
+    actor: financeur,
+    receivedAt: new Date().toISOString(),
+    ...(callerProjects ? { callerProjects } : {}),
+    ...(dsnNotLoaded ? { dsnNotLoaded } : {}),
+    ...(knowledge ? { ledger: knowledge } : {}),
+  };
+  // Vouched for as the API does (domain/vouch.ts): the workflow refuses anything else.
+  const dossierId = handle.workflowId.slice('dossier-'.length);
   return handle.executeUpdate(eventUpdate, {
-    args: [
-      {
-        event: e,
-        bodyHash: bodyHash(e),
-        actor: financeur,
-        receivedAt: new Date().toISOString(),
-        ...(callerProjects ? { callerProjects } : {}),
-        ...(dsnNotLoaded ? { dsnNotLoaded } : {}),
-        ...(knowledge ? { ledger: knowledge } : {}),
-      },
-    ],
+    args: [{ ...message, vouch: vouch(VOUCH_KEY, dossierId, message) }],
     updateId: e.eventId,
   });
 }
@@ -160,6 +165,36 @@ describe('dossierWorkflow (time-skipping server)', () => {
       expect(
         [...ledgerOf(handle.workflowId.slice('dossier-'.length)), ...entries].map((h) => h.type),
       ).toEqual(['CREATION']);
+    });
+  });
+
+  it('refuses a message the API did not vouch for: none, another key, or changed on the way', async () => {
+    await withWorker(async (tq) => {
+      const { handle, body } = await start(tq);
+      const event = { eventId: 'forged', type: 'VALIDATION', date: '2026-01-20' } as DossierEvent;
+      const message = {
+        event,
+        bodyHash: bodyHash(event),
+        actor: { admin: true },
+        receivedAt: new Date().toISOString(),
+      };
+      const forged = [
+        message,
+        { ...message, vouch: vouch('11'.repeat(32), body.dossierId, message) },
+        { ...message, vouch: vouch(VOUCH_KEY, `${body.dossierId}-other`, message) },
+        { ...message, vouch: vouch(VOUCH_KEY, body.dossierId, { ...message, actor: financeur }) },
+      ];
+      for (const [i, args] of forged.entries()) {
+        const err = await handle
+          .executeUpdate(eventUpdate, { args: [args as never], updateId: `forged-${i}` })
+          .catch((e: unknown) => e);
+        expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('FORBIDDEN');
+      }
+      expect((await handle.query(stateQuery)).version).toBe(1);
+      // The same message, vouched for: taken.
+      expect(
+        (await send(handle, { eventId: 'ok', type: 'VALIDATION', date: '2026-01-20' })).state.status,
+      ).toBe('VALIDE');
     });
   });
 
@@ -345,6 +380,7 @@ describe('a read model that refuses the projection', () => {
             actor: financeur,
             receivedAt: '2026-01-15T08:00:00.000Z',
           },
+          vouchKey: VOUCH_KEY,
         },
       ],
     });
@@ -436,6 +472,7 @@ describe('employment follow-up (time-skipping server)', () => {
       args: [
         {
           create: { body, bodyHash: bodyHash(body), actor: financeur, receivedAt: new Date().toISOString() },
+          vouchKey: VOUCH_KEY,
           ...(callerProjects ? { callerProjects } : {}),
         },
       ],
@@ -557,6 +594,7 @@ describe('employment follow-up (time-skipping server)', () => {
               receivedAt: new Date().toISOString(),
             },
             callerProjects: true,
+            vouchKey: VOUCH_KEY,
           },
         ],
       });
