@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, Next } from 'hono';
 import type { Client } from '@temporalio/client';
+import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { inSpan } from '../infra/telemetry';
+import { missingSearchAttributes } from '../infra/namespace-setup';
 import type { PayloadCodec } from '@temporalio/common';
 import { codecRoutes } from './routes/codec';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -63,6 +66,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** The bearer token Prometheus scrapes /metrics with (the admin token works too). */
   metricsToken?: string | undefined;
+  /** OpenTelemetry's tracer (infra/telemetry.ts): a span per request, current for the whole call. */
+  tracer?: Tracer | null;
 }
 
 const REFUSAL_STATUSES = new Set([400, 403, 409, 413]);
@@ -105,6 +110,25 @@ export function createApp(deps: AppDeps) {
     }
     return errorResponse(c, new ApiError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));
   });
+
+  // One trace per partner call: this span is current while the handler runs, so the Temporal
+  // client's spans (and through their headers the workflow's and the activities') join it. Its name
+  // and attributes are the route and the status: never a path's ids, a query or a body.
+  const tracer = deps.tracer;
+  if (tracer) {
+    app.use('*', (c, next) =>
+      inSpan(tracer, c.req.method, async (span) => {
+        await next();
+        span.updateName(`${c.req.method} ${c.req.routePath}`);
+        span.setAttributes({
+          'http.request.method': c.req.method,
+          'http.route': c.req.routePath,
+          'http.response.status_code': c.res.status,
+        });
+        if (c.res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      }),
+    );
+  }
 
   // On every answer (CONTRACT.md, "Operations"): no sniffing, no referrer, nothing framed, and the
   // console and /docs load only their own scripts.
@@ -239,18 +263,39 @@ export function createApp(deps: AppDeps) {
   if (deps.codec) app.route('/', codecRoutes({ ...deps.codec, adminToken: deps.adminToken, orm, failures }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  // Once the namespace has the platform's search attributes it keeps them: checked until then.
+  let namespaceReady = false;
+  const lackingAttributes = async (): Promise<string[]> => {
+    if (namespaceReady) return [];
+    // null: these credentials may not list them (Temporal Cloud); creations say so if they lack.
+    const missing = await missingSearchAttributes(deps.client.connection, deps.client.options.namespace);
+    namespaceReady = missing !== null && missing.length === 0;
+    return missing ?? [];
+  };
   app.get('/readyz', async (c) => {
     const check = async (fn: () => Promise<unknown>) =>
       Promise.race([
         fn().then(() => 'ok' as const),
         new Promise<'unreachable'>((r) => setTimeout(() => r('unreachable'), 2000)),
       ]).catch(() => 'unreachable' as const);
-    const [temporal, database] = await Promise.all([
+    const [temporal, database, missing] = await Promise.all([
       check(() => deps.client.workflowService.getSystemInfo({})),
       check(() => orm.em.getConnection().execute('select 1')),
+      Promise.race([lackingAttributes(), new Promise<string[]>((r) => setTimeout(() => r([]), 2000))]).catch(
+        () => [],
+      ),
     ]);
-    const ok = temporal === 'ok' && database === 'ok';
-    return c.json({ status: ok ? 'ok' : 'unavailable', temporal, database }, ok ? 200 : 503);
+    const lacking = missing.map((name) => `search attribute ${name} (npx agora setup)`);
+    const ok = temporal === 'ok' && database === 'ok' && lacking.length === 0;
+    return c.json(
+      {
+        status: ok ? 'ok' : 'unavailable',
+        temporal,
+        database,
+        ...(lacking.length ? { missing: lacking } : {}),
+      },
+      ok ? 200 : 503,
+    );
   });
   // Platform gauges from PostgreSQL (shared by every instance), read at most every 15 s.
   const gauges = new TtlCache<string>(deps.statsCacheMs === 0 ? 0 : 15_000);

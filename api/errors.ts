@@ -86,6 +86,13 @@ export function toApiError(err: unknown, onUnexpected: (id: string, err: unknown
   }
   if (err instanceof SyntaxError)
     return new ApiError('VALIDATION_ERROR', `invalid JSON body: ${err.message}`);
+  // A namespace without the platform's search attributes: a set-up to finish, never a 500.
+  if (causes(err).some((e) => /no mapping defined for search attribute/i.test(String(e.message)))) {
+    return new ApiError(
+      'UNAVAILABLE',
+      "the Temporal namespace lacks the platform's search attributes: the operator runs npx agora setup",
+    );
+  }
   if (isUnavailable(err)) {
     return new ApiError('UNAVAILABLE', 'Temporal or the database cannot be reached right now; retry later');
   }
@@ -100,4 +107,12 @@ export function errorResponse(c: Context, e: ApiError): Response {
   };
   if (e.code === 'UNAVAILABLE') c.header('Retry-After', '5');
   return c.json(body, e.status);
+}
+
+/** The error and the causes it wraps (a Temporal ServiceError wraps the gRPC error). */
+function causes(err: unknown): { message?: unknown }[] {
+  const chain: { message?: unknown }[] = [];
+  for (let e = err; e && typeof e === 'object' && chain.length < 5; e = (e as { cause?: unknown }).cause)
+    chain.push(e as { message?: unknown });
+  return chain;
 }

@@ -8,9 +8,11 @@ import { createApp } from './app';
 import { exportPseudonymizer, keyFingerprint, nirHasher, vouchKey } from '../infra/pseudonym';
 import { ensureHashKey } from '../db/hash-key';
 import { sealer } from '../infra/sealing';
+import { startTelemetry } from '../infra/telemetry';
 
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL, 'api');
+const telemetry = startTelemetry('api', env, logger);
 if (!env.AGORA_ADMIN_TOKEN) logger.warn('AGORA_ADMIN_TOKEN is not set: admin routes are closed');
 const orm = await openOrm(env.DATABASE_URL);
 // An API hashing NIRs with another key than the platform's would find no trainee: it stops here.
@@ -21,6 +23,7 @@ const client = new Client({
   connection,
   namespace: env.TEMPORAL_NAMESPACE,
   dataConverter: dataConverter(env),
+  ...(telemetry.clientInterceptors ? { interceptors: telemetry.clientInterceptors } : {}),
 });
 const app = createApp({
   client,
@@ -38,6 +41,7 @@ const app = createApp({
   statsCacheMs: env.AGORA_STATS_CACHE_SECONDS * 1000,
   rateLimit: { perSecond: env.AGORA_RATE_LIMIT, burst: env.AGORA_RATE_BURST },
   metricsToken: env.AGORA_METRICS_TOKEN,
+  tracer: telemetry.tracer,
   codec: {
     codec: payloadCodec(env, { forDisplay: true }),
     uiOrigins: env.AGORA_UI_ORIGINS.split(',').map((o) => o.trim()),
@@ -56,6 +60,7 @@ async function shutdown(signal: string): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await connection.close();
   await orm.close();
+  await telemetry.shutdown();
   logger.info('api stopped');
   process.exit(0);
 }

@@ -11,7 +11,8 @@ import { sealer } from '../infra/sealing';
 import { dataConverter } from '../infra/temporal';
 import { DATA_DIR } from '../scripts/paths';
 import { Supervised } from '../scripts/supervisor';
-import { registerSearchAttributes, stopChild } from '../scripts/temporal-server';
+import { stopChild } from '../scripts/temporal-server';
+import { registerSearchAttributes } from '../infra/namespace-setup';
 import { BENCH_ENV, BENCH_KEY, benchTemporal } from './bench-server';
 import { processCpuMs } from './cpu';
 

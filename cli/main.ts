@@ -37,12 +37,17 @@ import { createProjector } from '../db/projection-intents';
 import { createRecordStore } from '../db/dossier-records';
 import { sealer } from '../infra/sealing';
 import type { HistoryEntry } from '../domain/schemas';
+import { describeSetup, setupNamespace } from '../infra/namespace-setup';
 
 const HELP = `agora: the agora-flow operator CLI
 
 Usage: npx agora <command> [options]
 
 Commands:
+  setup                                                     make TEMPORAL_NAMESPACE ready: search attributes,
+                                                            Schedules, retention checked (idempotent); where
+                                                            the credentials do not allow it, exits 1 with the
+                                                            exact temporal/tcld commands to run
   partner create --siret S --name N --kind K [--region R] [--prefix P ...]
                                                             create a partner (owning the dossierId
                                                             prefixes P); prints its token once
@@ -138,6 +143,17 @@ async function main(argv: string[]): Promise<number> {
   }
   const json = values.json ?? false;
   switch (`${group} ${command ?? ''}`.trim()) {
+    case 'setup':
+      return withClient(async (client) => {
+        const report = await setupNamespace({
+          connection: client.connection,
+          client,
+          namespace: env.TEMPORAL_NAMESPACE,
+          taskQueue: env.TEMPORAL_TASK_QUEUE,
+        });
+        print(report, json, () => describeSetup(report));
+        return report.problems.length ? 1 : 0;
+      });
     case 'partner create': {
       const parsed = CreatePartnerBody.safeParse({
         siret: values.siret,

@@ -59,6 +59,10 @@ const EnvSchema = z.object({
   AGORA_TEMPORAL_EMBEDDED: z.enum(['0', '1']).optional(),
   /** The embedded Temporal Web UI's port (8233). */
   AGORA_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  /** OpenTelemetry's standard variables: traces go there over OTLP/HTTP when set (infra/telemetry.ts). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional,
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/json', 'http/protobuf']).default('http/protobuf'),
+  OTEL_SERVICE_NAME: optional,
   /** Years a dossier's record is kept after its closure (CONTRACT.md); then the daily purge deletes it. */
   AGORA_RETENTION_YEARS: z.coerce.number().positive().default(10),
 });

@@ -2,14 +2,16 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { migrate, openOrm } from '../db/orm';
 import { loadEnv } from '../infra/env';
 import { DATA_DIR } from './paths';
 import { ensureDatabase, ensurePostgres } from './postgres';
 import { localSecret, makeAdminToken, makeDataKey } from './secrets';
 import { Supervised } from './supervisor';
-import { registerSearchAttributes, setRetention, startDevServer, stopChild } from './temporal-server';
+import { setRetention, startDevServer, stopChild } from './temporal-server';
+import { describeSetup, setupNamespace } from '../infra/namespace-setup';
+import { connectionOptions, dataConverter } from '../infra/temporal';
 import { ensureTools } from './tools';
 import { startReadOnlyUi } from './ui-proxy';
 import { loadDemo } from '../cli/demo';
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
       uiPort: innerUiPort,
       // The Web UI decodes payloads through the API's codec endpoint (admin only, see /codec/signin).
       uiCodecEndpoint: `http://127.0.0.1:${env.PORT}/codec`,
+      namespace: env.TEMPORAL_NAMESPACE,
       logFile: join(DATA_DIR, 'temporal.log'),
       detached: true,
     });
@@ -81,14 +84,37 @@ async function main(): Promise<void> {
     ui = await startReadOnlyUi({ port: env.AGORA_TEMPORAL_UI_PORT, upstreamPort: innerUiPort });
   } else if (embedded) {
     log(`using the Temporal server already answering on ${env.TEMPORAL_ADDRESS}`);
-    const c = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-    await registerSearchAttributes(c, env.TEMPORAL_NAMESPACE);
-    await c.close();
+  }
+  // The namespace made ready, embedded or not (`npx agora setup` does the same): search
+  // attributes, Schedules, retention. Where the credentials do not allow a step, stop here with the
+  // commands: a stack that cannot file a dossier is not started.
+  log(`checking the Temporal namespace ${env.TEMPORAL_NAMESPACE} on ${env.TEMPORAL_ADDRESS}`);
+  const connection = await Connection.connect(connectionOptions(env));
+  try {
+    const client = new Client({
+      connection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      dataConverter: dataConverter({ AGORA_DATA_KEY: dataKey, AGORA_DATA_KEYS_OLD: env.AGORA_DATA_KEYS_OLD }),
+    });
+    if (embedded) await setRetention(connection, env.TEMPORAL_NAMESPACE, EMBEDDED_RETENTION_DAYS);
+    const report = await setupNamespace({
+      connection,
+      client,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+    });
+    if (report.problems.length) {
+      console.error(describeSetup(report));
+      await temporal?.stop();
+      await ui?.close();
+      throw new Error(`the namespace ${env.TEMPORAL_NAMESPACE} is not ready (above: what to run)`);
+    }
+    if (report.searchAttributes.added.length)
+      log(`registered the search attributes ${report.searchAttributes.added.join(', ')}`);
+  } finally {
+    await connection.close();
   }
   if (embedded) {
-    const c = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-    await setRetention(c, env.TEMPORAL_NAMESPACE, EMBEDDED_RETENTION_DAYS);
-    await c.close();
     log(`Temporal keeps finished workflows ${EMBEDDED_RETENTION_DAYS} day(s); dossiers stay in PostgreSQL`);
   }
 
@@ -120,7 +146,7 @@ async function main(): Promise<void> {
     Console        ${api}/console   (sign in with a partner token)
     API docs       ${api}/docs   (OpenAPI: ${api}/openapi.json)
     Metrics        ${api}/metrics, worker: http://${env.AGORA_WORKER_METRICS ?? '127.0.0.1:9464'}/metrics
-    Temporal UI    http://127.0.0.1:${env.AGORA_TEMPORAL_UI_PORT}${embedded ? ' (read-only)' : ' (external cluster: see your own UI)'}
+    Temporal UI    ${embedded ? `http://127.0.0.1:${env.AGORA_TEMPORAL_UI_PORT} (read-only)` : `your cluster's own, namespace ${env.TEMPORAL_NAMESPACE}`}
     Admin token    ${adminToken}
     UI decoding    ${api}/codec/signin  (admin token; lets the Temporal UI show decrypted payloads)
   Ctrl-C stops everything; data stays in .data/.

@@ -4,17 +4,8 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import protos from '@temporalio/proto';
-
-const { temporal } = protos;
+import { registerSearchAttributes } from '../infra/namespace-setup';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../workflows/search-attributes';
-
-const IVT = temporal.api.enums.v1.IndexedValueType;
-const TYPE_OF = {
-  Keyword: IVT.INDEXED_VALUE_TYPE_KEYWORD,
-  KeywordList: IVT.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-  Datetime: IVT.INDEXED_VALUE_TYPE_DATETIME,
-} as const;
 
 export interface DevServerOptions {
   temporalCli: string;
@@ -25,6 +16,10 @@ export interface DevServerOptions {
   headless?: boolean;
   logFile: string;
   uiCodecEndpoint?: string;
+  /** A namespace to create besides `default`. */
+  namespace?: string;
+  /** false: a bare server, as an operator's cluster is before `agora setup` (default true). */
+  searchAttributes?: boolean;
   /**
    * In a process group of its own: a Ctrl-C in the terminal reaches the parent only, which stops
    * the worker and the API before the server (`npm start`).
@@ -69,9 +64,13 @@ async function startOnce(opts: DevServerOptions): Promise<ChildProcess> {
   if (opts.headless) args.push('--headless');
   else if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
-  // Registered at start on a new database; registerSearchAttributes() adds them to an existing one.
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS))
-    args.push('--search-attribute', `${name}=${type}`);
+  if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
+  // Registered at start on a new database, on every namespace; registerSearchAttributes() adds
+  // them to an existing one.
+  const withAttributes = opts.searchAttributes ?? true;
+  if (withAttributes)
+    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS))
+      args.push('--search-attribute', `${name}=${type}`);
   const log = createWriteStream(opts.logFile, { flags: 'a' });
   const child = spawn(opts.temporalCli, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,7 +87,9 @@ async function startOnce(opts: DevServerOptions): Promise<ChildProcess> {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await connection.workflowService.getSystemInfo({});
-        await registerSearchAttributes(connection, 'default');
+        if (withAttributes)
+          for (const namespace of new Set(['default', opts.namespace ?? 'default']))
+            await registerSearchAttributes(connection, namespace);
       } finally {
         await connection.close();
       }
@@ -100,18 +101,6 @@ async function startOnce(opts: DevServerOptions): Promise<ChildProcess> {
       }
       await new Promise((r) => setTimeout(r, 300));
     }
-  }
-}
-
-/** Add the custom search attributes that the namespace lacks (idempotent). */
-export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
-  const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing: Record<string, number> = {};
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS)) {
-    if (!existing.customAttributes?.[name]) missing[name] = TYPE_OF[type];
-  }
-  if (Object.keys(missing).length > 0) {
-    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
   }
 }
 

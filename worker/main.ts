@@ -14,9 +14,12 @@ import { ensureHashKey } from '../db/hash-key';
 import { DATA_DIR } from '../scripts/paths';
 import { join } from 'node:path';
 import { sealer } from '../infra/sealing';
+import { startTelemetry } from '../infra/telemetry';
+import { isNotAllowed } from '../infra/namespace-setup';
 
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL, 'worker');
+const telemetry = startTelemetry('worker', env, logger);
 Runtime.install({
   // Temporal's own worker metrics (task slots, poll and schedule-to-start latencies, ...).
   ...(env.AGORA_WORKER_METRICS
@@ -76,6 +79,7 @@ for (let turn = 0; !stopping; turn++) {
     connection: clientConnection,
     namespace: env.TEMPORAL_NAMESPACE,
     dataConverter: dataConverter(env),
+    ...(telemetry.clientInterceptors ? { interceptors: telemetry.clientInterceptors } : {}),
   });
   let stopSweeper: () => Promise<void> = async () => undefined;
   try {
@@ -97,10 +101,17 @@ for (let turn = 0; !stopping; turn++) {
         retentionYears: env.AGORA_RETENTION_YEARS,
       }),
       dataConverter: dataConverter(env),
+      // Workflow, update and activity spans, joined to the caller's trace (infra/telemetry.ts).
+      ...(telemetry.workerPlugin ? { plugins: [telemetry.workerPlugin] } : {}),
       // Bounded: memory stays flat however many dossiers are open (most sleep for months).
       maxCachedWorkflows: env.AGORA_WORKER_CACHE,
     });
-    await ensureSchedules(client, env.TEMPORAL_TASK_QUEUE);
+    // Credentials that may not create Schedules (Temporal Cloud without admin rights) leave that to
+    // the operator (`npx agora setup` lists the commands): the worker serves dossiers all the same.
+    await ensureSchedules(client, env.TEMPORAL_TASK_QUEUE).catch((err: unknown) => {
+      if (!isNotAllowed(err)) throw err;
+      logger.warn({ err }, 'the Schedules could not be created with these credentials: see npx agora setup');
+    });
     // Read-model writes the API could not finish (it died, or the database was away) are done here.
     stopSweeper = startIntentSweeper({
       orm,
@@ -124,4 +135,5 @@ for (let turn = 0; !stopping; turn++) {
   if (!stopping) await pause(1000);
 }
 await orm.close();
+await telemetry.shutdown();
 logger.info('worker stopped');

@@ -7,44 +7,97 @@ export const ANOMALY_REPORT_SCHEDULE = 'anomaly-report';
 export const DSN_RECHECK_SCHEDULE = 'dsn-recheck';
 export const INSERTION_EXPORT_SCHEDULE = 'insertion-export';
 
+/** One of the platform's Schedules: a workflow run at a time of day (Paris), on some days. */
+export interface PlatformSchedule {
+  id: string;
+  workflowType: string;
+  hour: number;
+  minute: number;
+  /** Every day when absent. */
+  dayOfWeek?: 'MONDAY';
+  why: string;
+}
+
+/** The platform's Schedules, each workflow's id the Schedule's own. */
+export const SCHEDULES: readonly PlatformSchedule[] = [
+  {
+    id: DOSSIER_RETENTION_SCHEDULE,
+    workflowType: 'dossierRetentionWorkflow',
+    hour: 3,
+    minute: 0,
+    why: 'the records of dossiers closed more than AGORA_RETENTION_YEARS ago',
+  },
+  {
+    id: DSN_RETENTION_SCHEDULE,
+    workflowType: 'dsnRetentionWorkflow',
+    hour: 3,
+    minute: 30,
+    why: 'the DSN months no dossier can use any more',
+  },
+  {
+    id: DSN_RECHECK_SCHEDULE,
+    workflowType: 'dsnRecheckWorkflow',
+    hour: 4,
+    minute: 0,
+    why: "the DSN follow-up's safety net: dossiers still waiting on a loaded month, signalled again",
+  },
+  {
+    id: ANOMALY_REPORT_SCHEDULE,
+    workflowType: 'anomalyReportWorkflow',
+    hour: 5,
+    minute: 0,
+    why: 'the partners whose use of the platform stood out the day before',
+  },
+  {
+    id: INSERTION_EXPORT_SCHEDULE,
+    workflowType: 'insertionExportWorkflow',
+    hour: 6,
+    minute: 0,
+    dayOfWeek: 'MONDAY',
+    why: "each Region's weekly file of its trainees' situations",
+  },
+];
+
 /**
- * The platform's Schedules, created when missing by every worker at start (idempotent: the
- * first one wins, the others find it there). Operators see and trigger them in the Web UI.
+ * The platform's Schedules, created when missing by every worker at start and by `agora setup`
+ * (idempotent: the first one wins, the others find it there). Operators see and trigger them in
+ * the Web UI.
  */
 export async function ensureSchedules(client: Client, taskQueue: string): Promise<void> {
-  const create = async (options: Parameters<Client['schedule']['create']>[0]) => {
+  for (const s of SCHEDULES) {
     try {
-      await client.schedule.create(options);
+      await client.schedule.create({
+        scheduleId: s.id,
+        spec: {
+          calendars: [{ hour: s.hour, minute: s.minute, ...(s.dayOfWeek ? { dayOfWeek: s.dayOfWeek } : {}) }],
+          timezone: 'Europe/Paris',
+        },
+        action: {
+          type: 'startWorkflow',
+          workflowType: s.workflowType,
+          taskQueue,
+          workflowId: s.id,
+          args: [{}],
+        },
+        policies: { overlap: 'SKIP', catchupWindow: '1 day' },
+      });
     } catch (e) {
       if (!(e instanceof ScheduleAlreadyRunning)) throw e;
     }
-  };
-  /** A workflow run every day at that time, Paris time, its workflow id the Schedule's. */
-  const daily = (scheduleId: string, workflowType: string, hour: number, minute: number) =>
-    create({
-      scheduleId,
-      spec: { calendars: [{ hour, minute }], timezone: 'Europe/Paris' },
-      action: { type: 'startWorkflow', workflowType, taskQueue, workflowId: scheduleId },
-      policies: { overlap: 'SKIP', catchupWindow: '1 day' },
-    });
-  await daily(DSN_RETENTION_SCHEDULE, 'dsnRetentionWorkflow', 3, 30);
-  // The records of dossiers closed more than AGORA_RETENTION_YEARS ago.
-  await daily(DOSSIER_RETENTION_SCHEDULE, 'dossierRetentionWorkflow', 3, 0);
-  // The partners whose use of the platform stood out the day before (db/anomalies.ts).
-  await daily(ANOMALY_REPORT_SCHEDULE, 'anomalyReportWorkflow', 5, 0);
-  // The safety net of the DSN follow-up: dossiers still waiting on a loaded month, signalled again.
-  await daily(DSN_RECHECK_SCHEDULE, 'dsnRecheckWorkflow', 4, 0);
-  // Each Region's weekly file of its trainees' situations, Monday 06:00 Paris time.
-  await create({
-    scheduleId: INSERTION_EXPORT_SCHEDULE,
-    spec: { calendars: [{ dayOfWeek: 'MONDAY', hour: 6, minute: 0 }], timezone: 'Europe/Paris' },
-    action: {
-      type: 'startWorkflow',
-      workflowType: 'insertionExportWorkflow',
-      taskQueue,
-      workflowId: 'insertion-export',
-      args: [{}],
-    },
-    policies: { overlap: 'SKIP', catchupWindow: '1 day' },
+  }
+}
+
+/** The `temporal` command that creates a Schedule, for an operator who must run it by hand. */
+export function scheduleCommand(s: PlatformSchedule, namespace: string, taskQueue: string): string {
+  const calendar = JSON.stringify({
+    hour: String(s.hour),
+    minute: String(s.minute),
+    ...(s.dayOfWeek ? { dayOfWeek: s.dayOfWeek } : {}),
   });
+  return [
+    `temporal schedule create --namespace ${namespace} --schedule-id ${s.id}`,
+    `--calendar '${calendar}' --time-zone Europe/Paris`,
+    `--workflow-type ${s.workflowType} --workflow-id ${s.id} --task-queue ${taskQueue}`,
+    `--input '{}' --codec-endpoint https://<api>/codec --codec-auth "Bearer <admin token>" --overlap-policy Skip`,
+  ].join(' ');
 }
