@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBody, uid } from '../helpers/fixtures';
+import { createBody, uid, ev } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
 import { ADMIN_TOKEN, startStack } from '../helpers/stack';
 
@@ -19,13 +19,6 @@ beforeAll(async () => {
   otherRegion = await stack.partner('REGION', '84');
 });
 afterAll(async () => stack?.stop());
-
-const ev = (type: string, date: string, extra: Record<string, unknown> = {}) => ({
-  eventId: randomUUID(),
-  type,
-  date,
-  ...extra,
-});
 
 function body(overrides: Record<string, unknown> = {}) {
   return createBody({

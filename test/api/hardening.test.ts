@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sha256Hex } from '../../infra/canonical-hash';
 import { loadEnv } from '../../infra/env';
-import { createBody, uid } from '../helpers/fixtures';
+import { createBody, uid, ev } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
 import { ADMIN_TOKEN, apiOnly, startStack } from '../helpers/stack';
 
@@ -24,12 +24,6 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
-const ev = (type: string, date: string, extra: Record<string, unknown> = {}) => ({
-  eventId: randomUUID(),
-  type,
-  date,
-  ...extra,
-});
 const send = (id: string, token: string, event: unknown) =>
   stack.call('POST', `/v1/dossiers/${id}/events`, token, event);
 

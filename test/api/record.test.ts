@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { createProjector } from '../../db/projection-intents';
 import { bodyHash } from '../../infra/canonical-hash';
-import { createBody, uid } from '../helpers/fixtures';
+import { createBody, uid, ev } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
 import { startStack } from '../helpers/stack';
 import { freePort } from '../helpers/global-setup';
@@ -42,12 +42,6 @@ afterAll(async () => {
 });
 
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-const ev = (type: string, date: string, extra: Record<string, unknown> = {}) => ({
-  eventId: randomUUID(),
-  type,
-  date,
-  ...extra,
-});
 
 /** Until the dossier's workflow has ended (the suite's reaper may already have deleted it). */
 async function ended(dossierId: string) {

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ImportFormatError, ImportTooLargeError, importDsnMonth } from '../../db/dsn-import';
 import { loadEnv } from '../../infra/env';
 import { nirHasher } from '../../infra/pseudonym';
 import { EVENT_MAX_BYTES } from '../../api/routes/dossiers';
-import { TEST_DATA_KEY, createBody, siret, uid } from '../helpers/fixtures';
+import { TEST_DATA_KEY, createBody, siret, uid, ev } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
 import { ADMIN_TOKEN, startStack } from '../helpers/stack';
 
@@ -25,12 +24,6 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
-const ev = (type: string, date: string, extra: Record<string, unknown> = {}) => ({
-  eventId: randomUUID(),
-  type,
-  date,
-  ...extra,
-});
 const body = (overrides: Record<string, unknown> = {}) =>
   createBody({
     organisme: { siret: of.siret, raisonSociale: 'Centre Exemple' },

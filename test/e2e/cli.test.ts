@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ROOT } from '../../scripts/paths';
+import { agoraWith } from '../helpers/agora-cli';
 import { createBody, nir, siret } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
 import { TEST_DATA_KEY, startStack } from '../helpers/stack';
@@ -15,25 +14,6 @@ let env: NodeJS.ProcessEnv;
 
 function agora(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return agoraWith(env, ...args);
-}
-
-function agoraWith(
-  env: NodeJS.ProcessEnv,
-  ...args: string[]
-): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/agora.js'), ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
-  });
 }
 
 beforeAll(async () => {

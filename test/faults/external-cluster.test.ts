@@ -10,6 +10,7 @@ import { ROOT } from '../../scripts/paths';
 import { ensureDatabase } from '../../scripts/postgres';
 import { Supervised } from '../../scripts/supervisor';
 import { startDevServer, stopChild } from '../../scripts/temporal-server';
+import { agoraWith } from '../helpers/agora-cli';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../workflows/search-attributes';
 import { createBody } from '../helpers/fixtures';
 import { freePort } from '../helpers/global-setup';
@@ -46,21 +47,7 @@ const until = async (what: string, check: () => boolean, seconds = 120) => {
   if (!check()) throw new Error(`timed out waiting for ${what}:\n${lines.slice(-30).join('\n')}`);
 };
 
-function agora(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/agora.js'), ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
-  });
-}
+const agora = (...args: string[]) => agoraWith(env, ...args);
 
 beforeAll(async () => {
   rmSync(dir, { recursive: true, force: true });

@@ -61,3 +61,11 @@ export function createBody(overrides: Partial<CreateDossierBody> = {}): CreateDo
     ...overrides,
   };
 }
+
+/** A partner event with a fresh eventId. */
+export const ev = (type: string, date: string, extra: Record<string, unknown> = {}) => ({
+  eventId: randomUUID(),
+  type,
+  date,
+  ...extra,
+});
