@@ -181,6 +181,8 @@ export function authenticate(
   };
 }
 
-export function requireAdmin(actor: Actor): void {
-  if (!actor.admin) throw new ApiError('FORBIDDEN', 'this route is for the platform admin');
-}
+/** The guard of the admin routes: 403 for anyone but the platform admin. */
+export const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!c.get('actor').admin) throw new ApiError('FORBIDDEN', 'this route is for the platform admin');
+  await next();
+};

@@ -6,6 +6,7 @@ import { publicView, toRecord } from '../domain/dossier-view';
 import { numbered, runPrepared } from './prepared';
 import { DossierId, type DossierViewT, type HistoryEntry, type ListQuery } from '../domain/schemas';
 import type { Actor } from '../domain/authorization';
+import { Params, dossierWhere } from './visibility';
 
 /** What a situation point reads as in the facts and the regional file. */
 function situationCode(s: DossierViewT['situations'][number] | undefined): string {
@@ -183,36 +184,24 @@ export async function listDossiers(
   actor: Actor,
   q: Omit<ListQuery, 'cursor' | 'nir'> & { cursor?: Cursor; nirHash?: Buffer },
 ): Promise<{ items: DossierViewT[]; nextCursor: string | null }> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (!actor.admin) {
-    where.push(
-      `(organisme_siret = ? or ? = any(financeur_sirets)${actor.kind === 'REGION' ? ' or region = ?' : ''})`,
-    );
-    params.push(actor.siret, actor.siret);
-    if (actor.kind === 'REGION') params.push(actor.region ?? '');
-  }
+  const params = new Params();
+  const where = dossierWhere(actor, q, '', params);
   const filter = (sql: string, ...values: unknown[]) => {
     where.push(sql);
-    params.push(...values);
+    params.list.push(...values);
   };
   if (q.nirHash) filter('nir_hash = ?', q.nirHash);
-  if (q.status) filter('status = ?', q.status);
-  if (q.financeur) filter('? = any(financeur_sirets)', q.financeur);
-  if (q.organisme) filter('organisme_siret = ?', q.organisme);
-  if (q.region) filter('region = ?', q.region);
-  if (q.dispositif) filter('dispositif = ?', q.dispositif);
   if (q.issue) filter('issue = ?', q.issue);
   if (q.createdFrom) filter("created_at >= (?::date)::timestamp at time zone 'UTC'", q.createdFrom);
   if (q.createdTo) filter("created_at < (?::date + 1)::timestamp at time zone 'UTC'", q.createdTo);
   if (q.cursor) filter('(created_at, dossier_id) < (?::timestamptz, ?)', q.cursor.c, q.cursor.d);
-  params.push(q.limit + 1);
+  params.list.push(q.limit + 1);
   const rows = await em
     .getConnection()
     .execute<{ data: DossierViewT; created_at: Date; dossier_id: string }[]>(
       `select data, created_at, dossier_id from dossiers ${where.length ? `where ${where.join(' and ')}` : ''}
        order by created_at desc, dossier_id desc limit ?`,
-      params,
+      params.list,
     );
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];

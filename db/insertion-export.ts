@@ -3,14 +3,13 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Actor } from '../domain/authorization';
 import { RegionCode } from '../domain/codes';
+import { literals, visibleSql } from './visibility';
 
 /** The regional file's header, exactly as CONTRACT.md gives it. */
 export const INSERTION_HEADER =
   'dossier_id,stagiaire_pseudo,region,departement,dispositif,organisme_siret,date_entree,date_sortie,' +
   'motif_sortie,statut,issue,situation_validation,situation_entree,situation_sortie,situation_3m,' +
   'situation_6m,situation_12m,multi_emploi_3m,multi_emploi_6m,multi_emploi_12m';
-
-const SIRET = /^\d{14}$/;
 
 /**
  * A field a partner wrote, made safe for spreadsheets: one starting with `=`, `+`, `-`, `@`, a tab
@@ -27,12 +26,6 @@ export const asText = (column: string) =>
  */
 export function insertionCopySql(region: string, actor: Actor): string {
   if (!RegionCode.safeParse(region).success) throw new Error(`not a region code: ${region}`);
-  const visible: string[] = [];
-  if (!actor.admin) {
-    if (!SIRET.test(actor.siret)) throw new Error('not a SIRET');
-    visible.push(`f.organisme_siret = '${actor.siret}'`, `'${actor.siret}' = any(f.financeur_sirets)`);
-    if (actor.kind === 'REGION' && actor.region === region) visible.push('true');
-  }
   const date = (c: string) => `to_char(${c}, 'YYYY-MM-DD')`;
   const flag = (c: string) => `case ${c} when true then 'true' when false then 'false' end`;
   return `copy (
@@ -42,7 +35,7 @@ export function insertionCopySql(region: string, actor: Actor): string {
       f.sit_validation, f.sit_entree, f.sit_sortie, f.sit_m3, f.sit_m6, f.sit_m12,
       ${flag('f.multi_m3')}, ${flag('f.multi_m6')}, ${flag('f.multi_m12')}
     from dossier_facts f
-    where f.region = '${region}'${visible.length ? ` and (${visible.join(' or ')})` : ''}
+    where f.region = '${region}' and ${visibleSql(actor, 'f', literals)}
     order by f.dossier_id
   ) to stdout with (format csv)`;
 }

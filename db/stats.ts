@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../domain/authorization';
-import type { ListQuery } from '../domain/schemas';
+import { CATEGORIES } from '../domain/code-lists';
+import { type DossierFilters, Params, dossierWhere } from './visibility';
 
 /** Statistical secrecy: a group of fewer dossiers than this is not shown. */
 export const SECRECY_THRESHOLD = 5;
@@ -10,7 +11,7 @@ export const INSERTION_GROUPS = ['dispositif', 'organisme', 'region'] as const;
 export const FINANCEMENT_GROUPS = ['financeur', 'dispositif', 'region'] as const;
 export const INSERTION_POINTS = ['M3', 'M6', 'M12'] as const;
 
-export type StatsFilters = Pick<ListQuery, 'status' | 'financeur' | 'organisme' | 'region' | 'dispositif'>;
+export type StatsFilters = DossierFilters;
 
 const COLUMN = {
   status: 'f.status',
@@ -21,29 +22,16 @@ const COLUMN = {
   organisme: 'f.organisme_siret',
 } as const;
 
-const JOB = `('CDI', 'CDD', 'INTERIM', 'AUTRE')`;
+/** A point with a job: its column holds the job's category. */
+const sqlList = (codes: readonly string[]) => `(${codes.map((c) => `'${c}'`).join(', ')})`;
+const JOB = sqlList(CATEGORIES);
+const KNOWN = sqlList([...CATEGORIES, 'SANS_EMPLOI']);
 
 /** The WHERE clause of what the actor may see (as the list endpoint), plus the list's filters. */
 function visibleWhere(actor: Actor, q: StatsFilters): { sql: string; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (!actor.admin) {
-    where.push(
-      `(f.organisme_siret = ? or ? = any(f.financeur_sirets)${actor.kind === 'REGION' ? ' or f.region = ?' : ''})`,
-    );
-    params.push(actor.siret, actor.siret);
-    if (actor.kind === 'REGION') params.push(actor.region ?? '');
-  }
-  const filter = (sql: string, value: unknown) => {
-    where.push(sql);
-    params.push(value);
-  };
-  if (q.status) filter('f.status = ?', q.status);
-  if (q.financeur) filter('? = any(f.financeur_sirets)', q.financeur);
-  if (q.organisme) filter('f.organisme_siret = ?', q.organisme);
-  if (q.region) filter('f.region = ?', q.region);
-  if (q.dispositif) filter('f.dispositif = ?', q.dispositif);
-  return { sql: where.length ? where.join(' and ') : 'true', params };
+  const params = new Params();
+  const where = dossierWhere(actor, q, 'f', params);
+  return { sql: where.length ? where.join(' and ') : 'true', params: params.list };
 }
 
 /**
@@ -108,7 +96,7 @@ export async function insertionStats(
       count(*) filter (where ${sit} in ${JOB} and f.durable_${p}) as durable`;
   // Only exited dossiers whose point is known (a job or no job; not waiting, not unavailable).
   const base = `from dossier_facts f
-    where f.date_sortie is not null and ${sit} in ('CDI', 'CDD', 'INTERIM', 'AUTRE', 'SANS_EMPLOI')
+    where f.date_sortie is not null and ${sit} in ${KNOWN}
       and ${w.sql}`;
   const rows = await em
     .getConnection()

@@ -1,21 +1,74 @@
-import type { DomainError, PartnerKind } from './codes';
+import type { DomainError } from './codes';
+import type { PartnerKind } from './code-lists';
 import { FUNDING_KINDS } from './code-lists';
 import type { DossierParties } from './dossier-state';
-import type { CreateDossierBody, DossierEvent } from './schemas';
+import { EVENT_RULES } from './lifecycle';
+import type { CreateDossierBody, EventType } from './schemas';
 
 /**
  * Who calls: the platform admin, or a partner with its SIRET, kind and region.
- * Every rule of "who sees and does what" lives in this file.
+ * Every rule of "who sees and does what" lives in this file; the SQL of db/visibility.ts and the
+ * routes apply what it decides.
  */
 export type Actor =
   | { admin: true }
   | { admin: false; partnerId: string; siret: string; kind: PartnerKind; region?: string; name?: string };
+
+export type PartnerActor = Extract<Actor, { admin: false }>;
 
 export const ADMIN: Actor = { admin: true };
 
 /** The `source` recorded in the history for an actor's events. */
 export function sourceOf(actor: Actor): string {
   return actor.admin ? 'ADMIN' : actor.siret;
+}
+
+export function isFundingKind(kind: PartnerKind): boolean {
+  return (FUNDING_KINDS as readonly PartnerKind[]).includes(kind);
+}
+
+// ---- Who sees a dossier -------------------------------------------------------------------------
+
+/**
+ * One way a dossier is visible to a partner: it is the dossier's organisme, one of its financeurs,
+ * or the Region of its territory. As data, so that the in-memory check (`canSee`) and the SQL of
+ * every list, figure and file (db/visibility.ts) are built from the same definition.
+ */
+export type VisibilityClause =
+  | { party: 'organisme'; siret: string }
+  | { party: 'financeur'; siret: string }
+  | { party: 'region'; region: string };
+
+/** All dossiers (the platform), or those for which one of the clauses holds. */
+export type Visibility = { all: true } | { all: false; anyOf: VisibilityClause[] };
+
+/** THE rule of who sees a dossier. */
+export function visibility(actor: Actor): Visibility {
+  if (actor.admin) return { all: true };
+  const anyOf: VisibilityClause[] = [
+    { party: 'organisme', siret: actor.siret },
+    { party: 'financeur', siret: actor.siret },
+  ];
+  if (actor.kind === 'REGION' && actor.region !== undefined)
+    anyOf.push({ party: 'region', region: actor.region });
+  return { all: false, anyOf };
+}
+
+function holds(clause: VisibilityClause, parties: DossierParties): boolean {
+  switch (clause.party) {
+    case 'organisme':
+      return parties.organismeSiret === clause.siret;
+    case 'financeur':
+      return parties.financeurSirets.includes(clause.siret);
+    case 'region':
+      return parties.region === clause.region;
+  }
+}
+
+/** Whether the actor may read the dossier at all (else it answers 404, not revealing it exists). */
+export function canSee(actor: Actor, parties: DossierParties): boolean {
+  const v = visibility(actor);
+  return v.all || v.anyOf.some((c) => holds(c, parties));
 }
 
 export function isFinanceur(actor: Actor, parties: DossierParties): boolean {
@@ -26,51 +79,90 @@ function isOrganisme(actor: Actor, parties: DossierParties): boolean {
   return !actor.admin && parties.organismeSiret === actor.siret;
 }
 
-/** Whether the actor may read the dossier at all (else it answers 404, not revealing it exists). */
-export function canSee(actor: Actor, parties: DossierParties): boolean {
-  if (actor.admin) return true;
-  if (isFinanceur(actor, parties) || isOrganisme(actor, parties)) return true;
-  return actor.kind === 'REGION' && actor.region === parties.region;
-}
-
-/** The full NIR is for the dossier's financeurs (and the platform) only. */
+/** The full NIR (and the employers' details) are for the dossier's financeurs and the platform only. */
 export function canReadFullNir(actor: Actor, parties: DossierParties): boolean {
   return actor.admin || isFinanceur(actor, parties);
 }
 
-const FINANCEUR_EVENTS: ReadonlySet<DossierEvent['type']> = new Set(['VALIDATION', 'CLOTURE', 'ANNULATION']);
+// ---- What an actor may do -----------------------------------------------------------------------
+
+const forbidden = (message: string, details?: unknown): DomainError => ({
+  code: 'FORBIDDEN',
+  message,
+  ...(details === undefined ? {} : { details }),
+});
 
 /** NOT_FOUND when the dossier is hidden from the actor, FORBIDDEN when visible but not theirs to act on. */
-export function authorizeEvent(
-  actor: Actor,
-  parties: DossierParties,
-  type: DossierEvent['type'],
-): DomainError | null {
+export function authorizeEvent(actor: Actor, parties: DossierParties, type: EventType): DomainError | null {
   if (actor.admin) return null;
   if (!canSee(actor, parties)) return { code: 'NOT_FOUND', message: 'no such dossier' };
   if (isFinanceur(actor, parties)) return null;
-  if (isOrganisme(actor, parties) && !FINANCEUR_EVENTS.has(type)) return null;
-  return {
-    code: 'FORBIDDEN',
-    message: FINANCEUR_EVENTS.has(type)
+  const financeurOnly = EVENT_RULES[type].sentBy === 'FINANCEUR';
+  if (isOrganisme(actor, parties) && !financeurOnly) return null;
+  return forbidden(
+    financeurOnly
       ? `${type} is sent by a financeur of the dossier`
       : `${type} is sent by the dossier's organisme or one of its financeurs`,
-  };
+  );
 }
 
+/** A creation: by a financeur that funds the dossier. */
 export function authorizeCreate(actor: Actor, body: CreateDossierBody): DomainError | null {
   if (actor.admin) return null;
-  if (!FUNDING_KINDS.includes(actor.kind)) {
-    return {
-      code: 'FORBIDDEN',
-      message: `a ${actor.kind} partner cannot create dossiers: only financeurs do`,
-    };
-  }
+  if (!isFundingKind(actor.kind))
+    return forbidden(`a ${actor.kind} partner cannot create dossiers: only financeurs do`);
   if (!body.financements.some((f) => f.financeurSiret === actor.siret)) {
-    return {
-      code: 'FORBIDDEN',
-      message: `a financeur creates only dossiers it funds: put your SIRET ${actor.siret} among financements`,
-    };
+    return forbidden(
+      `a financeur creates only dossiers it funds: put your SIRET ${actor.siret} among financements`,
+    );
   }
   return null;
+}
+
+/**
+ * Nobody takes the ids a partner will issue: its prefixes are its own. `owner` is the partner whose
+ * prefix the dossierId starts with, if any.
+ */
+export function authorizeDossierId(
+  actor: Actor,
+  dossierId: string,
+  owner: { siret: string; name: string; prefix: string } | null,
+): DomainError | null {
+  if (actor.admin || !owner || owner.siret === actor.siret) return null;
+  return forbidden(
+    `dossierId ${dossierId} is in the numbering of ${owner.name} (prefix ${owner.prefix}): number your dossiers with a prefix of your own`,
+    { prefix: owner.prefix },
+  );
+}
+
+/**
+ * A search by NIR is for financeurs, and finds only the dossiers the financeur funds, not those it
+ * sees through its territory: the answer is the filter the search adds (`financeur`), or the refusal.
+ */
+export function authorizeNirSearch(actor: Actor): DomainError | { financeur?: string } {
+  if (actor.admin) return {};
+  if (!isFundingKind(actor.kind)) return forbidden('searching by NIR is for financeurs');
+  return { financeur: actor.siret };
+}
+
+/** Whether the console offers the NIR search to the signed-in partner. */
+export function mayUseNirSearch(actor: { admin: boolean; kind?: PartnerKind | undefined }): boolean {
+  return actor.admin || (actor.kind !== undefined && isFundingKind(actor.kind));
+}
+
+/** DSN months are loaded by the platform or the CDC (the Caisse des dépôts receives them). */
+export function authorizeDsnLoad(actor: Actor): DomainError | null {
+  if (actor.admin || actor.kind === 'CDC') return null;
+  return forbidden('DSN months are loaded by the platform or the CDC');
+}
+
+/** A region's insertion file: a Region exports its own region only (others: what they see of it). */
+export function authorizeRegionExport(actor: Actor, region: string): DomainError | null {
+  if (actor.admin || actor.kind !== 'REGION' || actor.region === region) return null;
+  return forbidden(`a Region exports its own region only (${actor.region ?? 'none'})`);
+}
+
+/** The data-quality log (refused events): the platform sees every partner's, a partner its own. */
+export function rejectionScope(actor: Actor): string | null {
+  return actor.admin ? null : actor.siret;
 }

@@ -1,6 +1,6 @@
 import { addMonths } from './dates';
-import type { Categorie } from './dsn-codes';
-import { CATEGORY_RANK, categoryOf } from './dsn-codes';
+import type { Categorie } from './code-lists';
+import { categoryOf, categoryRank } from './dsn-codes';
 
 /** One DSN contract line of a person for a month. */
 export interface ContractLine {
@@ -48,7 +48,7 @@ export function bestJob(lines: readonly ContractLine[]): Employment {
   if (jobs.length === 0) return { statut: 'SANS_EMPLOI', multiEmploi: false };
   const sorted = [...jobs].sort(
     (a, b) =>
-      CATEGORY_RANK[a.categorie] - CATEGORY_RANK[b.categorie] ||
+      categoryRank(a.categorie) - categoryRank(b.categorie) ||
       b.l.heures - a.l.heures ||
       (a.l.dateDebutContrat < b.l.dateDebutContrat
         ? 1

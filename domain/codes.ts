@@ -1,54 +1,35 @@
 import { z } from 'zod';
-import { REGION_CODES } from './code-lists';
+import {
+  CATEGORIES,
+  DOSSIER_STATUSES,
+  ISSUES,
+  MOTIFS_SORTIE,
+  PARTNER_KINDS,
+  REALISATIONS,
+  REGION_CODES,
+} from './code-lists';
 
-/** Lifecycle states of a dossier (CONTRACT.md). */
-export const DossierStatus = z.enum(['EN_COURS_ELABORATION', 'VALIDE', 'ENTRE', 'SORTI', 'CLOS']);
+/** The zod enums of the code lists of domain/code-lists.ts (the lists themselves live there). */
+export const DossierStatus = z.enum(DOSSIER_STATUSES);
 export type DossierStatus = z.infer<typeof DossierStatus>;
 
-export const EventType = z.enum([
-  'VALIDATION',
-  'ENTREE',
-  'INTERRUPTION',
-  'REPRISE',
-  'SORTIE',
-  'CLOTURE',
-  'ANNULATION',
-  'RECTIFICATION',
-]);
-export type EventType = z.infer<typeof EventType>;
-
-/** History entries also record the creation itself. */
-export const HistoryType = z.enum(['CREATION', ...EventType.options]);
-export type HistoryType = z.infer<typeof HistoryType>;
-
-export const MotifSortie = z.enum(['FIN_FORMATION', 'ABANDON', 'EXCLUSION', 'ACCES_EMPLOI', 'AUTRE']);
+export const MotifSortie = z.enum(MOTIFS_SORTIE);
 export type MotifSortie = z.infer<typeof MotifSortie>;
 
-export const Realisation = z.enum(['TOTALE', 'PARTIELLE', 'NON_REALISEE']);
+export const Realisation = z.enum(REALISATIONS);
 export type Realisation = z.infer<typeof Realisation>;
 
-export const Issue = z.enum(['REALISATION_TOTALE', 'REALISATION_PARTIELLE', 'NON_REALISEE']);
+export const Issue = z.enum(ISSUES);
 export type Issue = z.infer<typeof Issue>;
 
-export const PartnerKind = z.enum([
-  'REGION',
-  'FRANCE_TRAVAIL',
-  'OPCO',
-  'CDC',
-  'TRANSITIONS_PRO',
-  'AGEFIPH',
-  'ETAT',
-  'ORGANISME_FORMATION',
-  'CEP_OPERATEUR',
-  'CERTIFICATEUR',
-]);
+export const PartnerKind = z.enum(PARTNER_KINDS);
 export type PartnerKind = z.infer<typeof PartnerKind>;
 
-export { FUNDING_KINDS } from './code-lists';
-
-/** INSEE codes of the 18 current regions. */
 export const RegionCode = z.enum(REGION_CODES);
 export type RegionCode = z.infer<typeof RegionCode>;
+
+export const Categorie = z.enum(CATEGORIES);
+export type Categorie = z.infer<typeof Categorie>;
 
 export const ErrorCode = z.enum([
   'VALIDATION_ERROR',

@@ -1,10 +1,10 @@
+import { CATEGORIES, type Categorie } from './code-lists';
+
 /**
  * Categories of DSN contract natures (rubric S21.G00.40.007), as a versioned code table: a change
  * of the table is a new version, so a situation can say which table ranked it.
  */
 export const NATURE_TABLE_VERSION = '2026-1';
-
-export type Categorie = 'CDI' | 'CDD' | 'INTERIM' | 'AUTRE';
 
 const CATEGORY_OF: Record<string, Categorie | null> = {
   '01': 'CDI', // CDI de droit privé
@@ -28,4 +28,5 @@ export function categoryOf(natureContrat: string): Categorie | null {
   return natureContrat in CATEGORY_OF ? (CATEGORY_OF[natureContrat] ?? null) : 'AUTRE';
 }
 
-export const CATEGORY_RANK: Record<Categorie, number> = { CDI: 0, CDD: 1, INTERIM: 2, AUTRE: 3 };
+/** A category's rank: its place in CATEGORIES, best first. */
+export const categoryRank = (c: Categorie): number => CATEGORIES.indexOf(c);

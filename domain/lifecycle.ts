@@ -1,8 +1,10 @@
-import type { DomainError, Issue, MotifSortie, Realisation } from './codes';
+import type { DomainError } from './codes';
+import type { DossierStatus, Issue, MotifSortie, Realisation } from './code-lists';
+import { DOSSIER_STATUSES } from './code-lists';
 import { addDays } from './dates';
 import type { DossierState } from './dossier-state';
 import { lastBusinessDate } from './dossier-state';
-import type { DossierEvent, RectificationChanges } from './schemas';
+import type { DossierEvent, EventType, RectificationChanges } from './schemas';
 
 /** What an accepted event adds to the history besides its identity. */
 export interface EntryData {
@@ -39,36 +41,47 @@ export function checkNotFuture(date: string, clock: Clock, field = 'date'): Doma
   };
 }
 
-const ALLOWED: Record<DossierEvent['type'], string> = {
-  VALIDATION: 'EN_COURS_ELABORATION',
-  ENTREE: 'VALIDE',
-  INTERRUPTION: 'ENTRE and not interrupted',
-  REPRISE: 'ENTRE and interrupted',
-  SORTIE: 'ENTRE',
-  CLOTURE: 'EN_COURS_ELABORATION, VALIDE or SORTI',
-  ANNULATION: 'EN_COURS_ELABORATION or VALIDE',
-  RECTIFICATION: 'every state',
+/**
+ * Each event type's rules but what it changes (that is `transition` below): who sends it and in
+ * which states it is allowed. A new event type gets a line here, or `tsc` fails.
+ * `sentBy`: the dossier's financeurs only, or its organisme too (domain/authorization.ts applies it).
+ */
+export const EVENT_RULES: Record<
+  EventType,
+  {
+    sentBy: 'FINANCEUR' | 'ORGANISME_OR_FINANCEUR';
+    allowedIn: readonly DossierStatus[];
+    interrompu?: boolean;
+  }
+> = {
+  VALIDATION: { sentBy: 'FINANCEUR', allowedIn: ['EN_COURS_ELABORATION'] },
+  ENTREE: { sentBy: 'ORGANISME_OR_FINANCEUR', allowedIn: ['VALIDE'] },
+  INTERRUPTION: { sentBy: 'ORGANISME_OR_FINANCEUR', allowedIn: ['ENTRE'], interrompu: false },
+  REPRISE: { sentBy: 'ORGANISME_OR_FINANCEUR', allowedIn: ['ENTRE'], interrompu: true },
+  SORTIE: { sentBy: 'ORGANISME_OR_FINANCEUR', allowedIn: ['ENTRE'] },
+  CLOTURE: { sentBy: 'FINANCEUR', allowedIn: ['EN_COURS_ELABORATION', 'VALIDE', 'SORTI'] },
+  ANNULATION: { sentBy: 'FINANCEUR', allowedIn: ['EN_COURS_ELABORATION', 'VALIDE'] },
+  RECTIFICATION: { sentBy: 'ORGANISME_OR_FINANCEUR', allowedIn: DOSSIER_STATUSES },
 };
 
-function allowed(state: DossierState, type: DossierEvent['type']): boolean {
-  switch (type) {
-    case 'VALIDATION':
-      return state.status === 'EN_COURS_ELABORATION';
-    case 'ENTREE':
-      return state.status === 'VALIDE';
-    case 'INTERRUPTION':
-      return state.status === 'ENTRE' && !state.interrompu;
-    case 'REPRISE':
-      return state.status === 'ENTRE' && state.interrompu;
-    case 'SORTIE':
-      return state.status === 'ENTRE';
-    case 'CLOTURE':
-      return ['EN_COURS_ELABORATION', 'VALIDE', 'SORTI'].includes(state.status);
-    case 'ANNULATION':
-      return state.status === 'EN_COURS_ELABORATION' || state.status === 'VALIDE';
-    case 'RECTIFICATION':
-      return true;
-  }
+function allowed(state: DossierState, type: EventType): boolean {
+  const rule = EVENT_RULES[type];
+  return (
+    rule.allowedIn.includes(state.status) &&
+    (rule.interrompu === undefined || rule.interrompu === state.interrompu)
+  );
+}
+
+/** "ENTRE and not interrupted", "EN_COURS_ELABORATION, VALIDE or SORTI", "every state". */
+function allowedText(type: EventType): string {
+  const { allowedIn, interrompu } = EVENT_RULES[type];
+  if (allowedIn.length === DOSSIER_STATUSES.length) return 'every state';
+  const states =
+    allowedIn.length === 1
+      ? allowedIn[0]
+      : `${allowedIn.slice(0, -1).join(', ')} or ${allowedIn[allowedIn.length - 1]}`;
+  if (interrompu === undefined) return `${states}`;
+  return `${states} and ${interrompu ? '' : 'not '}interrupted`;
 }
 
 /** The outcome of a closure when the partner does not say it (CONTRACT.md). */
@@ -92,7 +105,7 @@ export function transition(state: DossierState, event: DossierEvent, clock: Cloc
     const where = state.interrompu ? `${state.status} (interrupted)` : state.status;
     return refuse(
       'INVALID_TRANSITION',
-      `${event.type} is not allowed while the dossier is ${where}; it is allowed in ${ALLOWED[event.type]}`,
+      `${event.type} is not allowed while the dossier is ${where}; it is allowed in ${allowedText(event.type)}`,
       { state: state.status, interrompu: state.interrompu, event: event.type },
     );
   }

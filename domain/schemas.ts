@@ -4,10 +4,9 @@ import { isValidNir } from './nir';
 import { isValidSiret } from './siret';
 import { POINTS, SITUATION_STATUTS } from './situations';
 import {
+  Categorie,
   DossierStatus,
   ErrorCode,
-  EventType,
-  HistoryType,
   Issue,
   MotifSortie,
   PartnerKind,
@@ -206,6 +205,16 @@ export const DossierEvent = z
   .meta({ id: 'DossierEvent' });
 export type DossierEvent = z.infer<typeof DossierEvent>;
 
+/** The event types, as the variants of DossierEvent name them (the one list of them). */
+export type EventType = DossierEvent['type'];
+export const EventType = z.enum(
+  DossierEvent.options.map((o) => o.shape.type.value) as [EventType, ...EventType[]],
+);
+
+/** History entries also record the creation itself. */
+export const HistoryType = z.enum(['CREATION', ...EventType.options]);
+export type HistoryType = z.infer<typeof HistoryType>;
+
 export const Interruption = z.object({
   date: DateString,
   motif: z.string().optional(),
@@ -233,7 +242,7 @@ export const Situation = z
     meilleurEmploi: z
       .object({
         natureContrat: z.string(),
-        categorie: z.enum(['CDI', 'CDD', 'INTERIM', 'AUTRE']),
+        categorie: Categorie,
         siretEmployeur: z
           .string()
           .optional()
@@ -354,8 +363,6 @@ export const SearchBody = z
   .strictObject({ ...ListQuery.shape, nir: Nir.meta({ description: 'the trainee (audited)' }) })
   .meta({ id: 'DossierSearch' });
 export type SearchBody = z.infer<typeof SearchBody>;
-
-export { EventType };
 
 /** `since` (an instant or a day) and `limit` of the logs served oldest first. */
 export const Since = z.iso.datetime({ offset: true }).or(z.iso.date());

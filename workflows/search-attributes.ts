@@ -12,15 +12,11 @@ export const SA = {
   dateSortie: defineSearchAttributeKey('DateSortie', 'DATETIME'),
 } as const;
 
-/** Names and types, as `temporal operator search-attribute create` takes them. */
-export const SEARCH_ATTRIBUTE_DEFINITIONS: Record<string, 'Keyword' | 'KeywordList' | 'Datetime'> = {
-  DossierStatus: 'Keyword',
-  FinanceurSirets: 'KeywordList',
-  OrganismeSiret: 'Keyword',
-  Region: 'Keyword',
-  Dispositif: 'Keyword',
-  DateSortie: 'Datetime',
-};
+const CLI_TYPE = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', DATETIME: 'Datetime' } as const;
+
+/** Names and types, as `temporal operator search-attribute create` takes them (derived from SA). */
+export const SEARCH_ATTRIBUTE_DEFINITIONS: Record<string, 'Keyword' | 'KeywordList' | 'Datetime'> =
+  Object.fromEntries(Object.values(SA).map((k) => [k.name, CLI_TYPE[k.type]]));
 
 export function searchAttributesOf(state: DossierState): SearchAttributePair[] {
   const pairs: SearchAttributePair[] = [

@@ -1,5 +1,10 @@
-/** The field's own words, in French, for every code the console shows. */
-import type { SituationStatut } from '../../domain/situations';
+/**
+ * The field's own words, in French, for every code the console shows: each table covers its whole
+ * code list (`satisfies`), so a new code without its label fails `tsc`.
+ */
+import type { Categorie, DossierStatus, Issue, MotifSortie, RegionCode } from '../../domain/code-lists';
+import type { HistoryType } from '../../domain/schemas';
+import type { Point, SituationStatut } from '../../domain/situations';
 
 export const STATUS_LABEL: Record<string, string> = {
   EN_COURS_ELABORATION: "En cours d'élaboration",
@@ -7,13 +12,13 @@ export const STATUS_LABEL: Record<string, string> = {
   ENTRE: 'Entré en formation',
   SORTI: 'Sorti de formation',
   CLOS: 'Clôturé',
-};
+} satisfies Record<DossierStatus, string>;
 
 export const ISSUE_LABEL: Record<string, string> = {
   REALISATION_TOTALE: 'Réalisation totale',
   REALISATION_PARTIELLE: 'Réalisation partielle',
   NON_REALISEE: 'Non réalisée',
-};
+} satisfies Record<Issue, string>;
 
 /** "Clos - Réalisation totale", as the national dashboards say it. */
 export function stateLabel(status: string, issue: string | null | undefined): string {
@@ -31,7 +36,7 @@ export const EVENT_LABEL: Record<string, string> = {
   CLOTURE: 'Clôture',
   ANNULATION: 'Annulation',
   RECTIFICATION: 'Rectification',
-};
+} satisfies Record<HistoryType, string>;
 
 export const MOTIF_LABEL: Record<string, string> = {
   FIN_FORMATION: 'Fin de formation',
@@ -39,7 +44,7 @@ export const MOTIF_LABEL: Record<string, string> = {
   EXCLUSION: 'Exclusion',
   ACCES_EMPLOI: "Accès à l'emploi",
   AUTRE: 'Autre motif',
-};
+} satisfies Record<MotifSortie, string>;
 
 export const POINT_LABEL: Record<string, string> = {
   VALIDATION: 'À la validation',
@@ -48,7 +53,7 @@ export const POINT_LABEL: Record<string, string> = {
   M3: '3 mois après',
   M6: '6 mois après',
   M12: '12 mois après',
-};
+} satisfies Record<Point, string>;
 
 export const SITUATION_LABEL: Record<SituationStatut, string> = {
   EN_ATTENTE: 'En attente',
@@ -63,7 +68,7 @@ export const CATEGORY_LABEL: Record<string, string> = {
   CDD: 'CDD',
   INTERIM: 'Intérim',
   AUTRE: 'Autre contrat',
-};
+} satisfies Record<Categorie, string>;
 
 export const REGION_LABEL: Record<string, string> = {
   '01': 'Guadeloupe',
@@ -84,7 +89,7 @@ export const REGION_LABEL: Record<string, string> = {
   '84': 'Auvergne-Rhône-Alpes',
   '93': "Provence-Alpes-Côte d'Azur",
   '94': 'Corse',
-};
+} satisfies Record<RegionCode, string>;
 
 export const FIELD_LABEL: Record<string, string> = {
   dates: 'Dates',

@@ -3,7 +3,8 @@ import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { isValidNir } from '../../domain/nir';
-import { FUNDING_KINDS, type PartnerKind } from '../../domain/codes';
+import { mayUseNirSearch } from '../../domain/authorization';
+import type { Me } from '../routes/me';
 import { DossierId, type DossierViewT } from '../../domain/schemas';
 import { Layout, type Section } from './layout';
 import {
@@ -21,14 +22,6 @@ import {
 
 const COOKIE = 'agora_console';
 const isDossierId = (s: string) => DossierId.safeParse(s).success;
-
-interface Me {
-  admin: boolean;
-  siret?: string;
-  kind?: string;
-  region?: string;
-  name?: string;
-}
 
 type Env = { Variables: { token: string; me: Me } };
 /** The API in process; `env` carries the browser's connection (its address counts failed sign-ins). */
@@ -174,7 +167,7 @@ export function consoleRoutes(callApi: ApiCall) {
   /** The list page: a GET with filters (and a dossier number), or the answer to a NIR search. */
   const listPage = async (c: Context<Env>, filters: ListFilters, cursor: string | undefined) => {
     const me = c.get('me');
-    const canSearchNir = me.admin || FUNDING_KINDS.includes(me.kind as PartnerKind);
+    const canSearchNir = mayUseNirSearch(me);
     const nir = asNir(filters.q);
     const search = filters.q?.replace(/\s+/g, '');
     const params = new URLSearchParams();

@@ -1,4 +1,4 @@
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { PartnerKind } from '../../domain/codes';
 import { AuditQuery, CreatePartnerBody, DateString } from '../../domain/schemas';
@@ -12,11 +12,9 @@ import {
   revokeToken,
 } from '../../db/partners';
 import { listAccess } from '../../db/audit';
-import type { AppEnv } from '../app-env';
-import { requireAdmin } from '../auth';
+import { errors, json, router, security } from '../route-kit';
+import { adminOnly } from '../auth';
 import { ApiError } from '../errors';
-import { validationHook } from '../validation';
-import { errorResponses } from '../openapi-responses';
 
 const PartnerOut = z.object({
   id: z.string(),
@@ -36,38 +34,33 @@ const PartnerOut = z.object({
   ),
 });
 const PartnerParams = z.object({ partnerId: z.uuid() });
-const errors = errorResponses;
 
 export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (tokenId: string) => void }) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const app = router();
+  app.use('/v1/admin/*', adminOnly);
 
   app.openapi(
     createRoute({
       method: 'post',
       path: '/v1/admin/partners',
       summary: 'Create a partner and its token (admin); the token is shown once',
-      security: [{ bearer: [] }],
+      security,
       request: { body: { required: true, content: { 'application/json': { schema: CreatePartnerBody } } } },
       responses: {
-        201: {
-          description: 'created',
-          content: {
-            'application/json': {
-              schema: z.object({
-                id: z.string(),
-                siret: z.string(),
-                kind: PartnerKind,
-                token: z.string(),
-                tokenId: z.string(),
-              }),
-            },
-          },
-        },
+        201: json(
+          z.object({
+            id: z.string(),
+            siret: z.string(),
+            kind: PartnerKind,
+            token: z.string(),
+            tokenId: z.string(),
+          }),
+          'created',
+        ),
         ...errors(400, 401, 403, 409, 503),
       },
     }),
     async (c) => {
-      requireAdmin(c.get('actor'));
       const body = c.req.valid('json');
       try {
         const { partner, token, tokenId } = await createPartner(orm.em.fork(), body);
@@ -94,17 +87,13 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
       method: 'get',
       path: '/v1/admin/partners',
       summary: 'List the partners (admin)',
-      security: [{ bearer: [] }],
+      security,
       responses: {
-        200: {
-          description: 'partners',
-          content: { 'application/json': { schema: z.object({ items: z.array(PartnerOut) }) } },
-        },
+        200: json(z.object({ items: z.array(PartnerOut) }), 'partners'),
         ...errors(401, 403, 503),
       },
     }),
     async (c) => {
-      requireAdmin(c.get('actor'));
       const items = await listPartners(orm.em.fork());
       return c.json({ items: items.map((p) => ({ ...p, createdAt: p.createdAt.toISOString() })) }, 200);
     },
@@ -116,18 +105,14 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
       path: '/v1/admin/partners/{partnerId}/tokens',
       summary:
         "Add a token to a partner (rotation); shown once. The partner's other tokens stay live until revoked",
-      security: [{ bearer: [] }],
+      security,
       request: { params: PartnerParams },
       responses: {
-        201: {
-          description: 'the new token',
-          content: { 'application/json': { schema: z.object({ id: z.string(), token: z.string() }) } },
-        },
+        201: json(z.object({ id: z.string(), token: z.string() }), 'the new token'),
         ...errors(400, 401, 403, 404, 503),
       },
     }),
     async (c) => {
-      requireAdmin(c.get('actor'));
       const { partnerId } = c.req.valid('param');
       const added = await addToken(orm.em.fork(), partnerId);
       if (!added) throw new ApiError('NOT_FOUND', `no partner ${partnerId}`);
@@ -140,12 +125,11 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
       method: 'delete',
       path: '/v1/admin/partners/{partnerId}/tokens/{tokenId}',
       summary: 'Revoke a token: refused at once by this instance, by every other within 2 seconds',
-      security: [{ bearer: [] }],
+      security,
       request: { params: PartnerParams.extend({ tokenId: z.uuid() }) },
       responses: { 204: { description: 'revoked' }, ...errors(400, 401, 403, 404, 503) },
     }),
     async (c) => {
-      requireAdmin(c.get('actor'));
       const { partnerId, tokenId } = c.req.valid('param');
       if (!(await revokeToken(orm.em.fork(), partnerId, tokenId))) {
         throw new ApiError('NOT_FOUND', `partner ${partnerId} has no token ${tokenId}`);
@@ -160,34 +144,29 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
       method: 'get',
       path: '/v1/admin/audit',
       summary: 'Reads of personal data (full NIR, NIR searches, exports), newest first (admin)',
-      security: [{ bearer: [] }],
+      security,
       request: { query: AuditQuery },
       responses: {
-        200: {
-          description: 'a page of audit entries',
-          content: {
-            'application/json': {
-              schema: z.object({
-                items: z.array(
-                  z.object({
-                    at: z.string(),
-                    actor: z.string(),
-                    actorSiret: z.string().nullable(),
-                    action: z.string(),
-                    dossierId: z.string().nullable(),
-                    detail: z.unknown(),
-                  }),
-                ),
-                nextCursor: z.string().nullable(),
+        200: json(
+          z.object({
+            items: z.array(
+              z.object({
+                at: z.string(),
+                actor: z.string(),
+                actorSiret: z.string().nullable(),
+                action: z.string(),
+                dossierId: z.string().nullable(),
+                detail: z.unknown(),
               }),
-            },
-          },
-        },
+            ),
+            nextCursor: z.string().nullable(),
+          }),
+          'a page of audit entries',
+        ),
         ...errors(400, 401, 403, 503),
       },
     }),
     async (c) => {
-      requireAdmin(c.get('actor'));
       const { since, until, dossierId, actor, action, limit, cursor } = c.req.valid('query');
       let after: { at: string; id: string } | undefined;
       if (cursor !== undefined) {
@@ -224,38 +203,33 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
       summary: 'The daily anomaly report: partners whose use of the platform stood out (admin)',
       description:
         'Computed each night by the `anomaly-report` Schedule over the day before; rules and thresholds in docs/SECURITY.md.',
-      security: [{ bearer: [] }],
+      security,
       request: {
         query: z.object({
           since: DateString.optional().meta({ description: 'the first day reported (default: 30 days ago)' }),
         }),
       },
       responses: {
-        200: {
-          description: 'the reports, newest day first',
-          content: {
-            'application/json': {
-              schema: z.object({
-                items: z.array(
-                  z.object({
-                    day: z.string(),
-                    partnerSiret: z.string(),
-                    partnerName: z.string().nullable(),
-                    rule: z.string(),
-                    description: z.string(),
-                    count: z.number().int(),
-                    threshold: z.number().int(),
-                  }),
-                ),
+        200: json(
+          z.object({
+            items: z.array(
+              z.object({
+                day: z.string(),
+                partnerSiret: z.string(),
+                partnerName: z.string().nullable(),
+                rule: z.string(),
+                description: z.string(),
+                count: z.number().int(),
+                threshold: z.number().int(),
               }),
-            },
-          },
-        },
+            ),
+          }),
+          'the reports, newest day first',
+        ),
         ...errors(400, 401, 403, 503),
       },
     }),
     async (c) => {
-      requireAdmin(c.get('actor'));
       const since =
         c.req.valid('query').since ?? new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
       return c.json({ items: await listAnomalies(orm.em.fork(), since) }, 200);

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -61,18 +62,15 @@ export function codecRoutes(deps: {
 }) {
   const app = new Hono();
 
-  app.use('/codec/*', async (c, next) => {
-    const origin = c.req.header('origin');
-    if (origin && deps.uiOrigins.includes(origin)) {
-      c.header('Access-Control-Allow-Origin', origin);
-      c.header('Access-Control-Allow-Credentials', 'true');
-      c.header('Access-Control-Allow-Headers', 'authorization, content-type, x-namespace');
-      c.header('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      c.header('Vary', 'Origin');
-    }
-    if (c.req.method === 'OPTIONS') return c.body(null, 204);
-    return next();
-  });
+  app.use(
+    '/codec/*',
+    cors({
+      origin: deps.uiOrigins,
+      credentials: true,
+      allowHeaders: ['authorization', 'content-type', 'x-namespace'],
+      allowMethods: ['POST', 'OPTIONS'],
+    }),
+  );
 
   const requireAdmin = async (c: Context) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];

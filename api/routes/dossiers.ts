@@ -1,6 +1,12 @@
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { authorizeCreate, canReadFullNir, canSee } from '../../domain/authorization';
+import {
+  authorizeCreate,
+  authorizeDossierId,
+  authorizeNirSearch,
+  canReadFullNir,
+  canSee,
+} from '../../domain/authorization';
 import { partiesOf } from '../../domain/dossier-state';
 import type { DossierState } from '../../domain/dossier-state';
 import { toView } from '../../domain/dossier-view';
@@ -18,20 +24,11 @@ import type { Actor } from '../../domain/authorization';
 import { decodeCursor, listDossiers } from '../../db/dossier-read-model';
 import { recordAccess } from '../../db/audit';
 import { prefixOwner, unknownFinanceurs } from '../../db/partners';
-import { FUNDING_KINDS } from '../../domain/codes';
-import type { AppEnv } from '../app-env';
+import { errors, json, router, security } from '../route-kit';
 import type { DossierGateway } from '../dossier-gateway';
 import { notFound } from '../dossier-gateway';
 import { ApiError } from '../errors';
-import { validationHook } from '../validation';
-import { errorResponses } from '../openapi-responses';
 
-const errors = errorResponses;
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const security = [{ bearer: [] }];
 const PathParams = z.object({ dossierId: DossierId });
 /** A situation read from the DSN: a person's employment, or its absence. */
 const fromDsn = (s: { statut: string }) => s.statut === 'EMPLOI' || s.statut === 'SANS_EMPLOI';
@@ -76,7 +73,7 @@ export function dossierRoutes(deps: {
   hashNir: (nir: string) => Buffer;
 }) {
   const { gateway, orm, now, hashNir } = deps;
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const app = router();
 
   /** 409 UNKNOWN_FINANCEUR unless every financeurSiret is a registered partner of a funding kind. */
   const requireFinanceurs = async (lines: readonly { financeurSiret: string }[]) => {
@@ -115,15 +112,12 @@ export function dossierRoutes(deps: {
       const future = checkNotFuture(body.date, { now: at.toISOString() });
       if (future) throw ApiError.from(future);
       await requireFinanceurs(body.financements);
-      // Nobody takes the ids a partner will issue: its prefixes are its own.
-      const owner = await prefixOwner(orm.em.fork(), body.dossierId);
-      if (owner && !actor.admin && owner.siret !== actor.siret) {
-        throw new ApiError(
-          'FORBIDDEN',
-          `dossierId ${body.dossierId} is in the numbering of ${owner.name} (prefix ${owner.prefix}): number your dossiers with a prefix of your own`,
-          { prefix: owner.prefix },
-        );
-      }
+      const taken = authorizeDossierId(
+        actor,
+        body.dossierId,
+        await prefixOwner(orm.em.fork(), body.dossierId),
+      );
+      if (taken) throw ApiError.from(taken);
       const { created, state } = await gateway.create(body, actor, at.toISOString());
       return c.json(answerFor(actor, state), created ? 201 : 200);
     },
@@ -221,6 +215,8 @@ export function dossierRoutes(deps: {
 
   /** A page of the visible dossiers; with a NIR, those of that trainee the caller funds (audited). */
   const listPage = async (actor: Actor, query: Omit<ListQuery, 'nir'>, nir?: string) => {
+    const scope = nir === undefined ? {} : authorizeNirSearch(actor);
+    if ('code' in scope) throw ApiError.from(scope);
     const { cursor, ...q } = query;
     const decoded = cursor === undefined ? undefined : decodeCursor(cursor);
     if (decoded === null) {
@@ -233,8 +229,7 @@ export function dossierRoutes(deps: {
     const page = await listDossiers(em, actor, {
       ...q,
       ...(nir !== undefined ? { nirHash: hashNir(nir) } : {}),
-      // A financeur finds by NIR only the dossiers it funds, not those it sees through its territory.
-      ...(nir !== undefined && !actor.admin ? { financeur: actor.siret } : {}),
+      ...scope,
       ...(decoded ? { cursor: decoded } : {}),
     });
     if (nir !== undefined) await recordAccess(em, actor, 'NIR_SEARCH', null, { results: page.items.length });
@@ -277,9 +272,6 @@ export function dossierRoutes(deps: {
     }),
     async (c) => {
       const actor = c.get('actor');
-      if (!actor.admin && !FUNDING_KINDS.includes(actor.kind)) {
-        throw new ApiError('FORBIDDEN', 'searching by NIR is for financeurs');
-      }
       const { nir, ...query } = c.req.valid('json');
       return c.json(await listPage(actor, query, nir), 200);
     },

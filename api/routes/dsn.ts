@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
+import { authorizeDsnLoad } from '../../domain/authorization';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { isMonth } from '../../domain/dates';
-import { ErrorBody } from '../../domain/schemas';
 import { ImportFormatError, ImportTooLargeError, listMonths } from '../../db/dsn-import';
-import type { AppEnv } from '../app-env';
+import { errors, json, router, security } from '../route-kit';
 import type { DsnLoaderDeps } from '../dsn-loader';
 import { loadDsnMonth } from '../dsn-loader';
 import { ApiError } from '../errors';
@@ -26,12 +26,12 @@ const FORMATS: Record<string, 'csv' | 'ndjson'> = {
 };
 
 export function dsnRoutes(deps: DsnLoaderDeps & { orm: MikroORM }) {
-  const app = new OpenAPIHono<AppEnv>();
+  const app = router();
 
   app.post('/v1/dsn/imports', async (c) => {
     const actor = c.get('actor');
-    if (!actor.admin && actor.kind !== 'CDC')
-      throw new ApiError('FORBIDDEN', 'DSN months are loaded by the platform or the CDC');
+    const denied = authorizeDsnLoad(actor);
+    if (denied) throw ApiError.from(denied);
     const mois = c.req.query('mois') ?? '';
     if (!isMonth(mois)) {
       throw new ApiError('VALIDATION_ERROR', 'invalid query: mois: expected a month YYYY-MM', [
@@ -73,7 +73,7 @@ export function dsnRoutes(deps: DsnLoaderDeps & { orm: MikroORM }) {
     method: 'post',
     path: '/v1/dsn/imports',
     summary: 'Load the DSN extract of one month (admin or CDC); loading a month again replaces it',
-    security: [{ bearer: [] }],
+    security,
     request: {
       query: z.object({ mois: z.string().meta({ example: '2026-09' }) }),
       body: {
@@ -90,32 +90,24 @@ export function dsnRoutes(deps: DsnLoaderDeps & { orm: MikroORM }) {
       },
     },
     responses: {
-      200: {
-        description: 'the month is stored',
-        content: { 'application/json': { schema: ImportResultSchema } },
-      },
-      400: { description: 'error', content: { 'application/json': { schema: ErrorBody } } },
-      403: { description: 'error', content: { 'application/json': { schema: ErrorBody } } },
+      200: json(ImportResultSchema, 'the month is stored'),
+      ...errors(400, 403),
     },
   });
   app.openAPIRegistry.registerPath({
     method: 'get',
     path: '/v1/dsn/months',
     summary: 'The loaded DSN months',
-    security: [{ bearer: [] }],
+    security,
     responses: {
-      200: {
-        description: 'months',
-        content: {
-          'application/json': {
-            schema: z.object({
-              items: z.array(
-                z.object({ mois: z.string(), lignes: z.number(), version: z.number(), loadedAt: z.string() }),
-              ),
-            }),
-          },
-        },
-      },
+      200: json(
+        z.object({
+          items: z.array(
+            z.object({ mois: z.string(), lignes: z.number(), version: z.number(), loadedAt: z.string() }),
+          ),
+        }),
+        'months',
+      ),
     },
   });
   return app;

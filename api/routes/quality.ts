@@ -1,9 +1,9 @@
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
+import { rejectionScope } from '../../domain/authorization';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { ErrorBody, LogQuery, Since } from '../../domain/schemas';
+import { LogQuery, Since } from '../../domain/schemas';
 import { countRejections, listRejections } from '../../db/rejections';
-import type { AppEnv } from '../app-env';
-import { validationHook } from '../validation';
+import { errors, json, router, security } from '../route-kit';
 
 const Rejection = z.object({
   partnerSiret: z.string(),
@@ -16,29 +16,26 @@ const Rejection = z.object({
 });
 
 export function qualityRoutes({ orm }: { orm: MikroORM }) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const app = router();
   app.openapi(
     createRoute({
       method: 'get',
       path: '/v1/quality/rejections',
       summary: "The calling partner's refused events with their reasons, oldest first",
-      security: [{ bearer: [] }],
+      security,
       request: {
         query: LogQuery,
       },
       responses: {
-        200: {
-          description: 'rejections',
-          content: { 'application/json': { schema: z.object({ items: z.array(Rejection) }) } },
-        },
-        400: { description: 'error', content: { 'application/json': { schema: ErrorBody } } },
+        200: json(z.object({ items: z.array(Rejection) }), 'rejections'),
+        ...errors(400),
       },
     }),
     async (c) => {
       const actor = c.get('actor');
       const { since, limit } = c.req.valid('query');
       const from = since ? new Date(since) : new Date(0);
-      const items = await listRejections(orm.em.fork(), actor.admin ? null : actor.siret, from, limit);
+      const items = await listRejections(orm.em.fork(), rejectionScope(actor), from, limit);
       return c.json({ items }, 200);
     },
   );
@@ -47,32 +44,23 @@ export function qualityRoutes({ orm }: { orm: MikroORM }) {
       method: 'get',
       path: '/v1/quality/rejections/counts',
       summary: 'Refused events per partner and code (the platform: every partner; a partner: its own)',
-      security: [{ bearer: [] }],
+      security,
       request: { query: z.object({ since: Since.optional() }) },
       responses: {
-        200: {
-          description: 'counts',
-          content: {
-            'application/json': {
-              schema: z.object({
-                items: z.array(
-                  z.object({ partnerSiret: z.string(), code: z.string(), count: z.number().int() }),
-                ),
-              }),
-            },
-          },
-        },
-        400: { description: 'error', content: { 'application/json': { schema: ErrorBody } } },
+        200: json(
+          z.object({
+            items: z.array(z.object({ partnerSiret: z.string(), code: z.string(), count: z.number().int() })),
+          }),
+          'counts',
+        ),
+        ...errors(400),
       },
     }),
     async (c) => {
       const actor = c.get('actor');
       const { since } = c.req.valid('query');
       const from = since ? new Date(since) : new Date(0);
-      return c.json(
-        { items: await countRejections(orm.em.fork(), actor.admin ? null : actor.siret, from) },
-        200,
-      );
+      return c.json({ items: await countRejections(orm.em.fork(), rejectionScope(actor), from) }, 200);
     },
   );
   return app;

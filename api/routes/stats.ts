@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { authorizeRegionExport } from '../../domain/authorization';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { RegionCode } from '../../domain/codes';
 import { ListQuery } from '../../domain/schemas';
@@ -16,11 +17,9 @@ import {
   insertionStats,
 } from '../../db/stats';
 import type { Actor } from '../../domain/authorization';
-import type { AppEnv } from '../app-env';
+import { errors, json, router, security } from '../route-kit';
 import { TtlCache } from '../ttl-cache';
 import { ApiError } from '../errors';
-import { errorResponses } from '../openapi-responses';
-import { validationHook } from '../validation';
 
 const Filters = ListQuery.pick({
   status: true,
@@ -28,11 +27,6 @@ const Filters = ListQuery.pick({
   organisme: true,
   region: true,
   dispositif: true,
-});
-const security = [{ bearer: [] }];
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
 });
 const secrecy = `Groups of fewer than ${SECRECY_THRESHOLD} dossiers are withheld (statistical secrecy; when only one would be, the next smallest goes too); \`hiddenGroups\` counts them.`;
 
@@ -59,7 +53,7 @@ export function statsRoutes(deps: {
       JSON.stringify([route, actor.admin ? 'admin' : [actor.siret, actor.kind, actor.region ?? null], query]),
       compute,
     ) as Promise<T>;
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const app = router();
 
   app.openapi(
     createRoute({
@@ -79,7 +73,7 @@ export function statsRoutes(deps: {
           }),
           'counts',
         ),
-        ...errorResponses(400, 401),
+        ...errors(400, 401),
       },
     }),
     async (c) => {
@@ -117,7 +111,7 @@ export function statsRoutes(deps: {
           }),
           'insertion',
         ),
-        ...errorResponses(400, 401),
+        ...errors(400, 401),
       },
     }),
     async (c) => {
@@ -158,7 +152,7 @@ export function statsRoutes(deps: {
           }),
           'amounts',
         ),
-        ...errorResponses(400, 401),
+        ...errors(400, 401),
       },
     }),
     async (c) => {
@@ -185,15 +179,14 @@ export function statsRoutes(deps: {
       request: { query: z.object({ region: RegionCode }) },
       responses: {
         200: { description: 'the file', content: { 'text/csv': { schema: z.string() } } },
-        ...errorResponses(400, 401, 403),
+        ...errors(400, 401, 403),
       },
     }),
     async (c) => {
       const { region } = c.req.valid('query');
       const actor = c.get('actor');
-      if (!actor.admin && actor.kind === 'REGION' && actor.region !== region) {
-        throw new ApiError('FORBIDDEN', `a Region exports its own region only (${actor.region ?? 'none'})`);
-      }
+      const denied = authorizeRegionExport(actor, region);
+      if (denied) throw ApiError.from(denied);
       // Audited before the first byte leaves, so even an interrupted download is traced.
       await recordAccess(orm.em.fork(), actor, 'EXPORT', null, { file: 'insertion', region });
       const file = await exportInsertion({

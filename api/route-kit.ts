@@ -1,13 +1,27 @@
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import { ErrorBody } from '../domain/schemas';
+import type { AppEnv } from './app-env';
+import { validationHook } from './validation';
+
+/**
+ * The one kit every route file of the API is written with: a router whose invalid requests answer
+ * 400 VALIDATION_ERROR, the bearer security of the `/v1` routes, JSON responses and error entries
+ * for the OpenAPI document.
+ */
+export const router = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+/** The `/v1` routes take a partner's (or the admin's) token as bearer. */
+export const security = [{ bearer: [] }];
+
+/** A JSON response of the OpenAPI document. */
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 
 /** The OpenAPI entries of the error statuses a route may answer, all with the contract's error body. */
-export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      { description: 'error', content: { 'application/json': { schema: ErrorBody } } },
-    ]),
-  );
+export const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, json(ErrorBody, 'error')]));
 
 type Operation = { responses?: Record<string, unknown> };
 
@@ -25,7 +39,7 @@ export function withCommonErrors<D extends { paths?: object }>(doc: D): D {
       const statuses = [401, 429, 500, 503];
       if (method !== 'get' && path !== '/v1/dsn/imports') statuses.push(413);
       operation.responses = {
-        ...errorResponses(...statuses.filter((s) => !(String(s) in (operation.responses ?? {})))),
+        ...errors(...statuses.filter((s) => !(String(s) in (operation.responses ?? {})))),
         ...operation.responses,
       };
     }
