@@ -9,7 +9,15 @@ const sandboxBans = {
     },
     { group: ['@mikro-orm/*', 'hono', 'hono/*', '@hono/*'], message: 'No database or HTTP code here.' },
     {
-      group: ['**/db/*', '**/api/*', '**/worker/*', '**/cli/*'],
+      group: [
+        '**/db/*',
+        '**/api/*',
+        '**/worker/*',
+        '**/cli/*',
+        '**/services/*',
+        '**/infra/*',
+        '**/scripts/*',
+      ],
       message: 'domain/ and workflows/ stay pure.',
     },
     {
@@ -19,6 +27,39 @@ const sandboxBans = {
     },
   ],
 };
+
+/**
+ * What each folder may import (docs/ARCHITECTURE.md, "The map"): a folder never imports one above
+ * it, and production code never imports scripts/ (start and test orchestration).
+ */
+const layer = (folders, message) => ({
+  'no-restricted-imports': ['error', { patterns: [{ group: folders.map((f) => `**/${f}/*`), message }] }],
+});
+const LAYERS = [
+  [
+    'infra',
+    ['db', 'services', 'activities', 'workflows', 'api', 'worker', 'cli', 'scripts'],
+    'infra/ is plumbing: domain/ at most.',
+  ],
+  [
+    'db',
+    ['services', 'activities', 'workflows', 'api', 'worker', 'cli', 'scripts'],
+    'db/ holds SQL: domain/ and infra/ only.',
+  ],
+  [
+    'services',
+    ['activities', 'api', 'worker', 'cli', 'scripts'],
+    'services/ serve the API, the CLI and the activities: never the other way.',
+  ],
+  [
+    'activities',
+    ['api', 'worker', 'cli', 'scripts'],
+    'activities/ are called by workflows: no API, worker or CLI code.',
+  ],
+  ['api', ['activities', 'worker', 'cli', 'scripts'], 'api/ composes db/, services/ and domain/.'],
+  ['worker', ['api', 'cli', 'scripts'], 'worker/ runs workflows and activities: no API or CLI code.'],
+  ['cli', ['scripts'], 'Production code does not import scripts/.'],
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.tools/**', '.data/**', 'bin/**', 'test-artifacts/**'] },
@@ -44,4 +85,8 @@ export default tseslint.config(
       ],
     },
   },
+  ...LAYERS.map(([folder, banned, message]) => ({
+    files: [`${folder}/**/*.ts`, `${folder}/**/*.tsx`],
+    rules: layer(banned, message),
+  })),
 );

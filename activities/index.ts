@@ -8,9 +8,8 @@ import type { MonthLookup } from '../domain/situations';
 import { ADMIN } from '../domain/authorization';
 import { RegionCode } from '../domain/codes';
 import { isCalendarDate } from '../domain/dates';
-import { recordAccess } from '../db/audit';
 import { createProjector } from '../db/projection-intents';
-import { type InsertionFile, writeInsertionFile, writeManifest } from '../db/insertion-file';
+import { type InsertionFile, exportRegionFile, writeManifest } from '../services/insertion-files';
 import type { DossierMonthLoad } from '../db/dsn-lookup';
 import { dossiersUsingMonth, dossiersWaitingOnLoadedMonths, lookupMonths } from '../db/dsn-lookup';
 import { purgeDsnMonths } from '../db/dsn-retention';
@@ -80,7 +79,7 @@ export function createActivities({
     return signalled;
   };
   return {
-    /** Write one region's insertion file of the run (db/insertion-file.ts), heartbeating its progress. */
+    /** Write one region's insertion file of the run (services/insertion-files.ts), heartbeating its progress. */
     async writeInsertionExport({ region, date }: { region: string; date: string }): Promise<InsertionFile> {
       if (!databaseUrl || !pseudonymise || !exportDir)
         throw new Error('exports need a database, a key and a folder');
@@ -91,23 +90,20 @@ export function createActivities({
           'BAD_INPUT',
         );
       }
-      const file = await writeInsertionFile({
-        databaseUrl,
-        exportDir,
-        date,
-        region,
-        actor: ADMIN,
-        pseudo: pseudonymise,
-        onRows: (rows) => ctx.heartbeat({ rows }),
-      });
       // Scheduled exports are the platform's own: audited as the admin.
-      await recordAccess(orm.em.fork(), ADMIN, 'EXPORT', null, {
-        file: 'insertion',
-        region,
-        rows: file.rows,
-        date,
-      });
-      return file;
+      return exportRegionFile(
+        orm.em.fork(),
+        {
+          databaseUrl,
+          exportDir,
+          date,
+          region,
+          actor: ADMIN,
+          pseudo: pseudonymise,
+          onRows: (rows) => ctx.heartbeat({ rows }),
+        },
+        { date },
+      );
     },
 
     /** The run's manifest: every file with its rows, size and SHA-256. */

@@ -28,8 +28,8 @@ async function drain(c: Context): Promise<void> {
 /**
  * Hono's body limit, without its cost on every request. Hono's reads `c.req.raw.body`, which makes
  * @hono/node-server build a whole Web Request around the Node.js stream, headers converted and
- * the body then read through Web streams: about a third of the HTTP server's CPU per partner
- * event, measured. A body with a Content-Length is judged by the header (Node.js's parser never
+ * the body then read through Web streams: a large share of the HTTP server's CPU per partner
+ * event (docs/PERFORMANCE.md, "Choices the figures made"). A body with a Content-Length is judged by the header (Node.js's parser never
  * hands on more than it declares); only a chunked body is counted as it streams, by Hono's.
  */
 export function bodyLimitByHeader(opts: {

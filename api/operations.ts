@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { platformGauges } from '../db/platform-gauges';
-import { missingSearchAttributes } from '../infra/namespace-setup';
+import { missingSearchAttributes } from '../services/namespace-setup';
 import { type Buckets, clientAddress, rateLimited, sameSecret } from './auth';
 import { ApiError } from './errors';
 import type { Metrics } from './metrics';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DATA_DIR } from '../scripts/paths';
+import { DATA_DIR } from '../infra/paths';
 import { startDevServer } from '../scripts/temporal-server';
 import { ensureTools } from '../scripts/tools';
 

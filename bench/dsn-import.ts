@@ -7,7 +7,7 @@ import { importDsnMonth } from '../db/dsn-import';
 import { nirKey } from '../domain/nir';
 import { completeSiret } from '../domain/siret';
 import { nirHasher } from '../infra/pseudonym';
-import { DATA_DIR } from '../scripts/paths';
+import { DATA_DIR } from '../infra/paths';
 
 /** A month of `lines` valid contract lines, as a CSV file written once and reused. */
 export async function dsnFile(lines: number): Promise<string> {

@@ -9,10 +9,10 @@ import { createLogger } from '../infra/logger';
 import { exportPseudonymizer, nirHasher, vouchKey } from '../infra/pseudonym';
 import { sealer } from '../infra/sealing';
 import { dataConverter } from '../infra/temporal';
-import { DATA_DIR } from '../scripts/paths';
+import { DATA_DIR } from '../infra/paths';
 import { Supervised } from '../scripts/supervisor';
 import { stopChild } from '../scripts/temporal-server';
-import { registerSearchAttributes } from '../infra/namespace-setup';
+import { registerSearchAttributes } from '../services/namespace-setup';
 import { BENCH_ENV, BENCH_KEY, benchTemporal } from './bench-server';
 import { processCpuMs } from './cpu';
 

@@ -21,19 +21,15 @@ import { sealer } from '../infra/sealing';
 import { createRecordStore } from '../db/dossier-records';
 import { FAILURE_CONVERTER_PATH, dataConverter, payloadCodec } from '../infra/temporal';
 import { nirKey } from '../domain/nir';
-import { DATA_DIR } from '../scripts/paths';
+import { DATA_DIR } from '../infra/paths';
 import { stopChild } from '../scripts/temporal-server';
 import { BENCH_ENV, BENCH_KEY, benchTemporal } from './bench-server';
 import { cpuMeter, processCpuMs } from './cpu';
+import { percentile } from './figures';
 import { rawUpdate } from './raw-workflow';
 import { Supervised } from '../scripts/supervisor';
 
 const require = createRequire(import.meta.url);
-
-/** The p-th percentile of values sorted in ascending order. */
-export function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

@@ -10,7 +10,7 @@ import { migrate, openOrm } from '../db/orm';
 import { createLogger } from '../infra/logger';
 import { exportPseudonymizer } from '../infra/pseudonym';
 import { ensureDatabase } from '../scripts/postgres';
-import { percentile } from './partner-events';
+import { percentile } from './figures';
 import { BENCH_KEY } from './bench-server';
 
 const ADMIN_TOKEN = 'bench-admin';

@@ -88,17 +88,21 @@ export interface InsertionExport {
   done: Promise<{ rows: number }>;
 }
 
+/** What a region's file is made from, for whom, and who hears of its progress. */
+export interface InsertionExportOptions {
+  databaseUrl: string;
+  region: string;
+  actor: Actor;
+  /** The NIR's keyed hash to `stagiaire_pseudo`. */
+  pseudo: (nirHash: Buffer) => string;
+  onRows?: (rows: number) => void;
+}
+
 /**
  * Stream a region's insertion file from the database with bounded memory: COPY on a connection
  * of its own, back-pressured by the consumer. The connection is closed whatever happens.
  */
-export async function exportInsertion(opts: {
-  databaseUrl: string;
-  region: string;
-  actor: Actor;
-  pseudo: (nirHash: Buffer) => string;
-  onRows?: (rows: number) => void;
-}): Promise<InsertionExport> {
+export async function exportInsertion(opts: InsertionExportOptions): Promise<InsertionExport> {
   const sql = insertionCopySql(opts.region, opts.actor);
   const client = new pg.Client({ connectionString: opts.databaseUrl });
   await client.connect();

@@ -17,8 +17,8 @@ export function numbered(sql: string): string {
 /**
  * Run a named prepared statement on a connection of the ORM's pool, outside any transaction:
  * PostgreSQL parses and plans it once per connection, and the values travel as parameters
- * instead of being escaped into the text (the read model's hot path: half the CPU, measured in
- * bench/). `text` uses `$n` placeholders; the name must be unique to the text.
+ * instead of being escaped into the text (the read model's hot path; docs/PERFORMANCE.md,
+ * "Choices the figures made"). `text` uses `$n` placeholders; the name must be unique to the text.
  */
 export async function runPrepared<T>(
   em: EntityManager,

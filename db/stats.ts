@@ -50,12 +50,13 @@ function secret<G extends { dossiers: number }>(groups: G[]): { shown: G[]; hidd
 
 const rate = (n: number, d: number) => (d === 0 ? null : Math.round((n / d) * 1000) / 1000);
 
+/** Visible dossiers counted per group, with the list's filters. */
 export async function dossierStats(
   em: EntityManager,
   actor: Actor,
-  groupBy: (typeof DOSSIER_GROUPS)[number],
-  q: StatsFilters,
+  q: StatsFilters & { groupBy: (typeof DOSSIER_GROUPS)[number] },
 ) {
+  const { groupBy } = q;
   const w = visibleWhere(actor, q);
   const conn = em.getConnection();
   // Each dossier sits in exactly one group (null included), except per financeur: there it sits
@@ -82,13 +83,13 @@ export async function dossierStats(
   };
 }
 
+/** Employment at a point after exit, per group, with the list's filters. */
 export async function insertionStats(
   em: EntityManager,
   actor: Actor,
-  point: (typeof INSERTION_POINTS)[number],
-  groupBy: (typeof INSERTION_GROUPS)[number],
-  q: StatsFilters,
+  q: StatsFilters & { point: (typeof INSERTION_POINTS)[number]; groupBy: (typeof INSERTION_GROUPS)[number] },
 ) {
+  const { point, groupBy } = q;
   const w = visibleWhere(actor, q);
   const p = point.toLowerCase();
   const sit = `f.sit_${p}`;
@@ -128,12 +129,13 @@ export async function insertionStats(
   };
 }
 
+/** Engaged and realised amounts per group, with the list's filters. */
 export async function financementStats(
   em: EntityManager,
   actor: Actor,
-  groupBy: (typeof FINANCEMENT_GROUPS)[number],
-  q: StatsFilters,
+  q: StatsFilters & { groupBy: (typeof FINANCEMENT_GROUPS)[number] },
 ) {
+  const { groupBy } = q;
   const w = visibleWhere(actor, q);
   // Amounts sit in arrays aligned with financeur_sirets: per financeur, unnest them together;
   // otherwise sum each dossier's amounts. One pass over the facts either way, no join.

@@ -4,8 +4,8 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * A real day written YYYY-MM-DD (proleptic Gregorian, as JavaScript's Date). Counted rather than
- * parsed into a Date: the DSN import checks two per line, a million lines a month (measured: a
- * sixth of the import's CPU the other way).
+ * parsed into a Date: the DSN import checks two per line, a million lines a month
+ * (docs/PERFORMANCE.md, "Choices the figures made").
  */
 export function isCalendarDate(value: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;

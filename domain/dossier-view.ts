@@ -27,23 +27,12 @@ export function situationView(s: SituationState, privileged: boolean): DossierVi
  * the full NIR and the employers' details; everyone else the masked NIR.
  */
 export function toView(state: DossierState, opts: { fullNir: boolean }): DossierViewT {
-  const { nir, ...rest } = state.stagiaire;
+  // Every field as the state holds it (a new one shows without a line here), the two filtered.
+  const { nir, ...person } = state.stagiaire;
   return {
-    dossierId: state.dossierId,
-    status: state.status,
-    interrompu: state.interrompu,
-    issue: state.issue,
-    stagiaire: { ...(opts.fullNir ? { nir } : {}), nirMasque: maskNir(nir), ...rest },
-    organisme: state.organisme,
-    action: state.action,
-    financements: state.financements,
-    dates: state.dates,
-    interruptions: state.interruptions,
-    sortie: state.sortie,
+    ...state,
+    stagiaire: { ...(opts.fullNir ? { nir } : {}), nirMasque: maskNir(nir), ...person },
     situations: (state.situations ?? []).map((s) => situationView(s, opts.fullNir)),
-    version: state.version,
-    createdAt: state.createdAt,
-    updatedAt: state.updatedAt,
   };
 }
 
@@ -59,24 +48,8 @@ export function toRecord(state: DossierState): DossierViewT {
 
 /** The dossier's state from its record and its NIR: `toView` of it answers as the workflow's state did. */
 export function stateOfRecord(record: DossierViewT, nir: string): DossierState {
-  const { nir: _nir, nirMasque: _masked, ...stagiaire } = record.stagiaire;
-  return {
-    dossierId: record.dossierId,
-    status: record.status,
-    interrompu: record.interrompu,
-    issue: record.issue,
-    stagiaire: { nir, ...stagiaire },
-    organisme: record.organisme,
-    action: record.action,
-    financements: record.financements,
-    dates: record.dates,
-    interruptions: record.interruptions,
-    sortie: record.sortie,
-    situations: record.situations as SituationState[],
-    version: record.version,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-  };
+  const { nir: _nir, nirMasque: _masked, ...person } = record.stagiaire;
+  return { ...record, stagiaire: { nir, ...person }, situations: record.situations as SituationState[] };
 }
 
 /** A record as the list shows it to everyone: masked NIR, no employer details. */

@@ -29,8 +29,8 @@ const PREPARED_MAX = 256;
 /**
  * HMAC-SHA-256 under a fixed key, the same bytes as createHmac's, as two one-shot hashes over
  * buffers prepared once (the key XOR ipad, the key XOR opad; RFC 2104): no HMAC object per call.
- * The DSN import hashes the NIR of every line, a million a month: 3.1 µs a NIR against 4.1,
- * measured. Node.js before 20.12 has no crypto.hash: createHmac there.
+ * The DSN import hashes the NIR of every line, a million a month (docs/PERFORMANCE.md, "Choices
+ * the figures made"). Node.js before 20.12 has no crypto.hash: createHmac there.
  */
 export function hmacSha256(key: Buffer): (data: string) => Buffer {
   const slow = (data: string) => createHmac('sha256', key).update(data).digest();

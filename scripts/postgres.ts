@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { DATA_DIR } from './paths';
+import { DATA_DIR } from '../infra/paths';
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '']);
 

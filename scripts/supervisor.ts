@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { ROOT } from './paths';
+import { ROOT } from '../infra/paths';
 import { stopChild } from './temporal-server';
 
 /**

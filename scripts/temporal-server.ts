@@ -4,7 +4,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { registerSearchAttributes } from '../infra/namespace-setup';
+import { registerSearchAttributes } from '../services/namespace-setup';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../workflows/search-attributes';
 
 export interface DevServerOptions {

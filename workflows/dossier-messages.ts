@@ -7,17 +7,28 @@ export function dossierWorkflowId(dossierId: string): string {
   return `dossier-${dossierId}`;
 }
 
+/**
+ * What one run of a dossier hands to the next by continue-as-new. Versioned: a new field makes a
+ * new version, upgraded once where the run starts (`DossierEntity.start`), never an optional
+ * field read with a default wherever it is used.
+ */
+export interface CarriedV1 {
+  v: 1;
+  agg: DossierAggregate;
+  /** The version of the state the record (read model) holds. */
+  projectedVersion: number;
+  /** Month loads signalled and not looked up since (workflows/month-loads.ts). */
+  signalledLoads: Record<string, number>;
+  /** The API's vouch key (domain/vouch.ts), null for a dossier started without one. */
+  vouchKey: string | null;
+}
+export type Carried = CarriedV1;
+
 export interface DossierWorkflowInput {
   /** A new dossier. */
   create?: CreateCommand;
   /** A dossier carried over by continue-as-new. */
-  carried?: {
-    agg: DossierAggregate;
-    projectedVersion: number;
-    /** Month loads signalled and not looked up since (see the workflow). */
-    signalledLoads?: Record<string, number>;
-    vouchKey?: string;
-  };
+  carried?: Carried;
   /** Continue as new after this many Updates in a run (default 1000; Temporal's cap is 2000). */
   maxUpdatesPerRun?: number;
   /** The caller projects the created state to the read model (db/projection-intents.ts). */

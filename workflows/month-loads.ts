@@ -48,7 +48,7 @@ export class MonthLoads {
   }
 
   /** For continue-as-new. */
-  carried(): Record<string, number> | undefined {
-    return this.signalled.size > 0 ? Object.fromEntries(this.signalled) : undefined;
+  carried(): Record<string, number> {
+    return Object.fromEntries(this.signalled);
   }
 }

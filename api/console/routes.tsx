@@ -7,18 +7,13 @@ import { mayUseNirSearch } from '../../domain/authorization';
 import type { Me } from '../routes/me';
 import { DossierId, type DossierViewT } from '../../domain/schemas';
 import { Layout, type Section } from './layout';
-import {
-  DashboardPage,
-  type DossierStats,
-  DossierPage,
-  type InsertionStats,
-  type ListFilters,
-  ListPage,
-  LoginPage,
-  MessagePage,
-  AnomaliesPage,
-  type AnomalyRow,
-} from './pages';
+import type { DossierStats, InsertionStats } from '../routes/stats';
+import { AnomaliesPage, type AnomalyRow } from './pages/anomalies';
+import { DashboardPage } from './pages/dashboard';
+import { DossierPage } from './pages/dossier';
+import { type ListFilters, ListPage } from './pages/dossier-list';
+import { LoginPage } from './pages/login';
+import { MessagePage } from './pages/message';
 
 const COOKIE = 'agora_console';
 const isDossierId = (s: string) => DossierId.safeParse(s).success;

@@ -35,6 +35,22 @@ const PartnerOut = z.object({
 });
 const PartnerParams = z.object({ partnerId: z.uuid() });
 
+/** The daily anomaly report's answer (the console reads it with this type). */
+export const AnomalyReport = z.object({
+  items: z.array(
+    z.object({
+      day: z.string(),
+      partnerSiret: z.string(),
+      partnerName: z.string().nullable(),
+      rule: z.string(),
+      description: z.string(),
+      count: z.number().int(),
+      threshold: z.number().int(),
+    }),
+  ),
+});
+export type AnomalyReport = z.infer<typeof AnomalyReport>;
+
 export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (tokenId: string) => void }) {
   const app = router();
   app.use('/v1/admin/*', adminOnly);
@@ -210,22 +226,7 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
         }),
       },
       responses: {
-        200: json(
-          z.object({
-            items: z.array(
-              z.object({
-                day: z.string(),
-                partnerSiret: z.string(),
-                partnerName: z.string().nullable(),
-                rule: z.string(),
-                description: z.string(),
-                count: z.number().int(),
-                threshold: z.number().int(),
-              }),
-            ),
-          }),
-          'the reports, newest day first',
-        ),
+        200: json(AnomalyReport, 'the reports, newest day first'),
         ...errors(400, 401, 403, 503),
       },
     }),

@@ -6,8 +6,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { isMonth } from '../../domain/dates';
 import { ImportFormatError, ImportTooLargeError, listMonths } from '../../db/dsn-import';
 import { errors, json, router, security } from '../route-kit';
-import type { DsnLoaderDeps } from '../dsn-loader';
-import { loadDsnMonth } from '../dsn-loader';
+import type { DsnLoaderDeps } from '../../services/dsn-month-load';
+import { loadDsnMonth } from '../../services/dsn-month-load';
 import { ApiError } from '../errors';
 
 const ImportResultSchema = z

@@ -38,6 +38,38 @@ const Insertion = z.object({
   tauxEmploiDurable: z.number().nullable(),
 });
 
+/** The answers of the stats routes (the console reads them with these types). */
+export const DossierStats = z.object({
+  groupBy: z.enum(DOSSIER_GROUPS),
+  total: z.number().int().nullable(),
+  groups: z.array(z.object({ key: z.string().nullable(), dossiers: z.number().int() })),
+  hiddenGroups: z.number().int(),
+});
+export type DossierStats = z.infer<typeof DossierStats>;
+
+export const InsertionStats = z.object({
+  point: z.enum(INSERTION_POINTS),
+  groupBy: z.enum(INSERTION_GROUPS),
+  total: Insertion.nullable(),
+  groups: z.array(Insertion.extend({ key: z.string().nullable() })),
+  hiddenGroups: z.number().int(),
+});
+export type InsertionStats = z.infer<typeof InsertionStats>;
+
+export const FinancementStats = z.object({
+  groupBy: z.enum(FINANCEMENT_GROUPS),
+  groups: z.array(
+    z.object({
+      key: z.string(),
+      dossiers: z.number().int(),
+      montantEngage: z.number(),
+      montantRealise: z.number(),
+      dossiersRealises: z.number().int(),
+    }),
+  ),
+});
+export type FinancementStats = z.infer<typeof FinancementStats>;
+
 export function statsRoutes(deps: {
   orm: MikroORM;
   databaseUrl: string;
@@ -48,10 +80,10 @@ export function statsRoutes(deps: {
   const { orm } = deps;
   const cache = new TtlCache<unknown>(deps.cacheMs);
   /** The same question from the same visibility gets the same answer for `cacheMs`. */
-  const cached = <T>(actor: Actor, route: string, query: object, compute: () => Promise<T>) =>
+  const cached = <T>(actor: Actor, route: string, query: object, compute: (actor: Actor) => Promise<T>) =>
     cache.get(
       JSON.stringify([route, actor.admin ? 'admin' : [actor.siret, actor.kind, actor.region ?? null], query]),
-      compute,
+      () => compute(actor),
     ) as Promise<T>;
   const app = router();
 
@@ -64,24 +96,14 @@ export function statsRoutes(deps: {
       security,
       request: { query: Filters.extend({ groupBy: z.enum(DOSSIER_GROUPS).default('status') }) },
       responses: {
-        200: json(
-          z.object({
-            groupBy: z.enum(DOSSIER_GROUPS),
-            total: z.number().int().nullable(),
-            groups: z.array(z.object({ key: z.string().nullable(), dossiers: z.number().int() })),
-            hiddenGroups: z.number().int(),
-          }),
-          'counts',
-        ),
+        200: json(DossierStats, 'counts'),
         ...errors(400, 401),
       },
     }),
     async (c) => {
       const query = c.req.valid('query');
-      const { groupBy, ...filters } = query;
-      const actor = c.get('actor');
       return c.json(
-        await cached(actor, 'dossiers', query, () => dossierStats(orm.em.fork(), actor, groupBy, filters)),
+        await cached(c.get('actor'), 'dossiers', query, (actor) => dossierStats(orm.em.fork(), actor, query)),
         200,
       );
     },
@@ -101,26 +123,15 @@ export function statsRoutes(deps: {
         }),
       },
       responses: {
-        200: json(
-          z.object({
-            point: z.enum(INSERTION_POINTS),
-            groupBy: z.enum(INSERTION_GROUPS),
-            total: Insertion.nullable(),
-            groups: z.array(Insertion.extend({ key: z.string().nullable() })),
-            hiddenGroups: z.number().int(),
-          }),
-          'insertion',
-        ),
+        200: json(InsertionStats, 'insertion'),
         ...errors(400, 401),
       },
     }),
     async (c) => {
       const query = c.req.valid('query');
-      const { point, groupBy, ...filters } = query;
-      const actor = c.get('actor');
       return c.json(
-        await cached(actor, 'insertion', query, () =>
-          insertionStats(orm.em.fork(), actor, point, groupBy, filters),
+        await cached(c.get('actor'), 'insertion', query, (actor) =>
+          insertionStats(orm.em.fork(), actor, query),
         ),
         200,
       );
@@ -137,31 +148,15 @@ export function statsRoutes(deps: {
       security,
       request: { query: Filters.extend({ groupBy: z.enum(FINANCEMENT_GROUPS).default('financeur') }) },
       responses: {
-        200: json(
-          z.object({
-            groupBy: z.enum(FINANCEMENT_GROUPS),
-            groups: z.array(
-              z.object({
-                key: z.string(),
-                dossiers: z.number().int(),
-                montantEngage: z.number(),
-                montantRealise: z.number(),
-                dossiersRealises: z.number().int(),
-              }),
-            ),
-          }),
-          'amounts',
-        ),
+        200: json(FinancementStats, 'amounts'),
         ...errors(400, 401),
       },
     }),
     async (c) => {
       const query = c.req.valid('query');
-      const { groupBy, ...filters } = query;
-      const actor = c.get('actor');
       return c.json(
-        await cached(actor, 'financements', query, () =>
-          financementStats(orm.em.fork(), actor, groupBy, filters),
+        await cached(c.get('actor'), 'financements', query, (actor) =>
+          financementStats(orm.em.fork(), actor, query),
         ),
         200,
       );

@@ -9,7 +9,7 @@ import { createBody, uid, ev } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
 import { startStack } from '../helpers/stack';
 import { freePort } from '../helpers/global-setup';
-import { DATA_DIR } from '../../scripts/paths';
+import { DATA_DIR } from '../../infra/paths';
 import { startDevServer, stopChild } from '../../scripts/temporal-server';
 
 /**

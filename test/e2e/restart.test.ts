@@ -13,7 +13,7 @@ import {
   DSN_RECHECK_SCHEDULE,
   DSN_RETENTION_SCHEDULE,
   INSERTION_EXPORT_SCHEDULE,
-} from '../../worker/schedules';
+} from '../../services/schedules';
 import { startDevServer, stopChild } from '../../scripts/temporal-server';
 import { freePort } from '../helpers/global-setup';
 import { createBody, siret, uid } from '../helpers/fixtures';

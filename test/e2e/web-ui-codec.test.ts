@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DATA_DIR, ROOT } from '../../scripts/paths';
+import { DATA_DIR, ROOT } from '../../infra/paths';
 import { startDevServer, stopChild } from '../../scripts/temporal-server';
 import { createBody } from '../helpers/fixtures';
 import { freePort } from '../helpers/global-setup';

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DATA_DIR } from '../../scripts/paths';
+import { DATA_DIR } from '../../infra/paths';
 import { startDevServer, stopChild } from '../../scripts/temporal-server';
 import { startReadOnlyUi } from '../../scripts/ui-proxy';
 import { freePort } from '../helpers/global-setup';

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate, openOrm } from '../../db/orm';
-import { ROOT } from '../../scripts/paths';
+import { ROOT } from '../../infra/paths';
 import { ensureDatabase } from '../../scripts/postgres';
 import { Supervised } from '../../scripts/supervisor';
 import { startDevServer, stopChild } from '../../scripts/temporal-server';

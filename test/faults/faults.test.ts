@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dsnFile } from '../../bench/dsn-import';
-import { ROOT } from '../../scripts/paths';
+import { ROOT } from '../../infra/paths';
 import { ADMIN_TOKEN, TEST_DATA_KEY } from '../helpers/stack';
 import { Platform, type LoadResult, partnerLoad, partners, verify, waitReady } from './harness';
 

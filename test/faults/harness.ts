@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { migrate, openOrm } from '../../db/orm';
-import { ROOT } from '../../scripts/paths';
+import { ROOT } from '../../infra/paths';
 import { LocalCluster, ensureDatabase } from '../../scripts/postgres';
 import { Supervised } from '../../scripts/supervisor';
 import { startDevServer, stopChild } from '../../scripts/temporal-server';

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ROOT } from '../../scripts/paths';
+import { ROOT } from '../../infra/paths';
 import { ensureDatabase } from '../../scripts/postgres';
 import { freePort } from '../helpers/global-setup';
 import { ADMIN_TOKEN, TEST_DATA_KEY } from '../helpers/stack';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from '../../scripts/paths';
+import { ROOT } from '../../infra/paths';
 
 /** `npx agora ...` as an operator runs it: the real command, its exit code, stdout and stderr. */
 export function agoraWith(

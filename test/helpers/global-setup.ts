@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { migrate, openOrm } from '../../db/orm';
-import { DATA_DIR } from '../../scripts/paths';
+import { DATA_DIR } from '../../infra/paths';
 import { ensureDatabase, ensurePostgres } from '../../scripts/postgres';
 import { startDevServer, stopChild } from '../../scripts/temporal-server';
 import { ensureTools } from '../../scripts/tools';

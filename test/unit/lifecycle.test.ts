@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createState } from '../../domain/dossier-state';
 import type { DossierState } from '../../domain/dossier-state';
 import { defaultRealisation, transition } from '../../domain/lifecycle';
-import type { DossierEvent } from '../../domain/schemas';
+import type { DossierEvent, EventType } from '../../domain/schemas';
 import { createBody } from '../helpers/fixtures';
 
 const clock = { now: '2026-11-29T10:00:00.000Z' };
@@ -156,7 +156,8 @@ describe('transition: refusals', () => {
     SORTI: () => run(validation, entree, sortie()),
     CLOS: () => run(validation, entree, sortie(), ev({ type: 'CLOTURE', date: '2026-10-01' })),
   };
-  const events: Record<string, Record<string, unknown>> = {
+  // Every event type but RECTIFICATION (allowed everywhere): a new type without its line fails tsc.
+  const events: Record<Exclude<EventType, 'RECTIFICATION'>, Record<string, unknown>> = {
     VALIDATION: { type: 'VALIDATION' },
     ENTREE: { type: 'ENTREE' },
     INTERRUPTION: { type: 'INTERRUPTION' },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { dataConverter } from '../../infra/temporal';
-import { ROOT } from '../../scripts/paths';
+import { ROOT } from '../../infra/paths';
 import { createBody } from '../helpers/fixtures';
 import { ADMIN_TOKEN, startStack, TEST_DATA_KEY } from '../helpers/stack';
 import { temporalJson } from '../helpers/temporal-cli';

@@ -1,7 +1,7 @@
 import type { Client, ConnectionLike } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { describeSetup, setupNamespace } from '../../infra/namespace-setup';
-import { SCHEDULES } from '../../worker/schedules';
+import { describeSetup, setupNamespace } from '../../services/namespace-setup';
+import { SCHEDULES } from '../../services/schedules';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../workflows/search-attributes';
 
 /**

@@ -4,10 +4,11 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Actor } from '../domain/authorization';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { recordAccess } from '../db/audit';
 import { RegionCode } from '../domain/codes';
 import { isCalendarDate } from '../domain/dates';
-import { exportInsertion } from './insertion-export';
+import { type InsertionExportOptions, exportInsertion } from '../db/insertion-export';
 
 export interface InsertionFile {
   region: string;
@@ -41,15 +42,9 @@ export class ExportInputError extends Error {}
  * Write a region's file under the run's folder: streamed to a `.partial` file, checksummed on the
  * way, then renamed, so a reader never sees half a file.
  */
-export async function writeInsertionFile(opts: {
-  databaseUrl: string;
-  exportDir: string;
-  date: string;
-  region: string;
-  actor: Actor;
-  pseudo: (nirHash: Buffer) => string;
-  onRows?: (rows: number) => void;
-}): Promise<InsertionFile> {
+export async function writeInsertionFile(
+  opts: InsertionExportOptions & { exportDir: string; date: string },
+): Promise<InsertionFile> {
   if (!RegionCode.safeParse(opts.region).success)
     throw new ExportInputError(`not a region code: ${opts.region}`);
   const dir = runDir(opts.exportDir, opts.date);
@@ -75,6 +70,25 @@ export async function writeInsertionFile(opts: {
     await rm(partial, { force: true });
     throw e;
   }
+}
+
+/**
+ * A region's file of the run, recorded in the access audit once written: the Schedule's activity
+ * and `agora export insertion` both run this. `audit`: what else the audit entry says of the run.
+ */
+export async function exportRegionFile(
+  em: EntityManager,
+  opts: Parameters<typeof writeInsertionFile>[0],
+  audit: Record<string, unknown>,
+): Promise<InsertionFile> {
+  const file = await writeInsertionFile(opts);
+  await recordAccess(em, opts.actor, 'EXPORT', null, {
+    file: 'insertion',
+    region: opts.region,
+    rows: file.rows,
+    ...audit,
+  });
+  return file;
 }
 
 /** Write (or complete) the run's manifest: entries of the same region are replaced. */

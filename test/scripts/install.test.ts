@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../../scripts/paths';
+import { ROOT } from '../../infra/paths';
 
 /**
  * The install reaches the package registry and nothing else: swagger-ui-dist's dependency

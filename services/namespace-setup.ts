@@ -1,6 +1,6 @@
 import type { Client, ConnectionLike } from '@temporalio/client';
 import protos from '@temporalio/proto';
-import { SCHEDULES, ensureSchedules, scheduleCommand } from '../worker/schedules';
+import { SCHEDULES, ensureSchedules, scheduleCommand } from './schedules';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../workflows/search-attributes';
 
 const { temporal } = protos;

@@ -1,0 +1,100 @@
+import type { FC } from 'hono/jsx';
+import type { DossierStats, InsertionStats } from '../../routes/stats';
+import { type Bar, BarChart } from '../chart';
+import { ISSUE_LABEL, REGION_LABEL, STATUS_LABEL, percent } from '../labels';
+
+const keyLabel = (by: string, key: string | null): string => {
+  if (key === null) return by === 'issue' ? 'Pas encore clos' : 'Non renseigné';
+  if (by === 'status') return STATUS_LABEL[key] ?? key;
+  if (by === 'issue') return ISSUE_LABEL[key] ?? key;
+  if (by === 'region') return `${REGION_LABEL[key] ?? key} (${key})`;
+  return key;
+};
+
+const StatsCard: FC<{ title: string; by: string; stats: DossierStats }> = ({ title, by, stats }) => (
+  <section class="card" aria-labelledby={`t-${by}`}>
+    <h2 id={`t-${by}`}>{title}</h2>
+    <BarChart
+      title={title}
+      bars={stats.groups.map((g) => ({ label: keyLabel(by, g.key), value: g.dossiers }))}
+    />
+    {stats.hiddenGroups > 0 ? (
+      <p class="meta">
+        {stats.hiddenGroups} groupe(s) de moins de 5 dossiers masqué(s) (secret statistique).
+      </p>
+    ) : null}
+  </section>
+);
+
+export const DashboardPage: FC<{
+  stats: Record<string, DossierStats>;
+  insertion: InsertionStats[];
+  insertionByDispositif: InsertionStats;
+}> = ({ stats, insertion, insertionByDispositif }) => {
+  const total = stats.status?.total ?? null;
+  const bars: Bar[] = insertionByDispositif.groups.map((g) => ({
+    label: g.key ?? 'Non renseigné',
+    value: g.tauxEmploi ?? 0,
+    value2: g.tauxEmploiDurable ?? 0,
+  }));
+  return (
+    <>
+      <h1>Tableau de bord</h1>
+      <div class="kpis">
+        <div class="kpi">
+          <b>{total === null ? '< 5' : total.toLocaleString('fr-FR')}</b>
+          <span>dossiers visibles</span>
+        </div>
+        {insertion.map((i) => (
+          <div class="kpi">
+            <b>{percent(i.total?.tauxEmploi)}</b>
+            <span>en emploi {i.point.slice(1)} mois après la sortie</span>
+            <span style="display:block">
+              dont durable : {percent(i.total?.tauxEmploiDurable)} ·{' '}
+              {i.total ? `${i.total.dossiers} sortants suivis` : 'moins de 5 sortants suivis'}
+            </span>
+          </div>
+        ))}
+      </div>
+      <div class="grid">
+        <StatsCard title="Dossiers par état" by="status" stats={stats.status!} />
+        <StatsCard title="Dossiers clos par issue" by="issue" stats={stats.issue!} />
+        <StatsCard title="Dossiers par dispositif" by="dispositif" stats={stats.dispositif!} />
+        <StatsCard title="Dossiers par région" by="region" stats={stats.region!} />
+        <StatsCard title="Dossiers par financeur (SIRET)" by="financeur" stats={stats.financeur!} />
+        <StatsCard title="Dossiers par objectif" by="objectif" stats={stats.objectif!} />
+        <section class="card" aria-labelledby="t-insertion">
+          <h2 id="t-insertion">Insertion à 6 mois par dispositif</h2>
+          <p class="meta">
+            En bleu : taux d'emploi ; en vert : taux d'emploi durable (CDI, CDD ou intérim de 6 mois et plus).
+          </p>
+          <BarChart title="Taux d'emploi à 6 mois par dispositif" bars={bars} format={percent} max={1} />
+          <table>
+            <thead>
+              <tr>
+                <th>Dispositif</th>
+                <th class="num">Sortants suivis</th>
+                <th class="num">En emploi</th>
+                <th class="num">Emploi durable</th>
+              </tr>
+            </thead>
+            <tbody>
+              {insertionByDispositif.groups.map((g) => (
+                <tr>
+                  <td>{g.key}</td>
+                  <td class="num">{g.dossiers}</td>
+                  <td class="num">
+                    {g.emploi} ({percent(g.tauxEmploi)})
+                  </td>
+                  <td class="num">
+                    {g.emploiDurable} ({percent(g.tauxEmploiDurable)})
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      </div>
+    </>
+  );
+};

@@ -1,0 +1,145 @@
+import type { FC } from 'hono/jsx';
+import type { DossierViewT } from '../../../domain/schemas';
+import { ISSUE_LABEL, REGION_LABEL, STATUS_LABEL, frDate, stateLabel } from '../labels';
+
+export interface ListFilters {
+  q?: string | undefined;
+  status?: string | undefined;
+  issue?: string | undefined;
+  dispositif?: string | undefined;
+  region?: string | undefined;
+  organisme?: string | undefined;
+  financeur?: string | undefined;
+  createdFrom?: string | undefined;
+  createdTo?: string | undefined;
+}
+
+const Select: FC<{
+  name: string;
+  label: string;
+  value?: string | undefined;
+  options: Record<string, string>;
+}> = ({ name, label, value, options }) => (
+  <label>
+    {label}
+    <select name={name}>
+      <option value="">Tous</option>
+      {Object.entries(options).map(([k, v]) => (
+        <option value={k} selected={value === k}>
+          {v}
+        </option>
+      ))}
+    </select>
+  </label>
+);
+
+export const ListPage: FC<{
+  filters: ListFilters;
+  items: DossierViewT[];
+  /** The next page: a link, or (a NIR search) the form posted again with the cursor. */
+  next: { url: string } | { cursor: string } | null;
+  firstUrl: string | null;
+  error?: string | undefined;
+  canSearchNir: boolean;
+}> = ({ filters, items, next, firstUrl, error, canSearchNir }) => (
+  <>
+    <h1>Dossiers</h1>
+    <section class="card" aria-label="Recherche et filtres">
+      <form method="post" action="/console/dossiers" class="filters" role="search">
+        <label>
+          {canSearchNir ? 'N° de dossier ou NIR' : 'N° de dossier'}
+          <input
+            type="search"
+            name="q"
+            value={filters.q ?? ''}
+            placeholder={canSearchNir ? 'R84-2026-000123 ou NIR' : 'R84-2026-000123'}
+          />
+        </label>
+        <Select name="status" label="État" value={filters.status} options={STATUS_LABEL} />
+        <Select name="issue" label="Issue" value={filters.issue} options={ISSUE_LABEL} />
+        <label>
+          Dispositif
+          <input name="dispositif" value={filters.dispositif ?? ''} size={10} />
+        </label>
+        <Select name="region" label="Région" value={filters.region} options={REGION_LABEL} />
+        <label>
+          Organisme (SIRET)
+          <input name="organisme" value={filters.organisme ?? ''} size={15} inputmode="numeric" />
+        </label>
+        <label>
+          Financeur (SIRET)
+          <input name="financeur" value={filters.financeur ?? ''} size={15} inputmode="numeric" />
+        </label>
+        <label>
+          Reçu depuis le
+          <input type="date" name="createdFrom" value={filters.createdFrom ?? ''} />
+        </label>
+        <label>
+          jusqu'au
+          <input type="date" name="createdTo" value={filters.createdTo ?? ''} />
+        </label>
+        <button type="submit">Rechercher</button>
+        <a href="/console/dossiers">Effacer</a>
+      </form>
+    </section>
+    {error ? (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    ) : null}
+    <section class="card">
+      {items.length === 0 ? (
+        <p>Aucun dossier ne correspond.</p>
+      ) : (
+        <table>
+          <caption class="sr">Dossiers, du plus récent au plus ancien</caption>
+          <thead>
+            <tr>
+              <th>Dossier</th>
+              <th>Stagiaire</th>
+              <th>État</th>
+              <th>Action</th>
+              <th>Région</th>
+              <th>Entrée</th>
+              <th>Sortie</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((d) => (
+              <tr>
+                <td>
+                  <a href={`/console/dossiers/${encodeURIComponent(d.dossierId)}`}>{d.dossierId}</a>
+                </td>
+                <td>
+                  {d.stagiaire.prenom} {d.stagiaire.nom}
+                </td>
+                <td>
+                  {stateLabel(d.status, d.issue)}
+                  {d.interrompu ? <span class="badge warn"> interrompu</span> : null}
+                </td>
+                <td>
+                  {d.action.dispositif} · {d.action.intitule}
+                </td>
+                <td>{REGION_LABEL[d.action.region] ?? d.action.region}</td>
+                <td>{frDate(d.dates.entree)}</td>
+                <td>{frDate(d.dates.sortie)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <nav class="pager" aria-label="Pages">
+        {firstUrl ? <a href={firstUrl}>« Premiers dossiers</a> : null}
+        {next && 'url' in next ? <a href={next.url}>Dossiers suivants »</a> : null}
+        {next && 'cursor' in next ? (
+          <form method="post" action="/console/dossiers">
+            {Object.entries(filters).map(([k, v]) => (v ? <input type="hidden" name={k} value={v} /> : null))}
+            <input type="hidden" name="cursor" value={next.cursor} />
+            <button type="submit">Dossiers suivants »</button>
+          </form>
+        ) : null}
+      </nav>
+      <p class="meta">La liste peut avoir quelques secondes de retard sur les derniers événements.</p>
+    </section>
+  </>
+);

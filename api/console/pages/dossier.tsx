@@ -1,0 +1,196 @@
+import type { FC } from 'hono/jsx';
+import type { DossierViewT, HistoryEntry } from '../../../domain/schemas';
+import {
+  CATEGORY_LABEL,
+  EVENT_LABEL,
+  FIELD_LABEL,
+  MOTIF_LABEL,
+  POINT_LABEL,
+  REGION_LABEL,
+  SITUATION_LABEL,
+  euros,
+  frDate,
+  frInstant,
+  frMonth,
+  stateLabel,
+} from '../labels';
+
+/** Flatten `{dates: {sortie: '...'}}` to `[['Dates · sortie', '...']]` for the before/after table. */
+function flatten(o: Record<string, unknown> | undefined, prefix = ''): [string, string][] {
+  if (!o) return [];
+  return Object.entries(o).flatMap(([k, v]) => {
+    const label = prefix ? `${prefix} · ${FIELD_LABEL[k] ?? k}` : (FIELD_LABEL[k] ?? k);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return flatten(v as Record<string, unknown>, label);
+    const text = Array.isArray(v)
+      ? JSON.stringify(v)
+      : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)
+        ? frDate(v)
+        : v === null || v === undefined
+          ? '—'
+          : String(v);
+    return [[label, text] as [string, string]];
+  });
+}
+
+function eventDetail(e: HistoryEntry): string | null {
+  const d = e.data ?? {};
+  const parts: string[] = [];
+  if (typeof d.motif === 'string') parts.push(MOTIF_LABEL[d.motif] ?? d.motif);
+  if (typeof d.realisation === 'string') parts.push(`réalisation ${String(d.realisation).toLowerCase()}`);
+  if (typeof d.heuresRealisees === 'number') parts.push(`${d.heuresRealisees} h réalisées`);
+  return parts.length ? parts.join(' · ') : null;
+}
+
+export const DossierPage: FC<{ d: DossierViewT; events: HistoryEntry[]; me: string | null }> = ({
+  d,
+  events,
+  me,
+}) => (
+  <>
+    <p class="meta">
+      <a href="/console/dossiers">← Dossiers</a>
+    </p>
+    <h1>
+      Dossier {d.dossierId}{' '}
+      <span class={`badge ${d.status === 'CLOS' ? 'clos' : ''}`}>{stateLabel(d.status, d.issue)}</span>{' '}
+      {d.interrompu ? <span class="badge warn">Interrompu</span> : null}
+    </h1>
+    <div class="grid">
+      <section class="card" aria-labelledby="t-stagiaire">
+        <h2 id="t-stagiaire">Stagiaire</h2>
+        <dl class="facts">
+          <dt>Nom</dt>
+          <dd>
+            {d.stagiaire.prenom} {d.stagiaire.nom}
+          </dd>
+          <dt>NIR</dt>
+          <dd>{d.stagiaire.nir ?? d.stagiaire.nirMasque}</dd>
+          <dt>Né(e) le</dt>
+          <dd>{frDate(d.stagiaire.dateNaissance)}</dd>
+        </dl>
+      </section>
+      <section class="card" aria-labelledby="t-action">
+        <h2 id="t-action">Action de formation</h2>
+        <dl class="facts">
+          <dt>Intitulé</dt>
+          <dd>{d.action.intitule}</dd>
+          <dt>Dispositif</dt>
+          <dd>
+            {d.action.dispositif} · objectif {d.action.objectif}
+          </dd>
+          <dt>Région</dt>
+          <dd>{REGION_LABEL[d.action.region] ?? d.action.region}</dd>
+          <dt>Organisme</dt>
+          <dd>
+            {d.organisme.raisonSociale} ({d.organisme.siret})
+          </dd>
+          <dt>Prévue</dt>
+          <dd>
+            du {frDate(d.action.dateDebutPrevue)} au {frDate(d.action.dateFinPrevue)}
+          </dd>
+        </dl>
+      </section>
+      <section class="card" aria-labelledby="t-dates">
+        <h2 id="t-dates">Dates</h2>
+        <dl class="facts">
+          <dt>Création</dt>
+          <dd>{frDate(d.dates.creation)}</dd>
+          <dt>Validation</dt>
+          <dd>{frDate(d.dates.validation)}</dd>
+          <dt>Entrée</dt>
+          <dd>{frDate(d.dates.entree)}</dd>
+          <dt>Sortie</dt>
+          <dd>
+            {frDate(d.dates.sortie)}
+            {d.sortie ? ` (${MOTIF_LABEL[d.sortie.motif] ?? d.sortie.motif})` : ''}
+          </dd>
+          <dt>Clôture</dt>
+          <dd>{frDate(d.dates.cloture)}</dd>
+        </dl>
+      </section>
+    </div>
+    <section class="card" aria-labelledby="t-situations">
+      <h2 id="t-situations">Situation professionnelle (DSN)</h2>
+      <ol class="strip" style="list-style:none;padding:0;margin:0">
+        {d.situations.map((s) => (
+          <li class={`point ${s.statut}`}>
+            <div class="when">
+              {POINT_LABEL[s.point] ?? s.point} · {frMonth(s.mois)}
+            </div>
+            <div class="what">
+              {s.statut === 'EMPLOI' && s.meilleurEmploi
+                ? (CATEGORY_LABEL[s.meilleurEmploi.categorie] ?? s.meilleurEmploi.categorie)
+                : SITUATION_LABEL[s.statut]}
+            </div>
+            {s.meilleurEmploi ? (
+              <div class="meta">
+                {s.meilleurEmploi.heures} h{s.meilleurEmploi.emploiDurable ? ' · durable' : ''}
+                {s.multiEmploi ? ' · multi-emploi' : ''}
+              </div>
+            ) : null}
+          </li>
+        ))}
+      </ol>
+    </section>
+    <section class="card" aria-labelledby="t-fin">
+      <h2 id="t-fin">Financements</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Financeur (SIRET)</th>
+            <th class="num">Engagé</th>
+            <th class="num">Réalisé</th>
+          </tr>
+        </thead>
+        <tbody>
+          {d.financements.map((f) => (
+            <tr>
+              <td>
+                {f.financeurSiret}
+                {f.financeurSiret === me ? ' (vous)' : ''}
+              </td>
+              <td class="num">{euros(f.montantEngage)}</td>
+              <td class="num">{euros(f.montantRealise)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+    <section class="card" aria-labelledby="t-hist">
+      <h2 id="t-hist">Historique</h2>
+      <ol class="timeline">
+        {events.map((e) => (
+          <li class={e.type}>
+            <strong>{EVENT_LABEL[e.type] ?? e.type}</strong> le {frDate(e.date)}
+            {e.confirmation ? <span class="meta"> (confirmation)</span> : null}
+            <div class="meta">
+              reçu le {frInstant(e.receivedAt)} · source {e.source === 'ADMIN' ? 'plateforme' : e.source}
+              {e.source === me ? ' (vous)' : ''}
+            </div>
+            {eventDetail(e) ? <div>{eventDetail(e)}</div> : null}
+            {e.type === 'RECTIFICATION' ? (
+              <table style="max-width:640px;margin-top:6px">
+                <thead>
+                  <tr>
+                    <th>Champ</th>
+                    <th>Avant</th>
+                    <th>Après</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {flatten(e.after).map(([field, after]) => (
+                    <tr>
+                      <td>{field}</td>
+                      <td>{flatten(e.before).find(([f]) => f === field)?.[1] ?? '—'}</td>
+                      <td>{after}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : null}
+          </li>
+        ))}
+      </ol>
+    </section>
+  </>
+);
