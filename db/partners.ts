@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { PartnerKind } from '../domain/codes';
+import type { PartnerKind } from '../domain/code-lists';
 import { FUNDING_KINDS } from '../domain/code-lists';
 import type { CreatePartnerBody } from '../domain/schemas';
 import { sha256Hex } from '../infra/canonical-hash';

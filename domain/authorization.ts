@@ -166,3 +166,24 @@ export function authorizeRegionExport(actor: Actor, region: string): DomainError
 export function rejectionScope(actor: Actor): string | null {
   return actor.admin ? null : actor.siret;
 }
+
+// ---- CEP periods (CONTRACT.md, "CEP periods") ---------------------------------------------------
+
+/** The partner kinds that run CEP periods. */
+const CEP_OPERATOR_KINDS: readonly PartnerKind[] = ['CEP_OPERATEUR', 'FRANCE_TRAVAIL'];
+
+/** A period is opened by a CEP operator (France Travail runs the CEP as its own kind). */
+export function authorizeCepOpen(actor: Actor): DomainError | null {
+  if (actor.admin || CEP_OPERATOR_KINDS.includes(actor.kind)) return null;
+  return forbidden(`a ${actor.kind} partner cannot open CEP periods: only CEP operators do`);
+}
+
+/** A period is seen and acted on by its operator only (and the platform); others get 404. */
+export function canSeePeriod(actor: Actor, operateurSiret: string): boolean {
+  return actor.admin || actor.siret === operateurSiret;
+}
+
+/** An event on a period: its operator's (NOT_FOUND for anyone else: the period's existence is not told). */
+export function authorizeCepEvent(actor: Actor, operateurSiret: string): DomainError | null {
+  return canSeePeriod(actor, operateurSiret) ? null : { code: 'NOT_FOUND', message: 'no such period' };
+}

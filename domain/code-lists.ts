@@ -64,3 +64,43 @@ export type RegionCode = (typeof REGION_CODES)[number];
 /** The categories of a job found in the DSN, best first (domain/dsn-codes.ts ranks the natures). */
 export const CATEGORIES = ['CDI', 'CDD', 'INTERIM', 'AUTRE'] as const;
 export type Categorie = (typeof CATEGORIES)[number];
+
+// ---- CEP periods (CONTRACT.md, "CEP periods") ---------------------------------------------------
+
+/** A CEP period's states: level 1 (welcome), level 2 (personalised accompaniment), closed. */
+export const CEP_STATUTS = ['OUVERTE', 'ACCOMPAGNEMENT', 'CLOSE'] as const;
+export type CepStatut = (typeof CEP_STATUTS)[number];
+
+/** The beneficiary's situation when the period opens. */
+export const CEP_SITUATIONS = ['DEMANDEUR_EMPLOI', 'ACTIF_OCCUPE', 'JEUNE_NON_INSERE', 'AUTRE'] as const;
+
+export const CEP_SERVICES = ['ENTRETIEN', 'ATELIER', 'PRESTATION', 'BILAN', 'AUTRE'] as const;
+export type CepService = (typeof CEP_SERVICES)[number];
+
+export const CEP_MODALITES = ['PRESENTIEL', 'DISTANCE'] as const;
+
+/** The aim of a level-2 accompaniment. */
+export const CEP_OBJECTIFS = [
+  'EVOLUTION',
+  'INSERTION',
+  'COMPETENCES',
+  'CERTIFICATION',
+  'MOBILITE',
+  'RECONVERSION',
+  'TRANSITION_PRO',
+  'CREATION_ACTIVITE',
+] as const;
+
+/** Why a period closed: the operator's motifs, and the platform's own after six silent months. */
+export const CEP_MOTIFS_CLOTURE = [
+  'PROJET_REALISE',
+  'ENTREE_FORMATION',
+  'ACCES_EMPLOI',
+  'ABANDON',
+  'TRANSFERT',
+  'AUTRE',
+] as const;
+export type CepMotifCloture = (typeof CEP_MOTIFS_CLOTURE)[number] | 'SANS_NOUVELLES';
+
+/** The networks of the CEP operators (France Travail runs the CEP as its own kind). */
+export const CEP_RESEAUX = ['APEC', 'MISSION_LOCALE', 'CAP_EMPLOI', 'OPERATEUR_REGIONAL'] as const;

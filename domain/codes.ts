@@ -9,27 +9,17 @@ import {
   REGION_CODES,
 } from './code-lists';
 
-/** The zod enums of the code lists of domain/code-lists.ts (the lists themselves live there). */
+/**
+ * The zod enums of the code lists of domain/code-lists.ts, for schemas: the lists and their types
+ * live there (import a code's type from there).
+ */
 export const DossierStatus = z.enum(DOSSIER_STATUSES);
-export type DossierStatus = z.infer<typeof DossierStatus>;
-
 export const MotifSortie = z.enum(MOTIFS_SORTIE);
-export type MotifSortie = z.infer<typeof MotifSortie>;
-
 export const Realisation = z.enum(REALISATIONS);
-export type Realisation = z.infer<typeof Realisation>;
-
 export const Issue = z.enum(ISSUES);
-export type Issue = z.infer<typeof Issue>;
-
 export const PartnerKind = z.enum(PARTNER_KINDS);
-export type PartnerKind = z.infer<typeof PartnerKind>;
-
 export const RegionCode = z.enum(REGION_CODES);
-export type RegionCode = z.infer<typeof RegionCode>;
-
 export const Categorie = z.enum(CATEGORIES);
-export type Categorie = z.infer<typeof Categorie>;
 
 export const ErrorCode = z.enum([
   'VALIDATION_ERROR',

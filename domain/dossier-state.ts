@@ -1,4 +1,4 @@
-import type { DossierStatus, Issue, MotifSortie } from './codes';
+import type { DossierStatus, Issue, MotifSortie } from './code-lists';
 import type {
   Action,
   CreateDossierBody,

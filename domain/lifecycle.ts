@@ -13,15 +13,20 @@ export interface EntryData {
   after?: Record<string, unknown>;
 }
 
-export type TransitionResult =
-  { ok: true; state: DossierState; entry: EntryData } | { ok: false; error: DomainError };
+/** A state machine's answer (the dossier's here, a CEP period's in cep-lifecycle.ts). */
+export type TransitionResult<S = DossierState> =
+  { ok: true; state: S; entry: EntryData } | { ok: false; error: DomainError };
 
 export interface Clock {
   /** The instant the decision is made, ISO 8601 (the workflow's deterministic clock). */
   now: string;
 }
 
-const refuse = (code: DomainError['code'], message: string, details?: unknown): TransitionResult => ({
+export const refuse = (
+  code: DomainError['code'],
+  message: string,
+  details?: unknown,
+): { ok: false; error: DomainError } => ({
   ok: false,
   error: { code, message, details },
 });
@@ -72,15 +77,19 @@ function allowed(state: DossierState, type: EventType): boolean {
   );
 }
 
+/** "VALIDE", "EN_COURS_ELABORATION, VALIDE or SORTI"; "every state" when they are all of `every`. */
+export function statesInWords(states: readonly string[], every: readonly string[]): string {
+  if (states.length === every.length) return 'every state';
+  return states.length === 1
+    ? states[0]!
+    : `${states.slice(0, -1).join(', ')} or ${states[states.length - 1]}`;
+}
+
 /** "ENTRE and not interrupted", "EN_COURS_ELABORATION, VALIDE or SORTI", "every state". */
 function allowedText(type: EventType): string {
   const { allowedIn, interrompu } = EVENT_RULES[type];
-  if (allowedIn.length === DOSSIER_STATUSES.length) return 'every state';
-  const states =
-    allowedIn.length === 1
-      ? allowedIn[0]
-      : `${allowedIn.slice(0, -1).join(', ')} or ${allowedIn[allowedIn.length - 1]}`;
-  if (interrompu === undefined) return `${states}`;
+  const states = statesInWords(allowedIn, DOSSIER_STATUSES);
+  if (interrompu === undefined || states === 'every state') return states;
   return `${states} and ${interrompu ? '' : 'not '}interrupted`;
 }
 

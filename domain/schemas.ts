@@ -68,7 +68,7 @@ export const DossierId = z
 const UNSTORABLE = /[\p{Cc}\p{Cs}]/u;
 
 /** Free text: trimmed, non-empty, at most `max` characters, no control character. */
-const Text = (max: number) =>
+export const Text = (max: number) =>
   z
     .string()
     .trim()
@@ -89,6 +89,11 @@ export type Stagiaire = z.infer<typeof Stagiaire>;
 export const Organisme = z.strictObject({ siret: Siret, raisonSociale: Text(200) });
 export type Organisme = z.infer<typeof Organisme>;
 
+/** A department code: 69, 2A, 974. */
+export const Departement = z
+  .string()
+  .regex(/^(\d{2}|2A|2B|97\d)$/, 'expected a department code such as 69, 2A or 974');
+
 const ActionFields = {
   intitule: Text(300),
   dispositif: Text(64),
@@ -96,10 +101,7 @@ const ActionFields = {
   certification: Text(64).optional(),
   nsf: Text(16).optional(),
   region: RegionCode,
-  departement: z
-    .string()
-    .regex(/^(\d{2}|2A|2B|97\d)$/, 'expected a department code such as 69, 2A or 974')
-    .optional(),
+  departement: Departement.optional(),
   qpv: z.boolean().optional(),
   dateDebutPrevue: DateString,
   dateFinPrevue: DateString,

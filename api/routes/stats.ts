@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { authorizeRegionExport } from '../../domain/authorization';
 import { createRoute, z } from '@hono/zod-openapi';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { RegionCode } from '../../domain/codes';
 import { ListQuery } from '../../domain/schemas';
 import { recordAccess } from '../../db/audit';
@@ -87,81 +87,63 @@ export function statsRoutes(deps: {
     ) as Promise<T>;
   const app = router();
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/stats/dossiers',
-      summary: 'Visible dossiers counted per group',
-      description: `With the filters of \`GET /v1/dossiers\`. A dossier with several financeurs counts once in each of their groups. ${secrecy}`,
-      security,
-      request: { query: Filters.extend({ groupBy: z.enum(DOSSIER_GROUPS).default('status') }) },
-      responses: {
-        200: json(DossierStats, 'counts'),
-        ...errors(400, 401),
+  /** A figures route: the list's filters and its own parameters in, its answer cached per visibility. */
+  const figures = <Q extends z.ZodObject, A extends z.ZodType>(route: {
+    name: string;
+    summary: string;
+    description: string;
+    query: Q;
+    answer: [A, string];
+    compute: (em: EntityManager, actor: Actor, query: z.infer<Q>) => Promise<z.infer<A>>;
+  }) =>
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: `/v1/stats/${route.name}`,
+        summary: route.summary,
+        description: route.description,
+        security,
+        request: { query: route.query },
+        responses: { 200: json(...route.answer), ...errors(400, 401) },
+      }),
+      async (c) => {
+        // The route is generic here: its query's type is Q's, which Hono cannot infer through it.
+        const query = c.req.valid('query' as never) as z.infer<Q>;
+        const answer = await cached(c.get('actor'), route.name, query, (actor) =>
+          route.compute(orm.em.fork(), actor, query),
+        );
+        return c.json(answer as never, 200);
       },
-    }),
-    async (c) => {
-      const query = c.req.valid('query');
-      return c.json(
-        await cached(c.get('actor'), 'dossiers', query, (actor) => dossierStats(orm.em.fork(), actor, query)),
-        200,
-      );
-    },
-  );
+    );
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/stats/insertion',
-      summary: 'Employment 3, 6 or 12 months after exit, per group',
-      description: `Counts only exited dossiers whose point is known (a job or no job); a durable job is a CDI, or a CDD or an interim contract of 6 months or more. Rates are fractions (0.625). With the filters of \`GET /v1/dossiers\`. ${secrecy}`,
-      security,
-      request: {
-        query: Filters.extend({
-          point: z.enum(INSERTION_POINTS).default('M6'),
-          groupBy: z.enum(INSERTION_GROUPS).default('region'),
-        }),
-      },
-      responses: {
-        200: json(InsertionStats, 'insertion'),
-        ...errors(400, 401),
-      },
+  figures({
+    name: 'dossiers',
+    summary: 'Visible dossiers counted per group',
+    description: `With the filters of \`GET /v1/dossiers\`. A dossier with several financeurs counts once in each of their groups. ${secrecy}`,
+    query: Filters.extend({ groupBy: z.enum(DOSSIER_GROUPS).default('status') }),
+    answer: [DossierStats, 'counts'],
+    compute: dossierStats,
+  });
+  figures({
+    name: 'insertion',
+    summary: 'Employment 3, 6 or 12 months after exit, per group',
+    description: `Counts only exited dossiers whose point is known (a job or no job); a durable job is a CDI, or a CDD or an interim contract of 6 months or more. Rates are fractions (0.625). With the filters of \`GET /v1/dossiers\`. ${secrecy}`,
+    query: Filters.extend({
+      point: z.enum(INSERTION_POINTS).default('M6'),
+      groupBy: z.enum(INSERTION_GROUPS).default('region'),
     }),
-    async (c) => {
-      const query = c.req.valid('query');
-      return c.json(
-        await cached(c.get('actor'), 'insertion', query, (actor) =>
-          insertionStats(orm.em.fork(), actor, query),
-        ),
-        200,
-      );
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/stats/financements',
-      summary: 'Engaged and realised amounts per financeur, dispositif or region',
-      description:
-        'Over the visible dossiers, with the filters of `GET /v1/dossiers`: `dossiers` counts the dossiers, `dossiersRealises` those with a realised amount.',
-      security,
-      request: { query: Filters.extend({ groupBy: z.enum(FINANCEMENT_GROUPS).default('financeur') }) },
-      responses: {
-        200: json(FinancementStats, 'amounts'),
-        ...errors(400, 401),
-      },
-    }),
-    async (c) => {
-      const query = c.req.valid('query');
-      return c.json(
-        await cached(c.get('actor'), 'financements', query, (actor) =>
-          financementStats(orm.em.fork(), actor, query),
-        ),
-        200,
-      );
-    },
-  );
+    answer: [InsertionStats, 'insertion'],
+    compute: insertionStats,
+  });
+  figures({
+    name: 'financements',
+    summary: 'Engaged and realised amounts per financeur, dispositif or region',
+    description:
+      'Over the visible dossiers, with the filters of `GET /v1/dossiers`: `dossiers` counts the dossiers, `dossiersRealises` those with a realised amount.',
+    query: Filters.extend({ groupBy: z.enum(FINANCEMENT_GROUPS).default('financeur') }),
+    answer: [FinancementStats, 'amounts'],
+    compute: financementStats,
+  });
 
   app.openapi(
     createRoute({
