@@ -29,8 +29,8 @@ const sandboxBans = {
 };
 
 /**
- * What each folder may import (docs/ARCHITECTURE.md, "The map"): a folder never imports one above
- * it, and production code never imports scripts/ (start and test orchestration).
+ * What each folder may import (docs/ARCHITECTURE.md, "The map"): each row bans the folders its own
+ * must not reach, and production code never imports scripts/ (start and test orchestration).
  */
 const layer = (folders, message) => ({
   'no-restricted-imports': ['error', { patterns: [{ group: folders.map((f) => `**/${f}/*`), message }] }],

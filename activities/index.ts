@@ -4,6 +4,9 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { LedgerEntry } from '../domain/dossier-aggregate';
 import type { DossierState } from '../domain/dossier-state';
+import type { CepLedgerEntry } from '../domain/cep-aggregate';
+import type { CepState } from '../domain/cep-state';
+import { upsertCepRecord } from '../db/cep-record';
 import type { MonthLookup } from '../domain/situations';
 import { ADMIN } from '../domain/authorization';
 import { RegionCode } from '../domain/codes';
@@ -157,6 +160,11 @@ export function createActivities({
     /** Write the dossier's record: its state (idempotent by version) and the ledger entries it may lack. */
     async projectDossier(record: { state: DossierState; entries?: LedgerEntry[] }): Promise<void> {
       await projector.project(record);
+    },
+
+    /** Write a CEP period's record: its state and the ledger entries not there yet (db/cep-record.ts). */
+    async projectCep(record: { state: CepState; entries: CepLedgerEntry[] }): Promise<void> {
+      await upsertCepRecord(orm.em.fork(), record, { hashNir, seal });
     },
 
     /** The person's DSN lines for the months (null: month not loaded), looked up by NIR pseudonym. */

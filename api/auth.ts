@@ -181,7 +181,11 @@ export function authenticate(
   };
 }
 
-/** The guard of the admin routes: 403 for anyone but the platform admin. */
+/**
+ * The guard of the admin routes, on each route (`middleware` of its createRoute): 403 for anyone
+ * but the platform admin, before the request is validated, so a partner learns nothing of the
+ * admin routes' inputs. A path no route serves still answers 404 (or 405).
+ */
 export const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!c.get('actor').admin) throw new ApiError('FORBIDDEN', 'this route is for the platform admin');
   await next();

@@ -76,7 +76,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const run = COMMANDS[`${group} ${command ?? ''}`.trim()];
+  const name = `${group} ${command ?? ''}`.trim();
+  const run = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!run) throw new UsageError(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);
   return run({ values, positionals, command, arg, json: values.json ?? false });
 }

@@ -172,9 +172,13 @@ export function rejectionScope(actor: Actor): string | null {
 /** The partner kinds that run CEP periods. */
 const CEP_OPERATOR_KINDS: readonly PartnerKind[] = ['CEP_OPERATEUR', 'FRANCE_TRAVAIL'];
 
-/** A period is opened by a CEP operator (France Travail runs the CEP as its own kind). */
+/**
+ * A period is opened by a CEP operator (France Travail runs the CEP as its own kind), whose period
+ * it is: not by the platform, which has no SIRET to make it its operator.
+ */
 export function authorizeCepOpen(actor: Actor): DomainError | null {
-  if (actor.admin || CEP_OPERATOR_KINDS.includes(actor.kind)) return null;
+  if (actor.admin) return forbidden("a period belongs to its operator: open it with the operator's token");
+  if (CEP_OPERATOR_KINDS.includes(actor.kind)) return null;
   return forbidden(`a ${actor.kind} partner cannot open CEP periods: only CEP operators do`);
 }
 

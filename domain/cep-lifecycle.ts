@@ -41,7 +41,7 @@ export function closeForInactivity(state: CepState, clock: Clock): CepState {
 }
 
 /**
- * An event that comes after the period closed by itself, dated on or before that closure: the
+ * An event that comes after the period closed by itself, dated before that closure: the
  * operator's late news. It reopens nothing, but what it tells is recorded (services, a
  * prescription, the accompaniment, or an earlier closure with the operator's motif).
  */
@@ -51,7 +51,7 @@ function isLateNews(state: CepState, event: CepEvent): boolean {
     state.motifCloture === 'SANS_NOUVELLES' &&
     event.type !== 'RECTIFICATION' &&
     state.dates.cloture !== null &&
-    event.date <= state.dates.cloture
+    event.date < state.dates.cloture
   );
 }
 
@@ -61,7 +61,9 @@ function isLateNews(state: CepState, event: CepEvent): boolean {
  */
 export function cepTransition(state: CepState, event: CepEvent, clock: Clock): TransitionResult<CepState> {
   const late = isLateNews(state, event);
-  if (!late && !CEP_EVENT_RULES[event.type].allowedIn.includes(state.statut)) {
+  // Late news is judged in the state the period was in when it closed by itself.
+  const statut: CepStatut = late ? (state.niveau === 2 ? 'ACCOMPAGNEMENT' : 'OUVERTE') : state.statut;
+  if (!CEP_EVENT_RULES[event.type].allowedIn.includes(statut)) {
     return refuse(
       'INVALID_TRANSITION',
       `${event.type} is not allowed while the period is ${state.statut}; it is allowed in ${statesInWords(CEP_EVENT_RULES[event.type].allowedIn, CEP_STATUTS)}`,
@@ -70,13 +72,20 @@ export function cepTransition(state: CepState, event: CepEvent, clock: Clock): T
   }
   const future = checkNotFuture(event.date, clock);
   if (future) return { ok: false, error: future };
-  const previous =
-    event.type === 'CLOTURE' ? (state.dates.accompagnement ?? state.dates.ouverture) : state.dates.ouverture;
+  // Every event comes after the opening; a closure after every event recorded so far.
+  const [previous, what] =
+    event.type === 'CLOTURE'
+      ? [state.dates.dernierEvenement, 'latest event']
+      : [state.dates.ouverture, 'opening'];
   if (event.date < previous) {
     return refuse(
       'INCOHERENT_DATE',
-      `${event.type} is dated ${event.date}, before the period's ${previous === state.dates.ouverture ? 'opening' : 'accompaniment'} ${previous}`,
-      { field: 'date', date: event.date, previous },
+      `${event.type} is dated ${event.date}, before the period's ${what} ${previous}`,
+      {
+        field: 'date',
+        date: event.date,
+        previous,
+      },
     );
   }
 
@@ -123,8 +132,6 @@ function rectify(
   next: CepState,
   changes: Extract<CepEvent, { type: 'RECTIFICATION' }>['changes'],
 ): TransitionResult<CepState> {
-  // A correction is not news of the beneficiary: the inactivity clock keeps its date.
-  next.dates = { ...next.dates, dernierEvenement: state.dates.dernierEvenement };
   const before: Record<string, unknown> = {};
   const after: Record<string, unknown> = {};
   const set = <K extends 'situation' | 'region' | 'departement' | 'objectif' | 'motifCloture'>(

@@ -8,7 +8,16 @@ import {
   CEP_STATUTS,
 } from './code-lists';
 import { RegionCode } from './codes';
-import { BirthDate, DateString, Departement, DossierId, EventId, Nir, Text } from './schemas';
+import {
+  BirthDate,
+  DateString,
+  Departement,
+  DossierId,
+  EventId,
+  Nir,
+  Text,
+  correctsSomething,
+} from './schemas';
 
 /** The schemas of CEP periods (CONTRACT.md, "CEP periods"): bodies, events and the period's view. */
 
@@ -61,11 +70,7 @@ export const CepRectificationChanges = z
     objectif: z.enum(CEP_OBJECTIFS).optional(),
     motifCloture: z.enum(CEP_MOTIFS_CLOTURE).optional(),
   })
-  .refine(
-    (c) =>
-      Object.values(c).some((v) => v !== undefined && (typeof v !== 'object' || Object.keys(v).length > 0)),
-    { message: 'changes must correct at least one field' },
-  );
+  .refine(...correctsSomething);
 export type CepRectificationChanges = z.infer<typeof CepRectificationChanges>;
 
 const base = { eventId: EventId, date: DateString };

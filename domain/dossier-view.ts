@@ -1,7 +1,18 @@
 import type { DossierState } from './dossier-state';
 import { maskNir } from './nir';
-import type { DossierViewT } from './schemas';
+import { DossierView, type DossierViewT } from './schemas';
 import type { SituationState } from './situations';
+
+/**
+ * The view's fields only, in the contract's order (DossierView's): whether the dossier is served
+ * from its workflow or from its record, the answer reads the same, and a field the state holds
+ * for itself never shows.
+ */
+const VIEW_KEYS = Object.keys(DossierView.shape);
+const inViewOrder = (view: DossierViewT): DossierViewT =>
+  Object.fromEntries(
+    VIEW_KEYS.filter((k) => k in view).map((k) => [k, view[k as keyof DossierViewT]]),
+  ) as DossierViewT;
 
 /** A situation as the contract shows it; employer details only for the privileged. */
 export function situationView(s: SituationState, privileged: boolean): DossierViewT['situations'][number] {
@@ -29,11 +40,12 @@ export function situationView(s: SituationState, privileged: boolean): DossierVi
 export function toView(state: DossierState, opts: { fullNir: boolean }): DossierViewT {
   // Every field as the state holds it (a new one shows without a line here), the two filtered.
   const { nir, ...person } = state.stagiaire;
-  return {
+  const view: DossierViewT = {
     ...state,
     stagiaire: { ...(opts.fullNir ? { nir } : {}), nirMasque: maskNir(nir), ...person },
     situations: (state.situations ?? []).map((s) => situationView(s, opts.fullNir)),
   };
+  return inViewOrder(view);
 }
 
 /**
@@ -55,9 +67,9 @@ export function stateOfRecord(record: DossierViewT, nir: string): DossierState {
 /** A record as the list shows it to everyone: masked NIR, no employer details. */
 export function publicView(record: DossierViewT): DossierViewT {
   const { nir: _nir, ...stagiaire } = record.stagiaire;
-  return {
+  return inViewOrder({
     ...record,
     stagiaire,
     situations: record.situations.map((s) => situationView(s as SituationState, false)),
-  };
+  });
 }

@@ -145,6 +145,13 @@ export type CreateDossierBody = z.infer<typeof CreateDossierBody>;
 
 const base = { eventId: EventId, date: DateString };
 
+/** A RECTIFICATION's `changes` (a dossier's, a CEP period's) must correct at least one field. */
+export const correctsSomething = [
+  (c: object) =>
+    Object.values(c).some((v) => v !== undefined && (typeof v !== 'object' || Object.keys(v).length > 0)),
+  { message: 'changes must correct at least one field' },
+] as const;
+
 export const RectificationChanges = z
   .strictObject({
     dates: z
@@ -170,13 +177,7 @@ export const RectificationChanges = z
       .strictObject({ motif: MotifSortie.optional(), heuresRealisees: z.number().min(0).optional() })
       .optional(),
   })
-  .refine(
-    (c) =>
-      Object.values(c).some((v) => v !== undefined && (typeof v !== 'object' || Object.keys(v).length > 0)),
-    {
-      message: 'changes must correct at least one field',
-    },
-  );
+  .refine(...correctsSomething);
 export type RectificationChanges = z.infer<typeof RectificationChanges>;
 
 /** Body of `POST /v1/dossiers/{dossierId}/events`, one variant per event type. */

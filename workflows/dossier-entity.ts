@@ -1,6 +1,8 @@
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
-import type { DossierAggregate, EventCommand, LedgerEntry } from '../domain/dossier-aggregate';
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { DossierAggregate, EventCommand } from '../domain/dossier-aggregate';
 import { applyDecision, carryOver, createAggregate, decide, ledgered } from '../domain/dossier-aggregate';
+import type { DossierState } from '../domain/dossier-state';
+import type { DossierEvent } from '../domain/schemas';
 import type { Clock } from '../domain/lifecycle';
 import type { MonthLookup, Point, SituationState } from '../domain/situations';
 import {
@@ -11,17 +13,12 @@ import {
   pendingPoints,
   settle,
 } from '../domain/situations';
-import { isRefusedPayload, isVouched } from '../domain/vouch';
+import { isRefusedPayload } from '../domain/vouch';
 import type { Carried, DossierWorkflowInput, EventMessage, EventResult } from './dossier-messages';
 import { MonthLoads } from './month-loads';
+import { RecordEntity } from './record-entity';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { searchAttributeChanges } from './search-attributes';
-
-// Temporal caps a run at 2000 Updates; stay well below so continue-as-new has room to drain handlers.
-const DEFAULT_MAX_UPDATES_PER_RUN = 1000;
-// And a run's history small enough for operators and clients to read it whole (a gRPC message is
-// 4 MiB at most); each Update carries the dossier, so large dossiers continue sooner.
-const MAX_RUN_HISTORY_BYTES = 2 * 1024 * 1024;
 
 const clock = (): Clock => ({ now: new Date().toISOString() });
 const today = (): string => clock().now.slice(0, 10);
@@ -35,31 +32,29 @@ const visible = (s: SituationState) => JSON.stringify([s.statut, s.mois, s.meill
  * class holds everything else (the aggregate, what the record holds, the follow-up's bookkeeping)
  * and does no I/O.
  */
-export class DossierEntity {
-  /** The dossier and what it needs to decide (domain/dossier-aggregate.ts). */
-  agg: DossierAggregate;
-  /** The version of the state the record (read model) holds. */
-  private projectedVersion: number;
-  /** The eventIds this run accepted: carried to the next run (see carryOver). */
-  private readonly runIds: string[] = [];
+export class DossierEntity extends RecordEntity<DossierState, DossierEvent> {
   private readonly loads: MonthLoads;
-  private readonly vouchKey: string | null;
-  private readonly maxUpdatesPerRun: number;
-  private updatesThisRun = 0;
   /** An event the caller projected may have moved the next wake-up: the loop looks again. */
   private rethink = false;
 
-  private constructor(agg: DossierAggregate, carried: Omit<Carried, 'v' | 'agg'>, maxUpdatesPerRun: number) {
-    this.agg = agg;
-    this.projectedVersion = carried.projectedVersion;
+  private constructor(agg: DossierAggregate, carried: Omit<Carried, 'v' | 'agg'>, maxUpdatesPerRun?: number) {
+    super(agg, carried, maxUpdatesPerRun);
     this.loads = new MonthLoads(carried.signalledLoads);
-    this.vouchKey = carried.vouchKey;
-    this.maxUpdatesPerRun = maxUpdatesPerRun;
+  }
+
+  protected readonly noun = 'dossier';
+
+  protected vouchedId(): string {
+    return this.agg.state.dossierId;
+  }
+
+  protected decide(cmd: EventCommand) {
+    return decide(this.agg, cmd, clock());
   }
 
   /** A new dossier, or one carried over from the run before. */
   static start(input: DossierWorkflowInput): DossierEntity {
-    const max = input.maxUpdatesPerRun ?? DEFAULT_MAX_UPDATES_PER_RUN;
+    const max = input.maxUpdatesPerRun;
     if (input.carried) return new DossierEntity(input.carried.agg, input.carried, max);
     if (!input.create)
       throw ApplicationFailure.nonRetryable('dossierWorkflow needs create or carried', 'BAD_INPUT');
@@ -89,34 +84,6 @@ export class DossierEntity {
   }
 
   // ---- Partner events ---------------------------------------------------------------------------
-
-  /** The decision on an event, or the refusal thrown as a non-retryable failure typed by its code. */
-  private decideOrRefuse(cmd: EventCommand) {
-    const decision = decide(this.agg, cmd, clock());
-    if (decision.kind === 'refused') {
-      throw ApplicationFailure.nonRetryable(
-        decision.error.message,
-        decision.error.code,
-        decision.error.details,
-      );
-    }
-    return decision;
-  }
-
-  /**
-   * The Update's validator: only the platform writes here. A message without the API's vouch (sent
-   * with the `temporal` CLI, the Web UI, a client of one's own) is refused before anything else;
-   * then the business rules. Validators do not run on replay: the vouch is checked once.
-   */
-  validate(cmd: EventMessage): void {
-    if (isRefusedPayload(cmd) || !this.vouchKey || !isVouched(this.vouchKey, this.agg.state.dossierId, cmd)) {
-      throw ApplicationFailure.nonRetryable(
-        'only the platform writes to a dossier: this message was not sent by its API',
-        'FORBIDDEN',
-      );
-    }
-    void this.decideOrRefuse(cmd);
-  }
 
   /**
    * An accepted event: the new state and this event's entry for the ledger, and the search
@@ -162,37 +129,6 @@ export class DossierEntity {
   }
 
   // ---- The record ----------------------------------------------------------------------------
-
-  /** The state and the entries the ledger may lack: what a write of the record sends. */
-  record(): { state: DossierAggregate['state']; entries: LedgerEntry[] } {
-    return { state: this.agg.state, entries: this.agg.unledgered };
-  }
-
-  /** A write of `record()` succeeded. */
-  recordWritten(written: { state: DossierAggregate['state']; entries: LedgerEntry[] }): void {
-    this.projectedVersion = Math.max(this.projectedVersion, written.state.version);
-    const last = written.entries[written.entries.length - 1];
-    if (last) this.agg = ledgered(this.agg, last.seq);
-  }
-
-  /** The record lags the state. */
-  stateOwed(): boolean {
-    return this.projectedVersion < this.agg.state.version;
-  }
-
-  /** The record lags the state, or the ledger lacks entries. */
-  recordOwed(): boolean {
-    return this.stateOwed() || this.agg.unledgered.length > 0;
-  }
-
-  shouldContinueAsNew(): boolean {
-    const info = workflowInfo();
-    return (
-      info.continueAsNewSuggested ||
-      this.updatesThisRun >= this.maxUpdatesPerRun ||
-      info.historySize >= MAX_RUN_HISTORY_BYTES
-    );
-  }
 
   /** Closed, and every point of the follow-up final. */
   finished(): boolean {

@@ -5,3 +5,4 @@ export { dsnRetentionWorkflow } from './dsn-retention-workflow';
 export { insertionExportWorkflow } from './insertion-export-workflow';
 export { dossierRetentionWorkflow } from './dossier-retention-workflow';
 export { anomalyReportWorkflow } from './anomaly-report-workflow';
+export { cepWorkflow } from './cep-workflow';

@@ -1,5 +1,6 @@
 import type { SearchAttributePair, SearchAttributeUpdatePair } from '@temporalio/common';
 import { defineSearchAttributeKey } from '@temporalio/common';
+import type { CepState } from '../domain/cep-state';
 import type { DossierState } from '../domain/dossier-state';
 
 /** The custom search attributes of CONTRACT.md: business keys only, never personal data. */
@@ -10,6 +11,16 @@ export const SA = {
   region: defineSearchAttributeKey('Region', 'KEYWORD'),
   dispositif: defineSearchAttributeKey('Dispositif', 'KEYWORD'),
   dateSortie: defineSearchAttributeKey('DateSortie', 'DATETIME'),
+} as const;
+
+/**
+ * A CEP period's own attributes (CONTRACT.md, "CEP periods"; Region is shared with the dossiers).
+ * Not registered yet: `agora setup` and `/readyz` will ask for them when the CEP routes ship
+ * (issue 15); until then a period's workflow upserts none.
+ */
+export const CEP_SA = {
+  statut: defineSearchAttributeKey('CepStatut', 'KEYWORD'),
+  operateur: defineSearchAttributeKey('OperateurSiret', 'KEYWORD'),
 } as const;
 
 const CLI_TYPE = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', DATETIME: 'Datetime' } as const;
@@ -31,15 +42,32 @@ export function searchAttributesOf(state: DossierState): SearchAttributePair[] {
   return pairs;
 }
 
-/** The updates that take the attributes of `before` to those of `after`; empty when nothing changed. */
-export function searchAttributeChanges(
-  before: DossierState,
-  after: DossierState,
-): SearchAttributeUpdatePair[] {
-  const old = new Map(searchAttributesOf(before).map((p) => [p.key.name, JSON.stringify(p.value)]));
-  const updates: SearchAttributeUpdatePair[] = searchAttributesOf(after).filter(
+/** The updates that take `before`'s attributes to `after`'s: the changed ones, and null for those gone. */
+function changes(before: SearchAttributePair[], after: SearchAttributePair[]): SearchAttributeUpdatePair[] {
+  const old = new Map(before.map((p) => [p.key.name, JSON.stringify(p.value)]));
+  const updates: SearchAttributeUpdatePair[] = after.filter(
     (p) => old.get(p.key.name) !== JSON.stringify(p.value),
   );
-  if (before.dates.sortie && !after.dates.sortie) updates.push({ key: SA.dateSortie, value: null });
+  const now = new Set(after.map((p) => p.key.name));
+  for (const p of before)
+    if (!now.has(p.key.name)) updates.push({ key: p.key, value: null } as SearchAttributeUpdatePair);
   return updates;
 }
+
+/** The updates that take the attributes of `before` to those of `after`; empty when nothing changed. */
+export const searchAttributeChanges = (
+  before: DossierState,
+  after: DossierState,
+): SearchAttributeUpdatePair[] => changes(searchAttributesOf(before), searchAttributesOf(after));
+
+/** A CEP period's attributes: its status, its operator, its region. */
+export function cepSearchAttributesOf(state: CepState): SearchAttributePair[] {
+  return [
+    { key: CEP_SA.statut, value: state.statut },
+    { key: CEP_SA.operateur, value: state.operateurSiret },
+    { key: SA.region, value: state.region },
+  ];
+}
+
+export const cepSearchAttributeChanges = (before: CepState, after: CepState): SearchAttributeUpdatePair[] =>
+  changes(cepSearchAttributesOf(before), cepSearchAttributesOf(after));

@@ -53,7 +53,6 @@ export type AnomalyReport = z.infer<typeof AnomalyReport>;
 
 export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (tokenId: string) => void }) {
   const app = router();
-  app.use('/v1/admin/*', adminOnly);
 
   app.openapi(
     createRoute({
@@ -61,6 +60,7 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
       path: '/v1/admin/partners',
       summary: 'Create a partner and its token (admin); the token is shown once',
       security,
+      middleware: [adminOnly] as const,
       request: { body: { required: true, content: { 'application/json': { schema: CreatePartnerBody } } } },
       responses: {
         201: json(
@@ -104,6 +104,7 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
       path: '/v1/admin/partners',
       summary: 'List the partners (admin)',
       security,
+      middleware: [adminOnly] as const,
       responses: {
         200: json(z.object({ items: z.array(PartnerOut) }), 'partners'),
         ...errors(401, 403, 503),
@@ -122,6 +123,7 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
       summary:
         "Add a token to a partner (rotation); shown once. The partner's other tokens stay live until revoked",
       security,
+      middleware: [adminOnly] as const,
       request: { params: PartnerParams },
       responses: {
         201: json(z.object({ id: z.string(), token: z.string() }), 'the new token'),
@@ -142,6 +144,7 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
       path: '/v1/admin/partners/{partnerId}/tokens/{tokenId}',
       summary: 'Revoke a token: refused at once by this instance, by every other within 2 seconds',
       security,
+      middleware: [adminOnly] as const,
       request: { params: PartnerParams.extend({ tokenId: z.uuid() }) },
       responses: { 204: { description: 'revoked' }, ...errors(400, 401, 403, 404, 503) },
     }),
@@ -161,6 +164,7 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
       path: '/v1/admin/audit',
       summary: 'Reads of personal data (full NIR, NIR searches, exports), newest first (admin)',
       security,
+      middleware: [adminOnly] as const,
       request: { query: AuditQuery },
       responses: {
         200: json(
@@ -220,6 +224,7 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
       description:
         'Computed each night by the `anomaly-report` Schedule over the day before; rules and thresholds in docs/SECURITY.md.',
       security,
+      middleware: [adminOnly] as const,
       request: {
         query: z.object({
           since: DateString.optional().meta({ description: 'the first day reported (default: 30 days ago)' }),

@@ -9,6 +9,7 @@ import { Migration20261203000000_sessions } from './Migration20261203000000_sess
 import { Migration20261203010000_key_fingerprint } from './Migration20261203010000_key_fingerprint';
 import { Migration20261204000000_prefixes } from './Migration20261204000000_prefixes';
 import { Migration20261205000000_anomalies } from './Migration20261205000000_anomalies';
+import { Migration20261206000000_cep } from './Migration20261206000000_cep';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -26,4 +27,5 @@ export const migrationsList = [
   { name: 'Migration20261203010000_key_fingerprint', class: Migration20261203010000_key_fingerprint },
   { name: 'Migration20261204000000_prefixes', class: Migration20261204000000_prefixes },
   { name: 'Migration20261205000000_anomalies', class: Migration20261205000000_anomalies },
+  { name: 'Migration20261206000000_cep', class: Migration20261206000000_cep },
 ];

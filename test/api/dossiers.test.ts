@@ -347,6 +347,18 @@ describe('visibility and permissions', () => {
       kind: 'OPCO',
     });
     expect(res.status).toBe(403);
+    // Guarded before validation: a partner learns nothing of the admin routes' inputs ...
+    const invalid = await stack.call('POST', '/v1/admin/partners', region.token, { siret: 'x' });
+    expect(invalid.status).toBe(403);
+    for (const [method, path] of [
+      ['GET', '/v1/admin/audit'],
+      ['DELETE', `/v1/admin/partners/${randomUUID()}/tokens/${randomUUID()}`],
+    ] as const) {
+      expect((await stack.call(method, path, region.token)).status).toBe(403);
+    }
+    // ... and a path no route serves is still 404, a wrong method 405.
+    expect((await stack.call('GET', '/v1/admin/nothing-here', region.token)).status).toBe(404);
+    expect((await stack.call('PUT', '/v1/admin/partners', region.token, {})).status).toBe(405);
     const dup = await stack.call('POST', '/v1/admin/partners', ADMIN_TOKEN, {
       siret: region.siret,
       name: 'x',

@@ -165,6 +165,14 @@ describe('a CEP period: dates', () => {
     });
   });
 
+  it('refuses a closure dated before an event already recorded', () => {
+    const r = cepTransition(run(service('2026-05-20')), cloture('2026-05-10'), clock);
+    expect(r.ok ? null : r.error).toMatchObject({
+      code: 'INCOHERENT_DATE',
+      details: { previous: '2026-05-20' },
+    });
+  });
+
   it('refuses a date in the future', () => {
     const r = cepTransition(opened(), service('2026-12-05'), clock);
     expect(r.ok ? null : r.error.code).toBe('INCOHERENT_DATE');
@@ -198,17 +206,25 @@ describe('a CEP period: six months without news', () => {
     expect(earlierClosure.state.dates.cloture).toBe('2026-08-01');
   });
 
+  it('judges late news in the state the period closed in', () => {
+    const closedAtLevel2 = closeForInactivity(run(accompagnement('2026-04-10')), clock);
+    const again = cepTransition(closedAtLevel2, accompagnement('2026-05-01'), clock);
+    expect(again.ok ? null : again.error).toMatchObject({ code: 'INVALID_TRANSITION' });
+  });
+
   it('refuses news dated after that closure, and any news after an operator closure', () => {
     const closed = closeForInactivity(run(service('2026-04-10')), clock);
     const after = cepTransition(closed, service('2026-10-11'), clock);
     expect(after.ok ? null : after.error.code).toBe('INVALID_TRANSITION');
+    const onTheDay = cepTransition(closed, service('2026-10-10'), clock);
+    expect(onTheDay.ok ? null : onTheDay.error.code).toBe('INVALID_TRANSITION');
     const byOperator = cepTransition(run(cloture('2026-06-01')), service('2026-05-01'), clock);
     expect(byOperator.ok ? null : byOperator.error.code).toBe('INVALID_TRANSITION');
   });
 });
 
 describe('a CEP period: rectification', () => {
-  it('corrects the operator declarations with before and after, and keeps the inactivity clock', () => {
+  it('corrects the operator declarations with before and after; a correction is news too', () => {
     const s = run(service('2026-05-01'));
     const r = cepTransition(
       s,
@@ -228,7 +244,8 @@ describe('a CEP period: rectification', () => {
       before: { situation: 'DEMANDEUR_EMPLOI', 'beneficiaire.nom': 'Martin' },
       after: { situation: 'ACTIF_OCCUPE', 'beneficiaire.nom': 'Martin-Durand' },
     });
-    expect(r.state.dates.dernierEvenement).toBe('2026-05-01');
+    // No event for six months closes the period (CONTRACT.md): a correction is an event.
+    expect(r.state.dates.dernierEvenement).toBe('2026-06-01');
   });
 
   it('refuses a correction that changes nothing, a closure corrected on an open period, an incoherent closure', () => {
@@ -292,6 +309,7 @@ describe('CEP authorization', () => {
   it('shows a period to its operator and the platform only; others get NOT_FOUND', () => {
     expect(canSeePeriod(partner('CEP_OPERATEUR'), OPERATEUR)).toBe(true);
     expect(canSeePeriod({ admin: true }, OPERATEUR)).toBe(true);
+    expect(authorizeCepOpen({ admin: true })?.code).toBe('FORBIDDEN');
     expect(canSeePeriod(partner('CEP_OPERATEUR', '99999999900011'), OPERATEUR)).toBe(false);
     expect(authorizeCepEvent(partner('REGION', '99999999900011'), OPERATEUR)?.code).toBe('NOT_FOUND');
     expect(authorizeCepEvent(partner('CEP_OPERATEUR'), OPERATEUR)).toBeNull();

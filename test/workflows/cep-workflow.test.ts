@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
+import type { Actor } from '../../domain/authorization';
+import type { CepLedgerEntry } from '../../domain/cep-aggregate';
+import type { CepEvent } from '../../domain/cep-schemas';
+import { OpenPeriodBody } from '../../domain/cep-schemas';
+import type { CepState } from '../../domain/cep-state';
+import { addDays, addMonths } from '../../domain/dates';
+import { vouch } from '../../domain/vouch';
+import { bodyHash } from '../../infra/canonical-hash';
+import { vouchKey } from '../../infra/pseudonym';
+import { cepEventUpdate, cepStateQuery, cepWorkflowId } from '../../workflows/cep-messages';
+import { TEST_DATA_KEY } from '../helpers/stack';
+
+/** A CEP period's workflow on the time-skipping server: its operator's events and six silent months. */
+const operator: Extract<Actor, { admin: false }> = {
+  admin: false,
+  partnerId: 'op',
+  siret: '12345678900011',
+  kind: 'CEP_OPERATEUR',
+};
+const VOUCH_KEY = vouchKey({ AGORA_DATA_KEY: TEST_DATA_KEY });
+let env: TestWorkflowEnvironment;
+/** What the fake record activity was given: periodeId -> the states written, and the ledger. */
+const written = new Map<string, CepState[]>();
+const ledger = new Map<string, Map<number, CepLedgerEntry>>();
+
+beforeEach(async () => {
+  written.clear();
+  ledger.clear();
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: inject('testServerPath') } },
+  });
+});
+afterEach(async () => {
+  await env?.teardown();
+});
+
+async function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `cep-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities: {
+      async projectCep({ state, entries }: { state: CepState; entries: CepLedgerEntry[] }) {
+        written.set(state.periodeId, [...(written.get(state.periodeId) ?? []), state]);
+        const rows = ledger.get(state.periodeId) ?? new Map<number, CepLedgerEntry>();
+        for (const e of entries) if (!rows.has(e.seq)) rows.set(e.seq, e);
+        ledger.set(state.periodeId, rows);
+      },
+    },
+    maxCachedWorkflows: 0,
+  });
+  return worker.runUntil(fn(taskQueue));
+}
+
+/** The server's day: time skips there, not in this process. */
+const today = async () => new Date(await env.currentTimeMs()).toISOString().slice(0, 10);
+
+async function open(taskQueue: string) {
+  const body = OpenPeriodBody.parse({
+    eventId: `open-${randomUUID()}`,
+    periodeId: `ML-${randomUUID().slice(0, 8)}`,
+    date: await today(),
+    beneficiaire: { nir: '269054958815780', nom: 'Martin', prenom: 'Léa', dateNaissance: '2001-06-14' },
+    situation: 'DEMANDEUR_EMPLOI',
+    region: '84',
+  });
+  const handle = await env.client.workflow.start('cepWorkflow', {
+    taskQueue,
+    workflowId: cepWorkflowId(body.periodeId),
+    args: [
+      {
+        open: { body, bodyHash: bodyHash(body), actor: operator, receivedAt: new Date().toISOString() },
+        vouchKey: VOUCH_KEY,
+      },
+    ],
+  });
+  return { handle, body };
+}
+
+function send(handle: WorkflowHandle, event: CepEvent, key: string = VOUCH_KEY) {
+  const message = { event, bodyHash: bodyHash(event), actor: operator, receivedAt: new Date().toISOString() };
+  return handle.executeUpdate(cepEventUpdate, {
+    args: [{ ...message, vouch: vouch(key, handle.workflowId, message) }],
+    updateId: event.eventId,
+  });
+}
+
+const ledgerOf = (periodeId: string) =>
+  [...(ledger.get(periodeId)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
+
+describe('cepWorkflow (time-skipping server)', () => {
+  it('applies its operator events, refuses what the API did not vouch for, and writes its record', async () => {
+    await withWorker(async (tq) => {
+      const { handle, body } = await open(tq);
+      const service: CepEvent = {
+        eventId: 's-1',
+        type: 'SERVICE',
+        date: await today(),
+        service: 'ATELIER',
+        modalite: 'DISTANCE',
+      };
+      const r = await send(handle, service);
+      expect(r.outcome).toBe('applied');
+      expect(r.state.services.ATELIER).toBe(1);
+      expect(r.entries.map((e) => [e.seq, e.type])).toEqual([[2, 'SERVICE']]);
+      // The same Update id again: Temporal answers the first result, and nothing changes.
+      expect((await send(handle, service)).state.version).toBe(2);
+      expect((await handle.query(cepStateQuery)).services.ATELIER).toBe(1);
+
+      const forged = await send(handle, { ...service, eventId: 's-2' }, 'ab'.repeat(32)).catch((e) => e);
+      expect(forged).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(((forged as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('FORBIDDEN');
+      expect(((forged as WorkflowUpdateFailedError).cause as ApplicationFailure).message).toContain(
+        'writes to a period',
+      );
+
+      await env.sleep('5 seconds');
+      expect(written.get(body.periodeId)?.at(-1)?.version).toBe(2);
+      expect(ledgerOf(body.periodeId).map((e) => [e.seq, e.type])).toEqual([
+        [1, 'CREATION'],
+        [2, 'SERVICE'],
+      ]);
+      expect((await handle.query(cepStateQuery)).statut).toBe('OUVERTE');
+    });
+  });
+
+  it('closes by itself six months after its latest event, motif SANS_NOUVELLES, and ends', async () => {
+    await withWorker(async (tq) => {
+      const { handle, body } = await open(tq);
+      // News after a month pushes the closure back.
+      await env.sleep('30 days');
+      const news = await today();
+      await send(handle, { eventId: 'a-1', type: 'ACCOMPAGNEMENT', date: news, objectif: 'RECONVERSION' });
+      await env.sleep('160 days');
+      expect((await handle.query(cepStateQuery)).statut).toBe('ACCOMPAGNEMENT');
+      await env.sleep('40 days');
+      await handle.result();
+      const last = written.get(body.periodeId)!.at(-1)!;
+      expect(last).toMatchObject({ statut: 'CLOSE', motifCloture: 'SANS_NOUVELLES', niveau: 2 });
+      expect(last.dates.cloture).toBe(addMonths(news, 6));
+      expect(last.dates.cloture! > addDays(body.date, 190)).toBe(true);
+    });
+  });
+});

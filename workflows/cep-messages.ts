@@ -1,0 +1,56 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { CepAggregate, CepCommand, CepLedgerEntry, OpenPeriodCommand } from '../domain/cep-aggregate';
+import type { CepState } from '../domain/cep-state';
+
+/** The workflow id of a CEP period: the one place that builds it. */
+export function cepWorkflowId(periodeId: string): string {
+  return `cep-${periodeId}`;
+}
+
+/**
+ * What one run of a period hands to the next by continue-as-new. Versioned: a new field makes a
+ * new version, upgraded once where the run starts (`CepEntity.start`).
+ */
+export interface CepCarriedV1 {
+  v: 1;
+  agg: CepAggregate;
+  /** The version of the state the record (PostgreSQL) holds. */
+  projectedVersion: number;
+  /** The API's vouch key (domain/vouch.ts), null for a period started without one. */
+  vouchKey: string | null;
+}
+export type CepCarried = CepCarriedV1;
+
+export interface CepWorkflowInput {
+  /** A new period. */
+  open?: OpenPeriodCommand;
+  /** A period carried over by continue-as-new. */
+  carried?: CepCarried;
+  /** The key the API vouches for its messages with (hex, domain/vouch.ts). */
+  vouchKey?: string;
+  /** Continue as new after this many Updates in a run (default 1000). */
+  maxUpdatesPerRun?: number;
+}
+
+/** A partner event on a period as the API sends it, with the API's vouch. */
+export interface CepEventMessage extends CepCommand {
+  vouch?: string;
+}
+
+/** What an accepted event answers: its outcome, the period after it, and its entry for the ledger. */
+export interface CepEventResult {
+  outcome: 'applied' | 'duplicate' | 'confirmation';
+  state: CepState;
+  bodyHash: string;
+  entries: CepLedgerEntry[];
+}
+
+/** The period and the accepted events not known to be in the ledger yet. */
+export interface CepRecord {
+  state: CepState;
+  entries: CepLedgerEntry[];
+}
+
+export const cepEventUpdate = defineUpdate<CepEventResult, [CepEventMessage]>('cepEvent');
+export const cepStateQuery = defineQuery<CepState>('cepState');
+export const cepRecordQuery = defineQuery<CepRecord>('cepRecord');

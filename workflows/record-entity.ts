@@ -1,0 +1,103 @@
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import type { Aggregate, CommandOf, DatedEvent, DecisionOf, LedgerEntryOf } from '../domain/aggregate';
+import { ledgered } from '../domain/aggregate';
+import { isRefusedPayload, isVouched } from '../domain/vouch';
+
+// Temporal caps a run at 2000 Updates; stay well below so continue-as-new has room to drain handlers.
+export const DEFAULT_MAX_UPDATES_PER_RUN = 1000;
+// And a run's history small enough for operators and clients to read it whole (a gRPC message is
+// 4 MiB at most); each Update carries the record, so large records continue sooner.
+const MAX_RUN_HISTORY_BYTES = 2 * 1024 * 1024;
+
+/**
+ * What every family's entity (the dossier's, a CEP period's) does the same way: it holds the
+ * aggregate (domain/aggregate.ts), checks that a message comes from the platform, keeps track of
+ * what the record in PostgreSQL holds, and says when the run should continue as new.
+ */
+export abstract class RecordEntity<S extends { version: number }, E extends DatedEvent> {
+  agg: Aggregate<S, E['type']>;
+  /** The version of the state the record (PostgreSQL) holds. */
+  protected projectedVersion: number;
+  /** The eventIds this run accepted: carried to the next run (see carryOver). */
+  protected readonly runIds: string[] = [];
+  protected readonly vouchKey: string | null;
+  private readonly maxUpdatesPerRun: number;
+  protected updatesThisRun = 0;
+
+  protected constructor(
+    agg: Aggregate<S, E['type']>,
+    carried: { projectedVersion: number; vouchKey: string | null },
+    maxUpdatesPerRun: number | undefined,
+  ) {
+    this.agg = agg;
+    this.projectedVersion = carried.projectedVersion;
+    this.vouchKey = carried.vouchKey;
+    this.maxUpdatesPerRun = maxUpdatesPerRun ?? DEFAULT_MAX_UPDATES_PER_RUN;
+  }
+
+  /** The id the API's vouch binds a message to. */
+  protected abstract vouchedId(): string;
+  /** The record's name in refusals: "dossier", "period". */
+  protected abstract readonly noun: string;
+  /** The family's decision (domain/aggregate.ts `decideEvent` with its rules). */
+  protected abstract decide(cmd: CommandOf<E>): DecisionOf<S>;
+
+  /** The decision on an event, or the refusal thrown as a non-retryable failure typed by its code. */
+  protected decideOrRefuse(cmd: CommandOf<E>): Exclude<DecisionOf<S>, { kind: 'refused' }> {
+    const decision = this.decide(cmd);
+    if (decision.kind === 'refused') {
+      throw ApplicationFailure.nonRetryable(
+        decision.error.message,
+        decision.error.code,
+        decision.error.details,
+      );
+    }
+    return decision;
+  }
+
+  /**
+   * The Update's validator: only the platform writes here. A message without the API's vouch (sent
+   * with the `temporal` CLI, the Web UI, a client of one's own) is refused before anything else;
+   * then the business rules. Validators do not run on replay: the vouch is checked once.
+   */
+  validate(cmd: CommandOf<E> & { vouch?: string }): void {
+    if (isRefusedPayload(cmd) || !this.vouchKey || !isVouched(this.vouchKey, this.vouchedId(), cmd)) {
+      throw ApplicationFailure.nonRetryable(
+        `only the platform writes to a ${this.noun}: this message was not sent by its API`,
+        'FORBIDDEN',
+      );
+    }
+    void this.decideOrRefuse(cmd);
+  }
+
+  /** The state and the entries the ledger may lack: what a write of the record sends. */
+  record(): { state: S; entries: LedgerEntryOf<E['type']>[] } {
+    return { state: this.agg.state, entries: this.agg.unledgered };
+  }
+
+  /** A write of `record()` succeeded. */
+  recordWritten(written: { state: S; entries: LedgerEntryOf<E['type']>[] }): void {
+    this.projectedVersion = Math.max(this.projectedVersion, written.state.version);
+    const last = written.entries[written.entries.length - 1];
+    if (last) this.agg = ledgered(this.agg, last.seq);
+  }
+
+  /** The record lags the state. */
+  stateOwed(): boolean {
+    return this.projectedVersion < this.agg.state.version;
+  }
+
+  /** The record lags the state, or the ledger lacks entries. */
+  recordOwed(): boolean {
+    return this.stateOwed() || this.agg.unledgered.length > 0;
+  }
+
+  shouldContinueAsNew(): boolean {
+    const info = workflowInfo();
+    return (
+      info.continueAsNewSuggested ||
+      this.updatesThisRun >= this.maxUpdatesPerRun ||
+      info.historySize >= MAX_RUN_HISTORY_BYTES
+    );
+  }
+}
