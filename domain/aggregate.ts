@@ -79,6 +79,22 @@ export type DecisionOf<S> =
   | { kind: 'confirmation' }
   | { kind: 'applied'; state: S; entry: Pick<LedgerEntryOf, 'data' | 'before' | 'after'> };
 
+/** What an accepted event answers, in every family: its outcome and the record after it. */
+export interface EventResultOf<S, T extends string> {
+  outcome: 'applied' | 'duplicate' | 'confirmation';
+  state: S;
+  /** The hash of the event that produced this result (a resent Update id gets the first result). */
+  bodyHash: string;
+  /** This event's entry for the ledger (none for a duplicate): the caller writes it with the state. */
+  entries: LedgerEntryOf<T>[];
+}
+
+/** A record's state and the accepted events not known to be in the ledger yet. */
+export interface RecordOf<S, T extends string> {
+  state: S;
+  entries: LedgerEntryOf<T>[];
+}
+
 /** A family's own rules, which the shared decision calls. */
 export interface AggregateRules<S extends { updatedAt: string }, E extends DatedEvent> {
   /** The record's name in messages: "dossier", "period". */
@@ -90,27 +106,44 @@ export interface AggregateRules<S extends { updatedAt: string }, E extends Dated
   afterChange?(state: S, clock: Clock): S;
 }
 
-/** A new record: its state and the creation's entry. */
+/** A new record: its state and the creation's entry (the creation command of its family). */
 export function openAggregate<S, T extends string>(
   state: S,
-  creation: { eventId: string; date: string; bodyHash: string; actor: Actor; receivedAt: string },
+  creation: { body: { eventId: string; date: string }; bodyHash: string; actor: Actor; receivedAt: string },
 ): Aggregate<S, T> {
+  const { eventId, date } = creation.body;
   const entry: LedgerEntryOf<T> = {
     seq: 1,
-    eventId: creation.eventId,
+    eventId,
     type: 'CREATION',
-    date: creation.date,
+    date,
     receivedAt: creation.receivedAt,
     source: sourceOf(creation.actor),
     bodyHash: creation.bodyHash,
   };
   return {
     state,
-    creation: { eventId: creation.eventId, bodyHash: creation.bodyHash },
+    creation: { eventId, bodyHash: creation.bodyHash },
     lastSeq: 1,
     unledgered: [entry],
-    seen: { [creation.eventId]: creation.bodyHash },
+    seen: { [eventId]: creation.bodyHash },
     seenAll: true,
+  };
+}
+
+/** A family's decision and its recording, bound to its rules. */
+export function aggregateOf<S extends { updatedAt: string }, E extends DatedEvent>(
+  rules: AggregateRules<S, E>,
+) {
+  return {
+    decide: (agg: Aggregate<S, E['type']>, cmd: CommandOf<E>, clock: Clock): DecisionOf<S> =>
+      decideEvent(rules, agg, cmd, clock),
+    apply: (
+      agg: Aggregate<S, E['type']>,
+      cmd: CommandOf<E>,
+      decision: DecisionOf<S>,
+      clock: Clock,
+    ): Aggregate<S, E['type']> => applyEvent(rules, agg, cmd, decision, clock),
   };
 }
 

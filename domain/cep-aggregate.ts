@@ -1,8 +1,7 @@
 import type { Aggregate, AggregateRules, CommandOf, DecisionOf, LedgerEntryOf } from './aggregate';
-import { applyEvent, decideEvent, openAggregate } from './aggregate';
+import { aggregateOf, openAggregate } from './aggregate';
 import type { Actor } from './authorization';
 import { authorizeCepEvent } from './authorization';
-import type { Clock } from './lifecycle';
 import { cepTransition } from './cep-lifecycle';
 import type { CepEvent, CepEventType, OpenPeriodBody } from './cep-schemas';
 import type { CepState } from './cep-state';
@@ -30,21 +29,9 @@ const CEP_RULES: AggregateRules<CepState, CepEvent> = {
 };
 
 export function openPeriod(cmd: OpenPeriodCommand): CepAggregate {
-  return openAggregate(createCepState(cmd.body, cmd.actor.siret, cmd.receivedAt), {
-    eventId: cmd.body.eventId,
-    date: cmd.body.date,
-    bodyHash: cmd.bodyHash,
-    actor: cmd.actor,
-    receivedAt: cmd.receivedAt,
-  });
+  return openAggregate(createCepState(cmd.body, cmd.actor.siret, cmd.receivedAt), cmd);
 }
 
-export const decideCep = (agg: CepAggregate, cmd: CepCommand, clock: Clock): CepDecision =>
-  decideEvent(CEP_RULES, agg, cmd, clock);
-
-export const applyCep = (
-  agg: CepAggregate,
-  cmd: CepCommand,
-  decision: CepDecision,
-  clock: Clock,
-): CepAggregate => applyEvent(CEP_RULES, agg, cmd, decision, clock);
+const periods = aggregateOf(CEP_RULES);
+export const decideCep = periods.decide;
+export const applyCep = periods.apply;

@@ -1,11 +1,10 @@
 import type { Aggregate, AggregateRules, CommandOf, DecisionOf, LedgerEntryOf } from './aggregate';
-import { applyEvent, decideEvent, openAggregate } from './aggregate';
+import { aggregateOf, openAggregate } from './aggregate';
 import type { Actor } from './authorization';
 import { authorizeEvent } from './authorization';
 import { authorizeCorrection } from './correction-rights';
 import type { DossierState } from './dossier-state';
 import { createState, partiesOf } from './dossier-state';
-import type { Clock } from './lifecycle';
 import { transition } from './lifecycle';
 import type { CreateDossierBody, DossierEvent, EventType, HistoryEntry } from './schemas';
 import { settle } from './situations';
@@ -43,26 +42,14 @@ const DOSSIER_RULES: AggregateRules<DossierState, DossierEvent> = {
 };
 
 export function createAggregate(cmd: CreateCommand): DossierAggregate {
-  return openAggregate(createState(cmd.body, cmd.receivedAt), {
-    eventId: cmd.body.eventId,
-    date: cmd.body.date,
-    bodyHash: cmd.bodyHash,
-    actor: cmd.actor,
-    receivedAt: cmd.receivedAt,
-  });
+  return openAggregate(createState(cmd.body, cmd.receivedAt), cmd);
 }
 
+const dossiers = aggregateOf(DOSSIER_RULES);
 /** Decide what an event does to the dossier, without changing it (domain/aggregate.ts). */
-export const decide = (agg: DossierAggregate, cmd: EventCommand, clock: Clock): Decision =>
-  decideEvent(DOSSIER_RULES, agg, cmd, clock);
-
+export const decide = dossiers.decide;
 /** Record a decision: the new aggregate (the input is not mutated). */
-export const applyDecision = (
-  agg: DossierAggregate,
-  cmd: EventCommand,
-  decision: Decision,
-  clock: Clock,
-): DossierAggregate => applyEvent(DOSSIER_RULES, agg, cmd, decision, clock);
+export const applyDecision = dossiers.apply;
 
 /** A history entry as partners read it (without the ledger's body hash). */
 export function publicEntry(e: LedgerEntry): HistoryEntry {

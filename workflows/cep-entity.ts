@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { carryOver, ledgered } from '../domain/aggregate';
+import { ledgered } from '../domain/aggregate';
 import type { CepAggregate, CepCommand } from '../domain/cep-aggregate';
 import { applyCep, decideCep, openPeriod } from '../domain/cep-aggregate';
 import { closeForInactivity, inactivityClosureDate } from '../domain/cep-lifecycle';
@@ -39,12 +39,7 @@ export class CepEntity extends RecordEntity<CepState, CepEvent> {
 
   /** What the next run starts from. */
   carried(): CepCarried {
-    return {
-      v: 1,
-      agg: carryOver(this.agg, this.runIds),
-      projectedVersion: this.projectedVersion,
-      vouchKey: this.vouchKey,
-    };
+    return { v: 1, ...this.carriedRecord() };
   }
 
   /** A period's messages are vouched for its workflow id: never mistaken for a dossier's. */

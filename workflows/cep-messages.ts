@@ -1,5 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { CepAggregate, CepCommand, CepLedgerEntry, OpenPeriodCommand } from '../domain/cep-aggregate';
+import type { CepAggregate, CepCommand, OpenPeriodCommand } from '../domain/cep-aggregate';
+import type { EventResultOf, RecordOf } from '../domain/aggregate';
+import type { CepEventType } from '../domain/cep-schemas';
 import type { CepState } from '../domain/cep-state';
 
 /** The workflow id of a CEP period: the one place that builds it. */
@@ -38,18 +40,10 @@ export interface CepEventMessage extends CepCommand {
 }
 
 /** What an accepted event answers: its outcome, the period after it, and its entry for the ledger. */
-export interface CepEventResult {
-  outcome: 'applied' | 'duplicate' | 'confirmation';
-  state: CepState;
-  bodyHash: string;
-  entries: CepLedgerEntry[];
-}
+export type CepEventResult = EventResultOf<CepState, CepEventType>;
 
 /** The period and the accepted events not known to be in the ledger yet. */
-export interface CepRecord {
-  state: CepState;
-  entries: CepLedgerEntry[];
-}
+export type CepRecord = RecordOf<CepState, CepEventType>;
 
 export const cepEventUpdate = defineUpdate<CepEventResult, [CepEventMessage]>('cepEvent');
 export const cepStateQuery = defineQuery<CepState>('cepState');

@@ -1,28 +1,10 @@
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  proxyLocalActivities,
-  setHandler,
-  sleep,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { createActivities } from '../activities/index';
+import { allHandlersFinished, condition, continueAsNew, setHandler, sleep } from '@temporalio/workflow';
 import { CepEntity } from './cep-entity';
 import type { CepWorkflowInput } from './cep-messages';
 import { cepEventUpdate, cepRecordQuery, cepStateQuery } from './cep-messages';
+import { db } from './record-activities';
+import { upsertWhenRegistered } from './record-entity';
 import { CEP_SA } from './search-attributes';
-
-type Activities = ReturnType<typeof createActivities>;
-
-// The record in PostgreSQL, as the dossier's: retried for up to 10 minutes, then the loop tries again.
-const db = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
 
 /**
  * One CEP period while it lives (CONTRACT.md, "CEP periods"): its operator's events as Updates,
@@ -31,11 +13,7 @@ const db = proxyLocalActivities<Activities>({
  */
 export async function cepWorkflow(input: CepWorkflowInput): Promise<void> {
   const period = CepEntity.start(input);
-  // A run started without the custom attributes (the time-skipping test server) keeps none.
-  const upsert = (changes: SearchAttributeUpdatePair[]) => {
-    if (workflowInfo().typedSearchAttributes.get(CEP_SA.statut) !== undefined)
-      upsertSearchAttributes(changes);
-  };
+  const upsert = upsertWhenRegistered(CEP_SA.statut);
 
   setHandler(cepStateQuery, () => period.agg.state);
   setHandler(cepRecordQuery, () => period.record());

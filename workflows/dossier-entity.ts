@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { DossierAggregate, EventCommand } from '../domain/dossier-aggregate';
-import { applyDecision, carryOver, createAggregate, decide, ledgered } from '../domain/dossier-aggregate';
+import { applyDecision, createAggregate, decide, ledgered } from '../domain/dossier-aggregate';
 import type { DossierState } from '../domain/dossier-state';
 import type { DossierEvent } from '../domain/schemas';
 import type { Clock } from '../domain/lifecycle';
@@ -74,13 +74,7 @@ export class DossierEntity extends RecordEntity<DossierState, DossierEvent> {
 
   /** What the next run starts from. */
   carried(): Carried {
-    return {
-      v: 1,
-      agg: carryOver(this.agg, this.runIds),
-      projectedVersion: this.projectedVersion,
-      signalledLoads: this.loads.carried(),
-      vouchKey: this.vouchKey,
-    };
+    return { v: 1, ...this.carriedRecord(), signalledLoads: this.loads.carried() };
   }
 
   // ---- Partner events ---------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CreateCommand, DossierAggregate, EventCommand, LedgerEntry } from '../domain/dossier-aggregate';
+import type { CreateCommand, DossierAggregate, EventCommand } from '../domain/dossier-aggregate';
+import type { EventResultOf, RecordOf } from '../domain/aggregate';
 import type { DossierState } from '../domain/dossier-state';
+import type { EventType } from '../domain/schemas';
 
 /** The workflow id of a dossier: the one place that builds it. */
 export function dossierWorkflowId(dossierId: string): string {
@@ -57,23 +59,13 @@ export interface EventMessage extends EventCommand {
   vouch?: string;
 }
 
-export type EventOutcome = 'applied' | 'duplicate' | 'confirmation';
+export type EventOutcome = EventResult['outcome'];
 
 /** What an accepted event answers: its outcome and the dossier after it. */
-export interface EventResult {
-  outcome: EventOutcome;
-  state: DossierState;
-  /** The hash of the event that produced this result (a resent Update id gets the first result). */
-  bodyHash: string;
-  /** This event's entry for the ledger (none for a duplicate): the caller writes it with the state. */
-  entries: LedgerEntry[];
-}
+export type EventResult = EventResultOf<DossierState, EventType>;
 
 /** The dossier and the accepted events not known to be in the ledger yet. */
-export interface DossierRecord {
-  state: DossierState;
-  entries: LedgerEntry[];
-}
+export type DossierRecord = RecordOf<DossierState, EventType>;
 
 export const eventUpdate = defineUpdate<EventResult, [EventMessage]>('event');
 export const stateQuery = defineQuery<DossierState>('state');

@@ -1,14 +1,4 @@
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  proxyLocalActivities,
-  setHandler,
-  sleep,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { createActivities } from '../activities/index';
+import { allHandlersFinished, condition, continueAsNew, setHandler, sleep } from '@temporalio/workflow';
 import type { MonthLookup } from '../domain/situations';
 import { DossierEntity } from './dossier-entity';
 import type { DossierWorkflowInput } from './dossier-messages';
@@ -19,20 +9,9 @@ import {
   recordQuery,
   stateQuery,
 } from './dossier-messages';
+import { db } from './record-activities';
+import { upsertWhenRegistered } from './record-entity';
 import { SA } from './search-attributes';
-
-type Activities = ReturnType<typeof createActivities>;
-
-// The record (read model and ledger) and the DSN look-ups: PostgreSQL may be down for a while.
-// Each call retries for up to 10 minutes, then the loop tries again, so the dossier catches up.
-// Local activities: run by the worker holding the workflow task and recorded as markers, so a
-// month's wake-up is one workflow task with no activity task on the server.
-const db = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '10 minutes',
-  // Short retries: after a database outage the read model catches up within seconds.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
 
 /**
  * One dossier while it lives: holds its state, applies partner events as Updates, and follows the
@@ -44,19 +23,14 @@ const db = proxyLocalActivities<Activities>({
  */
 export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void> {
   const dossier = DossierEntity.start(input);
+  const upsert = upsertWhenRegistered(SA.status);
 
   setHandler(stateQuery, () => dossier.agg.state);
   setHandler(recordQuery, () => dossier.record());
   setHandler(creationQuery, () => ({ ...dossier.agg.creation, state: dossier.agg.state }));
   setHandler(
     eventUpdate,
-    // The client sets the attributes at start; a run started without them (the time-skipping test
-    // server has no custom attributes) keeps none rather than failing its workflow tasks.
-    (cmd) =>
-      dossier.onEvent(cmd, (changes) => {
-        if (workflowInfo().typedSearchAttributes.get(SA.status) !== undefined)
-          upsertSearchAttributes(changes);
-      }),
+    (cmd) => dossier.onEvent(cmd, upsert),
     // A refusal in the validator never enters the history: the partner gets the reason, the
     // dossier is untouched.
     { validator: (cmd) => dossier.validate(cmd) },

@@ -1,6 +1,7 @@
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair, defineSearchAttributeKey } from '@temporalio/common';
 import type { Aggregate, CommandOf, DatedEvent, DecisionOf, LedgerEntryOf } from '../domain/aggregate';
-import { ledgered } from '../domain/aggregate';
+import { carryOver, ledgered } from '../domain/aggregate';
 import { isRefusedPayload, isVouched } from '../domain/vouch';
 
 // Temporal caps a run at 2000 Updates; stay well below so continue-as-new has room to drain handlers.
@@ -8,6 +9,17 @@ export const DEFAULT_MAX_UPDATES_PER_RUN = 1000;
 // And a run's history small enough for operators and clients to read it whole (a gRPC message is
 // 4 MiB at most); each Update carries the record, so large records continue sooner.
 const MAX_RUN_HISTORY_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Upserts search attributes when the run has them (`key`, one of its family's): the client sets
+ * them at start, and a run started without them (the time-skipping test server has no custom
+ * attributes, an attribute not registered yet) keeps none rather than failing its workflow tasks.
+ */
+export function upsertWhenRegistered(key: ReturnType<typeof defineSearchAttributeKey<'KEYWORD'>>) {
+  return (changes: SearchAttributeUpdatePair[]): void => {
+    if (workflowInfo().typedSearchAttributes.get(key) !== undefined) upsertSearchAttributes(changes);
+  };
+}
 
 /**
  * What every family's entity (the dossier's, a CEP period's) does the same way: it holds the
@@ -68,6 +80,19 @@ export abstract class RecordEntity<S extends { version: number }, E extends Date
       );
     }
     void this.decideOrRefuse(cmd);
+  }
+
+  /** What every family carries to its next run: the aggregate (trimmed), what the record holds, the key. */
+  protected carriedRecord(): {
+    agg: Aggregate<S, E['type']>;
+    projectedVersion: number;
+    vouchKey: string | null;
+  } {
+    return {
+      agg: carryOver(this.agg, this.runIds),
+      projectedVersion: this.projectedVersion,
+      vouchKey: this.vouchKey,
+    };
   }
 
   /** The state and the entries the ledger may lack: what a write of the record sends. */
