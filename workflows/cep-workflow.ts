@@ -49,7 +49,8 @@ export async function cepWorkflow(input: CepWorkflowInput): Promise<void> {
     if (period.stateOwed()) continue;
     // Sleep until news (an event) or the day six months after the latest one.
     const on = period.closesOn()!;
-    const wakeUp = () => period.stateOwed() || period.shouldContinueAsNew() || period.closesOn() !== on;
+    // A confirmation changes no version but owes its ledger entry: it wakes the loop too.
+    const wakeUp = () => period.recordOwed() || period.shouldContinueAsNew() || period.closesOn() !== on;
     await condition(wakeUp, Math.max(1000, Date.parse(`${on}T00:00:00Z`) - Date.now()));
   }
 }

@@ -85,6 +85,7 @@ async function open(taskQueue: string) {
   return { handle, body };
 }
 
+/** As the API sends it: vouched, the body hashed without its eventId (a fact told again hashes the same). */
 function send(handle: WorkflowHandle, event: CepEvent, key: string = VOUCH_KEY) {
   const message = { event, bodyHash: bodyHash(event), actor: operator, receivedAt: new Date().toISOString() };
   return handle.executeUpdate(cepEventUpdate, {
@@ -122,11 +123,23 @@ describe('cepWorkflow (time-skipping server)', () => {
         'writes to a period',
       );
 
+      // The same correction told twice: applied, then a confirmation whose entry is written too.
+      const fix: CepEvent = {
+        eventId: 'r-1',
+        type: 'RECTIFICATION',
+        date: await today(),
+        changes: { situation: 'ACTIF_OCCUPE' },
+      };
+      expect((await send(handle, fix)).outcome).toBe('applied');
+      expect((await send(handle, { ...fix, eventId: 'r-2' })).outcome).toBe('confirmation');
+
       await env.sleep('5 seconds');
-      expect(written.get(body.periodeId)?.at(-1)?.version).toBe(2);
-      expect(ledgerOf(body.periodeId).map((e) => [e.seq, e.type])).toEqual([
-        [1, 'CREATION'],
-        [2, 'SERVICE'],
+      expect(written.get(body.periodeId)?.at(-1)?.version).toBe(3);
+      expect(ledgerOf(body.periodeId).map((e) => [e.seq, e.type, e.confirmation ?? false])).toEqual([
+        [1, 'CREATION', false],
+        [2, 'SERVICE', false],
+        [3, 'RECTIFICATION', false],
+        [4, 'RECTIFICATION', true],
       ]);
       expect((await handle.query(cepStateQuery)).statut).toBe('OUVERTE');
     });
