@@ -1,7 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { ledgered } from '../domain/aggregate';
-import type { CepAggregate, CepCommand } from '../domain/cep-aggregate';
+import type { CepAggregate, CepCommand, CepDecision } from '../domain/cep-aggregate';
 import { applyCep, decideCep, openPeriod } from '../domain/cep-aggregate';
 import { closeForInactivity, inactivityClosureDate } from '../domain/cep-lifecycle';
 import type { CepEvent } from '../domain/cep-schemas';
@@ -53,22 +52,17 @@ export class CepEntity extends RecordEntity<CepState, CepEvent> {
     return decideCep(this.agg, cmd, clock());
   }
 
-  /** An accepted event: the new state, this event's entry for the ledger, the attributes to upsert. */
-  onEvent(cmd: CepEventMessage, upsert: (changes: SearchAttributeUpdatePair[]) => void): CepEventResult {
-    this.updatesThisRun++;
-    const decision = this.decideOrRefuse(cmd);
-    const before = this.agg.state;
-    if (cmd.ledger) this.agg = ledgered(this.agg, cmd.ledger.seq);
-    this.agg = applyCep(this.agg, cmd, decision, clock());
-    if (decision.kind !== 'duplicate') this.runIds.push(cmd.event.eventId);
-    this.upsertChanges(before, upsert);
-    const entries = decision.kind === 'duplicate' ? [] : this.agg.unledgered.slice(-1);
-    return { outcome: decision.kind, state: this.agg.state, bodyHash: cmd.bodyHash, entries };
+  protected apply(cmd: CepCommand, decision: CepDecision): CepAggregate {
+    return applyCep(this.agg, cmd, decision, clock());
   }
 
-  private upsertChanges(before: CepState, upsert: (changes: SearchAttributeUpdatePair[]) => void): void {
-    const changes = cepSearchAttributeChanges(before, this.agg.state);
-    if (changes.length > 0) upsert(changes);
+  protected attributeChanges(before: CepState, after: CepState) {
+    return cepSearchAttributeChanges(before, after);
+  }
+
+  /** An accepted event (RecordEntity.acceptEvent). */
+  onEvent(cmd: CepEventMessage, upsert: (changes: SearchAttributeUpdatePair[]) => void): CepEventResult {
+    return this.acceptEvent(cmd, upsert);
   }
 
   /** The day the period closes by itself, unless news comes first; null once closed. */

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { DossierAggregate, EventCommand } from '../domain/dossier-aggregate';
-import { applyDecision, createAggregate, decide, ledgered } from '../domain/dossier-aggregate';
+import type { Decision, DossierAggregate, EventCommand } from '../domain/dossier-aggregate';
+import { applyDecision, createAggregate, decide } from '../domain/dossier-aggregate';
 import type { DossierState } from '../domain/dossier-state';
 import type { DossierEvent } from '../domain/schemas';
 import type { Clock } from '../domain/lifecycle';
@@ -79,38 +79,34 @@ export class DossierEntity extends RecordEntity<DossierState, DossierEvent> {
 
   // ---- Partner events ---------------------------------------------------------------------------
 
-  /**
-   * An accepted event: the new state and this event's entry for the ledger, and the search
-   * attributes to upsert (`upsert`: the run has them at all).
-   */
+  protected apply(cmd: EventCommand, decision: Decision): DossierAggregate {
+    return applyDecision(this.agg, cmd, decision, clock());
+  }
+
+  protected attributeChanges(before: DossierState, after: DossierState) {
+    return searchAttributeChanges(before, after);
+  }
+
+  /** An accepted event (RecordEntity.acceptEvent), with what a dossier does besides. */
   onEvent(cmd: EventMessage, upsert: (changes: SearchAttributeUpdatePair[]) => void): EventResult {
-    this.updatesThisRun++;
-    // Refused here only if state changed between validation and execution, which Temporal rules out.
-    const decision = this.decideOrRefuse(cmd);
-    const before = this.agg.state;
-    const owedBefore = this.projectedVersion < before.version;
-    if (cmd.ledger) this.agg = ledgered(this.agg, cmd.ledger.seq);
-    this.agg = applyDecision(this.agg, cmd, decision, clock());
-    if (decision.kind !== 'duplicate') this.runIds.push(cmd.event.eventId);
-    // The caller registered the dossier for these months, then found them not loaded: the points
-    // on them wait without a look-up (a load signalled since then makes the workflow look).
-    if (cmd.dsnNotLoaded?.length) {
-      const notLoaded = this.loads.notLoaded(cmd.dsnNotLoaded);
-      const points = this.owedLookups().filter((p) => notLoaded.includes(this.monthOfPoint(p) ?? ''));
-      if (points.length > 0) this.recordLookups(points, Object.fromEntries(notLoaded.map((m) => [m, null])));
-    }
-    // The API projects the state it gets back, with the entries: no projection in this event's
-    // history. Anything the workflow still owed (its own DSN changes) it projects itself.
-    if (cmd.callerProjects && !owedBefore) {
-      this.projectedVersion = this.agg.state.version;
-      // Nothing else wakes the main loop for it: it looks again at what it owes and when.
-      this.rethink = true;
-    }
-    const changes = searchAttributeChanges(before, this.agg.state);
-    if (changes.length > 0) upsert(changes);
-    // The caller writes this event's entry; the others are their own callers' (or the sweeper's).
-    const entries = decision.kind === 'duplicate' ? [] : this.agg.unledgered.slice(-1);
-    return { outcome: decision.kind, state: this.agg.state, bodyHash: cmd.bodyHash, entries };
+    const owedBefore = this.stateOwed();
+    return this.acceptEvent(cmd, upsert, () => {
+      // The caller registered the dossier for these months, then found them not loaded: the points
+      // on them wait without a look-up (a load signalled since then makes the workflow look).
+      if (cmd.dsnNotLoaded?.length) {
+        const notLoaded = this.loads.notLoaded(cmd.dsnNotLoaded);
+        const points = this.owedLookups().filter((p) => notLoaded.includes(this.monthOfPoint(p) ?? ''));
+        if (points.length > 0)
+          this.recordLookups(points, Object.fromEntries(notLoaded.map((m) => [m, null])));
+      }
+      // The API projects the state it gets back, with the entries: no projection in this event's
+      // history. Anything the workflow still owed (its own DSN changes) it projects itself.
+      if (cmd.callerProjects && !owedBefore) {
+        this.projectedVersion = this.agg.state.version;
+        // Nothing else wakes the main loop for it: it looks again at what it owes and when.
+        this.rethink = true;
+      }
+    });
   }
 
   /** A DSN month was loaded; a signal not encrypted with a platform key (or malformed) changes nothing. */

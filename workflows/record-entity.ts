@@ -1,6 +1,13 @@
 import { ApplicationFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair, defineSearchAttributeKey } from '@temporalio/common';
-import type { Aggregate, CommandOf, DatedEvent, DecisionOf, LedgerEntryOf } from '../domain/aggregate';
+import type {
+  Aggregate,
+  CommandOf,
+  DatedEvent,
+  DecisionOf,
+  EventResultOf,
+  LedgerEntryOf,
+} from '../domain/aggregate';
 import { carryOver, ledgered } from '../domain/aggregate';
 import { isRefusedPayload, isVouched } from '../domain/vouch';
 
@@ -53,6 +60,41 @@ export abstract class RecordEntity<S extends { version: number }, E extends Date
   protected abstract readonly noun: string;
   /** The family's decision (domain/aggregate.ts `decideEvent` with its rules). */
   protected abstract decide(cmd: CommandOf<E>): DecisionOf<S>;
+
+  /** The family's recording of a decision (domain/aggregate.ts `applyEvent` with its rules). */
+  protected abstract apply(cmd: CommandOf<E>, decision: DecisionOf<S>): Aggregate<S, E['type']>;
+  /** The search attributes that take `before`'s to `after`'s (workflows/search-attributes.ts). */
+  protected abstract attributeChanges(before: S, after: S): SearchAttributeUpdatePair[];
+
+  /**
+   * An accepted event, the same way in every family: the new state, this event's entry for the
+   * ledger, the search attributes to upsert (`upsert`: the run has them at all). `also` runs after
+   * the event is applied, before the attributes: what the family does besides.
+   */
+  protected acceptEvent(
+    cmd: CommandOf<E>,
+    upsert: (changes: SearchAttributeUpdatePair[]) => void,
+    also?: () => void,
+  ): EventResultOf<S, E['type']> {
+    this.updatesThisRun++;
+    // Refused here only if state changed between validation and execution, which Temporal rules out.
+    const decision = this.decideOrRefuse(cmd);
+    const before = this.agg.state;
+    if (cmd.ledger) this.agg = ledgered(this.agg, cmd.ledger.seq);
+    this.agg = this.apply(cmd, decision);
+    if (decision.kind !== 'duplicate') this.runIds.push(cmd.event.eventId);
+    also?.();
+    this.upsertChanges(before, upsert);
+    // The caller writes this event's entry; the others are their own callers' (or the sweeper's).
+    const entries = decision.kind === 'duplicate' ? [] : this.agg.unledgered.slice(-1);
+    return { outcome: decision.kind, state: this.agg.state, bodyHash: cmd.bodyHash, entries };
+  }
+
+  /** Upsert the attributes that changed since `before`, if any. */
+  protected upsertChanges(before: S, upsert: (changes: SearchAttributeUpdatePair[]) => void): void {
+    const changes = this.attributeChanges(before, this.agg.state);
+    if (changes.length > 0) upsert(changes);
+  }
 
   /** The decision on an event, or the refusal thrown as a non-retryable failure typed by its code. */
   protected decideOrRefuse(cmd: CommandOf<E>): Exclude<DecisionOf<S>, { kind: 'refused' }> {

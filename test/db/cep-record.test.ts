@@ -3,12 +3,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { CepCommand } from '../../domain/cep-aggregate';
 import { applyCep, decideCep, openPeriod } from '../../domain/cep-aggregate';
-import { OpenPeriodBody } from '../../domain/cep-schemas';
 import { readCepRecord, upsertCepRecord } from '../../db/cep-record';
 import { openOrm } from '../../db/orm';
 import { nirHasher } from '../../infra/pseudonym';
 import { sealer } from '../../infra/sealing';
-import { TEST_DATA_KEY } from '../helpers/fixtures';
+import { CEP_OPERATOR, TEST_DATA_KEY, openPeriodBody } from '../helpers/fixtures';
 
 /** A CEP period's record in PostgreSQL: written once per seq, never overwritten by an older version. */
 let orm: MikroORM;
@@ -21,24 +20,17 @@ const keys = {
   hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
   seal: sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).seal,
 };
-const operator = {
-  admin: false as const,
-  partnerId: 'op',
-  siret: '12345678900011',
-  kind: 'CEP_OPERATEUR' as const,
-};
+const operator = CEP_OPERATOR;
 const clock = { now: '2026-11-29T10:00:00.000Z' };
 
 describe('the CEP record', () => {
   it('keeps the newest version, each ledger entry once, and the NIR sealed apart', async () => {
     const nir = '269054958815780';
-    const body = OpenPeriodBody.parse({
+    const body = openPeriodBody({
       eventId: 'open',
       periodeId: `ML-${randomUUID().slice(0, 8)}`,
-      date: '2026-03-02',
       beneficiaire: { nir, nom: 'Martin', prenom: 'Léa', dateNaissance: '2001-06-14' },
       situation: 'AUTRE',
-      region: '84',
     });
     const opened = openPeriod({ body, bodyHash: 'h0', actor: operator, receivedAt: clock.now });
     const cmd: CepCommand = {

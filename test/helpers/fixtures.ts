@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { nirKey } from '../../domain/nir';
 import type { CreateDossierBody } from '../../domain/schemas';
+import { OpenPeriodBody } from '../../domain/cep-schemas';
 
 /** A valid SIRET from a 13-digit prefix: the last digit makes the Luhn sum a multiple of 10. */
 export function siret(prefix13: string): string {
@@ -69,3 +70,24 @@ export const ev = (type: string, date: string, extra: Record<string, unknown> = 
   date,
   ...extra,
 });
+
+/** The CEP operator the CEP tests open periods as. */
+export const CEP_OPERATOR = {
+  admin: false as const,
+  partnerId: 'op',
+  siret: '12345678900011',
+  kind: 'CEP_OPERATEUR' as const,
+};
+
+/** A CEP period's opening body (CONTRACT.md, "CEP periods"), valid unless overridden. */
+export function openPeriodBody(overrides: Partial<OpenPeriodBody> = {}): OpenPeriodBody {
+  return OpenPeriodBody.parse({
+    eventId: 'open-1',
+    periodeId: 'ML-69-2026-000042',
+    date: '2026-03-02',
+    beneficiaire: { nir: '269054958815780', nom: 'Martin', prenom: 'Léa', dateNaissance: '2001-06-14' },
+    situation: 'DEMANDEUR_EMPLOI',
+    region: '84',
+    ...overrides,
+  });
+}

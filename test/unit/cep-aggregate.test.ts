@@ -1,28 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../domain/authorization';
+import { CEP_OPERATOR, openPeriodBody } from '../helpers/fixtures';
 import type { CepAggregate, CepCommand } from '../../domain/cep-aggregate';
 import { applyCep, decideCep, openPeriod } from '../../domain/cep-aggregate';
 import { carryOver, ledgered } from '../../domain/aggregate';
 import type { CepEvent } from '../../domain/cep-schemas';
-import { OpenPeriodBody } from '../../domain/cep-schemas';
 
 /** A CEP period shares the dossier's record rules (domain/aggregate.ts): ids, duplicates, confirmations. */
-const operator: Extract<Actor, { admin: false }> = {
-  admin: false,
-  partnerId: 'op',
-  siret: '12345678900011',
-  kind: 'CEP_OPERATEUR',
-};
+const operator = CEP_OPERATOR;
 const other: Actor = { admin: false, partnerId: 'x', siret: '98765432100019', kind: 'CEP_OPERATEUR' };
 const clock = { now: '2026-11-29T10:00:00.000Z' };
-const body = OpenPeriodBody.parse({
-  eventId: 'open-1',
-  periodeId: 'ML-69-2026-000042',
-  date: '2026-03-02',
-  beneficiaire: { nir: '269054958815780', nom: 'Martin', prenom: 'Léa', dateNaissance: '2001-06-14' },
-  situation: 'JEUNE_NON_INSERE',
-  region: '84',
-});
+const body = openPeriodBody({ situation: 'JEUNE_NON_INSERE' });
 const open = () =>
   openPeriod({ body, bodyHash: 'h-open', actor: operator, receivedAt: '2026-03-02T09:00:00Z' });
 

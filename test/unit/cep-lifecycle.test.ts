@@ -11,23 +11,16 @@ import {
 } from '../../domain/cep-lifecycle';
 import type { CepEvent, CepEventType } from '../../domain/cep-schemas';
 import { CepEvent as CepEventSchema, OpenPeriodBody } from '../../domain/cep-schemas';
+import { CEP_OPERATOR, openPeriodBody } from '../helpers/fixtures';
 import type { CepState } from '../../domain/cep-state';
 import { createCepState } from '../../domain/cep-state';
 
-const OPERATEUR = '12345678900011';
+const OPERATEUR = CEP_OPERATOR.siret;
 const clock = { now: '2026-11-29T10:00:00.000Z' };
 let n = 0;
 const ev = (e: Record<string, unknown>): CepEvent => ({ eventId: `c${++n}`, ...e }) as CepEvent;
 
-const openBody = OpenPeriodBody.parse({
-  eventId: 'open-1',
-  periodeId: 'ML-69-2026-000042',
-  date: '2026-03-02',
-  beneficiaire: { nir: '269054958815780', nom: 'Martin', prenom: 'Léa', dateNaissance: '2001-06-14' },
-  situation: 'DEMANDEUR_EMPLOI',
-  region: '84',
-  departement: '69',
-});
+const openBody = openPeriodBody({ departement: '69' });
 const opened = () => createCepState(openBody, OPERATEUR, '2026-03-02T09:00:00.000Z');
 
 function run(...events: CepEvent[]): CepState {

@@ -5,10 +5,8 @@ import { Worker } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
-import type { Actor } from '../../domain/authorization';
 import type { CepLedgerEntry } from '../../domain/cep-aggregate';
 import type { CepEvent } from '../../domain/cep-schemas';
-import { OpenPeriodBody } from '../../domain/cep-schemas';
 import type { CepState } from '../../domain/cep-state';
 import { addDays, addMonths } from '../../domain/dates';
 import { vouch } from '../../domain/vouch';
@@ -16,14 +14,10 @@ import { bodyHash } from '../../infra/canonical-hash';
 import { vouchKey } from '../../infra/pseudonym';
 import { cepEventUpdate, cepStateQuery, cepWorkflowId } from '../../workflows/cep-messages';
 import { TEST_DATA_KEY } from '../helpers/stack';
+import { CEP_OPERATOR, openPeriodBody } from '../helpers/fixtures';
 
 /** A CEP period's workflow on the time-skipping server: its operator's events and six silent months. */
-const operator: Extract<Actor, { admin: false }> = {
-  admin: false,
-  partnerId: 'op',
-  siret: '12345678900011',
-  kind: 'CEP_OPERATEUR',
-};
+const operator = CEP_OPERATOR;
 const VOUCH_KEY = vouchKey({ AGORA_DATA_KEY: TEST_DATA_KEY });
 let env: TestWorkflowEnvironment;
 /** What the fake record activity was given: periodeId -> the states written, and the ledger. */
@@ -64,13 +58,10 @@ async function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> 
 const today = async () => new Date(await env.currentTimeMs()).toISOString().slice(0, 10);
 
 async function open(taskQueue: string) {
-  const body = OpenPeriodBody.parse({
+  const body = openPeriodBody({
     eventId: `open-${randomUUID()}`,
     periodeId: `ML-${randomUUID().slice(0, 8)}`,
     date: await today(),
-    beneficiaire: { nir: '269054958815780', nom: 'Martin', prenom: 'Léa', dateNaissance: '2001-06-14' },
-    situation: 'DEMANDEUR_EMPLOI',
-    region: '84',
   });
   const handle = await env.client.workflow.start('cepWorkflow', {
     taskQueue,

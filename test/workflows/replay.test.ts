@@ -5,11 +5,10 @@ import { describe, expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { dataConverter } from '../../infra/temporal';
 import { ROOT } from '../../infra/paths';
-import { createBody } from '../helpers/fixtures';
+import { CEP_OPERATOR, createBody, openPeriodBody } from '../helpers/fixtures';
 import { ADMIN_TOKEN, startStack, TEST_DATA_KEY } from '../helpers/stack';
 import { temporalJson } from '../helpers/temporal-cli';
 import type { CepEvent } from '../../domain/cep-schemas';
-import { OpenPeriodBody } from '../../domain/cep-schemas';
 import { vouch } from '../../domain/vouch';
 import { addDays } from '../../domain/dates';
 import { bodyHash } from '../../infra/canonical-hash';
@@ -137,25 +136,13 @@ describe('replay of recorded histories (dossiers, CEP periods)', () => {
       // No CEP route yet (issue 15): the period is opened and told as the API will, vouched; its
       // dates are recent, or six months without news would have closed it already.
       const day = (n: number) => addDays(new Date().toISOString().slice(0, 10), n);
-      const operator = {
-        admin: false as const,
-        partnerId: 'op',
-        siret: '12345678900011',
-        kind: 'CEP_OPERATEUR' as const,
-      };
+      const operator = CEP_OPERATOR;
       const key = vouchKey({ AGORA_DATA_KEY: TEST_DATA_KEY });
-      const body = OpenPeriodBody.parse({
+      const body = openPeriodBody({
         eventId: randomUUID(),
         periodeId: `ML-${randomUUID().slice(0, 8)}`,
         date: day(-60),
-        beneficiaire: {
-          nir: createBody().stagiaire.nir,
-          nom: 'Martin',
-          prenom: 'Léa',
-          dateNaissance: '2001-06-14',
-        },
-        situation: 'DEMANDEUR_EMPLOI',
-        region: '84',
+        beneficiaire: { ...openPeriodBody().beneficiaire, nir: createBody().stagiaire.nir },
       });
       const id = cepWorkflowId(body.periodeId);
       const handle = await stack.client.workflow.start('cepWorkflow', {
