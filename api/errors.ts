@@ -76,7 +76,12 @@ export function toApiError(err: unknown, onUnexpected: (id: string, err: unknown
   if (err instanceof WorkflowNotFoundError) return new ApiError('NOT_FOUND', 'no such dossier');
   if (err instanceof HTTPException) {
     if (err.status === 413) return new ApiError('PAYLOAD_TOO_LARGE', err.message || 'request body too large');
-    if (err.status === 400) return new ApiError('VALIDATION_ERROR', `invalid body: ${err.message}`);
+    // Malformed JSON: listed in `details` like every other problem (CONTRACT.md, "Errors").
+    if (err.status === 400) {
+      return new ApiError('VALIDATION_ERROR', `invalid body: ${err.message}`, [
+        { path: 'body', message: err.message || 'malformed JSON' },
+      ]);
+    }
     // A JSON route's body sent under another media type (text/plain, a form, none at all).
     if (err.status === 415) {
       return new ApiError('VALIDATION_ERROR', 'send the body as JSON, with Content-Type: application/json', [

@@ -251,6 +251,19 @@ describe('refusals', () => {
     expect(typeof res.body.error.message).toBe('string');
   });
 
+  it('lists malformed JSON in details, as every other problem', async () => {
+    const b = await create();
+    const res = await stack.call(
+      'POST',
+      `/v1/dossiers/${b.dossierId}/events`,
+      region.token,
+      undefined,
+      '{"eventId":',
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([{ path: 'body', message: expect.any(String) }]);
+  });
+
   it.each([['text/plain'], ['application/x-www-form-urlencoded'], [null]])(
     'refuses a JSON body sent as %s with 400 VALIDATION_ERROR, never 500',
     async (type) => {
