@@ -8,6 +8,7 @@ import { createProjector } from '../db/projection-intents';
 import { createRecordStore } from '../db/dossier-records';
 import type { AppEnv } from './app-env';
 import { Buckets, TokenRegistry, authenticate } from './auth';
+import { createCepGateway } from './cep-gateway';
 import { createDossierGateway } from './dossier-gateway';
 import { docsRoutes } from './docs';
 import { ApiError, errorResponse, toApiError } from './errors';
@@ -18,6 +19,7 @@ import { operationsRoutes } from './operations';
 import { rateLimit } from './rate-limit';
 import { rejectionLog } from './rejection-log';
 import { adminRoutes } from './routes/admin';
+import { cepRoutes } from './routes/cep';
 import { codecRoutes } from './routes/codec';
 import { dossierRoutes } from './routes/dossiers';
 import { dsnRoutes } from './routes/dsn';
@@ -65,7 +67,7 @@ export interface AppDeps {
 /**
  * The whole HTTP API as a Hono app, composed here from its parts; only api/server.ts listens on a
  * port. The middlewares run in this order: trace, security headers, request log, body limits, then
- * for `/v1` authentication, rate limit and (for dossiers) the rejection log.
+ * for `/v1` authentication, rate limit and (for dossiers and CEP periods) the rejection log.
  */
 export function createApp(deps: AppDeps) {
   const { orm, logger } = deps;
@@ -77,6 +79,14 @@ export function createApp(deps: AppDeps) {
     taskQueue: deps.taskQueue,
     projector,
     records: createRecordStore(orm, deps.unseal),
+    vouchKey: deps.vouchKey,
+    logger,
+  });
+  const cep = createCepGateway({
+    client: deps.client,
+    orm,
+    taskQueue: deps.taskQueue,
+    unseal: deps.unseal,
     vouchKey: deps.vouchKey,
     logger,
   });
@@ -113,11 +123,15 @@ export function createApp(deps: AppDeps) {
   const failures = new Buckets(deps.authFailures?.perSecond ?? 1, deps.authFailures?.burst ?? 30);
   app.use('/v1/*', authenticate(tokens, deps.adminToken, failures));
   app.use('/v1/*', rateLimit(deps.rateLimit?.perSecond ?? 0, deps.rateLimit?.burst ?? 1));
-  const rejections = rejectionLog({ orm, metrics, logger });
+  const rejections = rejectionLog({ orm, metrics, logger, family: 'dossier' });
   app.use('/v1/dossiers/*', rejections);
   app.use('/v1/dossiers', rejections);
+  const cepRejections = rejectionLog({ orm, metrics, logger, family: 'cep' });
+  app.use('/v1/cep/periodes/*', cepRejections);
+  app.use('/v1/cep/periodes', cepRejections);
 
-  app.route('/', dossierRoutes({ gateway, orm, now, hashNir: deps.hashNir }));
+  app.route('/', dossierRoutes({ gateway, cep, orm, now, hashNir: deps.hashNir }));
+  app.route('/', cepRoutes({ gateway: cep, orm, now, hashNir: deps.hashNir }));
   app.route('/', meRoutes());
   app.route('/', adminRoutes({ orm, onRevoke: (tokenId) => tokens.revoke(tokenId) }));
   app.route('/', qualityRoutes({ orm }));

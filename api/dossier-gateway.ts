@@ -8,6 +8,7 @@ import type { Logger } from '../infra/logger';
 import { canSee, sourceOf } from '../domain/authorization';
 import type { Actor } from '../domain/authorization';
 import { publicEntry } from '../domain/dossier-aggregate';
+import { historyPage } from '../domain/aggregate';
 import type { DossierParties, DossierState } from '../domain/dossier-state';
 import { createState, partiesOf } from '../domain/dossier-state';
 import type { CreateDossierBody, DossierEvent, HistoryEntry } from '../domain/schemas';
@@ -42,6 +43,7 @@ export interface DossierGateway {
     body: CreateDossierBody,
     actor: Actor,
     receivedAt: string,
+    prescriptionOperateur?: string,
   ): Promise<{ created: boolean; state: DossierState }>;
   send(dossierId: string, event: DossierEvent, actor: Actor, receivedAt: string): Promise<EventResult>;
   state(dossierId: string): Promise<DossierState>;
@@ -146,14 +148,26 @@ export function createDossierGateway(deps: {
     }
   };
 
-  const start = async (body: CreateDossierBody, actor: Actor, receivedAt: string, intentId: string) => {
-    const initial = createState(body, receivedAt);
+  const start = async (
+    body: CreateDossierBody,
+    actor: Actor,
+    receivedAt: string,
+    intentId: string,
+    prescriptionOperateur: string | undefined,
+  ) => {
+    const initial = createState(body, receivedAt, prescriptionOperateur);
     await client.workflow.start('dossierWorkflow', {
       workflowId: dossierWorkflowId(body.dossierId),
       taskQueue,
       args: [
         {
-          create: { body, bodyHash: bodyHash(body), actor, receivedAt },
+          create: {
+            body,
+            bodyHash: bodyHash(body),
+            actor,
+            receivedAt,
+            ...(prescriptionOperateur ? { prescriptionOperateur } : {}),
+          },
           callerProjects: true,
           vouchKey: deps.vouchKey,
         },
@@ -185,7 +199,7 @@ export function createDossierGateway(deps: {
   };
 
   const gateway: DossierGateway = {
-    async create(body, actor, receivedAt) {
+    async create(body, actor, receivedAt, prescriptionOperateur) {
       const hash = bodyHash(body);
       // A dossierId is claimed for ever before its workflow starts (the engine forgets ended ones).
       const claim = await projector.claim(body.dossierId, { eventId: body.eventId, bodyHash: hash });
@@ -231,7 +245,10 @@ export function createDossierGateway(deps: {
         // Claimed by this same creation, whose workflow never started (its API died in between).
       }
       try {
-        return { created: true, state: await start(body, actor, receivedAt, claim.intentId) };
+        return {
+          created: true,
+          state: await start(body, actor, receivedAt, claim.intentId, prescriptionOperateur),
+        };
       } catch (e) {
         await readModel.drop(claim.intentId, e);
         if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
@@ -306,12 +323,7 @@ export function createDossierGateway(deps: {
       }
       if (!state) throw notFound(dossierId);
       const stored = await records.ledger(dossierId, afterSeq, limit + 1);
-      const bySeq = new Map(stored.map((e) => [e.seq, e]));
-      for (const e of pending) if (!bySeq.has(e.seq)) bySeq.set(e.seq, e);
-      const all = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-      const events = all.slice(0, limit);
-      const more = all.length > limit;
-      return { parties: partiesOf(state), events, nextSeq: more ? events[events.length - 1]!.seq : null };
+      return { parties: partiesOf(state), ...historyPage(stored, pending, limit) };
     },
   };
   return {

@@ -14,6 +14,7 @@ export interface Args {
     name?: string;
     kind?: string;
     region?: string;
+    reseau?: string;
     prefix?: string[];
     status?: string;
     limit?: string;

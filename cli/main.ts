@@ -16,9 +16,10 @@ Commands:
                                                             Schedules, retention checked (idempotent); where
                                                             the credentials do not allow it, exits 1 with the
                                                             exact temporal/tcld commands to run
-  partner create --siret S --name N --kind K [--region R] [--prefix P ...]
+  partner create --siret S --name N --kind K [--region R] [--reseau N] [--prefix P ...]
                                                             create a partner (owning the dossierId
-                                                            prefixes P); prints its token once
+                                                            prefixes P; a CEP_OPERATEUR names its
+                                                            reseau N); prints its token once
   partner list                                              list the partners and their tokens
   partner token add PARTNER_ID                              another token for the partner (rotation)
   partner token revoke PARTNER_ID TOKEN_ID                  revoke a token
@@ -62,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       kind: { type: 'string' },
       region: { type: 'string' },
+      reseau: { type: 'string' },
       prefix: { type: 'string', multiple: true },
       status: { type: 'string' },
       limit: { type: 'string' },

@@ -1,15 +1,23 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { LedgerKnowledge } from '../domain/aggregate';
 import type { CepLedgerEntry } from '../domain/cep-aggregate';
 import type { CepState } from '../domain/cep-state';
+import { maskNir } from '../domain/nir';
 
-/** A period as its record keeps it: everything but the NIR, which is kept apart, sealed. */
+/** A period as its record keeps it: everything but the NIR, kept apart, sealed (its masked form stays). */
 export type CepRecordData = Omit<CepState, 'beneficiaire'> & {
-  beneficiaire: Omit<CepState['beneficiaire'], 'nir'>;
+  beneficiaire: Omit<CepState['beneficiaire'], 'nir'> & { nirMasque: string };
 };
 
 export function toCepRecord(state: CepState): CepRecordData {
-  const { nir: _nir, ...beneficiaire } = state.beneficiaire;
-  return { ...state, beneficiaire };
+  const { nir, ...beneficiaire } = state.beneficiaire;
+  return { ...state, beneficiaire: { ...beneficiaire, nirMasque: maskNir(nir) } };
+}
+
+/** The state a record holds, its NIR opened from its seal. */
+export function stateOfCepRecord(data: CepRecordData, nir: string): CepState {
+  const { nirMasque: _masked, ...beneficiaire } = data.beneficiaire;
+  return { ...data, beneficiaire: { nir, ...beneficiaire } };
 }
 
 /**
@@ -59,6 +67,60 @@ export async function upsertCepRecord(
       state.dates.cloture,
     ],
   );
+}
+
+/** A period's record and its sealed NIR (null: never written). */
+export async function readCepRow(
+  em: EntityManager,
+  periodeId: string,
+): Promise<{ data: CepRecordData; nirSealed: Buffer } | null> {
+  const [row] = await em
+    .getConnection()
+    .execute<{ data: CepRecordData; nir_sealed: Buffer }[]>(
+      'select data, nir_sealed from cep_periodes where periode_id = ?',
+      [periodeId],
+    );
+  return row ? { data: row.data, nirSealed: row.nir_sealed } : null;
+}
+
+/** A page of a period's ledger: the entries after `afterSeq`, oldest first, with their body hash. */
+export async function readCepLedger(
+  em: EntityManager,
+  periodeId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<CepLedgerEntry[]> {
+  const rows = await em
+    .getConnection()
+    .execute<{ entry: Omit<CepLedgerEntry, 'bodyHash'>; body_hash: string }[]>(
+      'select entry, body_hash from cep_events where periode_id = ? and seq > ? order by seq limit ?',
+      [periodeId, afterSeq, limit],
+    );
+  return rows.map((r) => ({ ...r.entry, bodyHash: r.body_hash }));
+}
+
+/**
+ * What the ledger knows of an event sent to a period (domain/aggregate.ts `LedgerKnowledge`): the
+ * hash its eventId was accepted with, whether the same fact was, and the last seq written.
+ */
+export async function cepLedgerKnowledge(
+  em: EntityManager,
+  periodeId: string,
+  event: { eventId: string; bodyHash: string },
+): Promise<LedgerKnowledge> {
+  const [row] = await em
+    .getConnection()
+    .execute<{ event_hash: string | null; same_fact: boolean; seq: number }[]>(
+      `select (select body_hash from cep_events where periode_id = ? and event_id = ? limit 1) as event_hash,
+            exists (select 1 from cep_events where periode_id = ? and body_hash = ?) as same_fact,
+            coalesce((select max(seq) from cep_events where periode_id = ?), 0) as seq`,
+      [periodeId, event.eventId, periodeId, event.bodyHash, periodeId],
+    );
+  return {
+    eventHash: row?.event_hash ?? null,
+    sameFact: row?.same_fact ?? false,
+    seq: Number(row?.seq ?? 0),
+  };
 }
 
 /** A period's record and its ledger, oldest first (null: never written). */

@@ -10,6 +10,7 @@ export const Partner = defineEntity({
     name: p.string(),
     kind: p.string(),
     region: p.string().nullable(),
+    reseau: p.string().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });
@@ -22,6 +23,7 @@ export const Rejection = defineEntity({
     id: p.bigint('number').primary().autoincrement(),
     partnerSiret: p.string(),
     dossierId: p.string().nullable(),
+    periodeId: p.string().nullable(),
     eventId: p.string().nullable(),
     eventType: p.string().nullable(),
     code: p.string(),

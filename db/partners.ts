@@ -20,6 +20,8 @@ export interface PartnerRecord {
   name: string;
   kind: PartnerKind;
   region: string | null;
+  /** A CEP operator's network. */
+  reseau: string | null;
   createdAt: Date;
 }
 
@@ -69,6 +71,7 @@ export async function createPartner(
       name: body.name,
       kind: body.kind,
       region: body.region ?? null,
+      reseau: body.reseau ?? null,
       createdAt: new Date(),
     });
     try {
@@ -137,11 +140,12 @@ export async function findPartnerByTokenHash(
       name: string;
       kind: string;
       region: string | null;
+      reseau: string | null;
       created_at: Date;
       token_id: string;
     }[]
   >(
-    `select p.id, p.siret, p.name, p.kind, p.region, p.created_at, t.id as token_id
+    `select p.id, p.siret, p.name, p.kind, p.region, p.reseau, p.created_at, t.id as token_id
        from partner_tokens t join partners p on p.id = t.partner_id
       where t.token_hash = ? and t.revoked_at is null`,
     [hash],
@@ -193,6 +197,7 @@ function toRecord(p: {
   name: string;
   kind: string;
   region?: string | null;
+  reseau?: string | null;
   createdAt: Date;
 }): PartnerRecord {
   return {
@@ -201,6 +206,7 @@ function toRecord(p: {
     name: p.name,
     kind: p.kind as PartnerKind,
     region: p.region ?? null,
+    reseau: p.reseau ?? null,
     createdAt: p.createdAt,
   };
 }

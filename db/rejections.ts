@@ -4,6 +4,8 @@ import { Rejection } from './entities';
 export interface RejectionInput {
   partnerSiret: string;
   dossierId: string | null;
+  /** A CEP period's refused event (then dossierId is null). */
+  periodeId?: string | null;
   eventId: string | null;
   eventType: string | null;
   code: string;
@@ -18,6 +20,7 @@ export async function recordRejection(em: EntityManager, r: RejectionInput): Pro
   em.create(Rejection, {
     partnerSiret: storable(r.partnerSiret),
     dossierId: storable(r.dossierId),
+    periodeId: storable(r.periodeId ?? null),
     eventId: storable(r.eventId),
     eventType: storable(r.eventType),
     code: storable(r.code),
@@ -42,6 +45,7 @@ export async function listRejections(
   return rows.map((r) => ({
     partnerSiret: r.partnerSiret,
     dossierId: r.dossierId ?? null,
+    ...(r.periodeId ? { periodeId: r.periodeId } : {}),
     eventId: r.eventId ?? null,
     type: r.eventType ?? null,
     code: r.code,

@@ -253,3 +253,19 @@ export function publicEntry<T extends string>(e: LedgerEntryOf<T>): Omit<LedgerE
   const { bodyHash: _hash, ...entry } = e;
   return entry;
 }
+
+/**
+ * A page of a record's history: the ledger's entries after a seq (read `limit + 1` of them) and the
+ * ones the workflow still holds, not written yet; `nextSeq` when more follow.
+ */
+export function historyPage<E extends { seq: number }>(
+  stored: readonly E[],
+  pending: readonly E[],
+  limit: number,
+): { events: E[]; nextSeq: number | null } {
+  const bySeq = new Map(stored.map((e) => [e.seq, e]));
+  for (const e of pending) if (!bySeq.has(e.seq)) bySeq.set(e.seq, e);
+  const all = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  const events = all.slice(0, limit);
+  return { events, nextSeq: all.length > limit ? events[events.length - 1]!.seq : null };
+}

@@ -7,7 +7,7 @@ import {
   CEP_SITUATIONS,
   CEP_STATUTS,
 } from './code-lists';
-import { RegionCode } from './codes';
+import { DossierStatus, RegionCode } from './codes';
 import {
   BirthDate,
   DateString,
@@ -103,3 +103,114 @@ export type CepEvent = z.infer<typeof CepEvent>;
 export type CepEventType = CepEvent['type'];
 
 export const CepStatut = z.enum(CEP_STATUTS);
+
+/** Another operator's period linked to this one: its summary only (CONTRACT.md). */
+export const CepPeriodSummary = z
+  .object({
+    periodeId: PeriodeId,
+    operateurSiret: z.string(),
+    statut: CepStatut,
+    niveau: z.union([z.literal(1), z.literal(2)]),
+    dates: z.object({ ouverture: DateString, cloture: DateString.nullable() }),
+  })
+  .meta({ id: 'CepPeriodSummary' });
+export type CepPeriodSummary = z.infer<typeof CepPeriodSummary>;
+
+/** A training dossier that names one of the period's prescriptions: its summary only. */
+export const CepFormation = z
+  .object({
+    dossierId: DossierId,
+    prescriptionId: z.string(),
+    status: DossierStatus,
+    intitule: z.string(),
+    dispositif: z.string(),
+    dates: z.object({
+      debutPrevue: DateString,
+      finPrevue: DateString,
+      entree: DateString.nullable(),
+      sortie: DateString.nullable(),
+    }),
+  })
+  .meta({ id: 'CepFormation' });
+export type CepFormation = z.infer<typeof CepFormation>;
+
+export const CepPrescription = z
+  .object({
+    prescriptionId: z.string(),
+    intitule: z.string(),
+    certification: z.string().optional(),
+    dispositif: z.string().optional(),
+    date: DateString,
+    statut: z.enum(['EMISE', 'SUIVIE']).meta({ description: 'SUIVIE once a dossier names it' }),
+  })
+  .meta({ id: 'CepPrescription' });
+
+/** A period as `GET /v1/cep/periodes/{periodeId}` serves it to its operator. */
+export const CepView = z
+  .object({
+    periodeId: PeriodeId,
+    statut: CepStatut,
+    niveau: z.union([z.literal(1), z.literal(2)]),
+    operateurSiret: z.string(),
+    beneficiaire: z.object({
+      nir: z.string().optional().meta({ description: "on the period's own read only (audited)" }),
+      nirMasque: z.string(),
+      nom: z.string(),
+      prenom: z.string(),
+      dateNaissance: DateString,
+    }),
+    situation: z.enum(CEP_SITUATIONS),
+    region: z.string(),
+    departement: z.string().nullable(),
+    dates: z.object({
+      ouverture: DateString,
+      accompagnement: DateString.nullable(),
+      cloture: DateString.nullable(),
+      dernierEvenement: DateString,
+    }),
+    objectif: z.enum(CEP_OBJECTIFS).nullable(),
+    motifCloture: z.enum([...CEP_MOTIFS_CLOTURE, 'SANS_NOUVELLES']).nullable(),
+    services: z.record(z.enum(CEP_SERVICES), z.number().int()),
+    prescriptions: z.array(CepPrescription),
+    formations: z.array(CepFormation),
+    suivi: z.array(z.record(z.string(), z.unknown())).meta({
+      description: 'the follow-up points after closure (FERMETURE, M6, M12)',
+    }),
+    periodePrecedente: CepPeriodSummary.nullable(),
+    periodesSuivantes: z.array(CepPeriodSummary),
+    version: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'CepPeriod' });
+export type CepView = z.infer<typeof CepView>;
+
+/** Query of `GET /v1/cep/periodes`: the operator's periods, newest first, keyset-paged. */
+export const CepListQuery = z.object({
+  statut: CepStatut.optional(),
+  region: RegionCode.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type CepListQuery = z.infer<typeof CepListQuery>;
+
+/** Body of `POST /v1/cep/periodes/search`: a person's periods by NIR, among the operator's (audited). */
+export const CepSearchBody = z
+  .strictObject({ ...CepListQuery.shape, nir: Nir.meta({ description: 'the beneficiary (audited)' }) })
+  .meta({ id: 'CepSearch' });
+export type CepSearchBody = z.infer<typeof CepSearchBody>;
+
+export const CepHistoryEntry = z
+  .object({
+    seq: z.number().int(),
+    eventId: z.string(),
+    type: z.enum(['CREATION', ...CepEvent.options.map((o) => o.shape.type.value)]),
+    date: DateString,
+    receivedAt: z.string(),
+    source: z.string(),
+    confirmation: z.boolean().optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+    before: z.record(z.string(), z.unknown()).optional(),
+    after: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'CepHistoryEntry' });

@@ -1,4 +1,4 @@
-import type { CepMotifCloture, CepService, CepStatut } from './code-lists';
+import type { CepMotifCloture, CepObjectif, CepService, CepStatut } from './code-lists';
 import { CEP_SERVICES } from './code-lists';
 import type { Beneficiaire, OpenPeriodBody } from './cep-schemas';
 
@@ -31,14 +31,13 @@ export interface CepState {
     /** The business date of the latest event: six months after it, the period closes by itself. */
     dernierEvenement: string;
   };
-  objectif: string | null;
+  objectif: CepObjectif | null;
   motifCloture: CepMotifCloture | null;
   /** Services given, counted by type. */
   services: Record<CepService, number>;
   prescriptions: Prescription[];
-  /** The period this one continues, and those that continue it (other operators'). */
+  /** The period this one continues (another operator's); those continuing it are found in the record. */
   periodePrecedente: string | null;
-  periodesSuivantes: string[];
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -60,7 +59,6 @@ export function createCepState(body: OpenPeriodBody, operateurSiret: string, rec
     services: Object.fromEntries(CEP_SERVICES.map((s) => [s, 0])) as Record<CepService, number>,
     prescriptions: [],
     periodePrecedente: body.periodePrecedente ?? null,
-    periodesSuivantes: [],
     version: 1,
     createdAt: receivedAt,
     updatedAt: receivedAt,

@@ -35,6 +35,7 @@ export const PARTNER_KINDS = [
   'ORGANISME_FORMATION',
   'CEP_OPERATEUR',
   'CERTIFICATEUR',
+  'REMUNERATEUR',
 ] as const;
 export type PartnerKind = (typeof PARTNER_KINDS)[number];
 
@@ -90,6 +91,7 @@ export const CEP_OBJECTIFS = [
   'TRANSITION_PRO',
   'CREATION_ACTIVITE',
 ] as const;
+export type CepObjectif = (typeof CEP_OBJECTIFS)[number];
 
 /** Why a period closed: the operator's motifs, and the platform's own after six silent months. */
 export const CEP_MOTIFS_CLOTURE = [

@@ -25,6 +25,8 @@ export interface CreateCommand {
   bodyHash: string;
   actor: Actor;
   receivedAt: string;
+  /** The operator of the CEP period whose prescription the body names (looked up by the API). */
+  prescriptionOperateur?: string;
 }
 
 const DOSSIER_RULES: AggregateRules<DossierState, DossierEvent> = {
@@ -42,7 +44,7 @@ const DOSSIER_RULES: AggregateRules<DossierState, DossierEvent> = {
 };
 
 export function createAggregate(cmd: CreateCommand): DossierAggregate {
-  return openAggregate(createState(cmd.body, cmd.receivedAt), cmd);
+  return openAggregate(createState(cmd.body, cmd.receivedAt, cmd.prescriptionOperateur), cmd);
 }
 
 const dossiers = aggregateOf(DOSSIER_RULES);

@@ -27,6 +27,8 @@ export interface DossierState {
   sortie: { motif: MotifSortie; heuresRealisees?: number } | null;
   /** The employment follow-up: six points, in POINTS order. */
   situations: SituationState[];
+  /** The CEP prescription the dossier came from, with the period's operator (checked at creation). */
+  prescription?: { periodeId: string; prescriptionId: string; operateurSiret: string };
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -47,7 +49,12 @@ export function partiesOf(state: DossierState): DossierParties {
   };
 }
 
-export function createState(body: CreateDossierBody, receivedAt: string): DossierState {
+export function createState(
+  body: CreateDossierBody,
+  receivedAt: string,
+  prescriptionOperateur?: string,
+): DossierState {
+  const { prescription } = body;
   return {
     dossierId: body.dossierId,
     status: 'EN_COURS_ELABORATION',
@@ -61,6 +68,9 @@ export function createState(body: CreateDossierBody, receivedAt: string): Dossie
     interruptions: [],
     sortie: null,
     situations: initialSituations(),
+    ...(prescription && prescriptionOperateur
+      ? { prescription: { ...prescription, operateurSiret: prescriptionOperateur } }
+      : {}),
     version: 1,
     createdAt: receivedAt,
     updatedAt: receivedAt,

@@ -13,6 +13,7 @@ import {
   Realisation,
   RegionCode,
 } from './codes';
+import { CEP_RESEAUX } from './code-lists';
 
 /** A business date: a calendar day from 2000-01-01 on (CONTRACT.md). */
 export const DateString = z
@@ -139,6 +140,10 @@ export const CreateDossierBody = z
     organisme: Organisme,
     action: Action,
     financements: Financements,
+    prescription: z
+      .strictObject({ periodeId: DossierId, prescriptionId: EventId })
+      .optional()
+      .meta({ description: 'the CEP prescription that led to this training (CONTRACT.md, "CEP periods")' }),
   })
   .meta({ id: 'CreateDossier' });
 export type CreateDossierBody = z.infer<typeof CreateDossierBody>;
@@ -285,6 +290,10 @@ export const DossierView = z
     interruptions: z.array(Interruption),
     sortie: z.object({ motif: MotifSortie, heuresRealisees: z.number().optional() }).nullable(),
     situations: z.array(Situation),
+    prescription: z
+      .object({ periodeId: z.string(), prescriptionId: z.string(), operateurSiret: z.string() })
+      .optional()
+      .meta({ description: 'the CEP prescription the dossier came from: its ids and operator only' }),
     version: z.number().int(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -314,6 +323,10 @@ export const CreatePartnerBody = z
     name: Text(200),
     kind: PartnerKind,
     region: RegionCode.optional(),
+    reseau: z
+      .enum(CEP_RESEAUX)
+      .optional()
+      .meta({ description: "a CEP_OPERATEUR's network (France Travail runs the CEP as its own kind)" }),
     prefixes: z
       .array(
         z
@@ -323,6 +336,15 @@ export const CreatePartnerBody = z
       .max(20)
       .optional()
       .meta({ description: 'the dossierId prefixes this partner owns, e.g. ["R84-"]' }),
+  })
+  .refine((p) => p.kind !== 'CEP_OPERATEUR' || p.reseau !== undefined, {
+    message:
+      'a CEP_OPERATEUR partner needs its reseau: APEC, MISSION_LOCALE, CAP_EMPLOI or OPERATEUR_REGIONAL',
+    path: ['reseau'],
+  })
+  .refine((p) => p.kind === 'CEP_OPERATEUR' || p.reseau === undefined, {
+    message: 'only a CEP_OPERATEUR partner has a reseau',
+    path: ['reseau'],
   })
   .refine((p) => p.kind !== 'REGION' || p.region !== undefined, {
     message: 'a REGION partner needs its region code',

@@ -13,11 +13,7 @@ export const SA = {
   dateSortie: defineSearchAttributeKey('DateSortie', 'DATETIME'),
 } as const;
 
-/**
- * A CEP period's own attributes (CONTRACT.md, "CEP periods"; Region is shared with the dossiers).
- * Not registered yet: `agora setup` and `/readyz` will ask for them when the CEP routes ship
- * (issue 15); until then a period's workflow upserts none.
- */
+/** A CEP period's own attributes (CONTRACT.md, "CEP periods"; Region is shared with the dossiers). */
 export const CEP_SA = {
   statut: defineSearchAttributeKey('CepStatut', 'KEYWORD'),
   operateur: defineSearchAttributeKey('OperateurSiret', 'KEYWORD'),
@@ -27,7 +23,7 @@ const CLI_TYPE = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', DATETIME: 'D
 
 /** Names and types, as `temporal operator search-attribute create` takes them (derived from SA). */
 export const SEARCH_ATTRIBUTE_DEFINITIONS: Record<string, 'Keyword' | 'KeywordList' | 'Datetime'> =
-  Object.fromEntries(Object.values(SA).map((k) => [k.name, CLI_TYPE[k.type]]));
+  Object.fromEntries([...Object.values(SA), ...Object.values(CEP_SA)].map((k) => [k.name, CLI_TYPE[k.type]]));
 
 export function searchAttributesOf(state: DossierState): SearchAttributePair[] {
   const pairs: SearchAttributePair[] = [

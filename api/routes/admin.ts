@@ -22,6 +22,7 @@ const PartnerOut = z.object({
   name: z.string(),
   kind: PartnerKind,
   region: z.string().nullable(),
+  reseau: z.string().nullable(),
   prefixes: z.array(z.string()),
   createdAt: z.string(),
   tokens: z.array(

@@ -25,9 +25,11 @@ import { decodeCursor, listDossiers } from '../../db/dossier-read-model';
 import { recordAccess } from '../../db/audit';
 import { prefixOwner, unknownFinanceurs } from '../../db/partners';
 import { errors, json, router, security } from '../route-kit';
+import type { CepGateway } from '../cep-gateway';
 import type { DossierGateway } from '../dossier-gateway';
 import { notFound } from '../dossier-gateway';
 import { ApiError } from '../errors';
+import { HistoryQuery, badCursor, historyCursor, historyStart } from './paging';
 
 const PathParams = z.object({ dossierId: DossierId });
 /** A situation read from the DSN: a person's employment, or its absence. */
@@ -35,23 +37,10 @@ const fromDsn = (s: { statut: string }) => s.statut === 'EMPLOI' || s.statut ===
 
 /** The largest event a dossier takes (its JSON, as parsed). */
 export const EVENT_MAX_BYTES = 16 * 1024;
-const HistoryQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(1000),
-  cursor: z.string().max(64).optional().meta({ description: 'the nextCursor of the previous page' }),
-});
 const HistoryPage = z.object({
   events: z.array(HistoryEntry),
   nextCursor: z.string().nullable().meta({ description: 'null on the last page' }),
 });
-
-/** A history cursor: the seq of the last entry served, opaque to partners. */
-const historyCursor = {
-  encode: (seq: number) => Buffer.from(`seq:${seq}`).toString('base64url'),
-  decode(cursor: string): number | null {
-    const m = /^seq:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return m ? Number(m[1]) : null;
-  },
-};
 
 /** The dossier as this actor may see it: 404 when hidden, full NIR for financeurs only. */
 export function viewFor(actor: Actor, state: DossierState, opts: { privileged?: boolean } = {}) {
@@ -68,12 +57,33 @@ const answerFor = (actor: Actor, state: DossierState) => viewFor(actor, state, {
 
 export function dossierRoutes(deps: {
   gateway: DossierGateway;
+  /** To check the CEP prescription a dossier names. */
+  cep: Pick<CepGateway, 'find'>;
   orm: MikroORM;
   now: () => Date;
   hashNir: (nir: string) => Buffer;
 }) {
   const { gateway, orm, now, hashNir } = deps;
   const app = router();
+
+  /**
+   * 409 NO_MATCH unless the prescription a creation names was made, in that period, for the same
+   * person; else the period's operator, which the dossier keeps with the prescription's ids.
+   */
+  const requirePrescription = async (body: CreateDossierBody): Promise<string | undefined> => {
+    if (!body.prescription) return undefined;
+    const { periodeId, prescriptionId } = body.prescription;
+    const period = await deps.cep.find(periodeId);
+    const made = period?.prescriptions.some((p) => p.prescriptionId === prescriptionId);
+    if (!period || !made || period.beneficiaire.nir !== body.stagiaire.nir) {
+      throw new ApiError(
+        'NO_MATCH',
+        `prescription ${prescriptionId} of CEP period ${periodeId} is not a prescription made for this trainee: check the period's id, the prescription's id and the NIR`,
+        { periodeId, prescriptionId },
+      );
+    }
+    return period.operateurSiret;
+  };
 
   /** 409 UNKNOWN_FINANCEUR unless every financeurSiret is a registered partner of a funding kind. */
   const requireFinanceurs = async (lines: readonly { financeurSiret: string }[]) => {
@@ -118,7 +128,8 @@ export function dossierRoutes(deps: {
         await prefixOwner(orm.em.fork(), body.dossierId),
       );
       if (taken) throw ApiError.from(taken);
-      const { created, state } = await gateway.create(body, actor, at.toISOString());
+      const prescriptionOperateur = await requirePrescription(body);
+      const { created, state } = await gateway.create(body, actor, at.toISOString(), prescriptionOperateur);
       return c.json(answerFor(actor, state), created ? 201 : 200);
     },
   );
@@ -200,13 +211,7 @@ export function dossierRoutes(deps: {
     async (c) => {
       const { dossierId } = c.req.valid('param');
       const { limit, cursor } = c.req.valid('query');
-      const afterSeq = cursor === undefined ? 0 : historyCursor.decode(cursor);
-      if (afterSeq === null) {
-        throw new ApiError('VALIDATION_ERROR', 'invalid query: cursor: not a cursor this API returned', [
-          { path: 'query.cursor', message: 'not a cursor this API returned' },
-        ]);
-      }
-      const page = await gateway.history(dossierId, { afterSeq, limit });
+      const page = await gateway.history(dossierId, { afterSeq: historyStart(cursor), limit });
       if (!canSee(c.get('actor'), page.parties)) throw notFound(dossierId);
       const nextCursor = page.nextSeq === null ? null : historyCursor.encode(page.nextSeq);
       return c.json({ events: page.events, nextCursor }, 200);
@@ -219,12 +224,7 @@ export function dossierRoutes(deps: {
     if ('code' in scope) throw ApiError.from(scope);
     const { cursor, ...q } = query;
     const decoded = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (decoded === null) {
-      const where = nir === undefined ? 'query' : 'body';
-      throw new ApiError('VALIDATION_ERROR', `invalid ${where}: cursor: not a cursor this API returned`, [
-        { path: `${where}.cursor`, message: 'not a cursor this API returned' },
-      ]);
-    }
+    if (decoded === null) throw badCursor(nir === undefined ? 'query' : 'body');
     const em = orm.em.fork();
     const page = await listDossiers(em, actor, {
       ...q,

@@ -8,6 +8,7 @@ import { errors, json, router, security } from '../route-kit';
 const Rejection = z.object({
   partnerSiret: z.string(),
   dossierId: z.string().nullable(),
+  periodeId: z.string().optional().meta({ description: "a CEP period's refused event" }),
   eventId: z.string().nullable(),
   type: z.string().nullable(),
   code: z.string(),

@@ -9,6 +9,7 @@ export const partnerCreate: Command = async ({ values, json }) => {
     name: values.name,
     kind: values.kind,
     ...(values.region ? { region: values.region } : {}),
+    ...(values.reseau ? { reseau: values.reseau } : {}),
     ...(values.prefix?.length ? { prefixes: values.prefix } : {}),
   });
   if (!parsed.success) {

@@ -10,6 +10,7 @@ import { Migration20261203010000_key_fingerprint } from './Migration202612030100
 import { Migration20261204000000_prefixes } from './Migration20261204000000_prefixes';
 import { Migration20261205000000_anomalies } from './Migration20261205000000_anomalies';
 import { Migration20261206000000_cep } from './Migration20261206000000_cep';
+import { Migration20261207000000_cep_links } from './Migration20261207000000_cep_links';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -28,4 +29,5 @@ export const migrationsList = [
   { name: 'Migration20261204000000_prefixes', class: Migration20261204000000_prefixes },
   { name: 'Migration20261205000000_anomalies', class: Migration20261205000000_anomalies },
   { name: 'Migration20261206000000_cep', class: Migration20261206000000_cep },
+  { name: 'Migration20261207000000_cep_links', class: Migration20261207000000_cep_links },
 ];

@@ -55,7 +55,7 @@ export async function startStack(opts: { temporalAddress?: string; uiOrigins?: s
   const app = createApp({
     client,
     orm,
-    logger: createLogger('silent', 'test'),
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test'),
     taskQueue,
     adminToken: ADMIN_TOKEN,
     databaseUrl: inject('databaseUrl'),
@@ -105,6 +105,7 @@ export async function startStack(opts: { temporalAddress?: string; uiOrigins?: s
       name: `${kind} ${s}`,
       kind,
       ...(region ? { region } : {}),
+      ...(kind === 'CEP_OPERATEUR' ? { reseau: 'MISSION_LOCALE' } : {}),
     });
     if (res.status !== 201) throw new Error(`partner: ${res.status} ${JSON.stringify(res.body)}`);
     return { siret: s, token: res.body.token as string, id: res.body.id as string };

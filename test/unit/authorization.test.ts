@@ -68,7 +68,7 @@ describe('authorization matrix: kind x relation x action', () => {
 describe('authorizeCreate', () => {
   const body = createBody({ financements: [{ financeurSiret: SIRETS.franceTravail, montantEngage: 100 }] });
   it.each(Kinds.options)('%s creating a dossier it funds', (kind) => {
-    const funding = !['ORGANISME_FORMATION', 'CEP_OPERATEUR', 'CERTIFICATEUR'].includes(kind);
+    const funding = !['ORGANISME_FORMATION', 'CEP_OPERATEUR', 'CERTIFICATEUR', 'REMUNERATEUR'].includes(kind);
     const a: Actor = { admin: false, partnerId: 'p', siret: SIRETS.franceTravail, kind };
     expect(authorizeCreate(a, body)?.code ?? null).toBe(funding ? null : 'FORBIDDEN');
   });

@@ -5,7 +5,12 @@ import { DossierView } from '../../domain/schemas';
 import { createBody } from '../helpers/fixtures';
 
 describe('the dossier as the API serves it', () => {
-  const state = createState(createBody(), '2026-03-01T10:00:00.000Z');
+  // With every optional field: a dossier that came from a CEP prescription.
+  const state = createState(
+    createBody({ prescription: { periodeId: 'ML-1', prescriptionId: 'P-1' } }),
+    '2026-03-01T10:00:00.000Z',
+    '12345678900011',
+  );
   const order = Object.keys(DossierView.shape);
 
   it("shows the view's fields in the contract's order, from the workflow and from the record alike", () => {

@@ -1,0 +1,355 @@
+import { randomInt } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBody, ev, nir, siret, uid } from '../helpers/fixtures';
+import type { Stack } from '../helpers/stack';
+import { ADMIN_TOKEN, startStack } from '../helpers/stack';
+
+/** CONTRACT.md, "CEP periods": the routes, on the real stack (Temporal and PostgreSQL). */
+let stack: Stack;
+type P = Awaited<ReturnType<Stack['partner']>>;
+let ml: P;
+let ft: P;
+let region: P;
+let of: P;
+beforeAll(async () => {
+  stack = await startStack();
+  ml = await stack.partner('CEP_OPERATEUR');
+  ft = await stack.partner('FRANCE_TRAVAIL');
+  region = await stack.partner('REGION', '84');
+  of = await stack.partner('ORGANISME_FORMATION');
+}, 120_000);
+afterAll(async () => stack?.stop());
+
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+const person = () => ({
+  nir: nir(`1${String(randomInt(10 ** 11, 10 ** 12))}0`.slice(0, 13)),
+  nom: 'Durand',
+  prenom: 'Sam',
+  dateNaissance: '2001-06-14',
+});
+const opening = (over: Record<string, unknown> = {}) => ({
+  eventId: `o-${uid()}`,
+  periodeId: `ML-69-${uid()}`,
+  date: day(-60),
+  beneficiaire: person(),
+  situation: 'DEMANDEUR_EMPLOI',
+  region: '84',
+  departement: '69',
+  ...over,
+});
+
+/** Until `check` passes on the answer of `read` (the record is written a moment after the event). */
+async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (check(v) || Date.now() > until) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('CEP periods', () => {
+  it('registers a CEP operator with its network, and only it', async () => {
+    const body = { siret: siret('7777777700001'), name: 'Mission locale', kind: 'CEP_OPERATEUR' };
+    const missing = await stack.call('POST', '/v1/admin/partners', ADMIN_TOKEN, body);
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.details[0].path).toBe('body.reseau');
+    const misplaced = await stack.call('POST', '/v1/admin/partners', ADMIN_TOKEN, {
+      ...body,
+      kind: 'OPCO',
+      reseau: 'APEC',
+    });
+    expect(misplaced.status).toBe(400);
+    const list = await stack.call('GET', '/v1/admin/partners', ADMIN_TOKEN);
+    const mine = list.body.items.find((p: { siret: string }) => p.siret === ml.siret);
+    expect(mine).toMatchObject({ kind: 'CEP_OPERATEUR', reseau: 'MISSION_LOCALE' });
+  });
+
+  it('opens a period once: the same opening answers 200, another on its id 409', async () => {
+    const body = opening();
+    const first = await stack.call('POST', '/v1/cep/periodes', ml.token, body);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({
+      periodeId: body.periodeId,
+      statut: 'OUVERTE',
+      niveau: 1,
+      operateurSiret: ml.siret,
+      services: { ENTRETIEN: 0, ATELIER: 0, PRESTATION: 0, BILAN: 0, AUTRE: 0 },
+      prescriptions: [],
+      formations: [],
+      suivi: [],
+      periodePrecedente: null,
+      periodesSuivantes: [],
+    });
+    // An answer never carries the full NIR: that is a read of its own, audited.
+    expect(first.body.beneficiaire.nir).toBeUndefined();
+    expect(first.body.beneficiaire.nirMasque).toMatch(/^\d.*\*/);
+
+    const again = await stack.call('POST', '/v1/cep/periodes', ml.token, body);
+    expect(again.status).toBe(200);
+    expect(again.body.periodeId).toBe(body.periodeId);
+
+    const other = await stack.call('POST', '/v1/cep/periodes', ml.token, { ...body, eventId: `o-${uid()}` });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('ALREADY_EXISTS');
+    const changed = await stack.call('POST', '/v1/cep/periodes', ml.token, { ...body, situation: 'AUTRE' });
+    expect(changed.status).toBe(409);
+    expect(changed.body.error.code).toBe('EVENT_ID_CONFLICT');
+    // Another operator may not take the id either, nor learn more than that it is taken.
+    const taken = await stack.call('POST', '/v1/cep/periodes', ft.token, body);
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.code).toBe('ALREADY_EXISTS');
+  });
+
+  it('refuses openings that are not an operator’s or that are malformed, and logs them', async () => {
+    expect((await stack.call('POST', '/v1/cep/periodes', ADMIN_TOKEN, opening())).status).toBe(403);
+    const byRegion = await stack.call('POST', '/v1/cep/periodes', region.token, opening());
+    expect(byRegion.status).toBe(403);
+    expect(byRegion.body.error.code).toBe('FORBIDDEN');
+    const future = await stack.call('POST', '/v1/cep/periodes', ml.token, opening({ date: day(30) }));
+    expect(future.status).toBe(409);
+    expect(future.body.error.code).toBe('INCOHERENT_DATE');
+    const bad = await stack.call('POST', '/v1/cep/periodes', ml.token, opening({ situation: 'RETRAITE' }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toBe('body.situation');
+    const unknown = await stack.call(
+      'POST',
+      '/v1/cep/periodes',
+      ml.token,
+      opening({ periodePrecedente: 'NOPE-1' }),
+    );
+    expect(unknown.status).toBe(409);
+    expect(unknown.body.error.code).toBe('NO_MATCH');
+
+    const log = await stack.call('GET', '/v1/quality/rejections', ml.token);
+    const mine = log.body.items.filter((r: { periodeId?: string }) => r.periodeId !== undefined);
+    expect(mine.map((r: { code: string }) => r.code)).toEqual(
+      expect.arrayContaining(['INCOHERENT_DATE', 'VALIDATION_ERROR', 'NO_MATCH']),
+    );
+    expect(mine.every((r: { type: string }) => r.type === 'CREATION')).toBe(true);
+  });
+
+  it('takes the operator’s events: services, accompaniment, prescriptions; refuses the rest', async () => {
+    const body = opening();
+    await stack.call('POST', '/v1/cep/periodes', ml.token, body);
+    const path = `/v1/cep/periodes/${body.periodeId}/events`;
+    const service = ev('SERVICE', day(-50), { service: 'ENTRETIEN', modalite: 'PRESENTIEL' });
+    const s1 = await stack.call('POST', path, ml.token, service);
+    expect(s1.status).toBe(200);
+    expect(s1.body.services.ENTRETIEN).toBe(1);
+    // The same event again is the same answer; its eventId with another body is refused.
+    expect((await stack.call('POST', path, ml.token, service)).body.services.ENTRETIEN).toBe(1);
+    const reused = await stack.call('POST', path, ml.token, { ...service, service: 'BILAN' });
+    expect(reused.status).toBe(409);
+    expect(reused.body.error.code).toBe('EVENT_ID_CONFLICT');
+
+    const acc = await stack.call(
+      'POST',
+      path,
+      ml.token,
+      ev('ACCOMPAGNEMENT', day(-45), { objectif: 'RECONVERSION' }),
+    );
+    expect(acc.body).toMatchObject({ statut: 'ACCOMPAGNEMENT', niveau: 2, objectif: 'RECONVERSION' });
+    const twice = await stack.call(
+      'POST',
+      path,
+      ml.token,
+      ev('ACCOMPAGNEMENT', day(-44), { objectif: 'EVOLUTION' }),
+    );
+    expect(twice.status).toBe(409);
+    expect(twice.body.error).toMatchObject({ code: 'INVALID_TRANSITION' });
+    const presc = await stack.call(
+      'POST',
+      path,
+      ml.token,
+      ev('PRESCRIPTION', day(-40), { prescriptionId: 'P-1', intitule: 'Titre pro développeur web' }),
+    );
+    expect(presc.body.prescriptions).toEqual([
+      expect.objectContaining({ prescriptionId: 'P-1', statut: 'EMISE', date: day(-40) }),
+    ]);
+
+    // Another operator, or a period that does not exist: the same 404.
+    const foreign = await stack.call(
+      'POST',
+      path,
+      ft.token,
+      ev('SERVICE', day(-1), { service: 'BILAN', modalite: 'DISTANCE' }),
+    );
+    expect(foreign.status).toBe(404);
+    expect((await stack.call('GET', `/v1/cep/periodes/${body.periodeId}`, ft.token)).status).toBe(404);
+    expect((await stack.call('GET', `/v1/cep/periodes/${body.periodeId}/history`, ft.token)).status).toBe(
+      404,
+    );
+    const none = await stack.call('POST', `/v1/cep/periodes/NONE-${uid()}/events`, ml.token, service);
+    expect(none.status).toBe(404);
+    expect(none.body.error.code).toBe('NOT_FOUND');
+
+    const read = await stack.call('GET', `/v1/cep/periodes/${body.periodeId}`, ml.token);
+    expect(read.status).toBe(200);
+    expect(read.body.beneficiaire.nir).toBe(body.beneficiaire.nir);
+    expect(read.body.dates).toMatchObject({
+      ouverture: body.date,
+      accompagnement: day(-45),
+      dernierEvenement: day(-40),
+    });
+    const audit = await stack.call('GET', `/v1/admin/audit?action=CEP_READ&actor=${ml.id}`, ADMIN_TOKEN);
+    expect(
+      audit.body.items.some(
+        (a: { detail?: { periodeId?: string } }) => a.detail?.periodeId === body.periodeId,
+      ),
+    ).toBe(true);
+
+    const history = await stack.call('GET', `/v1/cep/periodes/${body.periodeId}/history?limit=2`, ml.token);
+    expect(history.body.events.map((e: { type: string }) => e.type)).toEqual(['CREATION', 'SERVICE']);
+    const rest = await stack.call(
+      'GET',
+      `/v1/cep/periodes/${body.periodeId}/history?cursor=${history.body.nextCursor}`,
+      ml.token,
+    );
+    expect(rest.body.events.map((e: { type: string }) => e.type)).toEqual(['ACCOMPAGNEMENT', 'PRESCRIPTION']);
+    expect(rest.body.nextCursor).toBeNull();
+  });
+
+  it('lists and searches an operator’s own periods only', async () => {
+    const who = person();
+    const a = opening({ beneficiaire: who });
+    const b = opening({ beneficiaire: who, periodeId: `FT-${uid()}` });
+    await stack.call('POST', '/v1/cep/periodes', ml.token, a);
+    await stack.call('POST', '/v1/cep/periodes', ft.token, b);
+    const search = await eventually(
+      () => stack.call('POST', '/v1/cep/periodes/search', ml.token, { nir: who.nir }),
+      (r) => r.body.items?.length > 0,
+    );
+    expect(search.body.items.map((p: { periodeId: string }) => p.periodeId)).toEqual([a.periodeId]);
+    expect(search.body.items[0].beneficiaire.nir).toBeUndefined();
+    const byAdmin = await eventually(
+      () => stack.call('POST', '/v1/cep/periodes/search', ADMIN_TOKEN, { nir: who.nir }),
+      (r) => r.body.items?.length === 2,
+    );
+    expect(byAdmin.body.items.map((p: { periodeId: string }) => p.periodeId).sort()).toEqual(
+      [a.periodeId, b.periodeId].sort(),
+    );
+
+    const list = await stack.call('GET', '/v1/cep/periodes?limit=500&statut=OUVERTE', ft.token);
+    expect(list.status).toBe(200);
+    expect(list.body.items.every((p: { operateurSiret: string }) => p.operateurSiret === ft.siret)).toBe(
+      true,
+    );
+    expect(list.body.items.map((p: { periodeId: string }) => p.periodeId)).toContain(b.periodeId);
+    const paged = await stack.call('GET', '/v1/cep/periodes?limit=1', ml.token);
+    expect(paged.body.items).toHaveLength(1);
+    const next = await stack.call(
+      'GET',
+      `/v1/cep/periodes?limit=1&cursor=${paged.body.nextCursor}`,
+      ml.token,
+    );
+    expect(next.body.items[0].periodeId).not.toBe(paged.body.items[0].periodeId);
+    expect((await stack.call('GET', '/v1/cep/periodes?cursor=xyz', ml.token)).status).toBe(400);
+    expect((await stack.call('GET', `/v1/cep/periodes?nir=${who.nir}`, ml.token)).status).toBe(400);
+    expect((await stack.call('GET', '/v1/cep/periodes', region.token)).body.items).toEqual([]);
+  });
+
+  it('links a period to the one it continues, both ways, each operator seeing the other’s summary', async () => {
+    const who = person();
+    const first = opening({ beneficiaire: who, periodeId: `FT-${uid()}` });
+    await stack.call('POST', '/v1/cep/periodes', ft.token, first);
+    await stack.call(
+      'POST',
+      `/v1/cep/periodes/${first.periodeId}/events`,
+      ft.token,
+      ev('CLOTURE', day(-30), { motif: 'TRANSFERT' }),
+    );
+    const second = opening({ beneficiaire: who, date: day(-29), periodePrecedente: first.periodeId });
+    const opened = await stack.call('POST', '/v1/cep/periodes', ml.token, second);
+    expect(opened.status).toBe(201);
+    expect(opened.body.periodePrecedente).toEqual({
+      periodeId: first.periodeId,
+      operateurSiret: ft.siret,
+      statut: 'CLOSE',
+      niveau: 1,
+      dates: { ouverture: first.date, cloture: day(-30) },
+    });
+    const back = await eventually(
+      () => stack.call('GET', `/v1/cep/periodes/${first.periodeId}`, ft.token),
+      (r) => r.body.periodesSuivantes?.length === 1,
+    );
+    expect(back.body.periodesSuivantes).toEqual([
+      {
+        periodeId: second.periodeId,
+        operateurSiret: ml.siret,
+        statut: 'OUVERTE',
+        niveau: 1,
+        dates: { ouverture: day(-29), cloture: null },
+      },
+    ]);
+    // The closed period's workflow ends: it is read from its record, events are refused.
+    const late = await eventually(
+      () =>
+        stack.call(
+          'POST',
+          `/v1/cep/periodes/${first.periodeId}/events`,
+          ft.token,
+          ev('SERVICE', day(-1), { service: 'BILAN', modalite: 'DISTANCE' }),
+        ),
+      (r) => r.status === 409,
+    );
+    expect(late.body.error.code).toBe('INVALID_TRANSITION');
+  });
+
+  it('follows a prescription into the dossier that names it', async () => {
+    const who = person();
+    const body = opening({ beneficiaire: who });
+    await stack.call('POST', '/v1/cep/periodes', ml.token, body);
+    await stack.call(
+      'POST',
+      `/v1/cep/periodes/${body.periodeId}/events`,
+      ml.token,
+      ev('PRESCRIPTION', day(-40), { prescriptionId: 'P-7', intitule: 'Titre pro', dispositif: 'PRF' }),
+    );
+    const dossier = createBody({
+      stagiaire: { ...who, nom: 'Durand', prenom: 'Sam' },
+      organisme: { siret: of.siret, raisonSociale: 'OF' },
+      financements: [{ financeurSiret: region.siret, montantEngage: 5000 }],
+      prescription: { periodeId: body.periodeId, prescriptionId: 'P-7' },
+    });
+    const wrong = await stack.call('POST', '/v1/dossiers', region.token, {
+      ...dossier,
+      prescription: { periodeId: body.periodeId, prescriptionId: 'P-8' },
+    });
+    expect(wrong.status).toBe(409);
+    expect(wrong.body.error.code).toBe('NO_MATCH');
+    const otherPerson = await stack.call('POST', '/v1/dossiers', region.token, {
+      ...dossier,
+      stagiaire: { ...person() },
+    });
+    expect(otherPerson.body.error.code).toBe('NO_MATCH');
+
+    const created = await stack.call('POST', '/v1/dossiers', region.token, dossier);
+    expect(created.status).toBe(201);
+    expect(created.body.prescription).toEqual({
+      periodeId: body.periodeId,
+      prescriptionId: 'P-7',
+      operateurSiret: ml.siret,
+    });
+    const period = await eventually(
+      () => stack.call('GET', `/v1/cep/periodes/${body.periodeId}`, ml.token),
+      (r) => r.body.formations?.length === 1,
+    );
+    expect(period.body.formations).toEqual([
+      {
+        dossierId: dossier.dossierId,
+        prescriptionId: 'P-7',
+        status: 'EN_COURS_ELABORATION',
+        intitule: dossier.action.intitule,
+        dispositif: dossier.action.dispositif,
+        dates: {
+          debutPrevue: dossier.action.dateDebutPrevue,
+          finPrevue: dossier.action.dateFinPrevue,
+          entree: null,
+          sortie: null,
+        },
+      },
+    ]);
+    expect(period.body.prescriptions[0].statut).toBe('SUIVIE');
+  });
+});
