@@ -6,7 +6,8 @@ import type { LedgerEntry } from '../domain/dossier-aggregate';
 import type { DossierState } from '../domain/dossier-state';
 import type { CepLedgerEntry } from '../domain/cep-aggregate';
 import type { CepState } from '../domain/cep-state';
-import { upsertCepRecord } from '../db/cep-record';
+import { formationEntries, upsertCepRecord } from '../db/cep-record';
+import type { FormationEntry } from '../domain/cep-follow-up';
 import type { MonthLookup } from '../domain/situations';
 import { ADMIN } from '../domain/authorization';
 import { RegionCode } from '../domain/codes';
@@ -14,12 +15,20 @@ import { isCalendarDate } from '../domain/dates';
 import { createProjector } from '../db/projection-intents';
 import { type InsertionFile, exportRegionFile, writeManifest } from '../services/insertion-files';
 import type { DossierMonthLoad } from '../db/dsn-lookup';
-import { dossiersUsingMonth, dossiersWaitingOnLoadedMonths, lookupMonths } from '../db/dsn-lookup';
+import {
+  REGISTER_CEP_MONTHS_SQL,
+  dossiersUsingMonth,
+  dossiersWaitingOnLoadedMonths,
+  lookupMonths,
+  periodsUsingMonth,
+} from '../db/dsn-lookup';
 import { purgeDsnMonths } from '../db/dsn-retention';
 import { findAnomalies, saveAnomalies } from '../db/anomalies';
 import { keyFingerprint } from '../infra/pseudonym';
 import { purgeClosedDossiers, retentionCutoff } from '../db/dossier-retention';
 import { dossierWorkflowId, dsnMonthLoadedSignal } from '../workflows/dossier-messages';
+import type { CepFollowUpLookup } from '../workflows/cep-messages';
+import { cepWorkflowId } from '../workflows/cep-messages';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -62,7 +71,10 @@ export function createActivities({
    * Tell dossiers a month was loaded, SIGNAL_CONCURRENCY at a time; how many were told (a dossier
    * whose workflow has ended needs no wake-up).
    */
-  const signalLoads = async (loads: readonly DossierMonthLoad[]): Promise<number> => {
+  const signalLoads = async (
+    loads: readonly DossierMonthLoad[],
+    workflowId: (id: string) => string = dossierWorkflowId,
+  ): Promise<number> => {
     if (!client) throw new Error('signalling dossiers needs a Temporal client');
     let signalled = 0;
     for (let i = 0; i < loads.length; i += SIGNAL_CONCURRENCY) {
@@ -70,7 +82,7 @@ export function createActivities({
         loads.slice(i, i + SIGNAL_CONCURRENCY).map(async ({ dossierId, mois, version }) => {
           try {
             await client.workflow
-              .getHandle(dossierWorkflowId(dossierId))
+              .getHandle(workflowId(dossierId))
               .signal(dsnMonthLoadedSignal, { mois, version });
             signalled++;
           } catch (e) {
@@ -181,6 +193,25 @@ export function createActivities({
     },
 
     /**
+     * A CEP period's follow-up look-up: the person's DSN lines for its points' months (the period
+     * registered for them first, so that a month loaded right after still wakes it), and the
+     * training dossiers the person entered.
+     */
+    async followCep({
+      periodeId,
+      nir,
+      operateurSiret,
+      months,
+    }: CepFollowUpLookup): Promise<{ months: Record<string, MonthLookup>; entries: FormationEntry[] }> {
+      const nirHash = hashNir(nir);
+      const em = orm.em.fork();
+      return {
+        months: await lookupMonths(em, periodeId, nirHash, months, hashKey, REGISTER_CEP_MONTHS_SQL),
+        entries: await formationEntries(em, nirHash, operateurSiret),
+      };
+    },
+
+    /**
      * The central re-check, daily: signal again the dossiers still waiting on a month loaded
      * recently (over an hour ago), as its load would have. Progress kept in heartbeats.
      */
@@ -232,16 +263,29 @@ export function createActivities({
     }): Promise<{ signalled: number }> {
       if (!client) throw new Error('notifyMonthLoaded needs a Temporal client');
       const ctx = Context.current();
-      let after =
-        (ctx.info.heartbeatDetails as { after?: string; signalled?: number } | undefined)?.after ?? '';
-      let signalled = (ctx.info.heartbeatDetails as { signalled?: number } | undefined)?.signalled ?? 0;
-      for (;;) {
-        const ids = await dossiersUsingMonth(orm.em.fork(), mois, after, SIGNAL_PAGE);
-        if (ids.length === 0) return { signalled };
-        signalled += await signalLoads(ids.map((dossierId) => ({ dossierId, mois, version })));
-        after = ids[ids.length - 1]!;
-        ctx.heartbeat({ after, signalled });
+      const progress = ctx.info.heartbeatDetails as
+        { family?: 'dossier' | 'cep'; after?: string; signalled?: number } | undefined;
+      let signalled = progress?.signalled ?? 0;
+      // The dossiers, then the CEP periods' follow-ups.
+      const families = [
+        { family: 'dossier' as const, using: dossiersUsingMonth, workflowId: dossierWorkflowId },
+        { family: 'cep' as const, using: periodsUsingMonth, workflowId: cepWorkflowId },
+      ];
+      const start = families.findIndex((f) => f.family === (progress?.family ?? 'dossier'));
+      for (const { family, using, workflowId } of families.slice(start)) {
+        let after = family === progress?.family ? (progress.after ?? '') : '';
+        for (;;) {
+          const ids = await using(orm.em.fork(), mois, after, SIGNAL_PAGE);
+          if (ids.length === 0) break;
+          signalled += await signalLoads(
+            ids.map((dossierId) => ({ dossierId, mois, version })),
+            workflowId,
+          );
+          after = ids[ids.length - 1]!;
+          ctx.heartbeat({ family, after, signalled });
+        }
       }
+      return { signalled };
     },
   };
 }

@@ -12,11 +12,23 @@ import type { CepEvent, OpenPeriodBody } from '../domain/cep-schemas';
 import type { CepState } from '../domain/cep-state';
 import { createCepState } from '../domain/cep-state';
 import { vouch } from '../domain/vouch';
-import { cepLedgerKnowledge, readCepLedger, readCepRow, stateOfCepRecord } from '../db/cep-record';
+import {
+  cepLedgerKnowledge,
+  closedPeriodsOf,
+  readCepLedger,
+  readCepRow,
+  stateOfCepRecord,
+} from '../db/cep-record';
 import { bodyHash } from '../infra/canonical-hash';
 import type { Logger } from '../infra/logger';
 import type { CepEventMessage, CepEventResult } from '../workflows/cep-messages';
-import { cepEventUpdate, cepRecordQuery, cepStateQuery, cepWorkflowId } from '../workflows/cep-messages';
+import {
+  cepEventUpdate,
+  cepFormationSignal,
+  cepRecordQuery,
+  cepStateQuery,
+  cepWorkflowId,
+} from '../workflows/cep-messages';
 import { cepSearchAttributesOf } from '../workflows/search-attributes';
 import { ApiError } from './errors';
 
@@ -38,6 +50,12 @@ export interface CepGateway {
   /** The period, from its workflow while it lives, else its record; null: no such period. */
   find(periodeId: string): Promise<CepState | null>;
   history(periodeId: string, page: { afterSeq: number; limit: number }): Promise<CepHistoryPage>;
+  /**
+   * A dossier of this person (the NIR's keyed hash) was entered: the follow-ups of the person's
+   * closed periods read their entries again. Never fails the caller: a period that missed it reads
+   * them again at its next point.
+   */
+  wakeFollowUps(nirHash: Buffer): Promise<void>;
 }
 
 const CALL_TIMEOUT_MS = 15_000;
@@ -105,7 +123,7 @@ export function createCepGateway(deps: {
     return { created: false, state };
   };
 
-  const gateway: CepGateway = {
+  const gateway: Omit<CepGateway, 'wakeFollowUps'> = {
     async open(body, actor, receivedAt) {
       const hash = bodyHash(body);
       // A period's id is never reused: its record outlives its workflow.
@@ -197,6 +215,25 @@ export function createCepGateway(deps: {
     },
   };
   return {
+    async wakeFollowUps(nirHash) {
+      try {
+        const ids = await closedPeriodsOf(orm.em.fork(), nirHash);
+        await bounded(() =>
+          Promise.all(
+            ids.map((id) =>
+              handle(id)
+                .signal(cepFormationSignal)
+                .catch((e: unknown) => {
+                  // A period whose follow-up is over has ended: nothing to wake.
+                  if (!(e instanceof WorkflowNotFoundError)) throw e;
+                }),
+            ),
+          ),
+        );
+      } catch (err) {
+        deps.logger?.warn({ err }, 'CEP follow-ups not woken: they read the entries at their next point');
+      }
+    },
     open: (...args) => bounded(() => gateway.open(...args)),
     send: (...args) => bounded(() => gateway.send(...args)),
     find: (...args) => bounded(() => gateway.find(...args)),

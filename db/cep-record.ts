@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LedgerKnowledge } from '../domain/aggregate';
 import type { CepLedgerEntry } from '../domain/cep-aggregate';
+import type { FormationEntry } from '../domain/cep-follow-up';
+import { MAX_ENTRIES, operatorSeesDossier } from '../domain/cep-follow-up';
 import type { CepState } from '../domain/cep-state';
 import { maskNir } from '../domain/nir';
 
@@ -139,4 +141,50 @@ export async function readCepRecord(
     [periodeId],
   );
   return { data: row.data, entries: entries.map((e) => e.entry) };
+}
+
+/**
+ * The training dossiers a person entered, found by the NIR's keyed hash among every dossier, with
+ * whether the period's operator may see each (domain/cep-follow-up.ts `operatorSeesDossier`).
+ */
+export async function formationEntries(
+  em: EntityManager,
+  nirHash: Buffer,
+  operateurSiret: string,
+): Promise<FormationEntry[]> {
+  const rows = await em.getConnection().execute<
+    {
+      dossier_id: string;
+      entree: string;
+      financeur_sirets: string[];
+      organisme_siret: string;
+      prescription_operateur: string | null;
+    }[]
+  >(
+    `select dossier_id, data->'dates'->>'entree' as entree, financeur_sirets, organisme_siret,
+            data->'prescription'->>'operateurSiret' as prescription_operateur
+       from dossiers where nir_hash = ? and data->'dates'->>'entree' is not null
+      order by data->'dates'->>'entree', dossier_id limit ?`,
+    [nirHash, MAX_ENTRIES],
+  );
+  return rows.map((r) => ({
+    dossierId: r.dossier_id,
+    entree: r.entree,
+    visible: operatorSeesDossier(operateurSiret, {
+      financeurSirets: r.financeur_sirets,
+      organismeSiret: r.organisme_siret,
+      prescriptionOperateur: r.prescription_operateur,
+    }),
+  }));
+}
+
+/** The closed periods of a person (by the NIR's keyed hash): those a dossier's entry may concern. */
+export async function closedPeriodsOf(em: EntityManager, nirHash: Buffer): Promise<string[]> {
+  const rows = await em
+    .getConnection()
+    .execute<{ periode_id: string }[]>(
+      `select periode_id from cep_periodes where nir_hash = ? and statut = 'CLOSE'`,
+      [nirHash],
+    );
+  return rows.map((r) => r.periode_id);
 }

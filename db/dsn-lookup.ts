@@ -12,6 +12,9 @@ export const monthArray = (months: string[]): string => {
 /** The SQL registering a dossier as using months (bindings: dossier id, month array literal). */
 export const REGISTER_MONTHS_SQL = `insert into dossier_dsn_months (mois, dossier_id)
   select m, ? from unnest(?::varchar[]) as m on conflict do nothing`;
+/** The same for a CEP period's follow-up (bindings: period id, month array literal). */
+export const REGISTER_CEP_MONTHS_SQL = `insert into cep_dsn_months (mois, periode_id)
+  select m, ? from unnest(?::varchar[]) as m on conflict do nothing`;
 
 /**
  * Which of the months are not loaded. Only meaningful after the dossier was registered as using
@@ -39,9 +42,12 @@ export async function lookupMonths(
   months: string[],
   /** The fingerprint of the key `nirHash` was made with (infra/pseudonym.ts). */
   hashKey: string,
+  /** How the record is registered for the months: a dossier (default), or a CEP period. */
+  registerSql: string = REGISTER_MONTHS_SQL,
 ): Promise<Record<string, MonthLookup>> {
   const conn = em.getConnection();
-  await conn.execute(REGISTER_MONTHS_SQL, [dossierId, monthArray(months)]);
+  if (months.length === 0) return {};
+  await conn.execute(registerSql, [dossierId, monthArray(months)]);
   const loaded = await conn.execute<{ mois: string; version: string; hash_key: string | null }[]>(
     'select mois, version, hash_key from dsn_months where mois = any(?::varchar[])',
     [monthArray(months)],
@@ -97,6 +103,22 @@ export async function dossiersUsingMonth(
       [mois, after, limit],
     );
   return rows.map((r) => r.dossier_id);
+}
+
+/** The CEP periods whose follow-up waits on a month or used it, in pages ordered by id. */
+export async function periodsUsingMonth(
+  em: EntityManager,
+  mois: string,
+  after: string,
+  limit: number,
+): Promise<string[]> {
+  const rows = await em
+    .getConnection()
+    .execute<{ periode_id: string }[]>(
+      'select periode_id from cep_dsn_months where mois = ? and periode_id > ? order by periode_id limit ?',
+      [mois, after, limit],
+    );
+  return rows.map((r) => r.periode_id);
 }
 
 /** A dossier, and a load of a month to tell it about. */

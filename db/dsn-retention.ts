@@ -3,7 +3,8 @@ import pg from 'pg';
 /**
  * Drop the DSN months that no dossier can use any more: older than 24 months, and every dossier
  * that looked them up is past its horizon (exit, or closure without exit, + 24 months). A month
- * that a dossier not yet projected used is kept until its projection exists.
+ * that a dossier not yet projected used is kept until its projection exists. The same for the
+ * CEP periods' follow-ups (closure + 24 months).
  */
 export async function purgeDsnMonths(databaseUrl: string, today: Date = new Date()): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -20,6 +21,11 @@ export async function purgeDsnMonths(databaseUrl: string, today: Date = new Date
                     or coalesce(r.data->'dates'->>'sortie', r.data->'dates'->>'cloture') is null
                     or (coalesce(r.data->'dates'->>'sortie', r.data->'dates'->>'cloture'))::date
                          + interval '24 months' >= $1::date))
+          and not exists (
+            select 1 from cep_dsn_months c left join cep_periodes p on p.periode_id = c.periode_id
+             where c.mois = m.mois
+               and (p.periode_id is null or p.closed_on is null
+                    or p.closed_on + interval '24 months' >= $1::date))
         order by m.mois`,
       [day],
     );
@@ -33,6 +39,7 @@ export async function purgeDsnMonths(databaseUrl: string, today: Date = new Date
         await client.query(`drop table ${r.partition_name}`);
         await client.query('delete from dsn_months where mois = $1', [r.mois]);
         await client.query('delete from dossier_dsn_months where mois = $1', [r.mois]);
+        await client.query('delete from cep_dsn_months where mois = $1', [r.mois]);
         await client.query('commit');
         purged.push(r.mois);
       } catch (e) {

@@ -2,7 +2,9 @@ import type { Aggregate, AggregateRules, CommandOf, DecisionOf, LedgerEntryOf } 
 import { aggregateOf, openAggregate } from './aggregate';
 import type { Actor } from './authorization';
 import { authorizeCepEvent } from './authorization';
+import { cepPlan } from './cep-follow-up';
 import { cepTransition } from './cep-lifecycle';
+import { settle } from './situations';
 import type { CepEvent, CepEventType, OpenPeriodBody } from './cep-schemas';
 import type { CepState } from './cep-state';
 import { createCepState } from './cep-state';
@@ -26,6 +28,11 @@ const CEP_RULES: AggregateRules<CepState, CepEvent> = {
   noun: 'period',
   authorize: (actor, state) => authorizeCepEvent(actor, state.operateurSiret),
   transition: cepTransition,
+  // A closure, or its date corrected, moves the follow-up's points.
+  afterChange: (state, clock) => ({
+    ...state,
+    suivi: settle(state.suivi, cepPlan(state.dates), clock.now.slice(0, 10)),
+  }),
 };
 
 export function openPeriod(cmd: OpenPeriodCommand): CepAggregate {

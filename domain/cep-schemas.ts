@@ -15,9 +15,11 @@ import {
   DossierId,
   EventId,
   Nir,
+  Situation,
   Text,
   correctsSomething,
 } from './schemas';
+import { CEP_POINTS } from './cep-follow-up';
 
 /** The schemas of CEP periods (CONTRACT.md, "CEP periods"): bodies, events and the period's view. */
 
@@ -145,6 +147,23 @@ export const CepPrescription = z
   })
   .meta({ id: 'CepPrescription' });
 
+/** A point of the follow-up after closure (CONTRACT.md, "CEP periods"). */
+export const CepSuiviPoint = z
+  .object({
+    point: z.enum(CEP_POINTS),
+    date: DateString.nullable().meta({ description: 'closure date, + 6 or + 12 months; null until closure' }),
+    mois: z.string().nullable().meta({ description: 'the DSN month of the point' }),
+    emploi: Situation.omit({ point: true, mois: true }).meta({
+      description: "the DSN situation of the point's month, by the dossiers' rule",
+    }),
+    formation: z.boolean().meta({
+      description: 'the person entered a training dossier between the opening and the point',
+    }),
+    dossierId: z.string().optional().meta({ description: 'that dossier, where the operator may see it' }),
+  })
+  .meta({ id: 'CepSuiviPoint' });
+export type CepSuiviPoint = z.infer<typeof CepSuiviPoint>;
+
 /** A period as `GET /v1/cep/periodes/{periodeId}` serves it to its operator. */
 export const CepView = z
   .object({
@@ -173,9 +192,7 @@ export const CepView = z
     services: z.record(z.enum(CEP_SERVICES), z.number().int()),
     prescriptions: z.array(CepPrescription),
     formations: z.array(CepFormation),
-    suivi: z.array(z.record(z.string(), z.unknown())).meta({
-      description: 'the follow-up points after closure (FERMETURE, M6, M12)',
-    }),
+    suivi: z.array(CepSuiviPoint),
     periodePrecedente: CepPeriodSummary.nullable(),
     periodesSuivantes: z.array(CepPeriodSummary),
     version: z.number().int(),

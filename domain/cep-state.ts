@@ -1,6 +1,9 @@
 import type { CepMotifCloture, CepObjectif, CepService, CepStatut } from './code-lists';
 import { CEP_SERVICES } from './code-lists';
 import type { Beneficiaire, OpenPeriodBody } from './cep-schemas';
+import type { CepPoint, FormationEntry } from './cep-follow-up';
+import { initialSuivi } from './cep-follow-up';
+import type { SituationState } from './situations';
 
 /** A prescription of a training, and whether a dossier followed it. */
 export interface Prescription {
@@ -38,6 +41,10 @@ export interface CepState {
   prescriptions: Prescription[];
   /** The period this one continues (another operator's); those continuing it are found in the record. */
   periodePrecedente: string | null;
+  /** The follow-up after closure: the DSN situation at FERMETURE, M6 and M12 (domain/cep-follow-up.ts). */
+  suivi: SituationState<CepPoint>[];
+  /** The training dossiers the person entered, found by the NIR's keyed hash. */
+  entreesFormation: FormationEntry[];
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -59,6 +66,8 @@ export function createCepState(body: OpenPeriodBody, operateurSiret: string, rec
     services: Object.fromEntries(CEP_SERVICES.map((s) => [s, 0])) as Record<CepService, number>,
     prescriptions: [],
     periodePrecedente: body.periodePrecedente ?? null,
+    suivi: initialSuivi(),
+    entreesFormation: [],
     version: 1,
     createdAt: receivedAt,
     updatedAt: receivedAt,

@@ -1,4 +1,6 @@
-import type { CepFormation, CepPeriodSummary, CepView } from './cep-schemas';
+import type { CepFormation, CepPeriodSummary, CepSuiviPoint, CepView } from './cep-schemas';
+import { cepPlan, entriesBy } from './cep-follow-up';
+import { employmentView } from './dossier-view';
 import type { CepState } from './cep-state';
 import { maskNir } from './nir';
 
@@ -10,6 +12,24 @@ export interface CepLinks {
 }
 
 export const NO_LINKS: CepLinks = { periodePrecedente: null, periodesSuivantes: [], formations: [] };
+
+/** The follow-up's points as the operator reads them: the DSN situation and the entry into training. */
+export function suiviView(state: Pick<CepState, 'suivi' | 'entreesFormation' | 'dates'>): CepSuiviPoint[] {
+  const plan = cepPlan(state.dates);
+  return state.suivi.map((s) => {
+    const date = plan.due(s.point);
+    const entries = entriesBy(state.entreesFormation, state.dates.ouverture, date);
+    const shown = entries.find((e) => e.visible);
+    return {
+      point: s.point,
+      date,
+      mois: s.mois,
+      emploi: employmentView(s, false),
+      formation: entries.length > 0,
+      ...(shown ? { dossierId: shown.dossierId } : {}),
+    };
+  });
+}
 
 /** A period as another operator sees it when the two are linked (CONTRACT.md). */
 export function periodSummary(state: Omit<CepState, 'beneficiaire'>): CepPeriodSummary {
@@ -60,7 +80,7 @@ export function toCepView(
       statut: followed.has(p.prescriptionId) ? 'SUIVIE' : p.statut,
     })),
     formations: links.formations,
-    suivi: [],
+    suivi: suiviView(state),
     periodePrecedente: links.periodePrecedente,
     periodesSuivantes: links.periodesSuivantes,
     version: state.version,

@@ -14,9 +14,19 @@ const inViewOrder = (view: DossierViewT): DossierViewT =>
     VIEW_KEYS.filter((k) => k in view).map((k) => [k, view[k as keyof DossierViewT]]),
   ) as DossierViewT;
 
+type SituationView = DossierViewT['situations'][number];
+
 /** A situation as the contract shows it; employer details only for the privileged. */
-export function situationView(s: SituationState, privileged: boolean): DossierViewT['situations'][number] {
-  const out: DossierViewT['situations'][number] = { point: s.point, mois: s.mois, statut: s.statut };
+export function situationView(s: SituationState, privileged: boolean): SituationView {
+  return { point: s.point, mois: s.mois, ...employmentView(s, privileged) };
+}
+
+/** What a point found in the DSN (a dossier's situation, a CEP period's `emploi`). */
+export function employmentView(
+  s: SituationState<string>,
+  privileged: boolean,
+): Omit<SituationView, 'point' | 'mois'> {
+  const out: Omit<SituationView, 'point' | 'mois'> = { statut: s.statut };
   if (s.statut === 'EMPLOI' && s.meilleurEmploi) {
     const m = s.meilleurEmploi;
     out.meilleurEmploi = {

@@ -19,8 +19,9 @@ export const SITUATION_STATUTS = [
 ] as const;
 export type SituationStatut = (typeof SITUATION_STATUTS)[number];
 
-export interface SituationState {
-  point: Point;
+/** One point of a follow-up: the dossier's six (`Point`), a CEP period's three (domain/cep-follow-up.ts). */
+export interface SituationState<P extends string = Point> {
+  point: P;
   /** Reference month `YYYY-MM`; null while the anchor date is unknown. */
   mois: string | null;
   statut: SituationStatut;
@@ -78,6 +79,34 @@ export function horizon(dates: DossierDates): string | null {
   return end === null ? null : addMonths(end, HORIZON_MONTHS);
 }
 
+/**
+ * When each point of a follow-up falls due, and until when a missing month is waited for: what a
+ * record's dates say, for the one rule below (a dossier's from its dates, a CEP period's from its
+ * closure).
+ */
+export interface FollowUpPlan<P extends string = string> {
+  /** The day the point becomes due; null while its anchor date is unknown. */
+  due(point: P): string | null;
+  /** Past this day a month still missing makes a point NON_DISPONIBLE; null while unknown. */
+  horizon: string | null;
+  /** The record will get no new anchor date: a point still without one is SANS_OBJET. */
+  ended: boolean;
+}
+
+/** A dossier's plan: its dates. */
+export function dossierPlan(dates: DossierDates): FollowUpPlan<Point> {
+  return { due: (p) => dueDate(p, dates), horizon: horizon(dates), ended: dates.cloture !== null };
+}
+
+/** The rule's functions take a plan, or a dossier's dates for the dossier's plan. */
+type Anchors<P extends string> = FollowUpPlan<P> | (P extends Point ? DossierDates : never);
+const planOf = <P extends string>(a: Anchors<P>): FollowUpPlan<P> =>
+  'due' in a ? a : (dossierPlan(a as DossierDates) as unknown as FollowUpPlan<P>);
+const monthDue = <P extends string>(plan: FollowUpPlan<P>, p: P): string | null => {
+  const d = plan.due(p);
+  return d === null ? null : monthOf(d);
+};
+
 export function initialSituations(): SituationState[] {
   return POINTS.map((point) => ({ point, mois: null, statut: 'EN_ATTENTE' }));
 }
@@ -85,8 +114,8 @@ export function initialSituations(): SituationState[] {
 /** Nothing more will be looked up for the point. */
 const isFinal = (statut: SituationStatut) => statut === 'NON_DISPONIBLE' || statut === 'SANS_OBJET';
 
-const isDue = (s: SituationState, dates: DossierDates, today: string): boolean => {
-  const d = dueDate(s.point, dates);
+const isDue = <P extends string>(s: SituationState<P>, plan: FollowUpPlan<P>, today: string): boolean => {
+  const d = plan.due(s.point);
   return d !== null && d <= today;
 };
 
@@ -100,15 +129,16 @@ const isDue = (s: SituationState, dates: DossierDates, today: string): boolean =
  *   horizon has passed: looked up once more, and that look-up decides.
  * Loaded months decide as they are found (EMPLOI or SANS_EMPLOI), whatever the horizon.
  */
-export function settle(
-  situations: readonly SituationState[],
-  dates: DossierDates,
+export function settle<P extends string>(
+  situations: readonly SituationState<P>[],
+  anchors: Anchors<P>,
   today: string,
-): SituationState[] {
-  const limit = horizon(dates);
-  const closed = dates.cloture !== null;
-  return situations.map((s) => {
-    const mois = referenceMonth(s.point, dates);
+): SituationState<P>[] {
+  const plan = planOf(anchors);
+  const limit = plan.horizon;
+  const closed = plan.ended;
+  return situations.map((s): SituationState<P> => {
+    const mois = monthDue(plan, s.point);
     if (mois === null) {
       if (closed) return { point: s.point, mois: null, statut: 'SANS_OBJET' };
       return s.mois === null && s.statut === 'EN_ATTENTE'
@@ -125,13 +155,14 @@ export function settle(
 }
 
 /** The points owed a look-up today. */
-export function pendingPoints(
-  situations: readonly SituationState[],
-  dates: DossierDates,
+export function pendingPoints<P extends string>(
+  situations: readonly SituationState<P>[],
+  anchors: Anchors<P>,
   today: string,
-): Point[] {
+): P[] {
+  const plan = planOf(anchors);
   return situations
-    .filter((s) => s.checkedOn === undefined && !isFinal(s.statut) && isDue(s, dates, today))
+    .filter((s) => s.checkedOn === undefined && !isFinal(s.statut) && isDue(s, plan, today))
     .map((s) => s.point);
 }
 
@@ -139,14 +170,14 @@ export function pendingPoints(
  * Record what is known of the given points' months (null: not loaded), then the rule of
  * `settle`: a month missing past the horizon is NON_DISPONIBLE at once.
  */
-export function applyLookups(
-  situations: readonly SituationState[],
-  points: readonly Point[],
+export function applyLookups<P extends string>(
+  situations: readonly SituationState<P>[],
+  points: readonly P[],
   months: Readonly<Record<string, MonthLookup>>,
-  dates: DossierDates,
+  anchors: Anchors<P>,
   today: string,
-): SituationState[] {
-  const looked = situations.map((s): SituationState => {
+): SituationState<P>[] {
+  const looked = situations.map((s): SituationState<P> => {
     if (!points.includes(s.point) || s.mois === null || !(s.mois in months)) return s;
     const found = months[s.mois];
     if (found) {
@@ -160,21 +191,21 @@ export function applyLookups(
     }
     return { point: s.point, mois: s.mois, statut: 'EN_ATTENTE', checkedOn: today };
   });
-  return settle(looked, dates, today);
+  return settle(looked, anchors, today);
 }
 
 /** The same point, owed a new look-up (as soon as it is due). */
-function lookAgain(s: SituationState): SituationState {
+function lookAgain<P extends string>(s: SituationState<P>): SituationState<P> {
   const { checkedOn: _checked, ...rest } = s;
   return rest;
 }
 
 /** A month was (re)loaded: the points that wait on it, or used an older load of it, look again. */
-export function onMonthLoaded(
-  situations: readonly SituationState[],
+export function onMonthLoaded<P extends string>(
+  situations: readonly SituationState<P>[],
   mois: string,
   version: number,
-): SituationState[] {
+): SituationState<P>[] {
   return situations.map((s) => {
     if (s.mois !== mois || isFinal(s.statut)) return s;
     if (s.statut !== 'EN_ATTENTE' && s.monthVersion === version) return s;
@@ -187,19 +218,20 @@ export function onMonthLoaded(
  * horizon for a point waiting on a month not loaded. Always after `today`; null: nothing but a
  * signal or an event.
  */
-export function nextWake(
-  situations: readonly SituationState[],
-  dates: DossierDates,
+export function nextWake<P extends string>(
+  situations: readonly SituationState<P>[],
+  anchors: Anchors<P>,
   today: string,
 ): string | null {
-  const limit = horizon(dates);
+  const plan = planOf(anchors);
+  const limit = plan.horizon;
   let next: string | null = null;
   const consider = (d: string | null) => {
     if (d !== null && d > today && (next === null || d < next)) next = d;
   };
   for (const s of situations) {
     if (s.statut !== 'EN_ATTENTE') continue;
-    const due = dueDate(s.point, dates);
+    const due = plan.due(s.point);
     if (due === null) continue;
     if (due > today) consider(due);
     else if (s.checkedOn !== undefined && limit !== null) consider(addDays(limit, 1));
@@ -207,7 +239,10 @@ export function nextWake(
   return next;
 }
 
-/** The dossier is closed and every point is final: the follow-up is over. */
-export function followUpComplete(situations: readonly SituationState[], dates: DossierDates): boolean {
-  return dates.cloture !== null && situations.every((s) => s.statut !== 'EN_ATTENTE');
+/** The record is closed and every point is final: the follow-up is over. */
+export function followUpComplete<P extends string>(
+  situations: readonly SituationState<P>[],
+  anchors: Anchors<P>,
+): boolean {
+  return planOf(anchors).ended && situations.every((s) => s.statut !== 'EN_ATTENTE');
 }

@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CepAggregate, CepCommand, OpenPeriodCommand } from '../domain/cep-aggregate';
 import type { EventResultOf, RecordOf } from '../domain/aggregate';
 import type { CepEventType } from '../domain/cep-schemas';
@@ -20,6 +20,8 @@ export interface CepCarriedV1 {
   projectedVersion: number;
   /** The API's vouch key (domain/vouch.ts), null for a period started without one. */
   vouchKey: string | null;
+  /** The DSN month loads signalled and not looked up since (workflows/month-loads.ts). */
+  signalledLoads: Record<string, number>;
 }
 export type CepCarried = CepCarriedV1;
 
@@ -48,3 +50,16 @@ export type CepRecord = RecordOf<CepState, CepEventType>;
 export const cepEventUpdate = defineUpdate<CepEventResult, [CepEventMessage]>('cepEvent');
 export const cepStateQuery = defineQuery<CepState>('cepState');
 export const cepRecordQuery = defineQuery<CepRecord>('cepRecord');
+/**
+ * A dossier of the person was entered (or its entry date corrected): the period reads the person's
+ * entries again. It carries nothing: the workflow reads them from the records itself.
+ */
+export const cepFormationSignal = defineSignal('cepFormation');
+
+/** What a CEP period's follow-up reads: its points' DSN months, and the person's training entries. */
+export interface CepFollowUpLookup {
+  periodeId: string;
+  nir: string;
+  operateurSiret: string;
+  months: string[];
+}

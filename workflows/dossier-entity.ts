@@ -4,24 +4,15 @@ import { applyDecision, createAggregate, decide } from '../domain/dossier-aggreg
 import type { DossierState } from '../domain/dossier-state';
 import type { DossierEvent } from '../domain/schemas';
 import type { Clock } from '../domain/lifecycle';
-import type { MonthLookup, Point, SituationState } from '../domain/situations';
-import {
-  applyLookups,
-  followUpComplete,
-  nextWake,
-  onMonthLoaded,
-  pendingPoints,
-  settle,
-} from '../domain/situations';
-import { isRefusedPayload } from '../domain/vouch';
+import type { Point, SituationState } from '../domain/situations';
+import { dossierPlan } from '../domain/situations';
 import type { Carried, DossierWorkflowInput, EventMessage, EventResult } from './dossier-messages';
-import { MonthLoads } from './month-loads';
+import { FollowUp } from './follow-up';
 import { RecordEntity } from './record-entity';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { searchAttributeChanges } from './search-attributes';
 
 const clock = (): Clock => ({ now: new Date().toISOString() });
-const today = (): string => clock().now.slice(0, 10);
 
 /** What a partner or case worker sees of a situation (not the look-up bookkeeping). */
 const visible = (s: SituationState) => JSON.stringify([s.statut, s.mois, s.meilleurEmploi, s.multiEmploi]);
@@ -33,13 +24,21 @@ const visible = (s: SituationState) => JSON.stringify([s.statut, s.mois, s.meill
  * and does no I/O.
  */
 export class DossierEntity extends RecordEntity<DossierState, DossierEvent> {
-  private readonly loads: MonthLoads;
+  /** The employment follow-up's bookkeeping (workflows/follow-up.ts). */
+  readonly followUp: FollowUp<Point>;
   /** An event the caller projected may have moved the next wake-up: the loop looks again. */
   private rethink = false;
 
   private constructor(agg: DossierAggregate, carried: Omit<Carried, 'v' | 'agg'>, maxUpdatesPerRun?: number) {
     super(agg, carried, maxUpdatesPerRun);
-    this.loads = new MonthLoads(carried.signalledLoads);
+    this.followUp = new FollowUp<Point>(
+      {
+        situations: () => this.agg.state.situations,
+        plan: () => dossierPlan(this.agg.state.dates),
+        setSituations: (situations) => this.setSituations(situations),
+      },
+      carried.signalledLoads,
+    );
   }
 
   protected readonly noun = 'dossier';
@@ -74,7 +73,7 @@ export class DossierEntity extends RecordEntity<DossierState, DossierEvent> {
 
   /** What the next run starts from. */
   carried(): Carried {
-    return { v: 1, ...this.carriedRecord(), signalledLoads: this.loads.carried() };
+    return { v: 1, ...this.carriedRecord(), signalledLoads: this.followUp.carried() };
   }
 
   // ---- Partner events ---------------------------------------------------------------------------
@@ -93,12 +92,7 @@ export class DossierEntity extends RecordEntity<DossierState, DossierEvent> {
     return this.acceptEvent(cmd, upsert, () => {
       // The caller registered the dossier for these months, then found them not loaded: the points
       // on them wait without a look-up (a load signalled since then makes the workflow look).
-      if (cmd.dsnNotLoaded?.length) {
-        const notLoaded = this.loads.notLoaded(cmd.dsnNotLoaded);
-        const points = this.owedLookups().filter((p) => notLoaded.includes(this.monthOfPoint(p) ?? ''));
-        if (points.length > 0)
-          this.recordLookups(points, Object.fromEntries(notLoaded.map((m) => [m, null])));
-      }
+      if (cmd.dsnNotLoaded?.length) this.followUp.notLoaded(cmd.dsnNotLoaded);
       // The API projects the state it gets back, with the entries: no projection in this event's
       // history. Anything the workflow still owed (its own DSN changes) it projects itself.
       if (cmd.callerProjects && !owedBefore) {
@@ -109,27 +103,14 @@ export class DossierEntity extends RecordEntity<DossierState, DossierEvent> {
     });
   }
 
-  /** A DSN month was loaded; a signal not encrypted with a platform key (or malformed) changes nothing. */
-  onMonthLoaded(load: unknown): void {
-    if (isRefusedPayload(load)) return;
-    const { mois, version } = (load ?? {}) as { mois?: unknown; version?: unknown };
-    if (typeof mois !== 'string' || typeof version !== 'number') return;
-    this.update({ situations: onMonthLoaded(this.agg.state.situations, mois, version) });
-    this.loads.signal(mois, version);
-  }
-
   // ---- The record ----------------------------------------------------------------------------
 
   /** Closed, and every point of the follow-up final. */
   finished(): boolean {
-    return followUpComplete(this.agg.state.situations, this.agg.state.dates);
+    return this.followUp.complete();
   }
 
   // ---- The employment follow-up --------------------------------------------------------------
-
-  private update(patch: { situations: SituationState[] }): void {
-    this.agg = { ...this.agg, state: { ...this.agg.state, ...patch } };
-  }
 
   /** New situations; a new version when a partner would see the change. */
   private setSituations(situations: SituationState[]): void {
@@ -145,55 +126,22 @@ export class DossierEntity extends RecordEntity<DossierState, DossierEvent> {
     };
   }
 
-  /** The points whose status the rule decides today (domain/situations.ts `settle`). */
-  settle(): void {
-    this.setSituations(settle(this.agg.state.situations, this.agg.state.dates, today()));
-  }
-
-  owedLookups(): Point[] {
-    return pendingPoints(this.agg.state.situations, this.agg.state.dates, today());
-  }
-
-  private monthOfPoint(p: Point): string | null {
-    return this.agg.state.situations.find((s) => s.point === p)?.mois ?? null;
-  }
-
-  /** The look-up the owed points need: their months; and the loads it answers (for `lookupFailed`). */
-  lookup(points: Point[]): { months: string[]; answered: ReturnType<MonthLoads['beforeLookup']> } {
-    const months = [
-      ...new Set(points.map((p) => this.monthOfPoint(p)).filter((m): m is string => m !== null)),
-    ];
-    return { months, answered: this.loads.beforeLookup(months) };
-  }
-
-  lookupFailed(answered: ReturnType<MonthLoads['beforeLookup']>): void {
-    this.loads.lookupFailed(answered);
-  }
-
-  /** What a look-up found; a load signalled while the read ran, that the read did not see: those points look again. */
-  lookedUp(points: Point[], found: Record<string, MonthLookup>): void {
-    this.recordLookups(points, this.loads.trusted(found));
-  }
-
-  private recordLookups(points: Point[], found: Record<string, MonthLookup>): void {
-    this.setSituations(applyLookups(this.agg.state.situations, points, found, this.agg.state.dates, today()));
-  }
-
   /**
    * Until when the loop may sleep, and what wakes it sooner: the next day the rule can change
    * something (null: none), and the condition (an event, a month loaded, the record owed).
    */
   sleep(): { wake: string | null; wakeUp: () => boolean } {
     this.rethink = false;
-    const wake = nextWake(this.agg.state.situations, this.agg.state.dates, today());
+    const wake = this.followUp.nextWake();
     // After an event the caller projected, only a new wake-up day or the end needs the loop.
-    const rethought = () =>
-      this.rethink &&
-      (nextWake(this.agg.state.situations, this.agg.state.dates, today()) !== wake || this.finished());
+    const rethought = () => this.rethink && (this.followUp.nextWake() !== wake || this.finished());
     return {
       wake,
       wakeUp: () =>
-        rethought() || this.stateOwed() || this.owedLookups().length > 0 || this.shouldContinueAsNew(),
+        rethought() ||
+        this.stateOwed() ||
+        this.followUp.owedLookups().length > 0 ||
+        this.shouldContinueAsNew(),
     };
   }
 }

@@ -35,7 +35,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
     // dossier is untouched.
     { validator: (cmd) => dossier.validate(cmd) },
   );
-  setHandler(dsnMonthLoadedSignal, (load) => dossier.onMonthLoaded(load));
+  setHandler(dsnMonthLoadedSignal, (load) => dossier.followUp.onMonthLoaded(load));
 
   /** Write the state and the entries the ledger may lack; false when the database refused for now. */
   const writeRecord = async (): Promise<boolean> => {
@@ -69,11 +69,11 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
       });
     }
 
-    dossier.settle();
+    dossier.followUp.settle();
     if (dossier.stateOwed()) continue;
-    const points = dossier.owedLookups();
+    const points = dossier.followUp.owedLookups();
     if (points.length > 0) {
-      const { months, answered } = dossier.lookup(points);
+      const { months, answered } = dossier.followUp.lookup(points);
       let found: Record<string, MonthLookup>;
       try {
         found = await db.lookupDsn({
@@ -82,10 +82,10 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
           months,
         });
       } catch {
-        dossier.lookupFailed(answered);
+        dossier.followUp.lookupFailed(answered);
         continue;
       }
-      dossier.lookedUp(points, found);
+      dossier.followUp.lookedUp(points, found);
       continue;
     }
 

@@ -58,7 +58,7 @@ const answerFor = (actor: Actor, state: DossierState) => viewFor(actor, state, {
 export function dossierRoutes(deps: {
   gateway: DossierGateway;
   /** To check the CEP prescription a dossier names. */
-  cep: Pick<CepGateway, 'find'>;
+  cep: Pick<CepGateway, 'find' | 'wakeFollowUps'>;
   orm: MikroORM;
   now: () => Date;
   hashNir: (nir: string) => Buffer;
@@ -170,6 +170,12 @@ export function dossierRoutes(deps: {
             : undefined;
       if (lines) await requireFinanceurs(lines);
       const result = await gateway.send(dossierId, event, actor, now().toISOString());
+      // An entry into training concerns the person's CEP follow-ups (CONTRACT.md, "CEP periods").
+      const entered =
+        event.type === 'ENTREE' ||
+        (event.type === 'RECTIFICATION' && event.changes.dates?.entree !== undefined);
+      if (entered && result.outcome === 'applied')
+        await deps.cep.wakeFollowUps(hashNir(result.state.stagiaire.nir));
       return c.json(answerFor(actor, result.state), 200);
     },
   );

@@ -11,6 +11,7 @@ import { Migration20261204000000_prefixes } from './Migration20261204000000_pref
 import { Migration20261205000000_anomalies } from './Migration20261205000000_anomalies';
 import { Migration20261206000000_cep } from './Migration20261206000000_cep';
 import { Migration20261207000000_cep_links } from './Migration20261207000000_cep_links';
+import { Migration20261208000000_cep_follow_up } from './Migration20261208000000_cep_follow_up';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -30,4 +31,5 @@ export const migrationsList = [
   { name: 'Migration20261205000000_anomalies', class: Migration20261205000000_anomalies },
   { name: 'Migration20261206000000_cep', class: Migration20261206000000_cep },
   { name: 'Migration20261207000000_cep_links', class: Migration20261207000000_cep_links },
+  { name: 'Migration20261208000000_cep_follow_up', class: Migration20261208000000_cep_follow_up },
 ];

@@ -77,7 +77,14 @@ describe('CEP periods', () => {
       services: { ENTRETIEN: 0, ATELIER: 0, PRESTATION: 0, BILAN: 0, AUTRE: 0 },
       prescriptions: [],
       formations: [],
-      suivi: [],
+      // The follow-up's points wait for the closure that dates them.
+      suivi: ['FERMETURE', 'M6', 'M12'].map((point) => ({
+        point,
+        date: null,
+        mois: null,
+        emploi: { statut: 'EN_ATTENTE' },
+        formation: false,
+      })),
       periodePrecedente: null,
       periodesSuivantes: [],
     });
@@ -282,7 +289,7 @@ describe('CEP periods', () => {
         dates: { ouverture: day(-29), cloture: null },
       },
     ]);
-    // The closed period's workflow ends: it is read from its record, events are refused.
+    // A closed period takes no more services (its follow-up goes on).
     const late = await eventually(
       () =>
         stack.call(
@@ -351,5 +358,83 @@ describe('CEP periods', () => {
       },
     ]);
     expect(period.body.prescriptions[0].statut).toBe('SUIVIE');
+  });
+
+  it('follows the person after closure: the DSN situation of each point and the entry into training', async () => {
+    const who = person();
+    const body = opening({ beneficiaire: who, date: '2025-12-01' });
+    await stack.call('POST', '/v1/cep/periodes', ml.token, body);
+    const path = `/v1/cep/periodes/${body.periodeId}/events`;
+    const closed = await stack.call(
+      'POST',
+      path,
+      ml.token,
+      ev('CLOTURE', '2025-12-10', { motif: 'ABANDON' }),
+    );
+    expect(closed.status).toBe(200);
+    expect(closed.body.dates.cloture).toBe('2025-12-10');
+
+    // The closure's month: a CDI; the month six months later: no job for this person.
+    const header = 'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures';
+    const load = (mois: string, lines: string[]) =>
+      stack.app.request(`/v1/dsn/imports?mois=${mois}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' },
+        body: [header, ...lines].join('\n'),
+      });
+    expect((await load('2025-12', [`${who.nir},${of.siret},6201Z,01,2025-11-01,,151.67`])).status).toBe(200);
+    expect((await load('2026-06', [`${person().nir},${of.siret},6201Z,01,2026-01-01,,151.67`])).status).toBe(
+      200,
+    );
+
+    // The person enters a training on 2026-03-01, in a dossier the operator is no party to.
+    const dossier = createBody({
+      stagiaire: { ...who },
+      organisme: { siret: of.siret, raisonSociale: 'OF' },
+      financements: [{ financeurSiret: region.siret, montantEngage: 5000 }],
+    });
+    expect((await stack.call('POST', '/v1/dossiers', region.token, dossier)).status).toBe(201);
+    const dpath = `/v1/dossiers/${dossier.dossierId}/events`;
+    expect((await stack.call('POST', dpath, region.token, ev('VALIDATION', '2026-01-20'))).status).toBe(200);
+    expect((await stack.call('POST', dpath, of.token, ev('ENTREE', '2026-03-01'))).status).toBe(200);
+
+    const done = (r: { body: { suivi?: { emploi: { statut: string }; formation: boolean }[] } }) =>
+      r.body.suivi?.[0]?.emploi.statut === 'EMPLOI' &&
+      r.body.suivi?.[1]?.emploi.statut === 'SANS_EMPLOI' &&
+      r.body.suivi?.[1]?.formation === true;
+    const read = await eventually(
+      () => stack.call('GET', `/v1/cep/periodes/${body.periodeId}`, ml.token),
+      done,
+      30_000,
+    );
+    expect(read.body.suivi).toEqual([
+      {
+        point: 'FERMETURE',
+        date: '2025-12-10',
+        mois: '2025-12',
+        emploi: {
+          statut: 'EMPLOI',
+          meilleurEmploi: expect.objectContaining({ categorie: 'CDI', natureContrat: '01', heures: 151.67 }),
+          multiEmploi: false,
+        },
+        formation: false,
+      },
+      {
+        point: 'M6',
+        date: '2026-06-10',
+        mois: '2026-06',
+        emploi: { statut: 'SANS_EMPLOI', multiEmploi: false },
+        formation: true,
+      },
+      {
+        point: 'M12',
+        date: '2026-12-10',
+        mois: '2026-12',
+        emploi: { statut: 'EN_ATTENTE' },
+        formation: true,
+      },
+    ]);
+    // The operator is no party to the dossier: it learns the entry, not which dossier.
+    expect(read.body.suivi[1].dossierId).toBeUndefined();
   });
 });

@@ -12,7 +12,17 @@ import { addDays, addMonths } from '../../domain/dates';
 import { vouch } from '../../domain/vouch';
 import { bodyHash } from '../../infra/canonical-hash';
 import { vouchKey } from '../../infra/pseudonym';
-import { cepEventUpdate, cepStateQuery, cepWorkflowId } from '../../workflows/cep-messages';
+import {
+  cepEventUpdate,
+  cepFormationSignal,
+  cepStateQuery,
+  cepWorkflowId,
+} from '../../workflows/cep-messages';
+import { dsnMonthLoadedSignal } from '../../workflows/dossier-messages';
+import type { ContractLine } from '../../domain/best-job';
+import type { FormationEntry } from '../../domain/cep-follow-up';
+import { suiviView } from '../../domain/cep-view';
+import { monthOf } from '../../domain/dates';
 import { TEST_DATA_KEY } from '../helpers/stack';
 import { CEP_OPERATOR, openPeriodBody } from '../helpers/fixtures';
 
@@ -23,10 +33,17 @@ let env: TestWorkflowEnvironment;
 /** What the fake record activity was given: periodeId -> the states written, and the ledger. */
 const written = new Map<string, CepState[]>();
 const ledger = new Map<string, Map<number, CepLedgerEntry>>();
+/** The fake DSN: the months loaded, with the person's lines; and the person's training entries. */
+const dsn = new Map<string, ContractLine[]>();
+let entries: FormationEntry[] = [];
+const lookups: string[][] = [];
 
 beforeEach(async () => {
   written.clear();
   ledger.clear();
+  dsn.clear();
+  entries = [];
+  lookups.length = 0;
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('testServerPath') } },
   });
@@ -47,6 +64,13 @@ async function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> 
         const rows = ledger.get(state.periodeId) ?? new Map<number, CepLedgerEntry>();
         for (const e of entries) if (!rows.has(e.seq)) rows.set(e.seq, e);
         ledger.set(state.periodeId, rows);
+      },
+      async followCep({ months }: { months: string[] }) {
+        lookups.push(months);
+        const found = Object.fromEntries(
+          months.map((m) => [m, dsn.has(m) ? { version: 1, lines: dsn.get(m)! } : null]),
+        );
+        return { months: found, entries };
       },
     },
     maxCachedWorkflows: 0,
@@ -136,7 +160,7 @@ describe('cepWorkflow (time-skipping server)', () => {
     });
   });
 
-  it('closes by itself six months after its latest event, motif SANS_NOUVELLES, and ends', async () => {
+  it('closes by itself six months after its latest event, motif SANS_NOUVELLES', async () => {
     await withWorker(async (tq) => {
       const { handle, body } = await open(tq);
       // News after a month pushes the closure back.
@@ -146,11 +170,75 @@ describe('cepWorkflow (time-skipping server)', () => {
       await env.sleep('160 days');
       expect((await handle.query(cepStateQuery)).statut).toBe('ACCOMPAGNEMENT');
       await env.sleep('40 days');
+      const closed = await handle.query(cepStateQuery);
+      expect(closed).toMatchObject({ statut: 'CLOSE', motifCloture: 'SANS_NOUVELLES', niveau: 2 });
+      expect(closed.dates.cloture).toBe(addMonths(news, 6));
+      expect(closed.dates.cloture! > addDays(body.date, 190)).toBe(true);
+      // Its follow-up starts on that day: the closure's month was looked up.
+      expect(closed.suivi[0]).toMatchObject({ point: 'FERMETURE', mois: monthOf(closed.dates.cloture!) });
+      await env.sleep('5 seconds');
+      expect(written.get(body.periodeId)!.at(-1)!.statut).toBe('CLOSE');
+    });
+  });
+
+  it('follows the person for twelve months after closure: DSN months as they load, and entries into training', async () => {
+    await withWorker(async (tq) => {
+      const { handle, body } = await open(tq);
+      const closedOn = await today();
+      const job: ContractLine = {
+        siret: '12345678200010',
+        naf: '6201Z',
+        natureContrat: '01',
+        dateDebutContrat: closedOn,
+        dateFinContrat: null,
+        heures: 151.67,
+      };
+      // The M6 month is loaded before it is due (no job then); the others come late.
+      dsn.set(monthOf(addMonths(closedOn, 6)), []);
+      await send(handle, { eventId: 'c-1', type: 'CLOTURE', date: closedOn, motif: 'ENTREE_FORMATION' });
+      await env.sleep('2 seconds');
+      let state = await handle.query(cepStateQuery);
+      expect(state.suivi.map((s) => [s.point, s.statut])).toEqual([
+        ['FERMETURE', 'EN_ATTENTE'],
+        ['M6', 'EN_ATTENTE'],
+        ['M12', 'EN_ATTENTE'],
+      ]);
+      expect(lookups).toEqual([[monthOf(closedOn)]]);
+
+      // The closure's month is loaded a month later: its signal wakes the period.
+      await env.sleep('30 days');
+      dsn.set(monthOf(closedOn), [job]);
+      await handle.signal(dsnMonthLoadedSignal, { mois: monthOf(closedOn), version: 1 });
+      await env.sleep('2 seconds');
+      state = await handle.query(cepStateQuery);
+      expect(state.suivi[0]).toMatchObject({ statut: 'EMPLOI', meilleurEmploi: { categorie: 'CDI' } });
+
+      // The person enters a training two months after closure: the dossier's entry wakes the period.
+      entries = [{ dossierId: 'D-1', entree: addMonths(closedOn, 2), visible: false }];
+      await handle.signal(cepFormationSignal);
+      await env.sleep('2 seconds');
+      expect((await handle.query(cepStateQuery)).entreesFormation).toEqual(entries);
+
+      // M6 falls due: its month was loaded, no job. M12 falls due before its month is loaded.
+      await env.sleep('160 days');
+      state = await handle.query(cepStateQuery);
+      expect(state.suivi[1]).toMatchObject({ point: 'M6', statut: 'SANS_EMPLOI' });
+      await env.sleep('190 days');
+      state = await handle.query(cepStateQuery);
+      expect(state.suivi[2]).toMatchObject({ point: 'M12', statut: 'EN_ATTENTE' });
+
+      // The M12 month comes 40 days late: the last point is final and the follow-up ends.
+      await env.sleep('40 days');
+      dsn.set(monthOf(addMonths(closedOn, 12)), [job]);
+      await handle.signal(dsnMonthLoadedSignal, { mois: monthOf(addMonths(closedOn, 12)), version: 1 });
       await handle.result();
       const last = written.get(body.periodeId)!.at(-1)!;
-      expect(last).toMatchObject({ statut: 'CLOSE', motifCloture: 'SANS_NOUVELLES', niveau: 2 });
-      expect(last.dates.cloture).toBe(addMonths(news, 6));
-      expect(last.dates.cloture! > addDays(body.date, 190)).toBe(true);
+      expect(last.suivi.map((s) => s.statut)).toEqual(['EMPLOI', 'SANS_EMPLOI', 'EMPLOI']);
+      expect(suiviView(last).map((p) => [p.point, p.date, p.formation, p.dossierId])).toEqual([
+        ['FERMETURE', closedOn, false, undefined],
+        ['M6', addMonths(closedOn, 6), true, undefined],
+        ['M12', addMonths(closedOn, 12), true, undefined],
+      ]);
     });
   });
 });

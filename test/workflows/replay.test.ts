@@ -13,7 +13,8 @@ import { vouch } from '../../domain/vouch';
 import { addDays } from '../../domain/dates';
 import { bodyHash } from '../../infra/canonical-hash';
 import { vouchKey } from '../../infra/pseudonym';
-import { cepEventUpdate, cepWorkflowId } from '../../workflows/cep-messages';
+import { cepEventUpdate, cepFormationSignal, cepWorkflowId } from '../../workflows/cep-messages';
+import { dsnMonthLoadedSignal } from '../../workflows/dossier-messages';
 
 /**
  * Upgrades: the committed histories of representative dossiers must replay against the current
@@ -133,8 +134,8 @@ describe('replay of recorded histories (dossiers, CEP periods)', () => {
   it.skipIf(process.env.RECORD_HISTORIES !== '1')("records a CEP period's history", async () => {
     const stack = await startStack();
     try {
-      // No CEP route yet (issue 15): the period is opened and told as the API will, vouched; its
-      // dates are recent, or six months without news would have closed it already.
+      // The period is opened and told as the API does, vouched; its dates are recent, or six
+      // months without news would have closed it already.
       const day = (n: number) => addDays(new Date().toISOString().slice(0, 10), n);
       const operator = CEP_OPERATOR;
       const key = vouchKey({ AGORA_DATA_KEY: TEST_DATA_KEY });
@@ -185,10 +186,18 @@ describe('replay of recorded histories (dossiers, CEP periods)', () => {
           updateId: event.eventId,
         });
       }
-      await handle.result();
-      const file = join(DIR, `${process.env.RECORD_PREFIX ?? ''}cep-closed.json`);
+      // Closed, it follows the person: its closure month looked up (not loaded), then woken by a
+      // dossier's entry and by a month's load.
+      const settle = () => new Promise((r) => setTimeout(r, 1500));
+      await settle();
+      await handle.signal(cepFormationSignal);
+      await settle();
+      await handle.signal(dsnMonthLoadedSignal, { mois: day(0).slice(0, 7), version: 1 });
+      await settle();
+      const file = join(DIR, `${process.env.RECORD_PREFIX ?? ''}cep-follow-up.json`);
       if (existsSync(file)) throw new Error(`${file} exists: choose another RECORD_PREFIX`);
       writeFileSync(file, temporalJson('show', id));
+      await handle.terminate('recorded');
     } finally {
       await stack.stop();
     }
