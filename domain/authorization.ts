@@ -191,3 +191,17 @@ export function canSeePeriod(actor: Actor, operateurSiret: string): boolean {
 export function authorizeCepEvent(actor: Actor, operateurSiret: string): DomainError | null {
   return canSeePeriod(actor, operateurSiret) ? null : { code: 'NOT_FOUND', message: 'no such period' };
 }
+
+/** Whose periods a partner's CEP figures count: all, a region's, or an operator's own. */
+export type CepFiguresScope = { all: true } | { region: string } | { operateur: string };
+
+/**
+ * CEP figures (`GET /v1/stats/cep`): the platform and the State read every period's, a Region its
+ * region's (figures only, never the periods), an operator its own periods'; others none (403).
+ */
+export function cepFiguresScope(actor: Actor): CepFiguresScope | DomainError {
+  if (actor.admin || actor.kind === 'ETAT') return { all: true };
+  if (actor.kind === 'REGION' && actor.region !== undefined) return { region: actor.region };
+  if (CEP_OPERATOR_KINDS.includes(actor.kind)) return { operateur: actor.siret };
+  return forbidden(`a ${actor.kind} partner reads no CEP figures: operators, Regions and the State do`);
+}

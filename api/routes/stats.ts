@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { authorizeRegionExport } from '../../domain/authorization';
+import { authorizeRegionExport, cepFiguresScope } from '../../domain/authorization';
+import { CEP_GROUPS, cepStats } from '../../db/cep-stats';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { RegionCode } from '../../domain/codes';
@@ -70,6 +71,33 @@ export const FinancementStats = z.object({
 });
 export type FinancementStats = z.infer<typeof FinancementStats>;
 
+const CepFigures = z.object({
+  beneficiaires: z.number().int().meta({ description: 'distinct persons' }),
+  periodes: z.number().int(),
+  ouvertes: z.number().int(),
+  closes: z.number().int(),
+  tauxAccompagnement: z.number().nullable().meta({ description: 'periods that reached level 2' }),
+  dureeMedianeJours: z.number().nullable().meta({ description: 'closed periods, opening to closure' }),
+  servicesParPeriode: z.number().nullable(),
+  tauxEntreeFormation6m: z
+    .number()
+    .nullable()
+    .meta({ description: 'closed periods whose M6 point shows an entry into training' }),
+  tauxEmploi6m: z.number().nullable().meta({ description: 'over the M6 points known (a job or none)' }),
+  tauxEmploi12m: z.number().nullable().meta({ description: 'over the M12 points known (a job or none)' }),
+});
+export const CepStats = z.object({
+  groupBy: z.enum(CEP_GROUPS),
+  total: CepFigures,
+  groups: z.array(
+    CepFigures.extend({
+      key: z.string().nullable(),
+      nom: z.string().nullable().optional().meta({ description: "the operator's name (groupBy=operateur)" }),
+    }),
+  ),
+});
+export type CepStats = z.infer<typeof CepStats>;
+
 export function statsRoutes(deps: {
   orm: MikroORM;
   databaseUrl: string;
@@ -94,6 +122,8 @@ export function statsRoutes(deps: {
     description: string;
     query: Q;
     answer: [A, string];
+    /** The statuses it may refuse with besides 400 and 401. */
+    refusals?: number[];
     compute: (em: EntityManager, actor: Actor, query: z.infer<Q>) => Promise<z.infer<A>>;
   }) =>
     app.openapi(
@@ -104,7 +134,7 @@ export function statsRoutes(deps: {
         description: route.description,
         security,
         request: { query: route.query },
-        responses: { 200: json(...route.answer), ...errors(400, 401) },
+        responses: { 200: json(...route.answer), ...errors(400, 401, ...(route.refusals ?? [])) },
       }),
       async (c) => {
         // The route is generic here: its query's type is Q's, which Hono cannot infer through it.
@@ -143,6 +173,24 @@ export function statsRoutes(deps: {
     query: Filters.extend({ groupBy: z.enum(FINANCEMENT_GROUPS).default('financeur') }),
     answer: [FinancementStats, 'amounts'],
     compute: financementStats,
+  });
+
+  figures({
+    name: 'cep',
+    summary: 'CEP figures per operator, network, region, situation or objective',
+    description:
+      "Operators read their own periods' figures, a Region its region's, the State and the platform every period's; other partners 403. Rates are fractions (0.625).",
+    query: z.object({
+      groupBy: z.enum(CEP_GROUPS).default('region'),
+      region: RegionCode.optional(),
+    }),
+    answer: [CepStats, 'CEP figures'],
+    refusals: [403],
+    compute: async (em, actor, query) => {
+      const scope = cepFiguresScope(actor);
+      if ('code' in scope) throw ApiError.from(scope);
+      return cepStats(em, scope, query);
+    },
   });
 
   app.openapi(

@@ -437,4 +437,127 @@ describe('CEP periods', () => {
     // The operator is no party to the dossier: it learns the entry, not which dossier.
     expect(read.body.suivi[1].dossierId).toBeUndefined();
   });
+
+  it('computes the CEP figures an operator, a Region and the State read', async () => {
+    const op = await stack.partner('CEP_OPERATEUR');
+    const mayotte = await stack.partner('REGION', '06');
+    const [p1, p2] = [person(), person()];
+    const a = opening({ beneficiaire: p1, region: '06', departement: '976', date: '2026-01-05' });
+    // Recent enough not to close by itself (six months without news).
+    const b = opening({ beneficiaire: p1, region: '06', departement: '976', date: day(-10) });
+    const c = opening({
+      beneficiaire: p2,
+      region: '06',
+      departement: '976',
+      date: '2026-02-01',
+      situation: 'AUTRE',
+    });
+    const tell = async (id: string, ...events: Record<string, unknown>[]) => {
+      for (const e of events) {
+        const r = await stack.call('POST', `/v1/cep/periodes/${id}/events`, op.token, e);
+        expect(r.status).toBe(200);
+      }
+    };
+    for (const body of [a, b, c])
+      expect((await stack.call('POST', '/v1/cep/periodes', op.token, body)).status).toBe(201);
+    const service = (date: string) => ev('SERVICE', date, { service: 'ATELIER', modalite: 'PRESENTIEL' });
+    await tell(
+      a.periodeId,
+      service('2026-01-10'),
+      service('2026-01-20'),
+      ev('ACCOMPAGNEMENT', '2026-01-25', { objectif: 'RECONVERSION' }),
+      ev('CLOTURE', '2026-03-05', { motif: 'ENTREE_FORMATION' }),
+    );
+    await tell(b.periodeId, service(day(-9)));
+    await tell(c.periodeId, ev('CLOTURE', '2026-02-21', { motif: 'ABANDON' }));
+    // p2 enters a training on 2026-03-01, within six months of the closure of c.
+    const dossier = createBody({
+      stagiaire: { ...p2 },
+      organisme: { siret: of.siret, raisonSociale: 'OF' },
+      financements: [{ financeurSiret: region.siret, montantEngage: 5000 }],
+    });
+    await stack.call('POST', '/v1/dossiers', region.token, dossier);
+    await stack.call(
+      'POST',
+      `/v1/dossiers/${dossier.dossierId}/events`,
+      region.token,
+      ev('VALIDATION', '2026-01-20'),
+    );
+    await stack.call(
+      'POST',
+      `/v1/dossiers/${dossier.dossierId}/events`,
+      of.token,
+      ev('ENTREE', '2026-03-01'),
+    );
+
+    // The M6 points' statuses depend on which months the suite loaded: read from the periods.
+    const expected = async () => {
+      const views = await Promise.all(
+        [a, c].map(async (p) => (await stack.call('GET', `/v1/cep/periodes/${p.periodeId}`, op.token)).body),
+      );
+      const m6 = views.map((v) => v.suivi[1].emploi.statut as string);
+      const known = m6.filter((st) => st === 'EMPLOI' || st === 'SANS_EMPLOI');
+      return {
+        beneficiaires: 2,
+        periodes: 3,
+        ouvertes: 1,
+        closes: 2,
+        tauxAccompagnement: 0.333,
+        dureeMedianeJours: (59 + 20) / 2,
+        servicesParPeriode: 1,
+        tauxEntreeFormation6m: views.filter((v) => v.suivi[1].formation).length / 2,
+        tauxEmploi6m: known.length === 0 ? null : known.filter((st) => st === 'EMPLOI').length / known.length,
+        tauxEmploi12m: null,
+      };
+    };
+    let want = await expected();
+    const mine = await eventually(
+      async () => {
+        want = await expected();
+        return stack.call('GET', '/v1/stats/cep?groupBy=reseau', op.token);
+      },
+      (r) => JSON.stringify(r.body.total) === JSON.stringify(want) && want.tauxEntreeFormation6m === 0.5,
+      30_000,
+    );
+    expect(mine.body).toEqual({
+      groupBy: 'reseau',
+      total: want,
+      groups: [{ key: 'MISSION_LOCALE', ...want }],
+    });
+
+    // The Region reads its region's figures (only this operator works in 06), by operator with its name.
+    const regional = await stack.call('GET', '/v1/stats/cep?groupBy=operateur', mayotte.token);
+    expect(regional.body.total).toEqual(want);
+    expect(regional.body.groups).toEqual([{ key: op.siret, nom: `CEP_OPERATEUR ${op.siret}`, ...want }]);
+    // ...but not the periods themselves.
+    expect((await stack.call('GET', `/v1/cep/periodes/${a.periodeId}`, mayotte.token)).status).toBe(404);
+    const bySituation = await stack.call('GET', '/v1/stats/cep?groupBy=situation&region=06', ADMIN_TOKEN);
+    expect(
+      bySituation.body.groups.map((g: { key: string; periodes: number }) => [g.key, g.periodes]),
+    ).toEqual([
+      ['AUTRE', 1],
+      ['DEMANDEUR_EMPLOI', 2],
+    ]);
+    const byObjective = await stack.call('GET', '/v1/stats/cep?groupBy=objectif', op.token);
+    expect(
+      byObjective.body.groups.map((g: { key: string | null; periodes: number }) => [g.key, g.periodes]),
+    ).toEqual([
+      [null, 2],
+      ['RECONVERSION', 1],
+    ]);
+
+    const state = await stack.partner('ETAT');
+    const national = await stack.call('GET', '/v1/stats/cep', state.token);
+    expect(national.body.total.periodes).toBeGreaterThanOrEqual(3);
+    const forbidden = await stack.call('GET', '/v1/stats/cep', of.token);
+    expect(forbidden.status).toBe(403);
+    // An operator with no period yet: zeros, no rate.
+    const fresh = await stack.partner('CEP_OPERATEUR');
+    const none = await stack.call('GET', '/v1/stats/cep', fresh.token);
+    expect(none.body).toMatchObject({
+      total: { periodes: 0, beneficiaires: 0, tauxAccompagnement: null },
+      groups: [],
+    });
+    expect((await stack.call('GET', '/v1/stats/cep?groupBy=nope', op.token)).status).toBe(400);
+  });
 });
