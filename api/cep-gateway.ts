@@ -6,7 +6,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { historyPage, publicEntry } from '../domain/aggregate';
 import type { LedgerKnowledge } from '../domain/aggregate';
 import type { Actor } from '../domain/authorization';
-import { canSeePeriod } from '../domain/authorization';
+import { authorizeCepOpen, canSeePeriod } from '../domain/authorization';
+import { checkNotFuture } from '../domain/lifecycle';
 import type { CepLedgerEntry } from '../domain/cep-aggregate';
 import type { CepEvent, OpenPeriodBody } from '../domain/cep-schemas';
 import type { CepState } from '../domain/cep-state';
@@ -68,6 +69,25 @@ const eventIdConflict = (eventId: string) =>
     `eventId ${eventId} was already used with a different body; use a new eventId for a new event`,
     { eventId },
   );
+
+/**
+ * Open a period as `actor`, with every check of `POST /v1/cep/periodes` (the API's and the CLI's
+ * one way in): an operator's, not in the future, continuing a period that exists.
+ */
+export async function openChecked(gateway: CepGateway, actor: Actor, body: OpenPeriodBody, now: Date) {
+  const denied = authorizeCepOpen(actor);
+  if (denied || actor.admin) throw ApiError.from(denied ?? { code: 'FORBIDDEN', message: 'not an operator' });
+  const future = checkNotFuture(body.date, { now: now.toISOString() });
+  if (future) throw ApiError.from(future);
+  if (body.periodePrecedente !== undefined && !(await gateway.find(body.periodePrecedente))) {
+    throw new ApiError(
+      'NO_MATCH',
+      `periodePrecedente ${body.periodePrecedente} names no CEP period of the platform: name the period this one continues by the id its operator opened it with`,
+      { periodePrecedente: body.periodePrecedente },
+    );
+  }
+  return gateway.open(body, actor, now.toISOString());
+}
 
 export function createCepGateway(deps: {
   client: Client;

@@ -22,6 +22,7 @@ export interface Args {
     format?: string;
     out?: string;
     dossiers?: string;
+    by?: string;
   };
   positionals: string[];
   /** The second word: `show` in `agora dossier show ID`. */

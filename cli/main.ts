@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { demo } from './commands/demo';
 import { dossierList, dossierShow } from './commands/dossiers';
 import { dsnImport, dsnMonths } from './commands/dsn';
+import { cepList, cepOpen, cepShow, cepStatsCommand } from './commands/cep';
 import { exportInsertionCommand } from './commands/export';
 import { partnerCreate, partnerList, partnerToken } from './commands/partners';
 import { setup } from './commands/setup';
@@ -26,6 +27,12 @@ Commands:
   dossier show ID                                           a dossier's current state (its workflow, else its record)
   dossier history ID                                        a dossier's accepted events, oldest first
   dossier list [--status S] [--region R] [--limit N]        dossiers from the read model, newest first
+  cep open FILE --siret S                                   open a CEP period (JSON body of POST /v1/cep/periodes)
+                                                            as the operator of SIRET S, with the API's checks
+  cep show ID                                               a CEP period's current state (NIR masked)
+  cep list [--status S] [--region R] [--limit N]            every operator's periods, newest first
+  cep stats [--by operateur|reseau|region|situation|objectif] [--region R]
+                                                            the CEP figures of GET /v1/stats/cep, all periods
   dsn import FILE --month YYYY-MM [--format csv|ndjson]    load a DSN month (replaces it), with progress
   dsn months                                                the loaded DSN months
   demo [--dossiers N]                                       load the demo data set through the running API
@@ -46,6 +53,10 @@ const COMMANDS: Record<string, Command> = {
   'dossier show': dossierShow,
   'dossier history': dossierShow,
   'dossier list': dossierList,
+  'cep open': cepOpen,
+  'cep show': cepShow,
+  'cep list': cepList,
+  'cep stats': cepStatsCommand,
   'dsn import': dsnImport,
   'dsn months': dsnMonths,
   demo,
@@ -71,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
       format: { type: 'string' },
       out: { type: 'string' },
       dossiers: { type: 'string' },
+      by: { type: 'string' },
     },
   });
   const [group, command, arg] = positionals;

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Actor } from '../../domain/authorization';
-import { authorizeCepOpen, canSeePeriod } from '../../domain/authorization';
+import { canSeePeriod } from '../../domain/authorization';
 import {
   CepEvent,
   CepHistoryEntry,
@@ -13,11 +13,10 @@ import {
 } from '../../domain/cep-schemas';
 import type { CepState } from '../../domain/cep-state';
 import { toCepView } from '../../domain/cep-view';
-import { checkNotFuture } from '../../domain/lifecycle';
 import { recordAccess } from '../../db/audit';
 import { decodeCepCursor, linksOf, listPeriods } from '../../db/cep-read-model';
 import type { CepGateway } from '../cep-gateway';
-import { periodNotFound } from '../cep-gateway';
+import { openChecked, periodNotFound } from '../cep-gateway';
 import { ApiError } from '../errors';
 import { errors, json, router, security } from '../route-kit';
 import { HistoryQuery, badCursor, historyCursor, historyStart } from './paging';
@@ -62,23 +61,7 @@ export function cepRoutes(deps: {
       },
     }),
     async (c) => {
-      const actor = c.get('actor');
-      const body = c.req.valid('json');
-      const denied = authorizeCepOpen(actor);
-      if (denied || actor.admin) throw ApiError.from(denied!);
-      const future = checkNotFuture(body.date, { now: now().toISOString() });
-      if (future) throw ApiError.from(future);
-      if (body.periodePrecedente !== undefined) {
-        const previous = await gateway.find(body.periodePrecedente);
-        if (!previous) {
-          throw new ApiError(
-            'NO_MATCH',
-            `periodePrecedente ${body.periodePrecedente} names no CEP period of the platform: name the period this one continues by the id its operator opened it with`,
-            { periodePrecedente: body.periodePrecedente },
-          );
-        }
-      }
-      const { created, state } = await gateway.open(body, actor, now().toISOString());
+      const { created, state } = await openChecked(gateway, c.get('actor'), c.req.valid('json'), now());
       return c.json(await viewOf(state, false), created ? 201 : 200);
     },
   );

@@ -147,4 +147,75 @@ describe('the agora CLI', () => {
       rmSync(empty, { recursive: true, force: true });
     }
   });
+
+  it('opens a CEP period as its operator, shows and lists it, and prints the CEP figures', async () => {
+    const op = siret(`3${String(Date.now()).slice(-12)}`);
+    const created = await agora(
+      'partner',
+      'create',
+      '--siret',
+      op,
+      '--name',
+      'Mission locale CLI',
+      '--kind',
+      'CEP_OPERATEUR',
+      '--reseau',
+      'MISSION_LOCALE',
+      '--json',
+    );
+    expect(created.code).toBe(0);
+    const noReseau = await agora(
+      'partner',
+      'create',
+      '--siret',
+      siret('3000000000001'),
+      '--name',
+      'x',
+      '--kind',
+      'CEP_OPERATEUR',
+    );
+    expect(noReseau.code).toBe(2);
+    expect(noReseau.err).toMatch(/--reseau/);
+
+    const periodeId = `CLI-${Date.now()}`;
+    const file = join(dir, 'periode.json');
+    const today = new Date().toISOString().slice(0, 10);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        eventId: `o-${periodeId}`,
+        periodeId,
+        date: today,
+        beneficiaire: { nir: nir('1850375123456'), nom: 'Petit', prenom: 'Jo', dateNaissance: '1985-03-01' },
+        situation: 'ACTIF_OCCUPE',
+        region: '84',
+      }),
+    );
+    const opened = await agora('cep', 'open', file, '--siret', op, '--json');
+    expect(opened.code).toBe(0);
+    expect(JSON.parse(opened.out)).toMatchObject({ periodeId, statut: 'OUVERTE', operateurSiret: op });
+    expect(JSON.parse(opened.out).beneficiaire.nir).toBeUndefined();
+    // Not an operator: the API's refusal, exit code 1.
+    const region = await stack.partner('REGION', '84');
+    const refused = await agora('cep', 'open', file, '--siret', region.siret);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^FORBIDDEN: /);
+    expect((await agora('cep', 'open', file, '--siret', siret('3000000000002'))).code).toBe(2);
+
+    const shown = await agora('cep', 'show', periodeId, '--json');
+    expect(JSON.parse(shown.out)).toMatchObject({ periodeId, niveau: 1 });
+    expect((await agora('cep', 'show', 'NOPE-1')).code).toBe(1);
+    // The record is written a moment after the opening.
+    let listed = '';
+    for (let i = 0; i < 50 && !listed.includes(periodeId); i++) {
+      listed = (await agora('cep', 'list', '--region', '84')).out;
+      if (!listed.includes(periodeId)) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(listed).toContain(periodeId);
+    const stats = await agora('cep', 'stats', '--by', 'operateur', '--json');
+    expect(stats.code).toBe(0);
+    const group = JSON.parse(stats.out).groups.find((g: { key: string }) => g.key === op);
+    expect(group).toMatchObject({ periodes: 1, ouvertes: 1, nom: 'Mission locale CLI' });
+    expect((await agora('cep', 'stats', '--by', 'nope')).code).toBe(2);
+  });
 });
