@@ -37,6 +37,8 @@ interface DemoPartner {
   name: string;
   kind: string;
   region?: string;
+  /** A CEP operator's network. */
+  reseau?: string;
 }
 
 const REGIONS = [
@@ -63,6 +65,21 @@ export const DEMO_PARTNERS: DemoPartner[] = [
     kind: 'FRANCE_TRAVAIL',
   },
   { key: 'opco', siret: completeSiret('8513100000001'), name: 'OPCO Atlas', kind: 'OPCO' },
+  {
+    key: 'ml-lyon',
+    siret: completeSiret('7690000100001'),
+    name: 'Mission locale de Lyon',
+    kind: 'CEP_OPERATEUR',
+    reseau: 'MISSION_LOCALE',
+  },
+  { key: 'apec', siret: completeSiret('7840000200001'), name: 'Apec', kind: 'CEP_OPERATEUR', reseau: 'APEC' },
+  {
+    key: 'cap-emploi',
+    siret: completeSiret('7110000300001'),
+    name: 'Cap emploi Île-de-France',
+    kind: 'CEP_OPERATEUR',
+    reseau: 'CAP_EMPLOI',
+  },
   ...Array.from({ length: 8 }, (_, i) => ({
     key: `of-${i}`,
     siret: completeSiret(`4${pad(i + 10, 2)}1234500001`.slice(0, 13)),
@@ -110,11 +127,89 @@ const FIRST = [
 const EMPLOYERS = Array.from({ length: 40 }, (_, i) => completeSiret(`5${pad(i, 4)}67800001`.slice(0, 13)));
 const NAF = ['6201Z', '4711D', '8810A', '5610A', '4941A', '8559A', '2511Z', '7022Z'];
 
-/** The data set: partners, dossiers with their events, and DSN lines per month. */
+/** The CEP operators of the demo, and the region each works in (null: any). */
+const CEP_OPERATORS = [
+  ['ml-lyon', '84'],
+  ['apec', null],
+  ['cap-emploi', '11'],
+  ['france-travail', null],
+] as const;
+const CEP_OBJECTIFS = ['RECONVERSION', 'INSERTION', 'COMPETENCES', 'CERTIFICATION', 'EVOLUTION'] as const;
+
+/** A CEP period of the demo, with its events (all within six months of each other: none is lost). */
+export interface DemoPeriod {
+  id: string;
+  operator: string;
+  body: Record<string, unknown>;
+  events: Record<string, unknown>[];
+}
+
+/** The data set: partners, dossiers with their events, CEP periods, and DSN lines per month. */
 export function demoData(count: number, today = new Date().toISOString().slice(0, 10)) {
   const rnd = prng(20261129);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const partner = (key: string) => DEMO_PARTNERS.find((p) => p.key === key)!;
+  /** Periods first, then those continuing them (each opened once the one it continues exists). */
+  const periods: DemoPeriod[] = [];
+  const continuing: DemoPeriod[] = [];
+  /**
+   * A period of guidance for a person from `opened`: services, maybe an accompaniment, maybe a
+   * prescription (`prescribe` dated), a closure by `closeOn` when given and past.
+   */
+  const period = (p: {
+    id: string;
+    operator: string;
+    region: string;
+    departement: string;
+    person: Record<string, unknown>;
+    opened: string;
+    accompany: boolean;
+    prescribe?: { id: string; date: string; intitule: string; dispositif: string };
+    closeOn?: { date: string; motif: string };
+    previous?: string;
+  }): DemoPeriod => {
+    const events: Record<string, unknown>[] = [];
+    const ev = (type: string, date: string, extra: Record<string, unknown>) =>
+      date <= today && events.push({ eventId: `demo-${p.id}-${events.length}`, type, date, ...extra });
+    ev('SERVICE', p.opened, { service: 'ENTRETIEN', modalite: 'PRESENTIEL' });
+    if (p.accompany) ev('ACCOMPAGNEMENT', addDays(p.opened, 7), { objectif: pick(CEP_OBJECTIFS) });
+    for (let k = 0; k < Math.floor(rnd() * 4); k++) {
+      ev('SERVICE', addDays(p.opened, 10 + 12 * k), {
+        service: pick(['ATELIER', 'PRESTATION', 'BILAN', 'ENTRETIEN'] as const),
+        modalite: rnd() < 0.3 ? 'DISTANCE' : 'PRESENTIEL',
+      });
+    }
+    if (p.prescribe) {
+      const { id, date, intitule, dispositif } = p.prescribe;
+      ev('PRESCRIPTION', date, { prescriptionId: id, intitule, dispositif });
+    }
+    if (p.closeOn) ev('CLOTURE', p.closeOn.date, { motif: p.closeOn.motif });
+    return {
+      id: p.id,
+      operator: p.operator,
+      body: {
+        eventId: `demo-${p.id}-ouverture`,
+        periodeId: p.id,
+        date: p.opened,
+        beneficiaire: p.person,
+        situation: pick([
+          'DEMANDEUR_EMPLOI',
+          'DEMANDEUR_EMPLOI',
+          'ACTIF_OCCUPE',
+          'JEUNE_NON_INSERE',
+        ] as const),
+        region: p.region,
+        departement: p.departement,
+        ...(p.previous ? { periodePrecedente: p.previous } : {}),
+      },
+      events,
+    };
+  };
+  /** An operator for a region, and the period's region. */
+  const operatorFor = (region: string): string => {
+    const [key] = pick(CEP_OPERATORS.filter(([, r]) => r === null || r === region));
+    return key;
+  };
   const dossiers: {
     id: string;
     financeur: string;
@@ -143,16 +238,36 @@ export function demoData(count: number, today = new Date().toISOString().slice(0
     const start = addDays(created, 20 + Math.floor(rnd() * 40));
     const end = addMonths(start, 3 + Math.floor(rnd() * 8));
     const cofinanced = rnd() < 0.15 && financeur.startsWith('region');
+    const person = {
+      nir,
+      nom: pick(NAMES),
+      prenom: pick(FIRST),
+      dateNaissance: `${born}-${pad(1 + Math.floor(rnd() * 12))}-${pad(1 + Math.floor(rnd() * 28))}`,
+    };
+    // One dossier in five comes from a CEP prescription: the period opened a month or two before.
+    const prescribed = rnd() < 0.2 && created >= '2023-08-15';
+    if (prescribed) {
+      const opened = addDays(created, -30 - Math.floor(rnd() * 30));
+      const operator = operatorFor(region);
+      periods.push(
+        period({
+          id: `DEMO-CEP-${pad(periods.length + continuing.length + 1, 6)}`,
+          operator,
+          region,
+          departement: pick(depts),
+          person,
+          opened,
+          accompany: true,
+          prescribe: { id: `P-${id}`, date: addDays(created, -5), intitule, dispositif },
+          closeOn: { date: addDays(created, 10), motif: 'ENTREE_FORMATION' },
+        }),
+      );
+    }
     const body = {
       eventId: `demo-${id}-creation`,
       dossierId: id,
       date: created,
-      stagiaire: {
-        nir,
-        nom: pick(NAMES),
-        prenom: pick(FIRST),
-        dateNaissance: `${born}-${pad(1 + Math.floor(rnd() * 12))}-${pad(1 + Math.floor(rnd() * 28))}`,
-      },
+      stagiaire: person,
       organisme: { siret: partner(of).siret, raisonSociale: partner(of).name },
       action: {
         intitule,
@@ -170,6 +285,7 @@ export function demoData(count: number, today = new Date().toISOString().slice(0
         { financeurSiret: partner(financeur).siret, montantEngage: 1000 * (2 + Math.floor(rnd() * 8)) },
         ...(cofinanced ? [{ financeurSiret: partner('france-travail').siret, montantEngage: 1500 }] : []),
       ],
+      ...(prescribed ? { prescription: { periodeId: periods.at(-1)!.id, prescriptionId: `P-${id}` } } : {}),
     };
     const events: { from: 'F' | 'OF'; event: Record<string, unknown> }[] = [];
     const ev = (from: 'F' | 'OF', type: string, date: string, extra: Record<string, unknown> = {}) =>
@@ -237,6 +353,64 @@ export function demoData(count: number, today = new Date().toISOString().slice(0
       }
     }
   }
+  // Periods of guidance that lead to no dossier here: at every stage, some continued by another
+  // operator after a transfer.
+  for (let i = 0; i < Math.ceil(count / 5); i++) {
+    const [region, , depts] = pick(REGIONS);
+    const born = 1975 + Math.floor(rnd() * 30);
+    const bornMonth = pad(1 + Math.floor(rnd() * 12));
+    const n13 = `${rnd() < 0.5 ? 1 : 2}${pad(born % 100)}${bornMonth}${pick(depts)}${pad(Math.floor(rnd() * 999), 3)}${pad(i % 1000, 3)}`;
+    const person = {
+      nir: `${n13}${pad(nirKey(n13))}`,
+      nom: pick(NAMES),
+      prenom: pick(FIRST),
+      dateNaissance: `${born}-${bornMonth}-${pad(1 + Math.floor(rnd() * 28))}`,
+    };
+    // Opened over the last three years; the recent ones are still open.
+    const opened = addDays(today, -Math.floor(rnd() * 1000) - 1);
+    const recent = opened > addMonths(today, -4);
+    const fate = rnd();
+    const closeOn =
+      recent && fate < 0.7
+        ? undefined
+        : {
+            date: addDays(opened, 30 + Math.floor(rnd() * 120)),
+            motif:
+              fate < 0.15
+                ? 'TRANSFERT'
+                : pick(['PROJET_REALISE', 'ACCES_EMPLOI', 'ABANDON', 'AUTRE'] as const),
+          };
+    const first = period({
+      id: `DEMO-CEP-${pad(periods.length + continuing.length + 1, 6)}`,
+      operator: operatorFor(region),
+      region,
+      departement: pick(depts),
+      person,
+      opened,
+      accompany: rnd() < 0.6,
+      ...(closeOn ? { closeOn } : {}),
+    });
+    periods.push(first);
+    if (closeOn?.motif === 'TRANSFERT' && addDays(closeOn.date, 1) <= today) {
+      const next = addDays(closeOn.date, 1);
+      const others = CEP_OPERATORS.filter(([k, r]) => k !== first.operator && (r === null || r === region));
+      continuing.push(
+        period({
+          id: `DEMO-CEP-${pad(periods.length + continuing.length + 1, 6)}`,
+          operator: pick(others)[0],
+          region,
+          departement: pick(depts),
+          person,
+          opened: next,
+          accompany: true,
+          ...(next > addMonths(today, -4)
+            ? {}
+            : { closeOn: { date: addDays(next, 60), motif: 'PROJET_REALISE' } }),
+          previous: first.id,
+        }),
+      );
+    }
+  }
   // Every month from the first exit to last month is loaded, even with no line: a known "no job".
   const months = new Set(dsn.keys());
   let m = '2023-07';
@@ -244,11 +418,11 @@ export function demoData(count: number, today = new Date().toISOString().slice(0
     months.add(m);
     m = month(addMonths(`${m}-01`, 1));
   }
-  return { dossiers, dsn, months: [...months].sort() };
+  return { dossiers, periods: [periods, continuing] as const, dsn, months: [...months].sort() };
 }
 
 export interface DemoProgress {
-  phase: 'partners' | 'dsn' | 'dossiers' | 'done';
+  phase: 'partners' | 'dsn' | 'cep' | 'dossiers' | 'done';
   done: number;
   total: number;
 }
@@ -262,7 +436,13 @@ export async function loadDemo(opts: {
   /** Load the DSN months too (default true). */
   dsn?: boolean;
   onProgress?: (p: DemoProgress) => void;
-}): Promise<{ dossiers: number; events: number; months: number; partners: Record<string, string> }> {
+}): Promise<{
+  dossiers: number;
+  periods: number;
+  events: number;
+  months: number;
+  partners: Record<string, string>;
+}> {
   const call = async (
     method: string,
     path: string,
@@ -301,6 +481,7 @@ export async function loadDemo(opts: {
         name: p.name,
         kind: p.kind,
         ...(p.region ? { region: p.region } : {}),
+        ...(p.reseau ? { reseau: p.reseau } : {}),
       });
       if (created.status !== 201) throw new Error(`partner ${p.name}: ${JSON.stringify(created.body)}`);
       tokens[p.key] = created.body.token;
@@ -326,30 +507,53 @@ export async function loadDemo(opts: {
     progress({ phase: 'dsn', done: i + 1, total: data.months.length });
   }
 
-  let done = 0;
   let events = 0;
-  const queue = [...data.dossiers];
-  const worker = async () => {
-    for (let d = queue.shift(); d; d = queue.shift()) {
-      const f = tokens[d.financeur]!;
-      const created = await call('POST', '/v1/dossiers', f, d.body);
-      if (created.status >= 300 && created.status !== 409)
-        throw new Error(`${d.id}: ${JSON.stringify(created.body)}`);
-      for (const e of d.events) {
-        const res = await call(
-          'POST',
-          `/v1/dossiers/${d.id}/events`,
-          e.from === 'F' ? f : tokens[d.of]!,
-          e.event,
-        );
-        if (res.status >= 300 && res.status !== 409)
-          throw new Error(`${d.id} ${String(e.event.type)}: ${JSON.stringify(res.body)}`);
+  /** Each of `items` by `concurrency` workers. */
+  const all = async <T>(items: readonly T[], each: (item: T) => Promise<void>) => {
+    const queue = [...items];
+    const worker = async () => {
+      for (let item = queue.shift(); item; item = queue.shift()) await each(item);
+    };
+    await Promise.all(Array.from({ length: opts.concurrency ?? 16 }, worker));
+  };
+  const ok = (what: string, res: { status: number; body: unknown }) => {
+    // 409: already there from an earlier run (ids and eventIds are fixed).
+    if (res.status >= 300 && res.status !== 409) throw new Error(`${what}: ${JSON.stringify(res.body)}`);
+  };
+
+  // CEP periods before the dossiers that name their prescriptions; continuations after the first.
+  const [firstPeriods, continuations] = data.periods;
+  const periodCount = firstPeriods.length + continuations.length;
+  let periodsDone = 0;
+  for (const batch of [firstPeriods, continuations]) {
+    await all(batch, async (p) => {
+      const token = tokens[p.operator]!;
+      ok(p.id, await call('POST', '/v1/cep/periodes', token, p.body));
+      for (const e of p.events) {
+        ok(`${p.id} ${String(e.type)}`, await call('POST', `/v1/cep/periodes/${p.id}/events`, token, e));
         events++;
       }
-      progress({ phase: 'dossiers', done: ++done, total: data.dossiers.length });
+      progress({ phase: 'cep', done: ++periodsDone, total: periodCount });
+    });
+  }
+
+  let done = 0;
+  await all(data.dossiers, async (d) => {
+    const f = tokens[d.financeur]!;
+    ok(d.id, await call('POST', '/v1/dossiers', f, d.body));
+    for (const e of d.events) {
+      const from = e.from === 'F' ? f : tokens[d.of]!;
+      ok(`${d.id} ${String(e.event.type)}`, await call('POST', `/v1/dossiers/${d.id}/events`, from, e.event));
+      events++;
     }
-  };
-  await Promise.all(Array.from({ length: opts.concurrency ?? 16 }, worker));
+    progress({ phase: 'dossiers', done: ++done, total: data.dossiers.length });
+  });
   progress({ phase: 'done', done: data.dossiers.length, total: data.dossiers.length });
-  return { dossiers: data.dossiers.length, events, months: data.months.length, partners: tokens };
+  return {
+    dossiers: data.dossiers.length,
+    periods: periodCount,
+    events,
+    months: data.months.length,
+    partners: tokens,
+  };
 }

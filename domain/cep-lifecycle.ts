@@ -2,7 +2,7 @@ import type { CepStatut } from './code-lists';
 import { CEP_STATUTS } from './code-lists';
 import type { CepEvent, CepEventType } from './cep-schemas';
 import type { CepState } from './cep-state';
-import { addMonths, maxDate } from './dates';
+import { addDays, addMonths, maxDate } from './dates';
 import type { Clock, TransitionResult } from './lifecycle';
 import { checkNotFuture, refuse, statesInWords } from './lifecycle';
 
@@ -20,6 +20,18 @@ export const CEP_EVENT_RULES: Record<CepEventType, { allowedIn: readonly CepStat
   CLOTURE: { allowedIn: ['OUVERTE', 'ACCOMPAGNEMENT'] },
   RECTIFICATION: { allowedIn: CEP_STATUTS },
 };
+
+/**
+ * A closed period whose follow-up is over still takes its operator's late news for this many days
+ * after its latest change (a period backfilled from the operator's files closes by itself at once
+ * and finds its months long gone: its events come right after its opening).
+ */
+export const LATE_NEWS_DAYS = 30;
+
+/** The day a closed period's workflow may end, its follow-up over: its latest change + LATE_NEWS_DAYS. */
+export function lateNewsUntil(state: CepState): string {
+  return addDays(state.updatedAt.slice(0, 10), LATE_NEWS_DAYS);
+}
 
 /** The day an open period closes by itself: six months after its latest event; null once closed. */
 export function inactivityClosureDate(state: CepState): string | null {

@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     }).then(
       (r) =>
         log(
-          `demo loaded: ${r.dossiers} dossiers. Console: ${api}/console, France Travail token: ${r.partners['france-travail']}, Région 84 token: ${r.partners['region-84']}`,
+          `demo loaded: ${r.dossiers} dossiers, ${r.periods} CEP periods. Console: ${api}/console, France Travail token: ${r.partners['france-travail']}, Région 84 token: ${r.partners['region-84']}, Mission locale de Lyon token: ${r.partners['ml-lyon']}`,
         ),
       (e: unknown) => log(`demo failed: ${e instanceof Error ? e.message : String(e)}`),
     );

@@ -4,7 +4,7 @@ import type { CepAggregate, CepCommand, CepDecision } from '../domain/cep-aggreg
 import { applyCep, decideCep, openPeriod } from '../domain/cep-aggregate';
 import type { CepPoint, FormationEntry } from '../domain/cep-follow-up';
 import { MAX_ENTRIES, cepPlan } from '../domain/cep-follow-up';
-import { closeForInactivity, inactivityClosureDate } from '../domain/cep-lifecycle';
+import { closeForInactivity, inactivityClosureDate, lateNewsUntil } from '../domain/cep-lifecycle';
 import type { CepEvent } from '../domain/cep-schemas';
 import type { CepState } from '../domain/cep-state';
 import type { Clock } from '../domain/lifecycle';
@@ -141,8 +141,12 @@ export class CepEntity extends RecordEntity<CepState, CepEvent> {
     if (changed) this.setState({ entreesFormation: kept }, true);
   }
 
-  /** Closed, and every point of its follow-up final. */
+  /** Closed, every point of its follow-up final, and the days for late news past. */
   finished(): boolean {
+    return this.followedUp() && today() >= lateNewsUntil(this.agg.state);
+  }
+
+  private followedUp(): boolean {
     return this.agg.state.statut === 'CLOSE' && this.followUp.complete();
   }
 
@@ -152,14 +156,17 @@ export class CepEntity extends RecordEntity<CepState, CepEvent> {
    */
   sleep(): { wake: string | null; wakeUp: () => boolean } {
     const closes = this.closesOn();
-    const next = this.followUp.nextWake();
-    const wake = closes === null ? next : next === null || closes < next ? closes : next;
+    const ends = this.followedUp() ? lateNewsUntil(this.agg.state) : null;
+    const wake = [closes, this.followUp.nextWake(), ends]
+      .filter((d): d is string => d !== null)
+      .reduce<string | null>((a, b) => (a === null || b < a ? b : a), null);
     return {
       wake,
       wakeUp: () =>
         this.recordOwed() ||
         this.shouldContinueAsNew() ||
         this.closesOn() !== closes ||
+        (this.followedUp() ? lateNewsUntil(this.agg.state) : null) !== ends ||
         this.followUp.owedLookups().length > 0 ||
         this.entriesOwed(),
     };

@@ -13,7 +13,7 @@ import { CEP_SA } from './search-attributes';
  * the durable timer that closes it after six months without news, then its follow-up after
  * closure (FERMETURE, M6, M12: the DSN month of each point, woken by the month's load as dossiers
  * are, and the person's training entries, woken by a dossier's entry). It writes its record (state
- * and ledger entries) itself, and ends once closed, every point final and its record written.
+ * and ledger entries) itself, and ends once closed, every point final (and a month for late news past) and its record written.
  */
 export async function cepWorkflow(input: CepWorkflowInput): Promise<void> {
   const period = CepEntity.start(input);

@@ -31,10 +31,11 @@ export const demo: Command = async ({ values, json }) => {
   if (tty) process.stderr.write('\n');
   print({ ...result, partners: Object.keys(result.partners) }, json, () =>
     [
-      `demo loaded: ${result.dossiers} dossiers, ${result.events} events, ${result.months} DSN months`,
+      `demo loaded: ${result.dossiers} dossiers, ${result.periods} CEP periods, ${result.events} events, ${result.months} DSN months`,
       `open ${base}/console and sign in with a partner token, e.g. France Travail:`,
       `  ${result.partners['france-travail']}`,
       `or Région Auvergne-Rhône-Alpes: ${result.partners['region-84']}`,
+      `or Mission locale de Lyon (CEP): ${result.partners['ml-lyon']}`,
     ].join('\n'),
   );
   return 0;

@@ -3,6 +3,8 @@ import { DEMO_PARTNERS, demoData, loadDemo } from '../../cli/demo';
 import { parseDsnLine } from '../../domain/dsn-line';
 import { DSN_FIELDS } from '../../domain/dsn-line';
 import { CreateDossierBody, DossierEvent } from '../../domain/schemas';
+import { CepEvent, OpenPeriodBody } from '../../domain/cep-schemas';
+import { addMonths } from '../../domain/dates';
 import type { Stack } from '../helpers/stack';
 import { ADMIN_TOKEN, listen, startStack } from '../helpers/stack';
 
@@ -36,6 +38,38 @@ describe('the demo data set', () => {
     }
     expect(new Set(DEMO_PARTNERS.map((p) => p.siret)).size).toBe(DEMO_PARTNERS.length);
   });
+
+  it('has CEP periods at every stage, some continuing each other, some leading to dossiers', () => {
+    const data = demoData(400, '2026-11-29');
+    const periods = data.periods.flat();
+    for (const p of periods) {
+      expect(OpenPeriodBody.safeParse(p.body).success, p.id).toBe(true);
+      for (const e of p.events) expect(CepEvent.safeParse(e).success, `${p.id} ${String(e.type)}`).toBe(true);
+      // Every event within six months of the one before: none is refused for a silent period.
+      const dates = [String(p.body.date), ...p.events.map((e) => String(e.date))].sort();
+      expect(dates.at(-1)! <= addMonths(dates[0]!, 6), p.id).toBe(true);
+    }
+    const types = new Set(periods.flatMap((p) => p.events.map((e) => e.type)));
+    expect([...types].sort()).toEqual(['ACCOMPAGNEMENT', 'CLOTURE', 'PRESCRIPTION', 'SERVICE']);
+    const [first, continuing] = data.periods;
+    expect(continuing.length).toBeGreaterThan(0);
+    const firstIds = new Set(first.map((p) => p.id));
+    for (const p of continuing) expect(firstIds.has(String(p.body.periodePrecedente))).toBe(true);
+    const open = periods.filter((p) => !p.events.some((e) => e.type === 'CLOTURE'));
+    expect(open.length).toBeGreaterThan(0);
+    // The dossiers naming a prescription name one their trainee's period made.
+    const prescribed = data.dossiers.filter((d) => d.body.prescription);
+    expect(prescribed.length).toBeGreaterThan(40);
+    for (const d of prescribed) {
+      const { periodeId, prescriptionId } = d.body.prescription as {
+        periodeId: string;
+        prescriptionId: string;
+      };
+      const p = periods.find((x) => x.id === periodeId)!;
+      expect(p.events.some((e) => e.prescriptionId === prescriptionId)).toBe(true);
+      expect((p.body.beneficiaire as { nir: string }).nir).toBe((d.body.stagiaire as { nir: string }).nir);
+    }
+  });
 });
 
 describe('loading the demo through the API', () => {
@@ -62,8 +96,17 @@ describe('loading the demo through the API', () => {
       (await stack.call('GET', `/v1/dossiers/${id}/history`, ADMIN_TOKEN)).body.events.length as number;
     const counts = new Map<string, number>();
     for (const d of demoData(40).dossiers) counts.set(d.id, await events(d.id));
+    const periods = demoData(40).periods.flat();
+    expect(first.periods).toBe(periods.length);
+    const periodEvents = async (id: string) =>
+      (await stack.call('GET', `/v1/cep/periodes/${id}/history`, ADMIN_TOKEN)).body.events.length as number;
+    const periodCounts = new Map<string, number>();
+    for (const p of periods) periodCounts.set(p.id, await periodEvents(p.id));
     const again = await loadDemo({ base, adminToken: ADMIN_TOKEN, count: 40, dsn: false });
     expect(again.dossiers).toBe(first.dossiers);
+    for (const p of periods) expect(await periodEvents(p.id), p.id).toBe(periodCounts.get(p.id));
+    // Every event of a period was taken: its opening and each event, once.
+    for (const p of periods) expect(periodCounts.get(p.id), p.id).toBe(p.events.length + 1);
     for (const [id, count] of counts) expect(await events(id), id).toBe(count);
     const partners = await stack.call('GET', '/v1/admin/partners', ADMIN_TOKEN);
     for (const p of DEMO_PARTNERS) {

@@ -231,6 +231,10 @@ describe('cepWorkflow (time-skipping server)', () => {
       await env.sleep('40 days');
       dsn.set(monthOf(addMonths(closedOn, 12)), [job]);
       await handle.signal(dsnMonthLoadedSignal, { mois: monthOf(addMonths(closedOn, 12)), version: 1 });
+      await env.sleep('2 seconds');
+      expect((await handle.query(cepStateQuery)).suivi[2]!.statut).toBe('EMPLOI');
+      // It still takes late news for a month, then ends.
+      await env.sleep('31 days');
       await handle.result();
       const last = written.get(body.periodeId)!.at(-1)!;
       expect(last.suivi.map((s) => s.statut)).toEqual(['EMPLOI', 'SANS_EMPLOI', 'EMPLOI']);
