@@ -205,3 +205,17 @@ export function cepFiguresScope(actor: Actor): CepFiguresScope | DomainError {
   if (CEP_OPERATOR_KINDS.includes(actor.kind)) return { operateur: actor.siret };
   return forbidden(`a ${actor.kind} partner reads no CEP figures: operators, Regions and the State do`);
 }
+
+/** What of the CEP a caller may use (the console shows its pages accordingly). */
+export function cepAccess(who: {
+  admin: boolean;
+  kind?: PartnerKind | undefined;
+  region?: string | undefined;
+}): {
+  periods: boolean;
+  figures: boolean;
+} {
+  if (who.admin) return { periods: true, figures: true };
+  const operator = who.kind !== undefined && CEP_OPERATOR_KINDS.includes(who.kind);
+  return { periods: operator, figures: operator || who.kind === 'ETAT' || who.kind === 'REGION' };
+}

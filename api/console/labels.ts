@@ -2,7 +2,21 @@
  * The field's own words, in French, for every code the console shows: each table covers its whole
  * code list (`satisfies`), so a new code without its label fails `tsc`.
  */
-import type { Categorie, DossierStatus, Issue, MotifSortie, RegionCode } from '../../domain/code-lists';
+import type {
+  CEP_RESEAUX,
+  CEP_SITUATIONS,
+  Categorie,
+  CepMotifCloture,
+  CepObjectif,
+  CepService,
+  CepStatut,
+  DossierStatus,
+  Issue,
+  MotifSortie,
+  RegionCode,
+} from '../../domain/code-lists';
+import type { CepPoint } from '../../domain/cep-follow-up';
+import type { CepEventType } from '../../domain/cep-schemas';
 import type { HistoryType } from '../../domain/schemas';
 import type { Point, SituationStatut } from '../../domain/situations';
 
@@ -135,3 +149,70 @@ export const frMonth = (m: string | null) => {
   const [y, mo] = m.split('-');
   return `${mo}/${y}`;
 };
+
+// ---- CEP periods ------------------------------------------------------------------------------
+
+export const CEP_STATUT_LABEL: Record<string, string> = {
+  OUVERTE: 'Ouverte (accueil individualisé)',
+  ACCOMPAGNEMENT: 'Accompagnement personnalisé',
+  CLOSE: 'Close',
+} satisfies Record<CepStatut, string>;
+
+export const CEP_EVENT_LABEL: Record<string, string> = {
+  CREATION: 'Ouverture de la période',
+  SERVICE: 'Service rendu',
+  ACCOMPAGNEMENT: 'Entrée en accompagnement personnalisé',
+  PRESCRIPTION: 'Prescription de formation',
+  CLOTURE: 'Clôture',
+  RECTIFICATION: 'Rectification',
+} satisfies Record<CepEventType | 'CREATION', string>;
+
+export const CEP_SERVICE_LABEL: Record<string, string> = {
+  ENTRETIEN: 'Entretien',
+  ATELIER: 'Atelier',
+  PRESTATION: 'Prestation',
+  BILAN: 'Bilan',
+  AUTRE: 'Autre service',
+} satisfies Record<CepService, string>;
+
+export const CEP_SITUATION_LABEL: Record<string, string> = {
+  DEMANDEUR_EMPLOI: "Demandeur d'emploi",
+  ACTIF_OCCUPE: 'Actif occupé',
+  JEUNE_NON_INSERE: 'Jeune non inséré',
+  AUTRE: 'Autre situation',
+} satisfies Record<(typeof CEP_SITUATIONS)[number], string>;
+
+export const CEP_OBJECTIF_LABEL: Record<string, string> = {
+  EVOLUTION: 'Évolution professionnelle',
+  INSERTION: 'Insertion',
+  COMPETENCES: 'Développement des compétences',
+  CERTIFICATION: 'Certification',
+  MOBILITE: 'Mobilité',
+  RECONVERSION: 'Reconversion',
+  TRANSITION_PRO: 'Transition professionnelle',
+  CREATION_ACTIVITE: "Création d'activité",
+} satisfies Record<CepObjectif, string>;
+
+export const CEP_MOTIF_LABEL: Record<string, string> = {
+  PROJET_REALISE: 'Projet réalisé',
+  ENTREE_FORMATION: 'Entrée en formation',
+  ACCES_EMPLOI: "Accès à l'emploi",
+  ABANDON: 'Abandon',
+  TRANSFERT: 'Transfert à un autre opérateur',
+  AUTRE: 'Autre motif',
+  SANS_NOUVELLES: 'Sans nouvelles depuis 6 mois',
+} satisfies Record<CepMotifCloture, string>;
+
+export const CEP_RESEAU_LABEL: Record<string, string> = {
+  APEC: 'Apec',
+  MISSION_LOCALE: 'Missions locales',
+  CAP_EMPLOI: 'Cap emploi',
+  OPERATEUR_REGIONAL: 'Opérateurs régionaux',
+  FRANCE_TRAVAIL: 'France Travail',
+} satisfies Record<(typeof CEP_RESEAUX)[number] | 'FRANCE_TRAVAIL', string>;
+
+export const CEP_POINT_LABEL: Record<string, string> = {
+  FERMETURE: 'À la clôture',
+  M6: '6 mois après',
+  M12: '12 mois après',
+} satisfies Record<CepPoint, string>;

@@ -52,15 +52,17 @@ dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:4px 16px; ma
 @media (max-width: 800px) { .strip { grid-template-columns:repeat(3, 1fr); } }
 `;
 
-export type Section = 'tableau' | 'dossiers' | 'anomalies' | null;
+export type Section = 'tableau' | 'dossiers' | 'cep' | 'cep-tableau' | 'anomalies' | null;
 
 export const Layout: FC<{
   title: string;
   section: Section;
   who?: string;
   admin?: boolean;
+  /** The CEP pages the caller may use (domain/authorization.ts `cepAccess`). */
+  cep?: { periods: boolean; figures: boolean };
   children?: Child;
-}> = ({ title, section, who, admin, children }) => (
+}> = ({ title, section, who, admin, cep, children }) => (
   <html lang="fr">
     <head>
       <meta charset="utf-8" />
@@ -85,6 +87,16 @@ export const Layout: FC<{
               <a href="/console/dossiers" aria-current={section === 'dossiers' ? 'page' : undefined}>
                 Dossiers
               </a>
+              {cep?.periods ? (
+                <a href="/console/cep" aria-current={section === 'cep' ? 'page' : undefined}>
+                  Périodes CEP
+                </a>
+              ) : null}
+              {cep?.figures ? (
+                <a href="/console/cep/tableau" aria-current={section === 'cep-tableau' ? 'page' : undefined}>
+                  Tableau CEP
+                </a>
+              ) : null}
               {admin ? (
                 <a href="/console/anomalies" aria-current={section === 'anomalies' ? 'page' : undefined}>
                   Anomalies

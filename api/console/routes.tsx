@@ -3,11 +3,15 @@ import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { isValidNir } from '../../domain/nir';
-import { mayUseNirSearch } from '../../domain/authorization';
+import { cepAccess, mayUseNirSearch } from '../../domain/authorization';
 import type { Me } from '../routes/me';
 import { DossierId, type DossierViewT } from '../../domain/schemas';
 import { Layout, type Section } from './layout';
-import type { DossierStats, InsertionStats } from '../routes/stats';
+import type { CepStats, DossierStats, InsertionStats } from '../routes/stats';
+import { PeriodeId, type CepView } from '../../domain/cep-schemas';
+import { CepDashboardPage } from './pages/cep-dashboard';
+import { type CepFilters, CepListPage } from './pages/cep-list';
+import { CepPeriodPage } from './pages/cep-period';
 import { AnomaliesPage, type AnomalyRow } from './pages/anomalies';
 import { DashboardPage } from './pages/dashboard';
 import { DossierPage } from './pages/dossier';
@@ -50,7 +54,13 @@ export function consoleRoutes(callApi: ApiCall) {
     me.admin ? 'Plateforme (administration)' : `${me.name ?? me.kind} · SIRET ${me.siret ?? ''}`;
   const page = (c: Context<Env>, title: string, section: Section, body: Child, status = 200) =>
     c.html(
-      <Layout title={title} section={section} who={who(c.get('me'))} admin={c.get('me').admin}>
+      <Layout
+        title={title}
+        section={section}
+        who={who(c.get('me'))}
+        admin={c.get('me').admin}
+        cep={cepAccess(c.get('me'))}
+      >
         {body}
       </Layout>,
       status as 200,
@@ -257,6 +267,164 @@ export function consoleRoutes(callApi: ApiCall) {
     }
     const res = await api<{ items: AnomalyRow[] }>(c, '/v1/admin/anomalies');
     return page(c, 'Anomalies', 'anomalies', <AnomaliesPage items={res.body.items ?? []} />);
+  });
+
+  // ---- CEP periods (their operators) and figures (operators, Regions, the State) ----------------
+
+  const cepOnly = (c: Context<Env>, what: 'periods' | 'figures') =>
+    cepAccess(c.get('me'))[what]
+      ? null
+      : page(
+          c,
+          'Page réservée',
+          null,
+          <MessagePage
+            title="Page réservée"
+            message={
+              what === 'periods'
+                ? 'Les périodes CEP sont réservées à leurs opérateurs.'
+                : 'Les indicateurs CEP sont réservés aux opérateurs, aux Régions et à l’État.'
+            }
+          />,
+          403,
+        );
+
+  app.get('/console/cep/tableau', async (c) => {
+    const refused = cepOnly(c, 'figures');
+    if (refused) return refused;
+    const me = c.get('me');
+    // An operator reads its own periods' figures: by operator says nothing more than the total.
+    const groups = [
+      'reseau',
+      'region',
+      'situation',
+      'objectif',
+      ...(me.admin || me.kind === 'ETAT' || me.kind === 'REGION' ? ['operateur'] : []),
+    ];
+    const answers = await Promise.all(groups.map((g) => api<CepStats>(c, `/v1/stats/cep?groupBy=${g}`)));
+    return page(
+      c,
+      'Tableau de bord CEP',
+      'cep-tableau',
+      <CepDashboardPage stats={answers.map((a) => a.body)} />,
+    );
+  });
+
+  type CepListAnswer = { items?: CepView[]; nextCursor?: string | null; error?: { message: string } };
+  const cepFilters = (q: Record<string, unknown>): CepFilters => {
+    const text = (k: string) => (typeof q[k] === 'string' ? (q[k] as string).trim() || undefined : undefined);
+    return { q: text('q'), statut: text('statut'), region: text('region') };
+  };
+  const cepList = async (c: Context<Env>, filters: CepFilters, cursor: string | undefined) => {
+    const nir = asNir(filters.q);
+    const params = new URLSearchParams();
+    if (filters.statut) params.set('statut', filters.statut);
+    if (filters.region) params.set('region', filters.region);
+    let error: string | undefined;
+    let res: { status: number; body: CepListAnswer } | null = null;
+    if (filters.q && !nir)
+      error = 'Saisissez un numéro de période, ou un NIR complet (15 caractères, clé comprise).';
+    else if (nir && c.req.method !== 'POST')
+      error = 'La recherche par NIR passe par le formulaire de recherche.';
+    else if (nir) {
+      res = await api<CepListAnswer>(c, '/v1/cep/periodes/search', {
+        nir,
+        limit: 50,
+        ...Object.fromEntries(params),
+        ...(cursor ? { cursor } : {}),
+      });
+    } else {
+      if (cursor) params.set('cursor', cursor);
+      params.set('limit', '50');
+      res = await api<CepListAnswer>(c, `/v1/cep/periodes?${params}`);
+    }
+    if (res && res.status !== 200) error = `Filtres invalides : ${res.body.error?.message ?? res.status}`;
+    const items = res?.status === 200 ? (res.body.items ?? []) : [];
+    const next = res?.status === 200 ? (res.body.nextCursor ?? null) : null;
+    const keep = new URLSearchParams();
+    if (filters.statut) keep.set('statut', filters.statut);
+    if (filters.region) keep.set('region', filters.region);
+    return page(
+      c,
+      'Périodes CEP',
+      'cep',
+      <CepListPage
+        filters={filters}
+        items={items}
+        next={
+          next
+            ? nir
+              ? { cursor: next }
+              : { url: `/console/cep?${new URLSearchParams([...keep, ['cursor', next]])}` }
+            : null
+        }
+        firstUrl={cursor && !nir ? `/console/cep?${keep}` : null}
+        error={error}
+      />,
+      error ? 400 : 200,
+    );
+  };
+
+  app.get('/console/cep', async (c) => {
+    const refused = cepOnly(c, 'periods');
+    if (refused) return refused;
+    const filters = cepFilters(c.req.query());
+    const search = filters.q?.replace(/\s+/g, '');
+    if (search && !asNir(search) && PeriodeId.safeParse(search).success) {
+      return c.redirect(`/console/cep/${encodeURIComponent(search)}`, 303);
+    }
+    return cepList(c, filters, c.req.query('cursor'));
+  });
+
+  app.post('/console/cep', async (c) => {
+    const refused = cepOnly(c, 'periods');
+    if (refused) return refused;
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const filters = cepFilters(form);
+    if (asNir(filters.q))
+      return cepList(c, filters, typeof form.cursor === 'string' ? form.cursor : undefined);
+    const keep = new URLSearchParams();
+    for (const [k, v] of Object.entries(filters)) if (v) keep.set(k, v);
+    return c.redirect(`/console/cep?${keep}`, 303);
+  });
+
+  app.get('/console/cep/:id', async (c) => {
+    const refused = cepOnly(c, 'periods');
+    if (refused) return refused;
+    const id = c.req.param('id');
+    const notFound = () =>
+      page(
+        c,
+        'Période introuvable',
+        'cep',
+        <MessagePage
+          title="Période introuvable"
+          message={`Aucune période ${id} n'est visible pour votre organisation.`}
+        />,
+        404,
+      );
+    if (!PeriodeId.safeParse(id).success) return notFound();
+    const [period, history] = await Promise.all([
+      api<CepView>(c, `/v1/cep/periodes/${encodeURIComponent(id)}`),
+      api<{ events: Parameters<typeof CepPeriodPage>[0]['events'] }>(
+        c,
+        `/v1/cep/periodes/${encodeURIComponent(id)}/history`,
+      ),
+    ]);
+    if (period.status === 404 || history.status === 404) return notFound();
+    if (period.status !== 200 || history.status !== 200) {
+      return page(
+        c,
+        'Indisponible',
+        'cep',
+        <MessagePage
+          title="Service momentanément indisponible"
+          message="Réessayez dans quelques instants."
+        />,
+        503,
+      );
+    }
+    return page(c, `Période ${id}`, 'cep', <CepPeriodPage p={period.body} events={history.body.events} />);
   });
 
   app.get('/console/dossiers/:id', async (c) => {

@@ -14,7 +14,7 @@ export interface ListFilters {
   createdTo?: string | undefined;
 }
 
-const Select: FC<{
+export const Select: FC<{
   name: string;
   label: string;
   value?: string | undefined;

@@ -88,6 +88,15 @@ export const DossierPage: FC<{ d: DossierViewT; events: HistoryEntry[]; me: stri
           <dd>
             du {frDate(d.action.dateDebutPrevue)} au {frDate(d.action.dateFinPrevue)}
           </dd>
+          {d.prescription ? (
+            <>
+              <dt>Prescrite en CEP</dt>
+              <dd>
+                prescription {d.prescription.prescriptionId} · période {d.prescription.periodeId} · opérateur{' '}
+                {d.prescription.operateurSiret}
+              </dd>
+            </>
+          ) : null}
         </dl>
       </section>
       <section class="card" aria-labelledby="t-dates">
