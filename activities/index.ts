@@ -25,7 +25,7 @@ import {
 import { purgeDsnMonths } from '../db/dsn-retention';
 import { findAnomalies, saveAnomalies } from '../db/anomalies';
 import { keyFingerprint } from '../infra/pseudonym';
-import { purgeClosedDossiers, retentionCutoff } from '../db/dossier-retention';
+import { purgeClosedDossiers, purgeClosedPeriods, retentionCutoff } from '../db/dossier-retention';
 import { dossierWorkflowId, dsnMonthLoadedSignal } from '../workflows/dossier-messages';
 import type { CepFollowUpLookup } from '../workflows/cep-messages';
 import { cepWorkflowId } from '../workflows/cep-messages';
@@ -149,6 +149,12 @@ export function createActivities({
         onBatch: (done) => ctx.heartbeat(done),
       });
       ctx.log.info('dossier records past their retention deleted', { closedBefore, ...purged });
+      // The CEP periods' records, kept as long: once their workflow has ended (35 days untouched).
+      const periods = await purgeClosedPeriods(orm.em.fork(), {
+        closedBefore,
+        updatedBefore: new Date(Date.now() - 35 * 86_400_000),
+      });
+      ctx.log.info('CEP period records past their retention deleted', { closedBefore, ...periods });
       return purged;
     },
 

@@ -16,6 +16,7 @@ import { vouch } from '../domain/vouch';
 import {
   cepLedgerKnowledge,
   closedPeriodsOf,
+  isPurgedPeriod,
   readCepLedger,
   readCepRow,
   stateOfCepRecord,
@@ -146,8 +147,15 @@ export function createCepGateway(deps: {
   const gateway: Omit<CepGateway, 'wakeFollowUps'> = {
     async open(body, actor, receivedAt) {
       const hash = bodyHash(body);
-      // A period's id is never reused: its record outlives its workflow.
+      // A period's id is never reused: its record outlives its workflow, its id its record.
       if (await readCepRow(orm.em.fork(), body.periodeId)) return reopened(body, hash, actor);
+      if (await isPurgedPeriod(orm.em.fork(), body.periodeId)) {
+        throw new ApiError(
+          'ALREADY_EXISTS',
+          `CEP period ${body.periodeId} existed: its record was deleted at the end of its retention, and its id is not reused`,
+          { periodeId: body.periodeId },
+        );
+      }
       const initial = createCepState(body, actor.siret, receivedAt);
       try {
         await client.workflow.start('cepWorkflow', {

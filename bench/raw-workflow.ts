@@ -1,4 +1,10 @@
-import { condition, defineUpdate, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  condition,
+  defineSignal,
+  defineUpdate,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import { SA } from '../workflows/search-attributes';
 
 /**
@@ -19,4 +25,14 @@ export async function rawWorkflow(): Promise<void> {
     { validator: ({ n }) => void (n >= 0 || undefined) },
   );
   await condition(() => false);
+}
+
+/** The baseline of a wake-up: a signal that only counts. */
+export const rawSignal = defineSignal('rawSignal');
+
+/** A workflow that waits for signals, as a period waits on its follow-up. */
+export async function rawSignalledWorkflow(): Promise<void> {
+  let signals = 0;
+  setHandler(rawSignal, () => void signals++);
+  await condition(() => signals < 0);
 }

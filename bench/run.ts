@@ -10,11 +10,12 @@ import {
 } from './partner-events';
 import { benchReadModel } from './read-model';
 import { benchOpenDossiers } from './open-dossiers';
+import { benchCep } from './cep';
 
 // Benchmarks print one figure per line (`name: value unit`), then ratios against the baseline
 // measured in the same run (`name_ratio: value`). BENCH_QUICK=1 runs small sizes in seconds.
 const quick = process.env.BENCH_QUICK === '1';
-// BENCH_ONLY=events,dsn,read,open: some scenarios only (all by default).
+// BENCH_ONLY=events,dsn,read,open,cep: some scenarios only (all by default).
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const runs = (scenario: string) => !only || only.includes(scenario);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agora_bench';
@@ -131,4 +132,20 @@ if (runs('open')) {
   }
   const rss = Object.entries(open).filter(([k]) => k.startsWith('open_worker_rss_at_'));
   console.log(`open_worker_rss_growth_ratio: ${(rss[rss.length - 1]![1] / rss[0]![1]).toFixed(2)}`);
+}
+
+if (runs('cep')) {
+  const cep = await benchCep(databaseUrl, {
+    periods: quick ? 40 : 500,
+    waiting: quick ? 200 : 10_000,
+    concurrency: 20,
+  });
+  for (const [k, v] of Object.entries(cep)) {
+    const unit = k.endsWith('_ms') ? 'ms' : k.endsWith('_per_s') ? '/s' : k.endsWith('_s') ? 's' : '';
+    console.log(`${k}: ${fmt(v)}${unit ? ` ${unit}` : ''}`);
+  }
+  console.log(`cep_event_ratio: ${(cep.cep_event_per_s! / cep.cep_raw_update_per_s!).toFixed(2)}`);
+  console.log(`cep_event_p99_ratio: ${(cep.cep_event_p99_ms! / cep.cep_raw_update_p99_ms!).toFixed(2)}`);
+  // Woken and recorded (a look-up of the person's entries and a record written) against a bare signal.
+  console.log(`cep_wake_ratio: ${(cep.cep_wake_per_s! / cep.cep_raw_signal_per_s!).toFixed(2)}`);
 }

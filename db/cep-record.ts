@@ -71,6 +71,14 @@ export async function upsertCepRecord(
   );
 }
 
+/** Whether a period's record was deleted at the end of its retention (its id is never reused). */
+export async function isPurgedPeriod(em: EntityManager, periodeId: string): Promise<boolean> {
+  const rows = await em
+    .getConnection()
+    .execute<{ n: number }[]>('select 1 as n from cep_purged_ids where periode_id = ?', [periodeId]);
+  return rows.length > 0;
+}
+
 /** A period's record and its sealed NIR (null: never written). */
 export async function readCepRow(
   em: EntityManager,

@@ -47,6 +47,44 @@ export async function purgeClosedDossiers(
   }
 }
 
+// Only periods whose follow-up is over and whose workflow has ended (a month of late news, then
+// the end: nothing written for 35 days).
+const PURGE_PERIODS_SQL = `with gone as (
+      select periode_id from cep_periodes
+       where closed_on < ?::date and updated_at < ?::timestamptz
+         and not data->'suivi' @> '[{"statut": "EN_ATTENTE"}]'
+       order by closed_on limit ? for update skip locked
+    ),
+    ids as (insert into cep_purged_ids (periode_id) select periode_id from gone on conflict do nothing),
+    events as (delete from cep_events e using gone where e.periode_id = gone.periode_id returning 1),
+    months as (delete from cep_dsn_months m using gone where m.periode_id = gone.periode_id),
+    records as (delete from cep_periodes c using gone where c.periode_id = gone.periode_id returning 1)
+  select (select count(*) from records)::int as periodes, (select count(*) from events)::int as events`;
+
+/**
+ * Delete the records of the CEP periods closed before `closedBefore`, as the dossiers' (the same
+ * retention): ledger, record, DSN registrations. Their ids stay in `cep_purged_ids`, never to be
+ * reused. Only periods whose follow-up is over and not written since `updatedBefore`.
+ */
+export async function purgeClosedPeriods(
+  em: EntityManager,
+  opts: { closedBefore: string; updatedBefore: Date; batch?: number },
+): Promise<{ periodes: number; events: number }> {
+  const total = { periodes: 0, events: 0 };
+  for (;;) {
+    const [row] = await em
+      .getConnection()
+      .execute<{ periodes: number; events: number }[]>(PURGE_PERIODS_SQL, [
+        opts.closedBefore,
+        opts.updatedBefore.toISOString(),
+        opts.batch ?? 1000,
+      ]);
+    if (!row || row.periodes === 0) return total;
+    total.periodes += row.periodes;
+    total.events += row.events;
+  }
+}
+
 /**
  * The first closure day still kept: `years` before `today` (calendar months for whole months,
  * days for a fraction, as short settings in tests use).

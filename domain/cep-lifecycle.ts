@@ -6,6 +6,9 @@ import { addDays, addMonths, maxDate } from './dates';
 import type { Clock, TransitionResult } from './lifecycle';
 import { checkNotFuture, refuse, statesInWords } from './lifecycle';
 
+/** A period's state stays bounded: its workflow holds every prescription. */
+export const MAX_PRESCRIPTIONS = 100;
+
 /** A period with no event for this many months closes by itself, motif SANS_NOUVELLES. */
 export const INACTIVITY_MONTHS = 6;
 
@@ -118,6 +121,13 @@ export function cepTransition(state: CepState, event: CepEvent, clock: Clock): T
       next.dates = { ...next.dates, accompagnement: event.date };
       return { ok: true, state: next, entry: { data: { objectif: event.objectif } } };
     case 'PRESCRIPTION': {
+      if (state.prescriptions.length >= MAX_PRESCRIPTIONS) {
+        return refuse(
+          'INVALID_TRANSITION',
+          `a period holds at most ${MAX_PRESCRIPTIONS} prescriptions: open a new period to prescribe more`,
+          { state: state.statut, event: event.type },
+        );
+      }
       if (state.prescriptions.some((p) => p.prescriptionId === event.prescriptionId)) {
         return refuse(
           'ALREADY_EXISTS',

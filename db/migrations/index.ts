@@ -12,6 +12,7 @@ import { Migration20261205000000_anomalies } from './Migration20261205000000_ano
 import { Migration20261206000000_cep } from './Migration20261206000000_cep';
 import { Migration20261207000000_cep_links } from './Migration20261207000000_cep_links';
 import { Migration20261208000000_cep_follow_up } from './Migration20261208000000_cep_follow_up';
+import { Migration20261209000000_cep_retention } from './Migration20261209000000_cep_retention';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -32,4 +33,5 @@ export const migrationsList = [
   { name: 'Migration20261206000000_cep', class: Migration20261206000000_cep },
   { name: 'Migration20261207000000_cep_links', class: Migration20261207000000_cep_links },
   { name: 'Migration20261208000000_cep_follow_up', class: Migration20261208000000_cep_follow_up },
+  { name: 'Migration20261209000000_cep_retention', class: Migration20261209000000_cep_retention },
 ];

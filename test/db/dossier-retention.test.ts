@@ -9,13 +9,17 @@ import type { DossierAggregate } from '../../domain/dossier-aggregate';
 import { applyDecision, createAggregate, decide } from '../../domain/dossier-aggregate';
 import type { DossierEvent } from '../../domain/schemas';
 import { createRecordStore } from '../../db/dossier-records';
-import { purgeClosedDossiers, retentionCutoff } from '../../db/dossier-retention';
+import { purgeClosedDossiers, purgeClosedPeriods, retentionCutoff } from '../../db/dossier-retention';
+import { createCepGateway } from '../../api/cep-gateway';
+import { isPurgedPeriod, readCepRow, upsertCepRecord } from '../../db/cep-record';
+import { openPeriod } from '../../domain/cep-aggregate';
+import type { CepState } from '../../domain/cep-state';
+import { CEP_OPERATOR, createBody, openPeriodBody } from '../helpers/fixtures';
 import { migrate, openOrm } from '../../db/orm';
 import { createProjector } from '../../db/projection-intents';
 import { bodyHash } from '../../infra/canonical-hash';
 import { sealer } from '../../infra/sealing';
 import { ensureDatabase } from '../../scripts/postgres';
-import { createBody } from '../helpers/fixtures';
 import { TEST_DATA_KEY } from '../helpers/stack';
 
 // A database of its own: the purge deletes every dossier closed long enough ago, and other test
@@ -136,5 +140,65 @@ describe('the retention purge of closed dossiers', () => {
   it('counts a cutoff in days from a number of years', () => {
     expect(retentionCutoff(10, new Date('2026-11-29T10:00:00Z'))).toBe('2016-11-29');
     expect(retentionCutoff(0.01, new Date('2026-11-29T10:00:00Z'))).toBe('2026-11-25');
+  });
+
+  it("deletes a CEP period's record once its follow-up is over and its workflow has ended, keeping its id", async () => {
+    const hashNir = () => Buffer.alloc(32, 2);
+    const period = async (closed: string, statut: 'NON_DISPONIBLE' | 'EN_ATTENTE', updatedAt: string) => {
+      const body = openPeriodBody({
+        eventId: randomUUID(),
+        periodeId: `ML-R-${randomUUID().slice(0, 8)}`,
+        date: '2014-01-06',
+      });
+      const state: CepState = {
+        ...openPeriod({ body, bodyHash: 'h', actor: CEP_OPERATOR, receivedAt: updatedAt }).state,
+        statut: 'CLOSE',
+        motifCloture: 'ABANDON',
+        updatedAt,
+      };
+      state.dates = { ...state.dates, cloture: closed };
+      state.suivi = state.suivi.map((p) => ({ ...p, mois: closed.slice(0, 7), statut }));
+      const entry = {
+        seq: 1,
+        eventId: body.eventId,
+        type: 'CREATION' as const,
+        date: body.date,
+        receivedAt: updatedAt,
+        source: CEP_OPERATOR.siret,
+        bodyHash: 'h',
+      };
+      await upsertCepRecord(orm.em.fork(), { state, entries: [entry] }, { hashNir, seal: keys.seal });
+      return body;
+    };
+    const old = await period('2014-02-01', 'NON_DISPONIBLE', '2016-03-01T00:00:00.000Z');
+    const waiting = await period('2014-02-01', 'EN_ATTENTE', '2016-03-01T00:00:00.000Z');
+    const recent = await period('2024-02-01', 'NON_DISPONIBLE', '2026-03-01T00:00:00.000Z');
+    const touched = await period('2014-02-01', 'NON_DISPONIBLE', new Date().toISOString());
+    const purged = await purgeClosedPeriods(orm.em.fork(), {
+      closedBefore: '2016-11-29',
+      updatedBefore: new Date(Date.now() - 35 * 86_400_000),
+    });
+    expect(purged).toEqual({ periodes: 1, events: 1 });
+    expect(await readCepRow(orm.em.fork(), old.periodeId)).toBeNull();
+    for (const kept of [waiting, recent, touched])
+      expect(await readCepRow(orm.em.fork(), kept.periodeId)).not.toBeNull();
+    expect(await isPurgedPeriod(orm.em.fork(), old.periodeId)).toBe(true);
+    expect(await isPurgedPeriod(orm.em.fork(), recent.periodeId)).toBe(false);
+    // Its id is not reused: an opening with it is refused before any workflow starts.
+    const connection = Connection.lazy({ address: '127.0.0.1:1' });
+    try {
+      const gateway = createCepGateway({
+        client: new Client({ connection }),
+        orm,
+        taskQueue: 'none',
+        unseal: keys.open,
+        vouchKey: '00',
+      });
+      const err = await gateway.open(old, CEP_OPERATOR, new Date().toISOString()).catch((e: unknown) => e);
+      expect((err as ApiError).code).toBe('ALREADY_EXISTS');
+      expect((err as ApiError).message).toMatch(/retention/);
+    } finally {
+      await connection.close();
+    }
   });
 });

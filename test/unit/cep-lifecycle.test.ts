@@ -8,6 +8,7 @@ import {
   cepTransition,
   closeForInactivity,
   inactivityClosureDate,
+  MAX_PRESCRIPTIONS,
 } from '../../domain/cep-lifecycle';
 import type { CepEvent, CepEventType } from '../../domain/cep-schemas';
 import { CepEvent as CepEventSchema, OpenPeriodBody } from '../../domain/cep-schemas';
@@ -77,6 +78,16 @@ describe('a CEP period: opening and levels', () => {
     ]);
     const again = cepTransition(s, ev({ ...p, date: '2026-05-02' }), clock);
     expect(again.ok ? null : again.error.code).toBe('ALREADY_EXISTS');
+    // Bounded: past MAX_PRESCRIPTIONS, a new one is refused.
+    const full = {
+      ...s,
+      prescriptions: Array.from({ length: MAX_PRESCRIPTIONS }, (_, i) => ({
+        ...s.prescriptions[0]!,
+        prescriptionId: `P-${i}`,
+      })),
+    };
+    const more = cepTransition(full, ev({ ...p, prescriptionId: 'P-new' }), clock);
+    expect(more.ok ? null : more.error.code).toBe('INVALID_TRANSITION');
   });
 
   it('closes with the operator motif', () => {
