@@ -89,37 +89,23 @@ export async function lookupMonths(
   return out;
 }
 
-/** The dossiers that wait on a month or used it, in pages ordered by id. */
-export async function dossiersUsingMonth(
-  em: EntityManager,
-  mois: string,
-  after: string,
-  limit: number,
-): Promise<string[]> {
-  const rows = await em
-    .getConnection()
-    .execute<{ dossier_id: string }[]>(
-      'select dossier_id from dossier_dsn_months where mois = ? and dossier_id > ? order by dossier_id limit ?',
-      [mois, after, limit],
-    );
-  return rows.map((r) => r.dossier_id);
-}
+/** The records registered for a month, in pages ordered by id: a dossier's, or a CEP period's follow-up. */
+const usingMonth =
+  (table: 'dossier_dsn_months' | 'cep_dsn_months', column: 'dossier_id' | 'periode_id') =>
+  async (em: EntityManager, mois: string, after: string, limit: number): Promise<string[]> => {
+    const rows = await em
+      .getConnection()
+      .execute<Record<string, string>[]>(
+        `select ${column} as id from ${table} where mois = ? and ${column} > ? order by ${column} limit ?`,
+        [mois, after, limit],
+      );
+    return rows.map((r) => r.id!);
+  };
 
-/** The CEP periods whose follow-up waits on a month or used it, in pages ordered by id. */
-export async function periodsUsingMonth(
-  em: EntityManager,
-  mois: string,
-  after: string,
-  limit: number,
-): Promise<string[]> {
-  const rows = await em
-    .getConnection()
-    .execute<{ periode_id: string }[]>(
-      'select periode_id from cep_dsn_months where mois = ? and periode_id > ? order by periode_id limit ?',
-      [mois, after, limit],
-    );
-  return rows.map((r) => r.periode_id);
-}
+/** The dossiers that wait on a month or used it. */
+export const dossiersUsingMonth = usingMonth('dossier_dsn_months', 'dossier_id');
+/** The CEP periods whose follow-up waits on a month or used it. */
+export const periodsUsingMonth = usingMonth('cep_dsn_months', 'periode_id');
 
 /** A dossier, and a load of a month to tell it about. */
 export interface DossierMonthLoad {

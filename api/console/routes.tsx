@@ -165,6 +165,35 @@ export function consoleRoutes(callApi: ApiCall) {
       createdTo: text('createdTo'),
     };
   };
+  /**
+   * A list's links to its other pages: the next one (a NIR search posts its cursor again, the NIR
+   * in the form, never in a link) and back to the first.
+   */
+  const pagesOf = (
+    path: string,
+    keep: URLSearchParams,
+    cursor: string | undefined,
+    next: string | null,
+    nir: unknown,
+  ) => ({
+    next: next
+      ? nir
+        ? { cursor: next }
+        : { url: `${path}?${new URLSearchParams([...keep, ['cursor', next]])}` }
+      : null,
+    firstUrl: cursor && !nir ? `${path}?${keep}` : null,
+  });
+  /** The page for what the caller may not see, and the one for a dependency down. */
+  const notFoundPage = (c: Context<Env>, section: Section, title: string, message: string) =>
+    page(c, title, section, <MessagePage title={title} message={message} />, 404);
+  const unavailable = (c: Context<Env>, section: Section) =>
+    page(
+      c,
+      'Indisponible',
+      section,
+      <MessagePage title="Service momentanément indisponible" message="Réessayez dans quelques instants." />,
+      503,
+    );
   const asNir = (q: string | undefined) => {
     const search = q?.replace(/\s+/g, '').toUpperCase();
     return search && /^[0-9AB]{15}$/.test(search) && isValidNir(search) ? search : null;
@@ -215,15 +244,7 @@ export function consoleRoutes(callApi: ApiCall) {
       <ListPage
         filters={filters}
         items={items}
-        // The next page of a NIR search is posted again (the NIR in the form, not in the link).
-        next={
-          next
-            ? nir
-              ? { cursor: next }
-              : { url: `/console/dossiers?${new URLSearchParams([...keep, ['cursor', next]])}` }
-            : null
-        }
-        firstUrl={cursor && !nir ? `/console/dossiers?${keep}` : null}
+        {...pagesOf('/console/dossiers', keep, cursor, next, nir)}
         error={error}
         canSearchNir={canSearchNir}
       />,
@@ -351,14 +372,7 @@ export function consoleRoutes(callApi: ApiCall) {
       <CepListPage
         filters={filters}
         items={items}
-        next={
-          next
-            ? nir
-              ? { cursor: next }
-              : { url: `/console/cep?${new URLSearchParams([...keep, ['cursor', next]])}` }
-            : null
-        }
-        firstUrl={cursor && !nir ? `/console/cep?${keep}` : null}
+        {...pagesOf('/console/cep', keep, cursor, next, nir)}
         error={error}
       />,
       error ? 400 : 200,
@@ -393,15 +407,11 @@ export function consoleRoutes(callApi: ApiCall) {
     if (refused) return refused;
     const id = c.req.param('id');
     const notFound = () =>
-      page(
+      notFoundPage(
         c,
-        'Période introuvable',
         'cep',
-        <MessagePage
-          title="Période introuvable"
-          message={`Aucune période ${id} n'est visible pour votre organisation.`}
-        />,
-        404,
+        'Période introuvable',
+        `Aucune période ${id} n'est visible pour votre organisation.`,
       );
     if (!PeriodeId.safeParse(id).success) return notFound();
     const [period, history] = await Promise.all([
@@ -412,33 +422,18 @@ export function consoleRoutes(callApi: ApiCall) {
       ),
     ]);
     if (period.status === 404 || history.status === 404) return notFound();
-    if (period.status !== 200 || history.status !== 200) {
-      return page(
-        c,
-        'Indisponible',
-        'cep',
-        <MessagePage
-          title="Service momentanément indisponible"
-          message="Réessayez dans quelques instants."
-        />,
-        503,
-      );
-    }
+    if (period.status !== 200 || history.status !== 200) return unavailable(c, 'cep');
     return page(c, `Période ${id}`, 'cep', <CepPeriodPage p={period.body} events={history.body.events} />);
   });
 
   app.get('/console/dossiers/:id', async (c) => {
     const id = c.req.param('id');
     const notFound = () =>
-      page(
+      notFoundPage(
         c,
-        'Dossier introuvable',
         'dossiers',
-        <MessagePage
-          title="Dossier introuvable"
-          message={`Aucun dossier ${id} n'est visible pour votre organisation.`}
-        />,
-        404,
+        'Dossier introuvable',
+        `Aucun dossier ${id} n'est visible pour votre organisation.`,
       );
     if (!isDossierId(id)) return notFound();
     const [dossier, history] = await Promise.all([
@@ -449,18 +444,7 @@ export function consoleRoutes(callApi: ApiCall) {
       ),
     ]);
     if (dossier.status === 404 || history.status === 404) return notFound();
-    if (dossier.status !== 200 || history.status !== 200) {
-      return page(
-        c,
-        'Indisponible',
-        'dossiers',
-        <MessagePage
-          title="Service momentanément indisponible"
-          message="Réessayez dans quelques instants."
-        />,
-        503,
-      );
-    }
+    if (dossier.status !== 200 || history.status !== 200) return unavailable(c, 'dossiers');
     const me = c.get('me');
     return page(
       c,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../infra/paths';
-import { launchChromium } from '../helpers/browser';
+import { launchChromium, signInConsole } from '../helpers/browser';
 import { createBody, ev, nir, uid } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
 import { listen, startStack } from '../helpers/stack';
@@ -127,15 +127,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function signIn(token: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'fr-FR' });
-  const page = await context.newPage();
-  await page.goto(`${base}/console/connexion`);
-  await page.getByLabel("Jeton d'accès").fill(token);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${base}/console`);
-  return page;
-}
+const signIn = (token: string): Promise<Page> => signInConsole(browser, base, token);
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(ARTIFACTS, `console-cep-${name}.png`), fullPage: true });
 const h1 = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();

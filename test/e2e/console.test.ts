@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser';
+import { launchChromium, signInConsole } from '../helpers/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../infra/paths';
 import { createBody, nir, siret, uid } from '../helpers/fixtures';
@@ -124,16 +124,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function signIn(token: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'fr-FR' });
-  const page = await context.newPage();
-  await page.goto(`${base}/console`);
-  expect(page.url()).toBe(`${base}/console/connexion`);
-  await page.getByLabel("Jeton d'accès").fill(token);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${base}/console`);
-  return page;
-}
+const signIn = (token: string): Promise<Page> => signInConsole(browser, base, token);
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true });

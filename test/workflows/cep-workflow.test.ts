@@ -181,9 +181,23 @@ describe('cepWorkflow (time-skipping server)', () => {
     });
   });
 
-  it('follows the person for twelve months after closure: DSN months as they load, and entries into training', async () => {
+  it('lives eighteen months: five of guidance, then twelve of follow-up with DSN months as they load and entries into training', async () => {
     await withWorker(async (tq) => {
       const { handle, body } = await open(tq);
+      // Five months of guidance, news every ten weeks: no closure by itself.
+      for (const n of [1, 2]) {
+        await env.sleep('70 days');
+        const on = await today();
+        await send(handle, {
+          eventId: `s-${n}`,
+          type: 'SERVICE',
+          date: on,
+          service: 'ENTRETIEN',
+          modalite: 'DISTANCE',
+        });
+      }
+      await env.sleep('10 days');
+      expect((await handle.query(cepStateQuery)).statut).toBe('OUVERTE');
       const closedOn = await today();
       const job: ContractLine = {
         siret: '12345678200010',

@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx';
 import type { CepView } from '../../../domain/cep-schemas';
 import { CEP_STATUT_LABEL, REGION_LABEL, frDate } from '../labels';
+import { Pager } from '../parts';
 import { Select } from './dossier-list';
 
 export interface CepFilters {
@@ -74,17 +75,13 @@ export const CepListPage: FC<{
           </tbody>
         </table>
       )}
-      <nav class="pager" aria-label="Pages">
-        {firstUrl ? <a href={firstUrl}>« Premières périodes</a> : null}
-        {next && 'url' in next ? <a href={next.url}>Périodes suivantes »</a> : null}
-        {next && 'cursor' in next ? (
-          <form method="post" action="/console/cep">
-            {Object.entries(filters).map(([k, v]) => (v ? <input type="hidden" name={k} value={v} /> : null))}
-            <input type="hidden" name="cursor" value={next.cursor} />
-            <button type="submit">Périodes suivantes »</button>
-          </form>
-        ) : null}
-      </nav>
+      <Pager
+        action="/console/cep"
+        noun={{ first: 'Premières périodes', next: 'Périodes suivantes' }}
+        filters={{ ...filters }}
+        next={next}
+        firstUrl={firstUrl}
+      />
     </section>
   </>
 );

@@ -14,9 +14,9 @@ import {
   SITUATION_LABEL,
   STATUS_LABEL,
   frDate,
-  frInstant,
   frMonth,
 } from '../labels';
+import { EntryHead } from '../parts';
 
 type CepEntry = Omit<HistoryEntry, 'type'> & { type: string };
 
@@ -220,11 +220,7 @@ export const CepPeriodPage: FC<{ p: CepView; events: CepEntry[] }> = ({ p, event
       <ol class="timeline">
         {events.map((e) => (
           <li class={e.type}>
-            <strong>{CEP_EVENT_LABEL[e.type] ?? e.type}</strong> le {frDate(e.date)}
-            {e.confirmation ? <span class="meta"> (confirmation)</span> : null}
-            <div class="meta">
-              reçu le {frInstant(e.receivedAt)} · source {e.source === 'ADMIN' ? 'plateforme' : e.source}
-            </div>
+            <EntryHead label={CEP_EVENT_LABEL[e.type] ?? e.type} e={e} />
             {detail(e) ? <div>{detail(e)}</div> : null}
           </li>
         ))}

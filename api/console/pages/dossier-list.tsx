@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx';
 import type { DossierViewT } from '../../../domain/schemas';
 import { ISSUE_LABEL, REGION_LABEL, STATUS_LABEL, frDate, stateLabel } from '../labels';
+import { Pager } from '../parts';
 
 export interface ListFilters {
   q?: string | undefined;
@@ -128,17 +129,13 @@ export const ListPage: FC<{
           </tbody>
         </table>
       )}
-      <nav class="pager" aria-label="Pages">
-        {firstUrl ? <a href={firstUrl}>« Premiers dossiers</a> : null}
-        {next && 'url' in next ? <a href={next.url}>Dossiers suivants »</a> : null}
-        {next && 'cursor' in next ? (
-          <form method="post" action="/console/dossiers">
-            {Object.entries(filters).map(([k, v]) => (v ? <input type="hidden" name={k} value={v} /> : null))}
-            <input type="hidden" name="cursor" value={next.cursor} />
-            <button type="submit">Dossiers suivants »</button>
-          </form>
-        ) : null}
-      </nav>
+      <Pager
+        action="/console/dossiers"
+        noun={{ first: 'Premiers dossiers', next: 'Dossiers suivants' }}
+        filters={{ ...filters }}
+        next={next}
+        firstUrl={firstUrl}
+      />
       <p class="meta">La liste peut avoir quelques secondes de retard sur les derniers événements.</p>
     </section>
   </>

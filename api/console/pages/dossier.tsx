@@ -10,10 +10,10 @@ import {
   SITUATION_LABEL,
   euros,
   frDate,
-  frInstant,
   frMonth,
   stateLabel,
 } from '../labels';
+import { EntryHead } from '../parts';
 
 /** Flatten `{dates: {sortie: '...'}}` to `[['Dates · sortie', '...']]` for the before/after table. */
 function flatten(o: Record<string, unknown> | undefined, prefix = ''): [string, string][] {
@@ -170,12 +170,7 @@ export const DossierPage: FC<{ d: DossierViewT; events: HistoryEntry[]; me: stri
       <ol class="timeline">
         {events.map((e) => (
           <li class={e.type}>
-            <strong>{EVENT_LABEL[e.type] ?? e.type}</strong> le {frDate(e.date)}
-            {e.confirmation ? <span class="meta"> (confirmation)</span> : null}
-            <div class="meta">
-              reçu le {frInstant(e.receivedAt)} · source {e.source === 'ADMIN' ? 'plateforme' : e.source}
-              {e.source === me ? ' (vous)' : ''}
-            </div>
+            <EntryHead label={EVENT_LABEL[e.type] ?? e.type} e={e} me={me} />
             {eventDetail(e) ? <div>{eventDetail(e)}</div> : null}
             {e.type === 'RECTIFICATION' ? (
               <table style="max-width:640px;margin-top:6px">
