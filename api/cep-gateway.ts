@@ -213,14 +213,13 @@ export function createCepGateway(deps: {
         throw new ApiError(
           'INVALID_TRANSITION',
           `CEP period ${periodeId} is closed and its follow-up is over: it takes no more events`,
-          { state: state.statut, event: event.type },
+          { state: state.statut, interrompu: false, event: event.type },
         );
       }
-      // A resent Update id gets the first result: a reused eventId with another body is told here.
-      if (result.bodyHash !== hash) {
-        if (!canSeePeriod(actor, result.state.operateurSiret)) throw periodNotFound(periodeId);
-        throw eventIdConflict(event.eventId);
-      }
+      // A resent Update id gets the first result without its validator running: whoever resends
+      // another's eventId learns nothing, and a reused eventId with another body is told here.
+      if (!canSeePeriod(actor, result.state.operateurSiret)) throw periodNotFound(periodeId);
+      if (result.bodyHash !== hash) throw eventIdConflict(event.eventId);
       return result;
     },
 

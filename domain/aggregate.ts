@@ -184,15 +184,15 @@ export function decideEvent<S extends { updatedAt: string }, E extends DatedEven
     };
   }
 
-  // "Dites-le nous une fois": the same fact told again is a confirmation, not an error. The body
-  // hash covers the type, so a fact is known by its hash among the accepted events.
-  const sameFact = (): boolean =>
-    cmd.ledger?.sameFact === true || Object.values(agg.seen).includes(cmd.bodyHash);
-  if (cmd.event.type === 'RECTIFICATION' && sameFact()) return { kind: 'confirmation' };
-
+  // "Dites-le nous une fois": the same fact told again (the same type and business data under
+  // another eventId, or by another source) is a confirmation, not an error nor a second fact (a
+  // period's service is not counted twice). The body hash covers the type and leaves out the
+  // eventId, so a fact is known by its hash among the accepted events.
+  if (cmd.ledger?.sameFact === true || Object.values(agg.seen).includes(cmd.bodyHash)) {
+    return { kind: 'confirmation' };
+  }
   const result = rules.transition(agg.state, cmd.event, clock);
   if (result.ok) return { kind: 'applied', state: result.state, entry: result.entry };
-  if (sameFact()) return { kind: 'confirmation' };
   return { kind: 'refused', error: result.error };
 }
 

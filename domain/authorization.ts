@@ -182,6 +182,12 @@ export function authorizeCepOpen(actor: Actor): DomainError | null {
   return forbidden(`a ${actor.kind} partner cannot open CEP periods: only CEP operators do`);
 }
 
+/** A person's periods by NIR: the operators search among their own (and the platform); others 403. */
+export function authorizeCepNirSearch(actor: Actor): DomainError | null {
+  if (actor.admin || CEP_OPERATOR_KINDS.includes(actor.kind)) return null;
+  return forbidden(`a ${actor.kind} partner has no CEP periods to search: only CEP operators do`);
+}
+
 /** A period is seen and acted on by its operator only (and the platform); others get 404. */
 export function canSeePeriod(actor: Actor, operateurSiret: string): boolean {
   return actor.admin || actor.siret === operateurSiret;

@@ -82,7 +82,7 @@ export function cepTransition(state: CepState, event: CepEvent, clock: Clock): T
     return refuse(
       'INVALID_TRANSITION',
       `${event.type} is not allowed while the period is ${state.statut}; it is allowed in ${statesInWords(CEP_EVENT_RULES[event.type].allowedIn, CEP_STATUTS)}`,
-      { state: state.statut, event: event.type },
+      { state: state.statut, interrompu: false, event: event.type },
     );
   }
   const future = checkNotFuture(event.date, clock);
@@ -125,7 +125,7 @@ export function cepTransition(state: CepState, event: CepEvent, clock: Clock): T
         return refuse(
           'INVALID_TRANSITION',
           `a period holds at most ${MAX_PRESCRIPTIONS} prescriptions: open a new period to prescribe more`,
-          { state: state.statut, event: event.type },
+          { state: state.statut, interrompu: false, event: event.type },
         );
       }
       if (state.prescriptions.some((p) => p.prescriptionId === event.prescriptionId)) {
@@ -171,6 +171,7 @@ function rectify(
   if (changes.objectif !== undefined && state.niveau !== 2) {
     return refuse('INVALID_TRANSITION', 'objectif is corrected on a period in accompaniment (level 2) only', {
       state: state.statut,
+      interrompu: false,
       event: 'RECTIFICATION',
     });
   }
@@ -181,6 +182,7 @@ function rectify(
   ) {
     return refuse('INVALID_TRANSITION', 'a closure is corrected on a closed period only', {
       state: state.statut,
+      interrompu: false,
       event: 'RECTIFICATION',
     });
   }

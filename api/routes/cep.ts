@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Actor } from '../../domain/authorization';
-import { canSeePeriod } from '../../domain/authorization';
+import { authorizeCepNirSearch, canSeePeriod } from '../../domain/authorization';
 import {
   CepEvent,
   CepHistoryEntry,
@@ -137,6 +137,8 @@ export function cepRoutes(deps: {
 
   /** A page of the actor's periods; with a NIR, that person's (audited). */
   const listPage = async (actor: Actor, query: CepListQuery, nir?: string) => {
+    const denied = nir === undefined ? null : authorizeCepNirSearch(actor);
+    if (denied) throw ApiError.from(denied);
     const { cursor, ...q } = query;
     const decoded = cursor === undefined ? undefined : decodeCepCursor(cursor);
     if (decoded === null) throw badCursor(nir === undefined ? 'query' : 'body');
@@ -177,10 +179,10 @@ export function cepRoutes(deps: {
     createRoute({
       method: 'post',
       path: '/v1/cep/periodes/search',
-      summary: "A person's periods by NIR, among the operator's (audited)",
+      summary: "A person's periods by NIR, among the operator's (operators; audited)",
       security,
       request: { body: { required: true, content: { 'application/json': { schema: CepSearchBody } } } },
-      responses: { 200: json(Page, 'a page'), ...errors(400, 401, 413, 503) },
+      responses: { 200: json(Page, 'a page'), ...errors(400, 401, 403, 413, 503) },
     }),
     async (c) => {
       const { nir, ...query } = c.req.valid('json');

@@ -144,8 +144,12 @@ describe('CEP periods', () => {
     const s1 = await stack.call('POST', path, ml.token, service);
     expect(s1.status).toBe(200);
     expect(s1.body.services.ENTRETIEN).toBe(1);
-    // The same event again is the same answer; its eventId with another body is refused.
+    // The same event again is the same answer; its eventId with another body is refused; the
+    // same service under another eventId is a confirmation, not a second service.
     expect((await stack.call('POST', path, ml.token, service)).body.services.ENTRETIEN).toBe(1);
+    const told = await stack.call('POST', path, ml.token, { ...service, eventId: `again-${uid()}` });
+    expect(told.status).toBe(200);
+    expect(told.body).toMatchObject({ services: { ENTRETIEN: 1 }, version: s1.body.version });
     const reused = await stack.call('POST', path, ml.token, { ...service, service: 'BILAN' });
     expect(reused.status).toBe(409);
     expect(reused.body.error.code).toBe('EVENT_ID_CONFLICT');
@@ -164,7 +168,10 @@ describe('CEP periods', () => {
       ev('ACCOMPAGNEMENT', day(-44), { objectif: 'EVOLUTION' }),
     );
     expect(twice.status).toBe(409);
-    expect(twice.body.error).toMatchObject({ code: 'INVALID_TRANSITION' });
+    expect(twice.body.error).toMatchObject({
+      code: 'INVALID_TRANSITION',
+      details: { state: 'ACCOMPAGNEMENT', interrompu: false, event: 'ACCOMPAGNEMENT' },
+    });
     const presc = await stack.call(
       'POST',
       path,
@@ -187,6 +194,10 @@ describe('CEP periods', () => {
     expect((await stack.call('GET', `/v1/cep/periodes/${body.periodeId}/history`, ft.token)).status).toBe(
       404,
     );
+    // Another operator resending the operator's own event (its eventId, its body) learns nothing.
+    const replayed = await stack.call('POST', path, ft.token, service);
+    expect(replayed.status).toBe(404);
+    expect(JSON.stringify(replayed.body)).not.toContain(body.beneficiaire.nom);
     const none = await stack.call('POST', `/v1/cep/periodes/NONE-${uid()}/events`, ml.token, service);
     expect(none.status).toBe(404);
     expect(none.body.error.code).toBe('NOT_FOUND');
@@ -208,12 +219,18 @@ describe('CEP periods', () => {
 
     const history = await stack.call('GET', `/v1/cep/periodes/${body.periodeId}/history?limit=2`, ml.token);
     expect(history.body.events.map((e: { type: string }) => e.type)).toEqual(['CREATION', 'SERVICE']);
+    const all = await stack.call('GET', `/v1/cep/periodes/${body.periodeId}/history`, ml.token);
+    expect(all.body.events[2]).toMatchObject({ type: 'SERVICE', confirmation: true });
     const rest = await stack.call(
       'GET',
       `/v1/cep/periodes/${body.periodeId}/history?cursor=${history.body.nextCursor}`,
       ml.token,
     );
-    expect(rest.body.events.map((e: { type: string }) => e.type)).toEqual(['ACCOMPAGNEMENT', 'PRESCRIPTION']);
+    expect(rest.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'SERVICE',
+      'ACCOMPAGNEMENT',
+      'PRESCRIPTION',
+    ]);
     expect(rest.body.nextCursor).toBeNull();
   });
 
@@ -254,6 +271,8 @@ describe('CEP periods', () => {
     expect((await stack.call('GET', '/v1/cep/periodes?cursor=xyz', ml.token)).status).toBe(400);
     expect((await stack.call('GET', `/v1/cep/periodes?nir=${who.nir}`, ml.token)).status).toBe(400);
     expect((await stack.call('GET', '/v1/cep/periodes', region.token)).body.items).toEqual([]);
+    const bySearch = await stack.call('POST', '/v1/cep/periodes/search', region.token, { nir: who.nir });
+    expect(bySearch.status).toBe(403);
   });
 
   it('links a period to the one it continues, both ways, each operator seeing the other’s summary', async () => {

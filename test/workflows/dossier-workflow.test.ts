@@ -318,10 +318,12 @@ describe('dossierWorkflow (time-skipping server)', () => {
       const { handle, body } = await start(tq, { maxUpdatesPerRun: 20 });
       await send(handle, { eventId: 'v', type: 'VALIDATION', date: '2026-01-20' });
       await send(handle, { eventId: 'in', type: 'ENTREE', date: '2026-02-01' });
-      // 20 Updates in a run force a continue-as-new.
+      // 20 Updates in a run force a continue-as-new (each a new fact: the same one told again
+      // would be a confirmation).
       for (let i = 0; i < 20; i += 2) {
-        await send(handle, { eventId: `i${i}`, type: 'INTERRUPTION', date: '2026-03-01' });
-        await send(handle, { eventId: `r${i}`, type: 'REPRISE', date: '2026-03-01' });
+        const date = `2026-03-${10 + i}`;
+        await send(handle, { eventId: `i${i}`, type: 'INTERRUPTION', date });
+        await send(handle, { eventId: `r${i}`, type: 'REPRISE', date });
       }
       const firstRun = handle.firstExecutionRunId;
       await env.sleep('2 seconds');
@@ -337,7 +339,7 @@ describe('dossierWorkflow (time-skipping server)', () => {
       expect(state.status).toBe('ENTRE');
       expect(state.interruptions).toHaveLength(10);
       // The next event is numbered after the ledger's last.
-      const next = await send(latest, { eventId: 'i-next', type: 'INTERRUPTION', date: '2026-03-02' });
+      const next = await send(latest, { eventId: 'i-next', type: 'INTERRUPTION', date: '2026-03-30' });
       expect(next.entries.map((e) => e.seq)).toEqual([24]);
     });
   });
