@@ -30,6 +30,7 @@ interface Row {
   niveau2: string;
   duree: number | null;
   services: string;
+  m6_echus: string;
   entrees6m: string;
   m6_connus: string;
   m6_emploi: string;
@@ -40,13 +41,15 @@ interface Row {
 /**
  * The CEP figures per group and in total, in one statement: persons (distinct NIR hashes),
  * periods open and closed, the share that reached an accompaniment (level 2), the median length
- * of closed periods, services per period, and after closure the share of closed periods whose M6
- * point shows an entry into training, and the job rates at M6 and M12 over the points known.
+ * of closed periods, services per period, and after closure the share of the periods closed six
+ * months ago or more whose M6 point shows an entry into training, and the job rates at M6 and M12
+ * over the points known.
  */
 export async function cepStats(
   em: EntityManager,
   scope: CepFiguresScope,
   q: { groupBy: CepGroup; region?: string | undefined },
+  today: string = new Date().toISOString().slice(0, 10),
 ) {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -68,7 +71,9 @@ export async function cepStats(
             percentile_cont(0.5) within group (order by c.closed_on - (c.data->'dates'->>'ouverture')::date)
               filter (where c.statut = 'CLOSE') as duree,
             coalesce(sum((select sum(v::int) from jsonb_each_text(c.data->'services') as x(k, v))), 0) as services,
-            count(*) filter (where c.statut = 'CLOSE' and exists (
+            count(*) filter (where c.statut = 'CLOSE' and c.closed_on + interval '6 months' <= ?::date)
+              as m6_echus,
+            count(*) filter (where c.statut = 'CLOSE' and c.closed_on + interval '6 months' <= ?::date and exists (
               select 1 from jsonb_array_elements(c.data->'entreesFormation') e
                where e->>'entree' >= c.data->'dates'->>'ouverture'
                  and (e->>'entree')::date <= c.closed_on + interval '6 months')) as entrees6m,
@@ -80,7 +85,7 @@ export async function cepStats(
       ${where.length ? `where ${where.join(' and ')}` : ''}
       group by grouping sets ((${KEY[q.groupBy]}), ())
       order by grouped, 1 nulls first`,
-    params,
+    [today, today, ...params],
   );
   const figures = (r: Row) => {
     const periodes = Number(r.periodes);
@@ -93,7 +98,7 @@ export async function cepStats(
       tauxAccompagnement: rate(Number(r.niveau2), periodes),
       dureeMedianeJours: r.duree === null ? null : Number(r.duree),
       servicesParPeriode: periodes === 0 ? null : Math.round((Number(r.services) / periodes) * 100) / 100,
-      tauxEntreeFormation6m: rate(Number(r.entrees6m), closes),
+      tauxEntreeFormation6m: rate(Number(r.entrees6m), Number(r.m6_echus)),
       tauxEmploi6m: rate(Number(r.m6_emploi), Number(r.m6_connus)),
       tauxEmploi12m: rate(Number(r.m12_emploi), Number(r.m12_connus)),
     };

@@ -79,10 +79,10 @@ const CepFigures = z.object({
   tauxAccompagnement: z.number().nullable().meta({ description: 'periods that reached level 2' }),
   dureeMedianeJours: z.number().nullable().meta({ description: 'closed periods, opening to closure' }),
   servicesParPeriode: z.number().nullable(),
-  tauxEntreeFormation6m: z
-    .number()
-    .nullable()
-    .meta({ description: 'closed periods whose M6 point shows an entry into training' }),
+  tauxEntreeFormation6m: z.number().nullable().meta({
+    description:
+      'of the periods closed six months ago or more, those whose M6 point shows an entry into training',
+  }),
   tauxEmploi6m: z.number().nullable().meta({ description: 'over the M6 points known (a job or none)' }),
   tauxEmploi12m: z.number().nullable().meta({ description: 'over the M12 points known (a job or none)' }),
 });

@@ -570,6 +570,21 @@ describe('CEP periods', () => {
     expect(national.body.total.periodes).toBeGreaterThanOrEqual(3);
     const forbidden = await stack.call('GET', '/v1/stats/cep', of.token);
     expect(forbidden.status).toBe(403);
+    // A period closed less than six months ago does not count yet in the entry into training.
+    const recent = await stack.partner('CEP_OPERATEUR');
+    const r = opening({ date: day(-20) });
+    await stack.call('POST', '/v1/cep/periodes', recent.token, r);
+    await stack.call(
+      'POST',
+      `/v1/cep/periodes/${r.periodeId}/events`,
+      recent.token,
+      ev('CLOTURE', day(-10), { motif: 'AUTRE' }),
+    );
+    const soon = await eventually(
+      () => stack.call('GET', '/v1/stats/cep', recent.token),
+      (res) => res.body.total?.closes === 1,
+    );
+    expect(soon.body.total).toMatchObject({ closes: 1, dureeMedianeJours: 10, tauxEntreeFormation6m: null });
     // An operator with no period yet: zeros, no rate.
     const fresh = await stack.partner('CEP_OPERATEUR');
     const none = await stack.call('GET', '/v1/stats/cep', fresh.token);
