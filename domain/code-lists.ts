@@ -106,3 +106,20 @@ export type CepMotifCloture = (typeof CEP_MOTIFS_CLOTURE)[number] | 'SANS_NOUVEL
 
 /** The networks of the CEP operators (France Travail runs the CEP as its own kind). */
 export const CEP_RESEAUX = ['APEC', 'MISSION_LOCALE', 'CAP_EMPLOI', 'OPERATEUR_REGIONAL'] as const;
+
+// ---- Certification results (CONTRACT.md, "Certification results") -----------------------------
+
+export const CERT_OBTENTIONS = ['TOTALE', 'PARTIELLE'] as const;
+export const CERT_MODALITES_ACCES = [
+  'FORMATION_CONTINUE',
+  'APPRENTISSAGE',
+  'VAE',
+  'CANDIDAT_LIBRE',
+  'AUTRE',
+] as const;
+/** A dossier's certification: obtained (in full or by blocks), awaited, or unknown 12 months after exit. */
+export const CERT_STATUTS = ['OBTENUE_TOTALE', 'OBTENUE_PARTIELLE', 'EN_ATTENTE', 'INCONNUE'] as const;
+export type CertStatut = (typeof CERT_STATUTS)[number];
+/** What became of a result: attached to its dossier, waiting for one, or refused. */
+export const RESULT_STATUTS = ['RAPPROCHE', 'NON_RAPPROCHE', 'REFUSE'] as const;
+export type ResultStatut = (typeof RESULT_STATUTS)[number];

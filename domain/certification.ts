@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { CERT_MODALITES_ACCES, CERT_OBTENTIONS } from './code-lists';
+import type { CertStatut } from './code-lists';
+import { addMonths } from './dates';
+import { BirthDate, DateString, DossierId, EventId, Nir, Text } from './schemas';
+
+/**
+ * Certification results (CONTRACT.md, "Certification results"): what a certifying body reports,
+ * how a result finds its dossier, and what the dossier shows. Pure: the API and the workflow call
+ * these rules; nothing here reads or writes.
+ */
+
+/** An RNCP or RS code: the prefix then digits. */
+export const CertificationCode = z
+  .string()
+  .regex(/^(RNCP|RS)\d{1,6}$/, 'expected RNCP or RS then digits, e.g. RNCP37674');
+/** A block of competences of a certification, e.g. RNCP37674BC02. */
+export const BlocCode = z
+  .string()
+  .regex(/^(RNCP|RS)\d{1,6}BC\d{1,3}$/, 'expected a block code such as RNCP37674BC02');
+
+const Titulaire = z.union([
+  z.strictObject({ dossierId: DossierId }),
+  z.strictObject({ nir: Nir, nom: Text(100), prenom: Text(100), dateNaissance: BirthDate }),
+]);
+
+/** One result, as a certifier sends it (alone, or as a line of an NDJSON batch). */
+export const ResultatBody = z
+  .strictObject({
+    resultatId: EventId.meta({ description: 'idempotent like an eventId' }),
+    certification: CertificationCode,
+    obtention: z.enum(CERT_OBTENTIONS),
+    blocs: z.array(BlocCode).max(50).default([]),
+    dateObtention: DateString,
+    modaliteAcces: z.enum(CERT_MODALITES_ACCES),
+    titulaire: Titulaire,
+  })
+  .refine((r) => r.obtention !== 'PARTIELLE' || r.blocs.length > 0, {
+    message: 'a PARTIELLE obtention names at least one block',
+    path: ['blocs'],
+  })
+  .refine((r) => r.blocs.every((b) => b.startsWith(`${r.certification}BC`)), {
+    message: 'every block belongs to the certification',
+    path: ['blocs'],
+  })
+  .meta({ id: 'CertificationResult' });
+export type ResultatBody = z.infer<typeof ResultatBody>;
+
+/** A dossier a result may attach to, as the matching sees it. */
+export interface CertCandidate {
+  dossierId: string;
+  /** The certification its action aims at (`action.certification`), if any. */
+  certification: string | null;
+  entree: string | null;
+  sortie: string | null;
+}
+
+/** A result attaches to a dossier whose exit is at most this many months before the obtention. */
+export const MATCH_MONTHS_AFTER_EXIT = 12;
+
+/**
+ * The dossier a result by NIR attaches to, among that trainee's dossiers: one aiming at that
+ * certification, entered on or before the obtention, exited (if it has) at most 12 months before
+ * it; of several, the latest entry (then the greatest dossierId, so the answer never depends on
+ * the order). Null: none yet, the result waits (NON_RAPPROCHE).
+ */
+export function matchDossier(
+  result: { certification: string; dateObtention: string },
+  candidates: readonly CertCandidate[],
+): string | null {
+  const fits = candidates.filter(
+    (d) =>
+      d.certification === result.certification &&
+      d.entree !== null &&
+      d.entree <= result.dateObtention &&
+      (d.sortie === null || addMonths(d.sortie, MATCH_MONTHS_AFTER_EXIT) >= result.dateObtention),
+  );
+  fits.sort((a, b) => b.entree!.localeCompare(a.entree!) || b.dossierId.localeCompare(a.dossierId));
+  return fits[0]?.dossierId ?? null;
+}
+
+/** After this many months past the exit without a result, a dossier's certification is INCONNUE. */
+export const UNKNOWN_AFTER_MONTHS = 12;
+
+/**
+ * A dossier's certification status: obtained as its result says; else INCONNUE once 12 months
+ * have passed after exit (certifiers report holders only: never "failed"); else EN_ATTENTE.
+ */
+export function certificationStatut(
+  dossier: { sortie: string | null },
+  result: { obtention: (typeof CERT_OBTENTIONS)[number] } | null,
+  today: string,
+): CertStatut {
+  if (result) return result.obtention === 'TOTALE' ? 'OBTENUE_TOTALE' : 'OBTENUE_PARTIELLE';
+  if (dossier.sortie !== null && addMonths(dossier.sortie, UNKNOWN_AFTER_MONTHS) <= today) return 'INCONNUE';
+  return 'EN_ATTENTE';
+}
+
+/** The day a dossier without result turns INCONNUE (its timer), null while it has not exited. */
+// (exit + 12 months: that day, twelve months have passed)
+export function unknownOn(dossier: { sortie: string | null }): string | null {
+  return dossier.sortie === null ? null : addMonths(dossier.sortie, UNKNOWN_AFTER_MONTHS);
+}
