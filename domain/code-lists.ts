@@ -123,3 +123,10 @@ export type CertStatut = (typeof CERT_STATUTS)[number];
 /** What became of a result: attached to its dossier, waiting for one, or refused. */
 export const RESULT_STATUTS = ['RAPPROCHE', 'NON_RAPPROCHE', 'REFUSE'] as const;
 export type ResultStatut = (typeof RESULT_STATUTS)[number];
+
+// ---- Trainee remuneration (CONTRACT.md, "Trainee remuneration") --------------------------------
+
+export const REMUNERATION_REGIMES = ['AREF', 'RFF', 'RFPE', 'REGIME_PUBLIC', 'AUTRE'] as const;
+export type RemunerationRegime = (typeof REMUNERATION_REGIMES)[number];
+export const REMUNERATION_MOTIFS_FIN = ['FIN_FORMATION', 'FIN_DROITS', 'ABANDON', 'AUTRE'] as const;
+export type RemunerationMotifFin = (typeof REMUNERATION_MOTIFS_FIN)[number];
