@@ -393,6 +393,19 @@ describe('CEP periods', () => {
     expect(closed.status).toBe(200);
     expect(closed.body.dates.cloture).toBe('2025-12-10');
 
+    // The period registers for its points' months when it looks them up: loaded after that, a
+    // month reaches it by the load's signal (notifyMonthLoaded pages the CEP registrations too).
+    await eventually(
+      () =>
+        stack.orm.em
+          .fork()
+          .getConnection()
+          .execute<{ n: number }[]>(
+            "select count(*)::int as n from cep_dsn_months where periode_id = ? and mois in ('2025-12', '2026-06')",
+            [body.periodeId],
+          ),
+      (rows) => rows[0]?.n === 2,
+    );
     // The closure's month: a CDI; the month six months later: no job for this person.
     const header = 'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures';
     const load = (mois: string, lines: string[]) =>
