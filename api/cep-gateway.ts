@@ -116,23 +116,28 @@ export function createCepGateway(deps: {
     }
   };
 
-  /** The opening's entry (seq 1): in the workflow until written, then in the ledger; null: none. */
-  const opening = async (periodeId: string): Promise<{ eventId: string; bodyHash: string } | null> => {
+  /**
+   * The period and its opening's entry (seq 1), in one question to its workflow while it lives
+   * (the entry is there until written), else from its record and ledger; nulls: none.
+   */
+  const withOpening = async (periodeId: string) => {
+    let state: CepState | null;
+    let first: { eventId: string; bodyHash: string } | undefined;
     try {
       const live = await handle(periodeId).query(cepRecordQuery);
-      const first = live.entries.find((e) => e.seq === 1);
-      if (first) return first;
+      state = live.state;
+      first = live.entries.find((e) => e.seq === 1);
     } catch (e) {
       if (!(e instanceof WorkflowNotFoundError)) throw e;
+      state = await fromRecord(periodeId);
     }
-    const [first] = await readCepLedger(orm.em.fork(), periodeId, 0, 1);
-    return first ?? null;
+    first ??= (await readCepLedger(orm.em.fork(), periodeId, 0, 1))[0];
+    return { state, first: first ?? null };
   };
 
   /** An id already taken: the same opening again answers the period, anything else is refused. */
   const reopened = async (body: OpenPeriodBody, hash: string, actor: Actor) => {
-    const first = await opening(body.periodeId);
-    const state = await find(body.periodeId);
+    const { state, first } = await withOpening(body.periodeId);
     if (!first || !state || first.eventId !== body.eventId || !canSeePeriod(actor, state.operateurSiret)) {
       throw new ApiError(
         'ALREADY_EXISTS',
@@ -226,19 +231,20 @@ export function createCepGateway(deps: {
     find,
 
     async history(periodeId, { afterSeq, limit }) {
-      let state: CepState | null;
+      // Only its operator is needed of the period: the record's row, its NIR left sealed.
+      let operateurSiret: string | undefined;
       let pending: Omit<CepLedgerEntry, 'bodyHash'>[] = [];
       try {
         const live = await handle(periodeId).query(cepRecordQuery);
-        state = live.state;
+        operateurSiret = live.state.operateurSiret;
         pending = live.entries.filter((e) => e.seq > afterSeq).map(publicEntry);
       } catch (e) {
         if (!(e instanceof WorkflowNotFoundError)) throw e;
-        state = await fromRecord(periodeId);
+        operateurSiret = (await readCepRow(orm.em.fork(), periodeId))?.data.operateurSiret;
       }
-      if (!state) throw periodNotFound(periodeId);
+      if (operateurSiret === undefined) throw periodNotFound(periodeId);
       const stored = (await readCepLedger(orm.em.fork(), periodeId, afterSeq, limit + 1)).map(publicEntry);
-      return { operateurSiret: state.operateurSiret, ...historyPage(stored, pending, limit) };
+      return { operateurSiret, ...historyPage(stored, pending, limit) };
     },
   };
   return {

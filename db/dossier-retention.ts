@@ -14,7 +14,7 @@ const PURGE_BATCH_SQL = `with gone as (
     months as (delete from dossier_dsn_months m using gone where m.dossier_id = gone.dossier_id),
     intents as (delete from projection_intents p using gone where p.dossier_id = gone.dossier_id),
     records as (delete from dossiers d using gone where d.dossier_id = gone.dossier_id returning 1)
-  select (select count(*) from records)::int as dossiers, (select count(*) from events)::int as events`;
+  select (select count(*) from records)::int as records, (select count(*) from events)::int as events`;
 
 /**
  * Delete the records of the dossiers closed before `closedBefore` (CONTRACT.md: kept
@@ -32,18 +32,32 @@ export async function purgeClosedDossiers(
     onBatch?: (done: { dossiers: number; events: number }) => void;
   },
 ): Promise<{ dossiers: number; events: number }> {
-  const total = { dossiers: 0, events: 0 };
-  const conn = em.getConnection();
+  const total = await purgeInBatches(em, PURGE_BATCH_SQL, opts, (done) =>
+    opts.onBatch?.({ dossiers: done.records, events: done.events }),
+  );
+  return { dossiers: total.records, events: total.events };
+}
+
+/** A purge statement run batch after batch (each its own statement) until it deletes nothing. */
+async function purgeInBatches(
+  em: EntityManager,
+  sql: string,
+  opts: { closedBefore: string; updatedBefore: Date; batch?: number },
+  onBatch?: (done: { records: number; events: number }) => void,
+): Promise<{ records: number; events: number }> {
+  const total = { records: 0, events: 0 };
   for (;;) {
-    const [row] = await conn.execute<{ dossiers: number; events: number }[]>(PURGE_BATCH_SQL, [
-      opts.closedBefore,
-      opts.updatedBefore.toISOString(),
-      opts.batch ?? 1000,
-    ]);
-    if (!row || row.dossiers === 0) return total;
-    total.dossiers += row.dossiers;
+    const [row] = await em
+      .getConnection()
+      .execute<{ records: number; events: number }[]>(sql, [
+        opts.closedBefore,
+        opts.updatedBefore.toISOString(),
+        opts.batch ?? 1000,
+      ]);
+    if (!row || row.records === 0) return total;
+    total.records += row.records;
     total.events += row.events;
-    opts.onBatch?.(total);
+    onBatch?.(total);
   }
 }
 
@@ -59,7 +73,7 @@ const PURGE_PERIODS_SQL = `with gone as (
     events as (delete from cep_events e using gone where e.periode_id = gone.periode_id returning 1),
     months as (delete from cep_dsn_months m using gone where m.periode_id = gone.periode_id),
     records as (delete from cep_periodes c using gone where c.periode_id = gone.periode_id returning 1)
-  select (select count(*) from records)::int as periodes, (select count(*) from events)::int as events`;
+  select (select count(*) from records)::int as records, (select count(*) from events)::int as events`;
 
 /**
  * Delete the records of the CEP periods closed before `closedBefore`, as the dossiers' (the same
@@ -70,19 +84,8 @@ export async function purgeClosedPeriods(
   em: EntityManager,
   opts: { closedBefore: string; updatedBefore: Date; batch?: number },
 ): Promise<{ periodes: number; events: number }> {
-  const total = { periodes: 0, events: 0 };
-  for (;;) {
-    const [row] = await em
-      .getConnection()
-      .execute<{ periodes: number; events: number }[]>(PURGE_PERIODS_SQL, [
-        opts.closedBefore,
-        opts.updatedBefore.toISOString(),
-        opts.batch ?? 1000,
-      ]);
-    if (!row || row.periodes === 0) return total;
-    total.periodes += row.periodes;
-    total.events += row.events;
-  }
+  const total = await purgeInBatches(em, PURGE_PERIODS_SQL, opts);
+  return { periodes: total.records, events: total.events };
 }
 
 /**

@@ -19,7 +19,7 @@ import type { CepGateway } from '../cep-gateway';
 import { openChecked, periodNotFound } from '../cep-gateway';
 import { ApiError } from '../errors';
 import { errors, json, router, security } from '../route-kit';
-import { HistoryQuery, badCursor, historyCursor, historyStart } from './paging';
+import { HistoryQuery, badCursor, historyCursor, historyStart, limitEventSize } from './paging';
 
 const PathParams = z.object({ periodeId: PeriodeId });
 const Page = z.object({ items: z.array(CepView), nextCursor: z.string().nullable() });
@@ -27,9 +27,6 @@ const HistoryPage = z.object({
   events: z.array(CepHistoryEntry),
   nextCursor: z.string().nullable().meta({ description: 'null on the last page' }),
 });
-
-/** The largest event a period takes (its JSON, as parsed): far below Temporal's limits. */
-const EVENT_MAX_BYTES = 16 * 1024;
 
 /** CONTRACT.md, "CEP periods": operators open periods and report their events; they alone read them. */
 export function cepRoutes(deps: {
@@ -85,13 +82,7 @@ export function cepRoutes(deps: {
       const actor = c.get('actor');
       const { periodeId } = c.req.valid('param');
       const event = c.req.valid('json');
-      const size = Buffer.byteLength(JSON.stringify(event));
-      if (size > EVENT_MAX_BYTES) {
-        throw new ApiError(
-          'PAYLOAD_TOO_LARGE',
-          `an event is at most ${EVENT_MAX_BYTES} bytes of JSON; this one is ${size}`,
-        );
-      }
+      limitEventSize(event);
       const result = await gateway.send(periodeId, event, actor, now().toISOString());
       return c.json(await viewOf(result.state, false), 200);
     },

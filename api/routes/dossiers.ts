@@ -29,14 +29,13 @@ import type { CepGateway } from '../cep-gateway';
 import type { DossierGateway } from '../dossier-gateway';
 import { notFound } from '../dossier-gateway';
 import { ApiError } from '../errors';
-import { HistoryQuery, badCursor, historyCursor, historyStart } from './paging';
+import { HistoryQuery, badCursor, historyCursor, historyStart, limitEventSize } from './paging';
 
 const PathParams = z.object({ dossierId: DossierId });
 /** A situation read from the DSN: a person's employment, or its absence. */
 const fromDsn = (s: { statut: string }) => s.statut === 'EMPLOI' || s.statut === 'SANS_EMPLOI';
 
-/** The largest event a dossier takes (its JSON, as parsed). */
-export const EVENT_MAX_BYTES = 16 * 1024;
+export { EVENT_MAX_BYTES } from './paging';
 const HistoryPage = z.object({
   events: z.array(HistoryEntry),
   nextCursor: z.string().nullable().meta({ description: 'null on the last page' }),
@@ -153,15 +152,7 @@ export function dossierRoutes(deps: {
       const actor = c.get('actor');
       const { dossierId } = c.req.valid('param');
       const event = c.req.valid('json');
-      // Far below Temporal's limits, whatever the body limit: each event is carried by the
-      // dossier's workflow (the largest correction, twenty lines and the longest texts, is ~5 KiB).
-      const size = Buffer.byteLength(JSON.stringify(event));
-      if (size > EVENT_MAX_BYTES) {
-        throw new ApiError(
-          'PAYLOAD_TOO_LARGE',
-          `an event is at most ${EVENT_MAX_BYTES} bytes of JSON; this one is ${size}: send it as several corrections`,
-        );
-      }
+      limitEventSize(event, ': send it as several corrections');
       const lines =
         event.type === 'VALIDATION'
           ? event.financements

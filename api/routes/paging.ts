@@ -1,7 +1,24 @@
 import { z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 
-/** What the routes that page a record's history or a list share (dossiers, CEP periods). */
+/** What the routes of records share (dossiers, CEP periods): an event's size, history and list pages. */
+
+/** The largest event a record takes (its JSON, as parsed). */
+export const EVENT_MAX_BYTES = 16 * 1024;
+
+/**
+ * 413 for an event over EVENT_MAX_BYTES: far below Temporal's limits, whatever the body limit, as
+ * each event is carried by its record's workflow (the largest dossier correction is ~5 KiB).
+ */
+export function limitEventSize(event: unknown, hint = ''): void {
+  const size = Buffer.byteLength(JSON.stringify(event));
+  if (size > EVENT_MAX_BYTES) {
+    throw new ApiError(
+      'PAYLOAD_TOO_LARGE',
+      `an event is at most ${EVENT_MAX_BYTES} bytes of JSON; this one is ${size}${hint}`,
+    );
+  }
+}
 
 export const HistoryQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(1000),
