@@ -1,4 +1,9 @@
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { PartnerExistsError, createPartner } from '../db/partners';
+import { FAILURE_CONVERTER_PATH } from '../infra/temporal';
 import { DATA_DIR } from '../infra/paths';
 import { startDevServer } from '../scripts/temporal-server';
 import { ensureTools } from '../scripts/tools';
@@ -21,4 +26,36 @@ export async function benchTemporal(opts: { basePort: number; logName: string; d
     ...(opts.dbFile ? { dbFile: opts.dbFile } : {}),
   });
   return { server, port, address: `127.0.0.1:${port}` };
+}
+
+const noop = () => undefined;
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
+const require = createRequire(import.meta.url);
+
+/** The platform's workflow code and the raw baseline's, each bundled once for a benchmark's workers. */
+export function benchBundles() {
+  return Promise.all([
+    bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows/index.ts'),
+      failureConverterPath: FAILURE_CONVERTER_PATH,
+      logger: quietLogger,
+    }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('./raw-workflow.ts'), logger: quietLogger }),
+  ]);
+}
+
+/** The financeur the benchmarks' dossiers name: a registered partner of a funding kind, as the API requires. */
+export const BENCH_FINANCEUR = '23840001500018';
+
+export async function ensureBenchFinanceur(orm: MikroORM): Promise<void> {
+  try {
+    await createPartner(orm.em.fork(), {
+      siret: BENCH_FINANCEUR,
+      name: 'Région (bench)',
+      kind: 'REGION',
+      region: '84',
+    });
+  } catch (e) {
+    if (!(e instanceof PartnerExistsError)) throw e;
+  }
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { createActivities } from '../activities/index';
 import { createApp } from '../api/app';
@@ -12,16 +11,14 @@ import { completeSiret } from '../domain/siret';
 import { createLogger } from '../infra/logger';
 import { exportPseudonymizer, nirHasher, vouchKey } from '../infra/pseudonym';
 import { sealer } from '../infra/sealing';
-import { FAILURE_CONVERTER_PATH, dataConverter } from '../infra/temporal';
+import { dataConverter } from '../infra/temporal';
 import { stopChild } from '../scripts/temporal-server';
 import { registerSearchAttributes } from '../services/namespace-setup';
-import { BENCH_ENV, benchTemporal } from './bench-server';
+import { BENCH_ENV, benchBundles, benchTemporal } from './bench-server';
 import { percentile } from './figures';
 import { rawSignal, rawUpdate } from './raw-workflow';
 
-const require = createRequire(import.meta.url);
 const noop = () => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>) {
   let next = 0;
@@ -57,14 +54,7 @@ export async function benchCep(
   const orm = await openOrm(databaseUrl, { poolMax: 10 });
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
-  const [bundle, rawBundle] = await Promise.all([
-    bundleWorkflowCode({
-      workflowsPath: require.resolve('../workflows/index.ts'),
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-      logger: quietLogger,
-    }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('./raw-workflow.ts'), logger: quietLogger }),
-  ]);
+  const [bundle, rawBundle] = await benchBundles();
   const hashNir = nirHasher(env);
   const worker = await Worker.create({
     connection: native,

@@ -13,7 +13,7 @@ import { DATA_DIR } from '../infra/paths';
 import { Supervised } from '../scripts/supervisor';
 import { stopChild } from '../scripts/temporal-server';
 import { registerSearchAttributes } from '../services/namespace-setup';
-import { BENCH_ENV, BENCH_KEY, benchTemporal } from './bench-server';
+import { BENCH_ENV, BENCH_KEY, benchTemporal, BENCH_FINANCEUR, ensureBenchFinanceur } from './bench-server';
 import { processCpuMs } from './cpu';
 
 const rssMb = (pid: number | undefined) => {
@@ -99,6 +99,7 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
   };
   const out: Record<string, number> = {};
   try {
+    await ensureBenchFinanceur(orm);
     // A month no dossier has used yet, so that every dossier waits on it.
     const loaded = new Set((await db.query('select mois from dsn_months')).rows.map((r) => r.mois as string));
     let mois = '';
@@ -134,7 +135,7 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
                 dateDebutPrevue: `${mois}-20`,
                 dateFinPrevue: `${mois}-28`,
               },
-              financements: [{ financeurSiret: '23840001500018', montantEngage: 100 }],
+              financements: [{ financeurSiret: BENCH_FINANCEUR, montantEngage: 100 }],
             });
             await post(`/v1/dossiers/${id}/events`, {
               eventId: `${id}-v`,

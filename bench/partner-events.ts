@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index';
 import { createApp } from '../api/app';
 import { createDossierGateway } from '../api/dossier-gateway';
@@ -19,17 +18,22 @@ import { createLogger } from '../infra/logger';
 import { exportPseudonymizer, nirHasher, vouchKey } from '../infra/pseudonym';
 import { sealer } from '../infra/sealing';
 import { createRecordStore } from '../db/dossier-records';
-import { FAILURE_CONVERTER_PATH, dataConverter, payloadCodec } from '../infra/temporal';
+import { dataConverter, payloadCodec } from '../infra/temporal';
 import { nirKey } from '../domain/nir';
 import { DATA_DIR } from '../infra/paths';
 import { stopChild } from '../scripts/temporal-server';
-import { BENCH_ENV, BENCH_KEY, benchTemporal } from './bench-server';
+import {
+  BENCH_ENV,
+  BENCH_KEY,
+  benchBundles,
+  benchTemporal,
+  BENCH_FINANCEUR,
+  ensureBenchFinanceur,
+} from './bench-server';
 import { cpuMeter, processCpuMs } from './cpu';
 import { percentile } from './figures';
 import { rawUpdate } from './raw-workflow';
 import { Supervised } from '../scripts/supervisor';
-
-const require = createRequire(import.meta.url);
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -164,14 +168,7 @@ export async function benchPartnerEvents(
   const client = new Client({ connection, dataConverter: dataConverter(env) });
   const rawClient = new Client({ connection });
   const native = await NativeConnection.connect({ address });
-  const [bundle, rawBundle] = await Promise.all([
-    bundleWorkflowCode({
-      workflowsPath: require.resolve('../workflows/index.ts'),
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-      logger: quietLogger,
-    }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('./raw-workflow.ts'), logger: quietLogger }),
-  ]);
+  const [bundle, rawBundle] = await benchBundles();
   // In process (one Node.js thread for the API, the worker and the load), or as the production
   // processes (worker/main.ts, api/server.ts) beside the load generator.
   const worker = opts.processes
@@ -304,6 +301,7 @@ export async function benchPartnerEvents(
 
   const cpu = cpuMeter(server.pid, () => processes.map((p) => p.pid));
   try {
+    await ensureBenchFinanceur(orm);
     const ids = Array.from({ length: dossiers }, (_, i) => `B-${randomUUID().slice(0, 8)}-${i}`);
     const n13 = '1800575123456';
     const nir = `${n13}${String(nirKey(n13)).padStart(2, '0')}`;
@@ -326,7 +324,7 @@ export async function benchPartnerEvents(
           dateDebutPrevue: '2026-02-01',
           dateFinPrevue: '2026-09-30',
         },
-        financements: [{ financeurSiret: '23840001500018', montantEngage: 100 }],
+        financements: [{ financeurSiret: BENCH_FINANCEUR, montantEngage: 100 }],
       });
       createLat.push(performance.now() - s);
     });
@@ -421,4 +419,3 @@ export async function benchPartnerEvents(
 }
 
 const noop = () => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
