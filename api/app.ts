@@ -20,6 +20,8 @@ import { rateLimit } from './rate-limit';
 import { rejectionLog } from './rejection-log';
 import { adminRoutes } from './routes/admin';
 import { cepRoutes } from './routes/cep';
+import { certificationRoutes } from './routes/certifications';
+import { createCertificationService } from './certification-service';
 import { codecRoutes } from './routes/codec';
 import { dossierRoutes } from './routes/dossiers';
 import { dsnRoutes } from './routes/dsn';
@@ -90,6 +92,7 @@ export function createApp(deps: AppDeps) {
     vouchKey: deps.vouchKey,
     logger,
   });
+  const certifications = createCertificationService({ orm, gateway, hashNir: deps.hashNir, logger });
   const app = new OpenAPIHono<AppEnv>();
 
   app.onError((err, c) => {
@@ -130,7 +133,8 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/cep/periodes/*', cepRejections);
   app.use('/v1/cep/periodes', cepRejections);
 
-  app.route('/', dossierRoutes({ gateway, cep, orm, now, hashNir: deps.hashNir }));
+  app.route('/', dossierRoutes({ gateway, cep, certifications, orm, now, hashNir: deps.hashNir }));
+  app.route('/', certificationRoutes({ service: certifications, orm, now }));
   app.route('/', cepRoutes({ gateway: cep, orm, now, hashNir: deps.hashNir }));
   app.route('/', meRoutes());
   app.route('/', adminRoutes({ orm, onRevoke: (tokenId) => tokens.revoke(tokenId) }));

@@ -11,7 +11,7 @@ import { publicEntry } from '../domain/dossier-aggregate';
 import { historyPage } from '../domain/aggregate';
 import type { DossierParties, DossierState } from '../domain/dossier-state';
 import { createState, partiesOf } from '../domain/dossier-state';
-import type { CreateDossierBody, DossierEvent, HistoryEntry } from '../domain/schemas';
+import type { CreateDossierBody, HistoryEntry, RecordEvent } from '../domain/schemas';
 import { searchAttributesOf } from '../workflows/search-attributes';
 import type { EventMessage, EventResult } from '../workflows/dossier-messages';
 import { monthsOwedBy } from '../domain/situations';
@@ -45,7 +45,7 @@ export interface DossierGateway {
     receivedAt: string,
     prescriptionOperateur?: string,
   ): Promise<{ created: boolean; state: DossierState }>;
-  send(dossierId: string, event: DossierEvent, actor: Actor, receivedAt: string): Promise<EventResult>;
+  send(dossierId: string, event: RecordEvent, actor: Actor, receivedAt: string): Promise<EventResult>;
   state(dossierId: string): Promise<DossierState>;
   history(dossierId: string, page: { afterSeq: number; limit: number }): Promise<HistoryPage>;
 }

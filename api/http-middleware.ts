@@ -88,8 +88,11 @@ export function bodyLimits(maxSize: number): MiddlewareHandler {
   });
   const limit = bodyLimitByHeader(tooLarge(maxSize));
   const codecLimit = bodyLimitByHeader(tooLarge(Math.max(maxSize, 4 * 1024 * 1024)));
+  // A batch of 10,000 certification results (CONTRACT.md).
+  const resultsLimit = bodyLimitByHeader(tooLarge(Math.max(maxSize, 16 * 1024 * 1024)));
   return (c, next) => {
     if (c.req.path === '/v1/dsn/imports') return next();
+    if (c.req.path === '/v1/certifications/resultats') return resultsLimit(c, next);
     return c.req.path === '/codec/decode' ? codecLimit(c, next) : limit(c, next);
   };
 }

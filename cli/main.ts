@@ -5,6 +5,7 @@ import { dsnImport, dsnMonths } from './commands/dsn';
 import { cepList, cepOpen, cepShow, cepStatsCommand } from './commands/cep';
 import { exportInsertionCommand } from './commands/export';
 import { partnerCreate, partnerList, partnerToken } from './commands/partners';
+import { referentielImport } from './commands/referentiel';
 import { setup } from './commands/setup';
 import { type Command, UsageError } from './context';
 
@@ -35,6 +36,9 @@ Commands:
                                                             the CEP figures of GET /v1/stats/cep, all periods
   dsn import FILE --month YYYY-MM [--format csv|ndjson]    load a DSN month (replaces it), with progress
   dsn months                                                the loaded DSN months
+  referentiel import PATH                                   load France compétences' RNCP/RS export (the zip
+                                                            export-fiches-csv-YYYY-MM-DD.zip or its folder):
+                                                            replaces the referential, with progress
   demo [--dossiers N]                                       load the demo data set through the running API
                                                             (partners, DSN months, N dossiers; default 1500)
   export insertion --region XX [--out FILE|-]               a region's insertion file (all regions without
@@ -59,6 +63,7 @@ const COMMANDS: Record<string, Command> = {
   'cep stats': cepStatsCommand,
   'dsn import': dsnImport,
   'dsn months': dsnMonths,
+  'referentiel import': referentielImport,
   demo,
   'export insertion': exportInsertionCommand,
 };

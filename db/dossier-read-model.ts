@@ -6,6 +6,7 @@ import { publicView, toRecord } from '../domain/dossier-view';
 import { numbered, runPrepared } from './prepared';
 import { DossierId, type DossierViewT, type HistoryEntry, type ListQuery } from '../domain/schemas';
 import type { Actor } from '../domain/authorization';
+import { seesAsRemunerateurOnly } from '../domain/authorization';
 import { Params, dossierWhere } from './visibility';
 
 /** What a situation point reads as in the facts and the regional file. */
@@ -28,15 +29,17 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
      ),
      d as (
        insert into dossiers (dossier_id, version, status, interrompu, issue, organisme_siret, financeur_sirets,
-         region, dispositif, objectif, created_at, updated_at, data, nir_hash, nir_sealed, closed_on)
-       values (?, ?, ?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::date)
+         region, dispositif, objectif, created_at, updated_at, data, nir_hash, nir_sealed, closed_on,
+         remunerateur_siret)
+       values (?, ?, ?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::date, ?)
        on conflict (dossier_id) do update set
          version = excluded.version, status = excluded.status, interrompu = excluded.interrompu,
          issue = excluded.issue, organisme_siret = excluded.organisme_siret,
          financeur_sirets = excluded.financeur_sirets, region = excluded.region,
          dispositif = excluded.dispositif, objectif = excluded.objectif,
          updated_at = excluded.updated_at, data = excluded.data,
-         nir_hash = excluded.nir_hash, nir_sealed = excluded.nir_sealed, closed_on = excluded.closed_on
+         nir_hash = excluded.nir_hash, nir_sealed = excluded.nir_sealed, closed_on = excluded.closed_on,
+         remunerateur_siret = excluded.remunerateur_siret
        where dossiers.version < excluded.version
        returning 1
      )
@@ -44,9 +47,9 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
        departement, dispositif, objectif, date_entree, date_sortie, motif_sortie,
        sit_validation, sit_entree, sit_sortie, sit_m3, sit_m6, sit_m12,
        durable_m3, durable_m6, durable_m12, multi_m3, multi_m6, multi_m12,
-       montants_engages, montants_realises, nir_hash)
+       montants_engages, montants_realises, nir_hash, remunerateur_siret, nsf, certification, cert_statut)
      values (?, ?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, ?, ?, ?, ?,
-       ?, ?, ?, ?, ?, ?, ?::numeric[], ?::numeric[], ?)
+       ?, ?, ?, ?, ?, ?, ?::numeric[], ?::numeric[], ?, ?, ?, ?, ?)
      on conflict (dossier_id) do update set
        version = excluded.version, status = excluded.status, issue = excluded.issue,
        organisme_siret = excluded.organisme_siret,
@@ -60,7 +63,8 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
        durable_m6 = excluded.durable_m6, durable_m12 = excluded.durable_m12,
        multi_m3 = excluded.multi_m3, multi_m6 = excluded.multi_m6, multi_m12 = excluded.multi_m12,
        montants_engages = excluded.montants_engages, montants_realises = excluded.montants_realises,
-       nir_hash = excluded.nir_hash
+       nir_hash = excluded.nir_hash, remunerateur_siret = excluded.remunerateur_siret,
+       nsf = excluded.nsf, certification = excluded.certification, cert_statut = excluded.cert_statut
      where dossier_facts.version < excluded.version`;
 const UPSERT_SQL_NUMBERED = numbered(UPSERT_SQL);
 
@@ -118,6 +122,7 @@ export async function upsertDossier(
     nir.hash,
     nir.sealed,
     state.dates.cloture,
+    state.remunerateurSiret ?? null,
     state.dossierId,
     state.version,
     state.status,
@@ -141,6 +146,10 @@ export async function upsertDossier(
     `{${state.financements.map((f) => f.montantEngage).join(',')}}`,
     `{${state.financements.map((f) => f.montantRealise ?? 'NULL').join(',')}}`,
     nir.hash,
+    state.remunerateurSiret ?? null,
+    state.action.nsf ?? null,
+    state.certification?.code ?? null,
+    state.certification?.statut ?? null,
   ];
   const ctx = em.getTransactionContext();
   if (ctx) await em.getConnection().execute(UPSERT_SQL, values, 'run', ctx);
@@ -198,8 +207,10 @@ export async function listDossiers(
   params.list.push(q.limit + 1);
   const rows = await em
     .getConnection()
-    .execute<{ data: DossierViewT; created_at: Date; dossier_id: string }[]>(
-      `select data, created_at, dossier_id from dossiers ${where.length ? `where ${where.join(' and ')}` : ''}
+    .execute<
+      { data: DossierViewT; created_at: Date; dossier_id: string; remunerateur_siret: string | null }[]
+    >(
+      `select data, created_at, dossier_id, remunerateur_siret from dossiers ${where.length ? `where ${where.join(' and ')}` : ''}
        order by created_at desc, dossier_id desc limit ?`,
       params.list,
     );
@@ -209,7 +220,19 @@ export async function listDossiers(
     rows.length > q.limit && last
       ? encodeCursor({ c: new Date(last.created_at).toISOString(), d: last.dossier_id })
       : null;
-  return { items: page.map((r) => publicView(r.data)), nextCursor };
+  return {
+    items: page.map((r) =>
+      publicView(r.data, {
+        amounts: !seesAsRemunerateurOnly(actor, {
+          organismeSiret: r.data.organisme.siret,
+          financeurSirets: r.data.financements.map((f) => f.financeurSiret),
+          region: r.data.action.region,
+          remunerateurSiret: r.remunerateur_siret,
+        }),
+      }),
+    ),
+    nextCursor,
+  };
 }
 
 /** A dossier's record and its sealed NIR (null: never projected, or purged). */

@@ -216,13 +216,22 @@ function toRecord(p: {
  * every financeurSiret of a dossier must be one).
  */
 export async function unknownFinanceurs(em: EntityManager, sirets: readonly string[]): Promise<string[]> {
+  return unknownPartners(em, sirets, FUNDING_KINDS);
+}
+
+/** The SIRETs that are not registered partners of one of these kinds. */
+export async function unknownPartners(
+  em: EntityManager,
+  sirets: readonly string[],
+  kinds: readonly string[],
+): Promise<string[]> {
   const wanted = [...new Set(sirets)];
   if (wanted.length === 0) return [];
   const rows = await em
     .getConnection()
     .execute<{ siret: string }[]>(
       'select siret from partners where siret = any(?::varchar[]) and kind = any(?::varchar[])',
-      [`{${wanted.join(',')}}`, `{${FUNDING_KINDS.join(',')}}`],
+      [`{${wanted.join(',')}}`, `{${kinds.join(',')}}`],
     );
   const known = new Set(rows.map((r) => r.siret));
   return wanted.filter((s) => !known.has(s));

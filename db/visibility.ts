@@ -40,6 +40,8 @@ function clauseSql(clause: VisibilityClause, col: (name: string) => string, valu
       return `${col('organisme_siret')} = ${values.value(clause.siret)}`;
     case 'financeur':
       return `${values.value(clause.siret)} = any(${col('financeur_sirets')})`;
+    case 'remunerateur':
+      return `${col('remunerateur_siret')} = ${values.value(clause.siret)}`;
     case 'region':
       return `${col('region')} = ${values.value(clause.region)}`;
   }

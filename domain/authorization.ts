@@ -37,10 +37,14 @@ export function isFundingKind(kind: PartnerKind): boolean {
 export type VisibilityClause =
   | { party: 'organisme'; siret: string }
   | { party: 'financeur'; siret: string }
+  | { party: 'remunerateur'; siret: string }
   | { party: 'region'; region: string };
 
 /** All dossiers (the platform), or those for which one of the clauses holds. */
 export type Visibility = { all: true } | { all: false; anyOf: VisibilityClause[] };
+
+/** The kinds that pay trainees during training (CONTRACT.md, "Trainee remuneration"). */
+export const PAYING_KINDS: readonly PartnerKind[] = ['REMUNERATEUR', 'FRANCE_TRAVAIL'];
 
 /** THE rule of who sees a dossier. */
 export function visibility(actor: Actor): Visibility {
@@ -49,6 +53,7 @@ export function visibility(actor: Actor): Visibility {
     { party: 'organisme', siret: actor.siret },
     { party: 'financeur', siret: actor.siret },
   ];
+  if (PAYING_KINDS.includes(actor.kind)) anyOf.push({ party: 'remunerateur', siret: actor.siret });
   if (actor.kind === 'REGION' && actor.region !== undefined)
     anyOf.push({ party: 'region', region: actor.region });
   return { all: false, anyOf };
@@ -60,6 +65,8 @@ function holds(clause: VisibilityClause, parties: DossierParties): boolean {
       return parties.organismeSiret === clause.siret;
     case 'financeur':
       return parties.financeurSirets.includes(clause.siret);
+    case 'remunerateur':
+      return parties.remunerateurSiret === clause.siret;
     case 'region':
       return parties.region === clause.region;
   }
@@ -92,12 +99,38 @@ const forbidden = (message: string, details?: unknown): DomainError => ({
   ...(details === undefined ? {} : { details }),
 });
 
+/**
+ * Whether the actor sees the dossier only as its remunerator: identity, action, dates and pay, not
+ * the amounts funded (CONTRACT.md, "Trainee remuneration").
+ */
+export function seesAsRemunerateurOnly(actor: Actor, parties: DossierParties): boolean {
+  return (
+    !actor.admin &&
+    parties.remunerateurSiret === actor.siret &&
+    !isFinanceur(actor, parties) &&
+    !isOrganisme(actor, parties) &&
+    !(actor.kind === 'REGION' && actor.region === parties.region)
+  );
+}
+
 /** NOT_FOUND when the dossier is hidden from the actor, FORBIDDEN when visible but not theirs to act on. */
 export function authorizeEvent(actor: Actor, parties: DossierParties, type: EventType): DomainError | null {
   if (actor.admin) return null;
+  const { sentBy } = EVENT_RULES[type];
+  // A result the platform matched: the certifier does not see the dossier it attaches to.
+  if (sentBy === 'CERTIFICATEUR') {
+    return actor.kind === 'CERTIFICATEUR'
+      ? null
+      : forbidden('certification results are sent by certifiers to POST /v1/certifications/resultats');
+  }
   if (!canSee(actor, parties)) return { code: 'NOT_FOUND', message: 'no such dossier' };
+  if (sentBy === 'REMUNERATEUR') {
+    return parties.remunerateurSiret === actor.siret
+      ? null
+      : forbidden(`${type} is sent by the dossier's remunerator (its remunerateurSiret)`);
+  }
   if (isFinanceur(actor, parties)) return null;
-  const financeurOnly = EVENT_RULES[type].sentBy === 'FINANCEUR';
+  const financeurOnly = sentBy === 'FINANCEUR';
   if (isOrganisme(actor, parties) && !financeurOnly) return null;
   return forbidden(
     financeurOnly

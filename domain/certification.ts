@@ -101,3 +101,81 @@ export function certificationStatut(
 export function unknownOn(dossier: { sortie: string | null }): string | null {
   return dossier.sortie === null ? null : addMonths(dossier.sortie, UNKNOWN_AFTER_MONTHS);
 }
+
+/** A dossier's certification as its state holds it (the view adds the referential's title). */
+export interface DossierCertification {
+  /** The result's certification, else the one the action aims at. */
+  code: string;
+  statut: CertStatut;
+  blocs: string[];
+  dateObtention: string | null;
+  modaliteAcces?: (typeof CERT_MODALITES_ACCES)[number];
+}
+
+const obtained = (c: DossierCertification | null | undefined): boolean =>
+  c?.statut === 'OBTENUE_TOTALE' || c?.statut === 'OBTENUE_PARTIELLE';
+
+/**
+ * What a dossier shows of its certification, whenever its dates or action change or a day passes:
+ * an attached result stays; otherwise the certification its action aims at, awaited, or INCONNUE
+ * 12 months after exit (null when it aims at none).
+ */
+export function settleCertification(
+  current: DossierCertification | null | undefined,
+  dossier: { certification: string | null; sortie: string | null },
+  today: string,
+): DossierCertification | null {
+  if (current && obtained(current)) return current;
+  if (dossier.certification === null) return null;
+  const statut = certificationStatut(dossier, null, today);
+  if (current && current.code === dossier.certification && current.statut === statut) return current;
+  return { code: dossier.certification, statut, blocs: [], dateObtention: null };
+}
+
+/**
+ * A result on the dossier: a full obtention is never undone by a partial one; partial results add
+ * up their blocks (the latest date); a later full one replaces a partial one.
+ */
+export function recordResult(
+  current: DossierCertification | null | undefined,
+  result: {
+    certification: string;
+    obtention: (typeof CERT_OBTENTIONS)[number];
+    blocs: readonly string[];
+    dateObtention: string;
+    modaliteAcces: (typeof CERT_MODALITES_ACCES)[number];
+  },
+): DossierCertification {
+  const latest = (a: string | null, b: string) => (a !== null && a > b ? a : b);
+  if (current?.statut === 'OBTENUE_TOTALE' && current.code === result.certification) {
+    return result.obtention === 'TOTALE'
+      ? current
+      : { ...current, dateObtention: latest(current.dateObtention, result.dateObtention) };
+  }
+  if (
+    result.obtention === 'PARTIELLE' &&
+    current?.statut === 'OBTENUE_PARTIELLE' &&
+    current.code === result.certification
+  ) {
+    return {
+      ...current,
+      blocs: [...new Set([...current.blocs, ...result.blocs])].sort(),
+      dateObtention: latest(current.dateObtention, result.dateObtention),
+    };
+  }
+  return {
+    code: result.certification,
+    statut: result.obtention === 'TOTALE' ? 'OBTENUE_TOTALE' : 'OBTENUE_PARTIELLE',
+    blocs: result.obtention === 'TOTALE' ? [] : [...result.blocs].sort(),
+    dateObtention: result.dateObtention,
+    modaliteAcces: result.modaliteAcces,
+  };
+}
+
+/** Whether the dossier's certification can still change by the passing of time alone. */
+export function certificationAwaited(
+  c: DossierCertification | null | undefined,
+  dossier: { sortie: string | null; closed: boolean },
+): boolean {
+  return c?.statut === 'EN_ATTENTE' && !(dossier.closed && dossier.sortie === null);
+}

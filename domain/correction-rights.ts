@@ -14,12 +14,14 @@ export type Corrector = 'organisme' | 'financeur';
  * that lacks its rights fails `tsc`. The organisme corrects the dates, motif and hours of the
  * events it sends and its own name; a financeur of the dossier everything it may, plus the
  * trainee, the action (region included) and the financing lines, its own and new co-financeurs'
- * (another financeur's line needs that financeur: `financementRights`).
+ * (another financeur's line needs that financeur: `financementRights`), and who pays the trainee.
  */
 export const CORRECTION_RIGHTS: {
   [K in keyof RectificationChanges]-?: K extends 'financements'
     ? 'by line'
-    : Record<keyof NonNullable<RectificationChanges[K]>, readonly Corrector[]>;
+    : NonNullable<RectificationChanges[K]> extends string
+      ? readonly Corrector[]
+      : Record<keyof NonNullable<RectificationChanges[K]>, readonly Corrector[]>;
 } = {
   dates: {
     creation: ['financeur'],
@@ -45,6 +47,7 @@ export const CORRECTION_RIGHTS: {
   },
   sortie: { motif: ['organisme', 'financeur'], heuresRealisees: ['organisme', 'financeur'] },
   financements: 'by line',
+  remunerateurSiret: ['financeur'],
 };
 
 const sameLine = (a: Financement, b: Financement) =>
@@ -76,7 +79,7 @@ export function touchedFields(changes: RectificationChanges): string[] {
   const fields: string[] = [];
   for (const [group, value] of Object.entries(changes)) {
     if (value === undefined) continue;
-    if (group === 'financements') fields.push('financements');
+    if (group === 'financements' || typeof value !== 'object') fields.push(group);
     else
       for (const [k, v] of Object.entries(value as object)) if (v !== undefined) fields.push(`${group}.${k}`);
   }
@@ -100,9 +103,12 @@ export function authorizeCorrection(
       refused.push(...financementRights(corrector, actor.siret, state.financements, changes.financements!));
       continue;
     }
-    const [group, key] = field.split('.') as [keyof typeof CORRECTION_RIGHTS, string];
-    const rights = CORRECTION_RIGHTS[group] as Record<string, readonly Corrector[]>;
-    if (!rights[key]?.includes(corrector)) refused.push(field);
+    const [group, key] = field.split('.') as [keyof typeof CORRECTION_RIGHTS, string | undefined];
+    const rights =
+      key === undefined
+        ? (CORRECTION_RIGHTS[group] as readonly Corrector[])
+        : (CORRECTION_RIGHTS[group] as Record<string, readonly Corrector[]>)[key];
+    if (!rights?.includes(corrector)) refused.push(field);
   }
   if (refused.length === 0) return null;
   const who = corrector === 'organisme' ? "the dossier's organisme" : 'this financeur';

@@ -5,9 +5,11 @@ import { authorizeEvent } from './authorization';
 import { authorizeCorrection } from './correction-rights';
 import type { DossierState } from './dossier-state';
 import { createState, partiesOf } from './dossier-state';
-import { transition } from './lifecycle';
-import type { CreateDossierBody, DossierEvent, EventType, HistoryEntry } from './schemas';
+import type { CreateDossierBody, EventType, HistoryEntry, RecordEvent } from './schemas';
 import { settle } from './situations';
+import { settleCertification } from './certification';
+import { payContext, transition } from './lifecycle';
+import { onDossierChange } from './remuneration';
 
 export type { LedgerKnowledge } from './aggregate';
 export { carryOver, ledgered } from './aggregate';
@@ -17,7 +19,7 @@ export { carryOver, ledgered } from './aggregate';
 /** A history entry as the ledger keeps it: with the hash of the body that made it. */
 export type LedgerEntry = LedgerEntryOf<EventType>;
 export type DossierAggregate = Aggregate<DossierState, EventType>;
-export type EventCommand = CommandOf<DossierEvent>;
+export type EventCommand = CommandOf<RecordEvent>;
 export type Decision = DecisionOf<DossierState>;
 
 export interface CreateCommand {
@@ -29,19 +31,34 @@ export interface CreateCommand {
   prescriptionOperateur?: string;
 }
 
-const DOSSIER_RULES: AggregateRules<DossierState, DossierEvent> = {
+const DOSSIER_RULES: AggregateRules<DossierState, RecordEvent> = {
   noun: 'dossier',
   authorize: (actor, state, event) =>
     authorizeEvent(actor, partiesOf(state), event.type) ??
     (event.type === 'RECTIFICATION' ? authorizeCorrection(actor, state, event.changes) : null),
   transition,
-  // A date that moved moves the follow-up points anchored on it; a closure settles the points
-  // that will never come.
-  afterChange: (state, clock) => ({
-    ...state,
-    situations: settle(state.situations, state.dates, clock.now.slice(0, 10)),
-  }),
+  afterChange: (state, clock) => settleDossier(state, clock.now.slice(0, 10)),
 };
+
+/**
+ * What the dossier's own life does besides its events, after each change and as days pass: a date
+ * that moved moves the follow-up points anchored on it and a closure settles the points that will
+ * never come; an interruption suspends the pay, an exit ends it; the certification is awaited,
+ * then INCONNUE 12 months after exit without a result. The same state back when nothing changes.
+ */
+export function settleDossier(state: DossierState, today: string): DossierState {
+  const situations = settle(state.situations, state.dates, today);
+  const remunerations = onDossierChange(state.remunerations, payContext(state));
+  const certification = settleCertification(
+    state.certification,
+    { certification: state.action.certification ?? null, sortie: state.dates.sortie },
+    today,
+  );
+  const same =
+    JSON.stringify([situations, remunerations, certification]) ===
+    JSON.stringify([state.situations, state.remunerations, state.certification]);
+  return same ? state : { ...state, situations, remunerations, certification };
+}
 
 export function createAggregate(cmd: CreateCommand): DossierAggregate {
   return openAggregate(createState(cmd.body, cmd.receivedAt, cmd.prescriptionOperateur), cmd);

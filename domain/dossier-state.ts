@@ -11,6 +11,9 @@ import type {
 import { maxDate } from './dates';
 import type { SituationState } from './situations';
 import { initialSituations } from './situations';
+import type { DossierCertification } from './certification';
+import { settleCertification } from './certification';
+import type { Remuneration } from './remuneration';
 
 /** The full state a dossier workflow holds (personal data included: never put it in search attributes). */
 export interface DossierState {
@@ -29,6 +32,12 @@ export interface DossierState {
   situations: SituationState[];
   /** The CEP prescription the dossier came from, with the period's operator (checked at creation). */
   prescription?: { periodeId: string; prescriptionId: string; operateurSiret: string };
+  /** Who pays the trainee during the training (a REMUNERATEUR or FRANCE_TRAVAIL partner). */
+  remunerateurSiret?: string;
+  /** The certification the action aims at, or the result a certifier reported (domain/certification.ts). */
+  certification: DossierCertification | null;
+  /** The periods of pay its remunerator reported (domain/remuneration.ts). */
+  remunerations: Remuneration[];
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -39,6 +48,8 @@ export interface DossierParties {
   organismeSiret: string;
   financeurSirets: string[];
   region: string;
+  /** Who pays the trainee: it sees the dossier (not the amounts funded) and sends the pay events. */
+  remunerateurSiret: string | null;
 }
 
 export function partiesOf(state: DossierState): DossierParties {
@@ -46,6 +57,7 @@ export function partiesOf(state: DossierState): DossierParties {
     organismeSiret: state.organisme.siret,
     financeurSirets: state.financements.map((f) => f.financeurSiret),
     region: state.action.region,
+    remunerateurSiret: state.remunerateurSiret ?? null,
   };
 }
 
@@ -71,6 +83,13 @@ export function createState(
     ...(prescription && prescriptionOperateur
       ? { prescription: { ...prescription, operateurSiret: prescriptionOperateur } }
       : {}),
+    ...(body.remunerateurSiret ? { remunerateurSiret: body.remunerateurSiret } : {}),
+    certification: settleCertification(
+      null,
+      { certification: body.action.certification ?? null, sortie: null },
+      body.date,
+    ),
+    remunerations: [],
     version: 1,
     createdAt: receivedAt,
     updatedAt: receivedAt,

@@ -45,15 +45,22 @@ export function employmentView(
 
 /**
  * The dossier as the API serves it. `privileged` (the dossier's financeurs and the platform) gets
- * the full NIR and the employers' details; everyone else the masked NIR.
+ * the full NIR and the employers' details; everyone else the masked NIR. `amounts: false` (the
+ * remunerator, which sees the dossier only to pay the trainee): the financeurs without the amounts.
  */
-export function toView(state: DossierState, opts: { fullNir: boolean }): DossierViewT {
-  // Every field as the state holds it (a new one shows without a line here), the two filtered.
+export function toView(state: DossierState, opts: { fullNir: boolean; amounts?: boolean }): DossierViewT {
+  // Every field as the state holds it (a new one shows without a line here), the filtered ones.
   const { nir, ...person } = state.stagiaire;
   const view: DossierViewT = {
     ...state,
     stagiaire: { ...(opts.fullNir ? { nir } : {}), nirMasque: maskNir(nir), ...person },
+    financements:
+      opts.amounts === false
+        ? state.financements.map((f) => ({ financeurSiret: f.financeurSiret }))
+        : state.financements,
     situations: (state.situations ?? []).map((s) => situationView(s, opts.fullNir)),
+    certification: state.certification ?? null,
+    remunerations: state.remunerations ?? [],
   };
   return inViewOrder(view);
 }
@@ -71,14 +78,31 @@ export function toRecord(state: DossierState): DossierViewT {
 /** The dossier's state from its record and its NIR: `toView` of it answers as the workflow's state did. */
 export function stateOfRecord(record: DossierViewT, nir: string): DossierState {
   const { nir: _nir, nirMasque: _masked, ...person } = record.stagiaire;
-  return { ...record, stagiaire: { nir, ...person }, situations: record.situations as SituationState[] };
+  return {
+    ...record,
+    stagiaire: { nir, ...person },
+    // The record keeps every amount (toRecord's view is the privileged one).
+    financements: record.financements as DossierState['financements'],
+    situations: record.situations as SituationState[],
+    // Records written before the certification and the pay were kept: none of either.
+    certification: (record.certification ?? null) as DossierState['certification'],
+    remunerations: record.remunerations ?? [],
+  };
 }
 
-/** A record as the list shows it to everyone: masked NIR, no employer details. */
-export function publicView(record: DossierViewT): DossierViewT {
+/**
+ * A record as the list shows it to everyone: masked NIR, no employer details; without the amounts
+ * for a remunerator (`amounts: false`).
+ */
+export function publicView(record: DossierViewT, opts: { amounts?: boolean } = {}): DossierViewT {
   const { nir: _nir, ...stagiaire } = record.stagiaire;
   return inViewOrder({
     ...record,
+    certification: record.certification ?? null,
+    remunerations: record.remunerations ?? [],
+    ...(opts.amounts === false
+      ? { financements: record.financements.map((f) => ({ financeurSiret: f.financeurSiret })) }
+      : {}),
     stagiaire,
     situations: record.situations.map((s) => situationView(s as SituationState, false)),
   });

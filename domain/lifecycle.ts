@@ -4,7 +4,10 @@ import { DOSSIER_STATUSES } from './code-lists';
 import { addDays } from './dates';
 import type { DossierState } from './dossier-state';
 import { lastBusinessDate } from './dossier-state';
-import type { DossierEvent, EventType, RectificationChanges } from './schemas';
+import type { EventType, RecordEvent, RectificationChanges } from './schemas';
+import { recordResult } from './certification';
+import type { PayContext } from './remuneration';
+import { applyPay } from './remuneration';
 
 /** What an accepted event adds to the history besides its identity. */
 export interface EntryData {
@@ -49,14 +52,18 @@ export function checkNotFuture(date: string, clock: Clock, field = 'date'): Doma
 /**
  * Each event type's rules but what it changes (that is `transition` below): who sends it and in
  * which states it is allowed. A new event type gets a line here, or `tsc` fails.
- * `sentBy`: the dossier's financeurs only, or its organisme too (domain/authorization.ts applies it).
+ * `sentBy`: the dossier's financeurs only, its organisme too, its remunerator (the pay), or a
+ * certifier whose result the platform matched to the dossier (domain/authorization.ts applies it).
+ * `ownDates`: the event's date is not a step of the lifecycle (a payment, an obtention): it is not
+ * held to the dossier's previous business date, its own rules check it.
  */
 export const EVENT_RULES: Record<
   EventType,
   {
-    sentBy: 'FINANCEUR' | 'ORGANISME_OR_FINANCEUR';
+    sentBy: 'FINANCEUR' | 'ORGANISME_OR_FINANCEUR' | 'REMUNERATEUR' | 'CERTIFICATEUR';
     allowedIn: readonly DossierStatus[];
     interrompu?: boolean;
+    ownDates?: true;
   }
 > = {
   VALIDATION: { sentBy: 'FINANCEUR', allowedIn: ['EN_COURS_ELABORATION'] },
@@ -67,7 +74,21 @@ export const EVENT_RULES: Record<
   CLOTURE: { sentBy: 'FINANCEUR', allowedIn: ['EN_COURS_ELABORATION', 'VALIDE', 'SORTI'] },
   ANNULATION: { sentBy: 'FINANCEUR', allowedIn: ['EN_COURS_ELABORATION', 'VALIDE'] },
   RECTIFICATION: { sentBy: 'ORGANISME_OR_FINANCEUR', allowedIn: DOSSIER_STATUSES },
+  REMUNERATION_DEBUT: { sentBy: 'REMUNERATEUR', allowedIn: ['VALIDE', 'ENTRE'], ownDates: true },
+  REMUNERATION_PAIEMENT: { sentBy: 'REMUNERATEUR', allowedIn: ['ENTRE', 'SORTI'], ownDates: true },
+  REMUNERATION_FIN: { sentBy: 'REMUNERATEUR', allowedIn: ['ENTRE', 'SORTI'], ownDates: true },
+  CERTIFICATION: { sentBy: 'CERTIFICATEUR', allowedIn: DOSSIER_STATUSES, ownDates: true },
 };
+
+/** What the dossier tells its pay rules (domain/remuneration.ts). */
+export function payContext(state: DossierState): PayContext {
+  return {
+    entree: state.dates.entree,
+    sortie: state.dates.sortie,
+    interrompu: state.interrompu,
+    cloture: state.status === 'CLOS' && state.dates.sortie === null ? state.dates.cloture : null,
+  };
+}
 
 function allowed(state: DossierState, type: EventType): boolean {
   const rule = EVENT_RULES[type];
@@ -109,7 +130,7 @@ const ISSUE_OF: Record<Realisation, Issue> = {
  * The lifecycle state machine: the new state, or the reason the event is refused.
  * Pure: the same state, event and clock always give the same answer.
  */
-export function transition(state: DossierState, event: DossierEvent, clock: Clock): TransitionResult {
+export function transition(state: DossierState, event: RecordEvent, clock: Clock): TransitionResult {
   if (!allowed(state, event.type)) {
     const where = state.interrompu ? `${state.status} (interrupted)` : state.status;
     return refuse(
@@ -121,7 +142,7 @@ export function transition(state: DossierState, event: DossierEvent, clock: Cloc
   const future = checkNotFuture(event.date, clock);
   if (future) return { ok: false, error: future };
   const previous = lastBusinessDate(state);
-  if (event.date < previous) {
+  if (!EVENT_RULES[event.type].ownDates && event.date < previous) {
     return refuse(
       'INCOHERENT_DATE',
       `${event.type} is dated ${event.date}, before the dossier's previous business date ${previous}`,
@@ -223,6 +244,33 @@ export function transition(state: DossierState, event: DossierEvent, clock: Cloc
       return { ok: true, state: next, entry: event.motif ? { data: { motif: event.motif } } : {} };
     case 'RECTIFICATION':
       return rectify(state, next, event.changes, clock);
+    case 'REMUNERATION_DEBUT':
+    case 'REMUNERATION_PAIEMENT':
+    case 'REMUNERATION_FIN': {
+      const where = { state: state.status, interrompu: state.interrompu, event: event.type };
+      if (!state.remunerateurSiret) {
+        return refuse(
+          'INVALID_TRANSITION',
+          'the dossier names no remunerator: a financeur sets its remunerateurSiret first',
+          where,
+        );
+      }
+      const pay = applyPay(state.remunerations, event, payContext(state), state.remunerateurSiret);
+      if (!pay.ok) {
+        const { error } = pay;
+        return error.code === 'INVALID_TRANSITION'
+          ? refuse(error.code, error.message, { ...where, ...(error.details as object) })
+          : { ok: false, error };
+      }
+      next.remunerations = pay.remunerations;
+      const { eventId: _id, type: _type, date: _date, ...data } = event;
+      return { ok: true, state: next, entry: { data } };
+    }
+    case 'CERTIFICATION': {
+      next.certification = recordResult(state.certification, { ...event, dateObtention: event.date });
+      const { eventId: _id, type: _type, date: _date, ...data } = event;
+      return { ok: true, state: next, entry: { data } };
+    }
   }
 }
 
@@ -324,6 +372,11 @@ function rectify(
     before.sortie = pick(state.sortie, Object.keys(changes.sortie));
     next.sortie = { ...state.sortie, ...definedOnly(changes.sortie) };
     after.sortie = changes.sortie;
+  }
+  if (changes.remunerateurSiret !== undefined) {
+    before.remunerateurSiret = state.remunerateurSiret ?? null;
+    next.remunerateurSiret = changes.remunerateurSiret;
+    after.remunerateurSiret = changes.remunerateurSiret;
   }
   return { ok: true, state: next, entry: { before, after } };
 }

@@ -25,6 +25,8 @@ export interface PayContext {
   entree: string | null;
   sortie: string | null;
   interrompu: boolean;
+  /** The closure date: a dossier closed without an exit (cancelled before the entry) ends its pay. */
+  cloture?: string | null;
 }
 
 export type PayEvent =
@@ -143,15 +145,27 @@ export function applyPay(
   }
 }
 
-/** The dossier's own life on its pay: suspended while interrupted, ended at the exit. */
+/**
+ * The dossier's own life on its pay: a period declared before the entry starts at the entry,
+ * suspended while interrupted, ended at the exit.
+ */
 export function onDossierChange(list: readonly Remuneration[], ctx: PayContext): Remuneration[] {
-  return list.map((r) => {
-    if (r.fin !== null) return r;
+  return list.map((open) => {
+    if (open.fin !== null) return open;
+    const r = ctx.entree !== null && open.debut < ctx.entree ? { ...open, debut: ctx.entree } : open;
     if (ctx.sortie !== null) {
       return {
         ...r,
         fin: ctx.sortie < r.debut ? r.debut : ctx.sortie,
         motifFin: 'FIN_FORMATION',
+        suspendue: false,
+      };
+    }
+    if (ctx.cloture) {
+      return {
+        ...r,
+        fin: ctx.cloture < r.debut ? r.debut : ctx.cloture,
+        motifFin: 'AUTRE',
         suspendue: false,
       };
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FIRST_DATE, FIRST_OLD_DATE, isDateFrom } from './dates';
+import { FIRST_DATE, FIRST_OLD_DATE, isDateFrom, isMonth } from './dates';
 import { isValidNir } from './nir';
 import { isValidSiret } from './siret';
 import { POINTS, SITUATION_STATUTS } from './situations';
@@ -13,7 +13,14 @@ import {
   Realisation,
   RegionCode,
 } from './codes';
-import { CEP_RESEAUX } from './code-lists';
+import {
+  CEP_RESEAUX,
+  CERT_MODALITES_ACCES,
+  CERT_OBTENTIONS,
+  CERT_STATUTS,
+  REMUNERATION_MOTIFS_FIN,
+  REMUNERATION_REGIMES,
+} from './code-lists';
 
 /** A business date: a calendar day from 2000-01-01 on (CONTRACT.md). */
 export const DateString = z
@@ -45,6 +52,14 @@ export const Nir = z
   )
   .refine(isValidNir, { message: 'invalid NIR: the key does not match the number' })
   .meta({ example: '180057512345627' });
+
+/** A month `YYYY-MM` from 2000-01 on. */
+export const MonthString = z
+  .string()
+  .refine((v) => isMonth(v) && v >= FIRST_DATE.slice(0, 7), {
+    message: `expected a month YYYY-MM, from ${FIRST_DATE.slice(0, 7)} on`,
+  })
+  .meta({ example: '2026-03' });
 
 export const Amount = z
   .number()
@@ -144,6 +159,9 @@ export const CreateDossierBody = z
       .strictObject({ periodeId: DossierId, prescriptionId: EventId })
       .optional()
       .meta({ description: 'the CEP prescription that led to this training (CONTRACT.md, "CEP periods")' }),
+    remunerateurSiret: Siret.optional().meta({
+      description: 'who pays the trainee during the training: a REMUNERATEUR or FRANCE_TRAVAIL partner',
+    }),
   })
   .meta({ id: 'CreateDossier' });
 export type CreateDossierBody = z.infer<typeof CreateDossierBody>;
@@ -181,6 +199,7 @@ export const RectificationChanges = z
     sortie: z
       .strictObject({ motif: MotifSortie.optional(), heuresRealisees: z.number().min(0).optional() })
       .optional(),
+    remunerateurSiret: Siret.optional().meta({ description: 'who pays the trainee (a financeur names it)' }),
   })
   .refine(...correctsSomething);
 export type RectificationChanges = z.infer<typeof RectificationChanges>;
@@ -209,15 +228,42 @@ export const DossierEvent = z
     }),
     z.strictObject({ ...base, type: z.literal('ANNULATION'), motif: Text(200).optional() }),
     z.strictObject({ ...base, type: z.literal('RECTIFICATION'), changes: RectificationChanges }),
+    z.strictObject({
+      ...base,
+      type: z.literal('REMUNERATION_DEBUT'),
+      regime: z.enum(REMUNERATION_REGIMES),
+      montantMensuel: Amount,
+    }),
+    z.strictObject({ ...base, type: z.literal('REMUNERATION_PAIEMENT'), mois: MonthString, montant: Amount }),
+    z.strictObject({ ...base, type: z.literal('REMUNERATION_FIN'), motif: z.enum(REMUNERATION_MOTIFS_FIN) }),
   ])
   .meta({ id: 'DossierEvent' });
 export type DossierEvent = z.infer<typeof DossierEvent>;
 
-/** The event types, as the variants of DossierEvent name them (the one list of them). */
-export type EventType = DossierEvent['type'];
-export const EventType = z.enum(
-  DossierEvent.options.map((o) => o.shape.type.value) as [EventType, ...EventType[]],
-);
+/**
+ * A certification result attached to its dossier: the platform sends it to the dossier's workflow
+ * (from `POST /v1/certifications/resultats`), never a partner through the events route. Its
+ * eventId is the result's `resultatId`, its date the obtention's.
+ */
+export const CertificationEvent = z.strictObject({
+  ...base,
+  type: z.literal('CERTIFICATION'),
+  certification: z.string(),
+  obtention: z.enum(CERT_OBTENTIONS),
+  blocs: z.array(z.string()),
+  modaliteAcces: z.enum(CERT_MODALITES_ACCES),
+});
+export type CertificationEvent = z.infer<typeof CertificationEvent>;
+
+/** Every event a dossier's record takes: the partners' and the platform's own. */
+export type RecordEvent = DossierEvent | CertificationEvent;
+
+/** The event types, as the variants of the record's events name them (the one list of them). */
+export type EventType = RecordEvent['type'];
+export const EventType = z.enum([
+  ...DossierEvent.options.map((o) => o.shape.type.value),
+  CertificationEvent.shape.type.value,
+] as unknown as [EventType, ...EventType[]]);
 
 /** History entries also record the creation itself. */
 export const HistoryType = z.enum(['CREATION', ...EventType.options]);
@@ -285,7 +331,11 @@ export const DossierView = z
     }),
     organisme: Organisme,
     action: z.object(ActionFields),
-    financements: z.array(Financement),
+    financements: z.array(
+      Financement.partial({ montantEngage: true }).meta({
+        description: 'the amounts are not shown to the remunerator',
+      }),
+    ),
     dates: DossierDates,
     interruptions: z.array(Interruption),
     sortie: z.object({ motif: MotifSortie, heuresRealisees: z.number().optional() }).nullable(),
@@ -294,6 +344,37 @@ export const DossierView = z
       .object({ periodeId: z.string(), prescriptionId: z.string(), operateurSiret: z.string() })
       .optional()
       .meta({ description: 'the CEP prescription the dossier came from: its ids and operator only' }),
+    remunerateurSiret: z
+      .string()
+      .optional()
+      .meta({ description: 'who pays the trainee during the training' }),
+    certification: z
+      .object({
+        code: z.string(),
+        intitule: z.string().optional().meta({ description: 'from the loaded RNCP/RS referential' }),
+        niveau: z.string().optional().meta({ description: 'from the loaded RNCP/RS referential' }),
+        statut: z.enum(CERT_STATUTS),
+        blocs: z.array(z.string()),
+        dateObtention: DateString.nullable(),
+        modaliteAcces: z.enum(CERT_MODALITES_ACCES).optional(),
+      })
+      .nullable()
+      .meta({
+        description:
+          'null when the action aims at no certification and no result came; INCONNUE 12 months after exit without a result',
+      }),
+    remunerations: z.array(
+      z.object({
+        regime: z.enum(REMUNERATION_REGIMES),
+        remunerateurSiret: z.string(),
+        debut: DateString,
+        fin: DateString.nullable(),
+        montantMensuel: z.number(),
+        totalVerse: z.number(),
+        suspendue: z.boolean(),
+        motifFin: z.enum(REMUNERATION_MOTIFS_FIN).optional(),
+      }),
+    ),
     version: z.number().int(),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -2,12 +2,13 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import type { Decision, DossierAggregate, EventCommand } from '../domain/dossier-aggregate';
 import { applyDecision, createAggregate, decide } from '../domain/dossier-aggregate';
 import type { DossierState } from '../domain/dossier-state';
-import type { DossierEvent } from '../domain/schemas';
+import type { RecordEvent } from '../domain/schemas';
 import type { Clock } from '../domain/lifecycle';
 import type { Point, SituationState } from '../domain/situations';
 import { dossierPlan } from '../domain/situations';
 import type { Carried, DossierWorkflowInput, EventMessage, EventResult } from './dossier-messages';
 import { FollowUp } from './follow-up';
+import { certificationAwaited, settleCertification, unknownOn } from '../domain/certification';
 import { RecordEntity } from './record-entity';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { searchAttributeChanges } from './search-attributes';
@@ -23,7 +24,7 @@ const visible = (s: SituationState) => JSON.stringify([s.statut, s.mois, s.meill
  * class holds everything else (the aggregate, what the record holds, the follow-up's bookkeeping)
  * and does no I/O.
  */
-export class DossierEntity extends RecordEntity<DossierState, DossierEvent> {
+export class DossierEntity extends RecordEntity<DossierState, RecordEvent> {
   /** The employment follow-up's bookkeeping (workflows/follow-up.ts). */
   readonly followUp: FollowUp<Point>;
   /** An event the caller projected may have moved the next wake-up: the loop looks again. */
@@ -105,9 +106,44 @@ export class DossierEntity extends RecordEntity<DossierState, DossierEvent> {
 
   // ---- The record ----------------------------------------------------------------------------
 
-  /** Closed, and every point of the follow-up final. */
+  /** Closed, every point of the follow-up final, and the certification no longer awaited. */
   finished(): boolean {
-    return this.followUp.complete();
+    const s = this.agg.state;
+    return (
+      this.followUp.complete() &&
+      !certificationAwaited(s.certification, { sortie: s.dates.sortie, closed: s.status === 'CLOS' })
+    );
+  }
+
+  // ---- The certification ---------------------------------------------------------------------
+
+  /** The certification as today makes it (INCONNUE 12 months after exit): a new version if it changed. */
+  settleCertification(): void {
+    const s = this.agg.state;
+    const now = clock().now;
+    const certification = settleCertification(
+      s.certification,
+      { certification: s.action.certification ?? null, sortie: s.dates.sortie },
+      now.slice(0, 10),
+    );
+    if (certification === s.certification) return;
+    this.agg = {
+      ...this.agg,
+      state: { ...s, certification, version: s.version + 1, updatedAt: now },
+    };
+  }
+
+  /** The next day the rules can change something by themselves: a follow-up point, the certification. */
+  private nextWake(): string | null {
+    const s = this.agg.state;
+    const points = this.followUp.nextWake();
+    const awaited = certificationAwaited(s.certification, {
+      sortie: s.dates.sortie,
+      closed: s.status === 'CLOS',
+    });
+    const unknown = awaited ? unknownOn({ sortie: s.dates.sortie }) : null;
+    if (points === null || unknown === null) return points ?? unknown;
+    return points < unknown ? points : unknown;
   }
 
   // ---- The employment follow-up --------------------------------------------------------------
@@ -132,9 +168,9 @@ export class DossierEntity extends RecordEntity<DossierState, DossierEvent> {
    */
   sleep(): { wake: string | null; wakeUp: () => boolean } {
     this.rethink = false;
-    const wake = this.followUp.nextWake();
+    const wake = this.nextWake();
     // After an event the caller projected, only a new wake-up day or the end needs the loop.
-    const rethought = () => this.rethink && (this.followUp.nextWake() !== wake || this.finished());
+    const rethought = () => this.rethink && (this.nextWake() !== wake || this.finished());
     return {
       wake,
       wakeUp: () =>

@@ -70,6 +70,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
     }
 
     dossier.followUp.settle();
+    dossier.settleCertification();
     if (dossier.stateOwed()) continue;
     const points = dossier.followUp.owedLookups();
     if (points.length > 0) {

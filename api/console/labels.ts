@@ -50,6 +50,10 @@ export const EVENT_LABEL: Record<string, string> = {
   CLOTURE: 'Clôture',
   ANNULATION: 'Annulation',
   RECTIFICATION: 'Rectification',
+  REMUNERATION_DEBUT: 'Début de rémunération',
+  REMUNERATION_PAIEMENT: 'Paiement de rémunération',
+  REMUNERATION_FIN: 'Fin de rémunération',
+  CERTIFICATION: 'Résultat de certification',
 } satisfies Record<HistoryType, string>;
 
 export const MOTIF_LABEL: Record<string, string> = {

@@ -6,6 +6,8 @@ import {
   authorizeNirSearch,
   canReadFullNir,
   canSee,
+  PAYING_KINDS,
+  seesAsRemunerateurOnly,
 } from '../../domain/authorization';
 import { partiesOf } from '../../domain/dossier-state';
 import type { DossierState } from '../../domain/dossier-state';
@@ -23,9 +25,11 @@ import {
 import type { Actor } from '../../domain/authorization';
 import { decodeCursor, listDossiers } from '../../db/dossier-read-model';
 import { recordAccess } from '../../db/audit';
-import { prefixOwner, unknownFinanceurs } from '../../db/partners';
+import { fichesOf } from '../../db/referentiel';
+import { prefixOwner, unknownFinanceurs, unknownPartners } from '../../db/partners';
 import { errors, json, router, security } from '../route-kit';
 import type { CepGateway } from '../cep-gateway';
+import type { CertificationService } from '../certification-service';
 import type { DossierGateway } from '../dossier-gateway';
 import { notFound } from '../dossier-gateway';
 import { ApiError } from '../errors';
@@ -45,7 +49,10 @@ const HistoryPage = z.object({
 export function viewFor(actor: Actor, state: DossierState, opts: { privileged?: boolean } = {}) {
   const parties = partiesOf(state);
   if (!canSee(actor, parties)) throw notFound(state.dossierId);
-  return toView(state, { fullNir: (opts.privileged ?? true) && canReadFullNir(actor, parties) });
+  return toView(state, {
+    fullNir: (opts.privileged ?? true) && canReadFullNir(actor, parties),
+    amounts: !seesAsRemunerateurOnly(actor, parties),
+  });
 }
 
 /**
@@ -58,6 +65,8 @@ export function dossierRoutes(deps: {
   gateway: DossierGateway;
   /** To check the CEP prescription a dossier names. */
   cep: Pick<CepGateway, 'find' | 'wakeFollowUps'>;
+  /** The certification results waiting for a dossier of the trainee (CONTRACT.md). */
+  certifications: Pick<CertificationService, 'attachWaiting'>;
   orm: MikroORM;
   now: () => Date;
   hashNir: (nir: string) => Buffer;
@@ -99,6 +108,19 @@ export function dossierRoutes(deps: {
     }
   };
 
+  /** 409 UNKNOWN_REMUNERATEUR unless the remunerator named is a partner that pays trainees. */
+  const requireRemunerateur = async (siret: string | undefined) => {
+    if (siret === undefined) return;
+    const unknown = await unknownPartners(orm.em.fork(), [siret], PAYING_KINDS);
+    if (unknown.length > 0) {
+      throw new ApiError(
+        'UNKNOWN_REMUNERATEUR',
+        `${siret} is not a registered partner of kind ${PAYING_KINDS.join(' or ')}: the body that pays the trainee must be registered on the platform first`,
+        { remunerateurSiret: siret },
+      );
+    }
+  };
+
   app.openapi(
     createRoute({
       method: 'post',
@@ -121,6 +143,7 @@ export function dossierRoutes(deps: {
       const future = checkNotFuture(body.date, { now: at.toISOString() });
       if (future) throw ApiError.from(future);
       await requireFinanceurs(body.financements);
+      await requireRemunerateur(body.remunerateurSiret);
       const taken = authorizeDossierId(
         actor,
         body.dossierId,
@@ -129,6 +152,7 @@ export function dossierRoutes(deps: {
       if (taken) throw ApiError.from(taken);
       const prescriptionOperateur = await requirePrescription(body);
       const { created, state } = await gateway.create(body, actor, at.toISOString(), prescriptionOperateur);
+      if (created) await deps.certifications.attachWaiting(hashNir(body.stagiaire.nir), at.toISOString());
       return c.json(answerFor(actor, state), created ? 201 : 200);
     },
   );
@@ -160,6 +184,7 @@ export function dossierRoutes(deps: {
             ? event.changes.financements
             : undefined;
       if (lines) await requireFinanceurs(lines);
+      if (event.type === 'RECTIFICATION') await requireRemunerateur(event.changes.remunerateurSiret);
       const result = await gateway.send(dossierId, event, actor, now().toISOString());
       // An entry into training concerns the person's CEP follow-ups (CONTRACT.md, "CEP periods").
       const entered =
@@ -167,6 +192,13 @@ export function dossierRoutes(deps: {
         (event.type === 'RECTIFICATION' && event.changes.dates?.entree !== undefined);
       if (entered && result.outcome === 'applied')
         await deps.cep.wakeFollowUps(hashNir(result.state.stagiaire.nir));
+      // An entry, an exit moved or a certification aimed at: results waiting for this trainee may match.
+      const matters =
+        entered ||
+        (event.type === 'RECTIFICATION' &&
+          (event.changes.dates?.sortie !== undefined || event.changes.action?.certification !== undefined));
+      if (matters && result.outcome === 'applied')
+        await deps.certifications.attachWaiting(hashNir(result.state.stagiaire.nir), now().toISOString());
       return c.json(answerFor(actor, result.state), 200);
     },
   );
@@ -184,9 +216,22 @@ export function dossierRoutes(deps: {
       const { dossierId } = c.req.valid('param');
       const actor = c.get('actor');
       const view = viewFor(actor, await gateway.state(dossierId));
+      const em = orm.em.fork();
+      // The certification's title and level, from the loaded referential.
+      if (view.certification) {
+        const fiche = (await fichesOf(em, [view.certification.code])).get(view.certification.code);
+        if (fiche) {
+          const { code, ...rest } = view.certification;
+          view.certification = {
+            code,
+            intitule: fiche.intitule,
+            ...(fiche.niveau ? { niveau: fiche.niveau } : {}),
+            ...rest,
+          };
+        }
+      }
       // Every read of a full NIR, and of a person's employment from the DSN, is traced (who,
       // which dossier, when): the anomaly report reads them (db/anomalies.ts).
-      const em = orm.em.fork();
       if (view.stagiaire.nir !== undefined) await recordAccess(em, actor, 'DOSSIER_READ', dossierId);
       if (view.situations.some(fromDsn)) await recordAccess(em, actor, 'DSN_READ', dossierId);
       return c.json(view, 200);

@@ -13,6 +13,7 @@ import { Migration20261206000000_cep } from './Migration20261206000000_cep';
 import { Migration20261207000000_cep_links } from './Migration20261207000000_cep_links';
 import { Migration20261208000000_cep_follow_up } from './Migration20261208000000_cep_follow_up';
 import { Migration20261209000000_cep_retention } from './Migration20261209000000_cep_retention';
+import { Migration20261210000000_certification } from './Migration20261210000000_certification';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -34,4 +35,5 @@ export const migrationsList = [
   { name: 'Migration20261207000000_cep_links', class: Migration20261207000000_cep_links },
   { name: 'Migration20261208000000_cep_follow_up', class: Migration20261208000000_cep_follow_up },
   { name: 'Migration20261209000000_cep_retention', class: Migration20261209000000_cep_retention },
+  { name: 'Migration20261210000000_certification', class: Migration20261210000000_certification },
 ];

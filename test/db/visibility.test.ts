@@ -26,7 +26,14 @@ const dossiers: (DossierParties & { id: string })[] = [];
 for (const organismeSiret of [A, B])
   for (const financeurSirets of [[], [A], [B], [A, C]])
     for (const region of ['84', '11'])
-      dossiers.push({ id: `D${dossiers.length}`, organismeSiret, financeurSirets, region });
+      for (const remunerateurSiret of [null, C])
+        dossiers.push({
+          id: `D${dossiers.length}`,
+          organismeSiret,
+          financeurSirets,
+          region,
+          remunerateurSiret,
+        });
 
 const actors: Actor[] = [ADMIN];
 for (const kind of PARTNER_KINDS)
@@ -37,13 +44,13 @@ for (const kind of PARTNER_KINDS)
 const grid = dossiers
   .map(
     (d) =>
-      `('${d.id}', '${d.organismeSiret}', array[${d.financeurSirets.map((s) => `'${s}'`).join(',')}]::varchar(14)[], '${d.region}')`,
+      `('${d.id}', '${d.organismeSiret}', array[${d.financeurSirets.map((s) => `'${s}'`).join(',')}]::varchar(14)[], '${d.region}', ${d.remunerateurSiret ? `'${d.remunerateurSiret}'` : 'null'}::varchar(14))`,
   )
   .join(',\n');
 
 async function selected(condition: string, params: unknown[]): Promise<string[]> {
   const rows = await orm.em.getConnection().execute<{ id: string }[]>(
-    `with f(id, organisme_siret, financeur_sirets, region) as (values ${grid})
+    `with f(id, organisme_siret, financeur_sirets, region, remunerateur_siret) as (values ${grid})
      select id from f where ${condition} order by id`,
     params,
   );

@@ -70,14 +70,19 @@ const VALUES: Record<string, Record<string, unknown>> = {
     dureeHeures: 700,
   },
   sortie: { motif: 'ABANDON', heuresRealisees: 120 },
+  // A field of its own (not a group): corrected as `changes.remunerateurSiret`.
+  remunerateurSiret: { '': '18004315000015' },
 };
 
 describe('who corrects what: the whole matrix of sender x field', () => {
   const agg = exited();
   for (const [group, fields] of Object.entries(CORRECTION_RIGHTS)) {
     if (fields === 'by line') continue;
-    for (const [field, rights] of Object.entries(fields)) {
-      const changes = { [group]: { [field]: VALUES[group]![field] } } as RectificationChanges;
+    const plain = Array.isArray(fields);
+    for (const [field, rights] of plain ? [['', fields] as const] : Object.entries(fields)) {
+      const value = VALUES[group]![field];
+      const changes = (plain ? { [group]: value } : { [group]: { [field]: value } }) as RectificationChanges;
+      const path = plain ? `changes.${group}` : `changes.${group}.${field}`;
       for (const [name, actor, as] of [
         ['the organisme', organisme, 'organisme'],
         ['a financeur', financeur, 'financeur'],
@@ -90,7 +95,7 @@ describe('who corrects what: the whole matrix of sender x field', () => {
           else
             expect(denied).toMatchObject({
               code: 'FORBIDDEN',
-              details: [{ path: `changes.${group}.${field}` }],
+              details: [{ path }],
             });
         });
       }

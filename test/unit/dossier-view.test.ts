@@ -7,7 +7,10 @@ import { createBody } from '../helpers/fixtures';
 describe('the dossier as the API serves it', () => {
   // With every optional field: a dossier that came from a CEP prescription.
   const state = createState(
-    createBody({ prescription: { periodeId: 'ML-1', prescriptionId: 'P-1' } }),
+    createBody({
+      prescription: { periodeId: 'ML-1', prescriptionId: 'P-1' },
+      remunerateurSiret: '18004315000015',
+    }),
     '2026-03-01T10:00:00.000Z',
     '12345678900011',
   );

@@ -2,15 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { createState } from '../../domain/dossier-state';
 import type { DossierState } from '../../domain/dossier-state';
 import { defaultRealisation, transition } from '../../domain/lifecycle';
-import type { DossierEvent, EventType } from '../../domain/schemas';
-import { createBody } from '../helpers/fixtures';
+import type { EventType, RecordEvent } from '../../domain/schemas';
+import { SIRETS, createBody } from '../helpers/fixtures';
 
 const clock = { now: '2026-11-29T10:00:00.000Z' };
 let n = 0;
-const ev = (e: Record<string, unknown>): DossierEvent => ({ eventId: `e${++n}`, ...e }) as DossierEvent;
+const ev = (e: Record<string, unknown>): RecordEvent => ({ eventId: `e${++n}`, ...e }) as RecordEvent;
 
-function run(...events: DossierEvent[]): DossierState {
-  let state = createState(createBody(), '2026-01-15T08:00:00Z');
+function run(...events: RecordEvent[]): DossierState {
+  let state = createState(createBody({ remunerateurSiret: SIRETS.franceTravail }), '2026-01-15T08:00:00Z');
   for (const e of events) {
     const r = transition(state, e, clock);
     if (!r.ok) throw new Error(`${e.type}: ${r.error.code} ${r.error.message}`);
@@ -156,8 +156,12 @@ describe('transition: refusals', () => {
     SORTI: () => run(validation, entree, sortie()),
     CLOS: () => run(validation, entree, sortie(), ev({ type: 'CLOTURE', date: '2026-10-01' })),
   };
-  // Every event type but RECTIFICATION (allowed everywhere): a new type without its line fails tsc.
-  const events: Record<Exclude<EventType, 'RECTIFICATION'>, Record<string, unknown>> = {
+  // Every event type but RECTIFICATION (allowed everywhere) and the payments and ends of pay (they
+  // need a period of pay: test/unit/dossier-pay.test.ts): a new type without its line fails tsc.
+  const events: Record<
+    Exclude<EventType, 'RECTIFICATION' | 'REMUNERATION_PAIEMENT' | 'REMUNERATION_FIN'>,
+    Record<string, unknown>
+  > = {
     VALIDATION: { type: 'VALIDATION' },
     ENTREE: { type: 'ENTREE' },
     INTERRUPTION: { type: 'INTERRUPTION' },
@@ -165,6 +169,14 @@ describe('transition: refusals', () => {
     SORTIE: { type: 'SORTIE', motif: 'FIN_FORMATION' },
     CLOTURE: { type: 'CLOTURE' },
     ANNULATION: { type: 'ANNULATION' },
+    REMUNERATION_DEBUT: { type: 'REMUNERATION_DEBUT', regime: 'RFPE', montantMensuel: 685 },
+    CERTIFICATION: {
+      type: 'CERTIFICATION',
+      certification: 'RNCP37674',
+      obtention: 'TOTALE',
+      blocs: [],
+      modaliteAcces: 'FORMATION_CONTINUE',
+    },
   };
   // The allowed (state, event) pairs of CONTRACT.md; every other pair is INVALID_TRANSITION.
   const allowed = new Set([
@@ -179,6 +191,10 @@ describe('transition: refusals', () => {
     'ENTRE_INTERROMPU/REPRISE',
     'ENTRE_INTERROMPU/SORTIE',
     'SORTI/CLOTURE',
+    'VALIDE/REMUNERATION_DEBUT',
+    'ENTRE/REMUNERATION_DEBUT',
+    'ENTRE_INTERROMPU/REMUNERATION_DEBUT',
+    ...Object.keys(states).map((s) => `${s}/CERTIFICATION`),
   ]);
   for (const [stateName, make] of Object.entries(states)) {
     for (const [eventName, e] of Object.entries(events)) {

@@ -536,6 +536,29 @@ describe('employment follow-up (time-skipping server)', () => {
     });
   }, 120_000);
 
+  it('turns the certification INCONNUE 12 months after exit without a result, by its own timer', async () => {
+    const n = '180057512345627';
+    await withWorker(async (tq) => {
+      const handle = await exitedDossier(tq, n, true);
+      const certification = async () => (await handle.query(stateQuery)).certification;
+      expect(await certification()).toMatchObject({ code: 'RNCP37674', statut: 'EN_ATTENTE' });
+      await env.sleep('360 days');
+      expect(await certification()).toMatchObject({ statut: 'EN_ATTENTE' });
+      await env.sleep('10 days');
+      expect(await certification()).toEqual({
+        code: 'RNCP37674',
+        statut: 'INCONNUE',
+        blocs: [],
+        dateObtention: null,
+      });
+      // A new version, written to the record by the workflow itself (nothing else woke it).
+      const state = await handle.query(stateQuery);
+      const written = projected.filter((s) => s.dossierId === state.dossierId).at(-1);
+      expect(written?.certification?.statut).toBe('INCONNUE');
+      expect(written?.version).toBe(state.version);
+    });
+  }, 120_000);
+
   it('sets its 3-month timer on the exit that the caller projects (nothing else wakes it)', async () => {
     const n = '180057512345627';
     await withWorker(async (tq) => {

@@ -31,18 +31,32 @@ describe('replay of recorded histories (dossiers, CEP periods)', () => {
     try {
       const region = await stack.partner('REGION', '84');
       const of = await stack.partner('ORGANISME_FORMATION');
-      const scenario = async (name: string, events: [string, Record<string, unknown>][]) => {
+      const asp = await stack.partner('REMUNERATEUR');
+      const certifier = await stack.partner('CERTIFICATEUR');
+      const scenario = async (
+        name: string,
+        events: [string, Record<string, unknown>][],
+        more: Partial<ReturnType<typeof createBody>> = {},
+      ) => {
         const body = createBody({
           organisme: { siret: of.siret, raisonSociale: 'OF' },
           financements: [{ financeurSiret: region.siret, montantEngage: 100 }],
+          ...more,
         });
         expect((await stack.call('POST', '/v1/dossiers', region.token, body)).status).toBe(201);
         for (const [token, e] of events) {
-          const res = await stack.call('POST', `/v1/dossiers/${body.dossierId}/events`, token, {
-            eventId: randomUUID(),
-            ...e,
-          });
-          expect(res.status).toBeLessThan(500);
+          // A certification result goes to the certifiers' route, naming its dossier.
+          const res =
+            e.type === 'RESULTAT'
+              ? await stack.call('POST', '/v1/certifications/resultats', token, {
+                  ...e.resultat!,
+                  titulaire: { dossierId: body.dossierId },
+                })
+              : await stack.call('POST', `/v1/dossiers/${body.dossierId}/events`, token, {
+                  eventId: randomUUID(),
+                  ...e,
+                });
+          expect(res.status).toBeLessThan(300);
         }
         await new Promise((r) => setTimeout(r, 2000));
         // Exported as an operator would: `temporal workflow show --output json`.
@@ -63,6 +77,37 @@ describe('replay of recorded histories (dossiers, CEP periods)', () => {
         [R, { type: 'CLOTURE', date: '2026-10-02' }],
       ]);
       await scenario('cancelled', [[R, { type: 'ANNULATION', date: '2026-01-16' }]]);
+      const P = asp.token;
+      await scenario(
+        'paid-certified',
+        [
+          [R, { type: 'VALIDATION', date: '2026-01-20' }],
+          [P, { type: 'REMUNERATION_DEBUT', date: '2026-01-25', regime: 'AREF', montantMensuel: 1100 }],
+          [O, { type: 'ENTREE', date: '2026-02-01' }],
+          [P, { type: 'REMUNERATION_PAIEMENT', date: '2026-03-05', mois: '2026-02', montant: 1100 }],
+          [O, { type: 'INTERRUPTION', date: '2026-03-10' }],
+          [O, { type: 'REPRISE', date: '2026-03-20' }],
+          [P, { type: 'REMUNERATION_FIN', date: '2026-05-31', motif: 'FIN_DROITS' }],
+          [P, { type: 'REMUNERATION_DEBUT', date: '2026-06-01', regime: 'RFF', montantMensuel: 700 }],
+          [O, { type: 'SORTIE', date: '2026-09-30', motif: 'FIN_FORMATION' }],
+          [
+            certifier.token,
+            {
+              type: 'RESULTAT',
+              resultat: {
+                resultatId: randomUUID(),
+                certification: 'RNCP37674',
+                obtention: 'PARTIELLE',
+                blocs: ['RNCP37674BC01'],
+                dateObtention: '2026-10-05',
+                modaliteAcces: 'FORMATION_CONTINUE',
+              },
+            },
+          ],
+          [R, { type: 'CLOTURE', date: '2026-10-10' }],
+        ],
+        { remunerateurSiret: asp.siret },
+      );
       // A run started by continue-as-new (its input carries the dossier): corrections of twenty
       // financing lines fill a run's history quickly.
       const cofinanceurs = await Promise.all(Array.from({ length: 19 }, () => stack.partner('OPCO')));
