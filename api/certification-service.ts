@@ -1,7 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../infra/logger';
 import type { Actor, PartnerActor } from '../domain/authorization';
-import { matchDossier, ResultatBody } from '../domain/certification';
+import { matchDossier } from '../domain/certification';
+import { ResultatBody } from '../domain/certification-schemas';
 import type { ResultStatut } from '../domain/code-lists';
 import type { CertificationEvent } from '../domain/schemas';
 import type { StoredResult } from '../db/certification-results';

@@ -41,6 +41,8 @@ interface DemoPartner {
   reseau?: string;
 }
 
+const FRANCE_TRAVAIL_SIRET = completeSiret('1300046000001');
+
 const REGIONS = [
   ['84', 'Auvergne-Rhône-Alpes', ['69', '38', '42']],
   ['11', 'Île-de-France', ['75', '93', '92']],
@@ -66,6 +68,25 @@ export const DEMO_PARTNERS: DemoPartner[] = [
   },
   { key: 'opco', siret: completeSiret('8513100000001'), name: 'OPCO Atlas', kind: 'OPCO' },
   {
+    key: 'asp',
+    siret: completeSiret('1800431500001'),
+    name: 'Agence de services et de paiement',
+    kind: 'REMUNERATEUR',
+  },
+  {
+    // The certifier test/fixtures' referential lists for the titres professionnels.
+    key: 'ministere-travail',
+    siret: '13000000000013',
+    name: 'Ministère du Travail (titres professionnels)',
+    kind: 'CERTIFICATEUR',
+  },
+  {
+    key: 'education-nationale',
+    siret: '11000009000016',
+    name: 'Éducation nationale (CAP)',
+    kind: 'CERTIFICATEUR',
+  },
+  {
     key: 'ml-lyon',
     siret: completeSiret('7690000100001'),
     name: 'Mission locale de Lyon',
@@ -88,16 +109,24 @@ export const DEMO_PARTNERS: DemoPartner[] = [
   })),
 ];
 
+/** dispositif, objectif, intitulé, NSF, and the certification a certifying action aims at. */
 const ACTIONS = [
-  ['PRF', 'CERTIFIANTE', 'Titre professionnel Développeur web et web mobile', '326'],
-  ['PRF', 'CERTIFIANTE', 'Titre professionnel Secrétaire assistant', '324'],
-  ['PRF', 'PROFESSIONNALISANTE', 'Préparation aux métiers de la logistique', '311'],
-  ['AIF', 'CERTIFIANTE', 'CAP Accompagnant éducatif petite enfance', '332'],
-  ['AIF', 'PROFESSIONNALISANTE', 'Habilitation électrique et CACES', '255'],
-  ['CPF', 'CERTIFIANTE', 'Titre professionnel Comptable assistant', '314'],
-  ['POEI', 'PROFESSIONNALISANTE', 'Préparation opérationnelle à l’emploi : soudeur', '254'],
-  ['PIC', 'PRE_QUALIFIANTE', 'Remise à niveau et projet professionnel', '415'],
+  ['PRF', 'CERTIFIANTE', 'Titre professionnel Développeur web et web mobile', '326', 'RNCP37674'],
+  ['PRF', 'CERTIFIANTE', 'Titre professionnel Secrétaire assistant', '324', 'RNCP36804'],
+  ['PRF', 'PROFESSIONNALISANTE', 'Préparation aux métiers de la logistique', '311', null],
+  ['AIF', 'CERTIFIANTE', 'CAP Accompagnant éducatif petite enfance', '332', 'RNCP38565'],
+  ['AIF', 'PROFESSIONNALISANTE', 'Habilitation électrique et CACES', '255', null],
+  ['CPF', 'CERTIFIANTE', 'Titre professionnel Comptable assistant', '314', 'RNCP37829'],
+  ['POEI', 'PROFESSIONNALISANTE', 'Préparation opérationnelle à l’emploi : soudeur', '254', null],
+  ['PIC', 'PRE_QUALIFIANTE', 'Remise à niveau et projet professionnel', '415', null],
 ] as const;
+/** Who certifies each certification of the demo. */
+const CERTIFIERS: Record<string, string> = {
+  RNCP37674: 'ministere-travail',
+  RNCP36804: 'ministere-travail',
+  RNCP37829: 'ministere-travail',
+  RNCP38565: 'education-nationale',
+};
 const NAMES = [
   'Martin',
   'Bernard',
@@ -215,13 +244,15 @@ export function demoData(count: number, today = new Date().toISOString().slice(0
     financeur: string;
     of: string;
     body: Record<string, unknown>;
-    events: { from: 'F' | 'OF'; event: Record<string, unknown> }[];
+    events: { from: 'F' | 'OF' | 'R'; event: Record<string, unknown> }[];
   }[] = [];
+  /** The certifiers' results, each sent once its dossier exists (by dossierId, or by NIR). */
+  const results: { certifier: string; body: Record<string, unknown> }[] = [];
   const dsn = new Map<string, string[]>();
   const line = (m: string, l: string) => dsn.set(m, [...(dsn.get(m) ?? []), l]);
   for (let i = 0; i < count; i++) {
     const [region, , depts] = pick(REGIONS);
-    const [dispositif, objectif, intitule, nsf] = pick(ACTIONS);
+    const [dispositif, objectif, intitule, nsf, certification] = pick(ACTIONS);
     const financeur =
       dispositif === 'AIF'
         ? 'france-travail'
@@ -244,6 +275,11 @@ export function demoData(count: number, today = new Date().toISOString().slice(0
       prenom: pick(FIRST),
       dateNaissance: `${born}-${pad(1 + Math.floor(rnd() * 12))}-${pad(1 + Math.floor(rnd() * 28))}`,
     };
+    // Half the trainees of the Regions and France Travail are paid: AREF by France Travail, else
+    // the Region's pay through the ASP.
+    const paid = financeur !== 'opco' && rnd() < 0.5;
+    const aref = paid && rnd() < 0.4;
+    const paidBy = aref ? 'france-travail' : 'asp';
     // One dossier in five comes from a CEP prescription: the period opened a month or two before.
     const prescribed = rnd() < 0.2 && created >= '2023-08-15';
     if (prescribed) {
@@ -274,6 +310,7 @@ export function demoData(count: number, today = new Date().toISOString().slice(0
         dispositif,
         objectif,
         nsf,
+        ...(certification ? { certification } : {}),
         region,
         departement: pick(depts),
         qpv: rnd() < 0.2,
@@ -286,9 +323,11 @@ export function demoData(count: number, today = new Date().toISOString().slice(0
         ...(cofinanced ? [{ financeurSiret: partner('france-travail').siret, montantEngage: 1500 }] : []),
       ],
       ...(prescribed ? { prescription: { periodeId: periods.at(-1)!.id, prescriptionId: `P-${id}` } } : {}),
+      // Trainees job-seekers in a Region's or France Travail's training are paid during it.
+      ...(paid ? { remunerateurSiret: partner(paidBy).siret } : {}),
     };
-    const events: { from: 'F' | 'OF'; event: Record<string, unknown> }[] = [];
-    const ev = (from: 'F' | 'OF', type: string, date: string, extra: Record<string, unknown> = {}) =>
+    const events: { from: 'F' | 'OF' | 'R'; event: Record<string, unknown> }[] = [];
+    const ev = (from: 'F' | 'OF' | 'R', type: string, date: string, extra: Record<string, unknown> = {}) =>
       date <= today &&
       events.push({
         from,
@@ -312,17 +351,49 @@ export function demoData(count: number, today = new Date().toISOString().slice(0
     ev('OF', 'ENTREE', start);
     const abandon = rnd() < 0.15;
     let exit = abandon ? addDays(start, 30 + Math.floor(rnd() * 40)) : end;
+    const monthly = aref ? 900 + Math.floor(rnd() * 600) : 685;
+    if (paid)
+      ev('R', 'REMUNERATION_DEBUT', start, { regime: aref ? 'AREF' : 'RFPE', montantMensuel: monthly });
     if (rnd() < 0.12) {
       const stop = addDays(start, 10 + Math.floor(rnd() * 15));
       ev('OF', 'INTERRUPTION', stop, { motif: 'Raisons de santé' });
       ev('OF', 'REPRISE', addDays(stop, 14));
       exit = addDays(exit, 14);
     }
+    // Monthly payments for the months the trainee was in training (and already paid).
+    if (paid) {
+      for (let m = month(start); m <= month(exit) && m < month(today); m = month(addMonths(`${m}-01`, 1))) {
+        ev('R', 'REMUNERATION_PAIEMENT', addDays(`${month(addMonths(`${m}-01`, 1))}-05`, 0), {
+          mois: m,
+          montant: monthly,
+        });
+      }
+    }
     if (exit > today) {
       dossiers.push({ id, financeur, of, body, events });
       continue;
     }
     ev('OF', 'SORTIE', exit, { motif: abandon ? 'ABANDON' : rnd() < 0.1 ? 'ACCES_EMPLOI' : 'FIN_FORMATION' });
+    // Certifiers report the holders only: most who finish obtain it, some by blocks, a few later.
+    if (certification && !abandon && rnd() < 0.75) {
+      const obtained = addDays(exit, 10 + Math.floor(rnd() * 60));
+      const partial = rnd() < 0.2;
+      if (obtained <= today) {
+        results.push({
+          certifier: CERTIFIERS[certification]!,
+          body: {
+            resultatId: `demo-res-${id}`,
+            certification,
+            obtention: partial ? 'PARTIELLE' : 'TOTALE',
+            blocs: partial ? [`${certification}BC01`] : [],
+            dateObtention: obtained,
+            modaliteAcces: 'FORMATION_CONTINUE',
+            // One in three by the trainee's identity, as certifiers without the dossier's number do.
+            titulaire: rnd() < 0.33 ? person : { dossierId: id },
+          },
+        });
+      }
+    }
     if (rnd() < 0.1)
       ev('OF', 'RECTIFICATION', addDays(exit, 3), { changes: { dates: { sortie: addDays(exit, -2) } } });
     const exitDate = events.find((e) => e.event.type === 'RECTIFICATION') ? addDays(exit, -2) : exit;
@@ -418,7 +489,13 @@ export function demoData(count: number, today = new Date().toISOString().slice(0
     months.add(m);
     m = month(addMonths(`${m}-01`, 1));
   }
-  return { dossiers, periods: [periods, continuing] as const, dsn, months: [...months].sort() };
+  return {
+    dossiers,
+    results,
+    periods: [periods, continuing] as const,
+    dsn,
+    months: [...months].sort(),
+  };
 }
 
 export interface DemoProgress {
@@ -542,12 +619,30 @@ export async function loadDemo(opts: {
     const f = tokens[d.financeur]!;
     ok(d.id, await call('POST', '/v1/dossiers', f, d.body));
     for (const e of d.events) {
-      const from = e.from === 'F' ? f : tokens[d.of]!;
+      const from =
+        e.from === 'F'
+          ? f
+          : e.from === 'R'
+            ? tokens[String(d.body.remunerateurSiret) === FRANCE_TRAVAIL_SIRET ? 'france-travail' : 'asp']!
+            : tokens[d.of]!;
       ok(`${d.id} ${String(e.event.type)}`, await call('POST', `/v1/dossiers/${d.id}/events`, from, e.event));
       events++;
     }
     progress({ phase: 'dossiers', done: ++done, total: data.dossiers.length });
   });
+  // The certifiers' results, each in one NDJSON batch per certifier, once their dossiers exist.
+  for (const certifier of [...new Set(data.results.map((r) => r.certifier))]) {
+    const lines = data.results.filter((r) => r.certifier === certifier).map((r) => JSON.stringify(r.body));
+    const res = await call(
+      'POST',
+      '/v1/certifications/resultats',
+      tokens[certifier]!,
+      lines.join('\n'),
+      'application/x-ndjson',
+    );
+    if (res.status !== 200) throw new Error(`results of ${certifier}: ${JSON.stringify(res.body)}`);
+    events += lines.length;
+  }
   progress({ phase: 'done', done: data.dossiers.length, total: data.dossiers.length });
   return {
     dossiers: data.dossiers.length,

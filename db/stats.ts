@@ -28,9 +28,13 @@ const JOB = sqlList(CATEGORIES);
 const KNOWN = sqlList([...CATEGORIES, 'SANS_EMPLOI']);
 
 /** The WHERE clause of what the actor may see (as the list endpoint), plus the list's filters. */
-function visibleWhere(actor: Actor, q: StatsFilters): { sql: string; params: unknown[] } {
+function visibleWhere(
+  actor: Actor,
+  q: StatsFilters,
+  opts: { amounts?: boolean } = {},
+): { sql: string; params: unknown[] } {
   const params = new Params();
-  const where = dossierWhere(actor, q, 'f', params);
+  const where = dossierWhere(actor, q, 'f', params, opts);
   return { sql: where.length ? where.join(' and ') : 'true', params: params.list };
 }
 
@@ -136,7 +140,7 @@ export async function financementStats(
   q: StatsFilters & { groupBy: (typeof FINANCEMENT_GROUPS)[number] },
 ) {
   const { groupBy } = q;
-  const w = visibleWhere(actor, q);
+  const w = visibleWhere(actor, q, { amounts: true });
   // Amounts sit in arrays aligned with financeur_sirets: per financeur, unnest them together;
   // otherwise sum each dossier's amounts. One pass over the facts either way, no join.
   const sql =

@@ -51,19 +51,32 @@ function clauseSql(clause: VisibilityClause, col: (name: string) => string, valu
  * The condition "the actor sees this dossier", for a table aliased `alias` (or unaliased: '').
  * `true` for the platform.
  */
-export function visibleSql(actor: Actor, alias: string, values: SqlValues): string {
+export function visibleSql(
+  actor: Actor,
+  alias: string,
+  values: SqlValues,
+  opts: { amounts?: boolean } = {},
+): string {
   const v = visibility(actor);
   if (v.all) return 'true';
   const col = (name: string) => (alias ? `${alias}.${name}` : name);
-  return `(${v.anyOf.map((c) => clauseSql(c, col, values)).join(' or ')})`;
+  // The amounts funded are not the remunerator's to read (CONTRACT.md, "Trainee remuneration").
+  const clauses = opts.amounts ? v.anyOf.filter((c) => c.party !== 'remunerateur') : v.anyOf;
+  return `(${clauses.map((c) => clauseSql(c, col, values)).join(' or ')})`;
 }
 
 export type DossierFilters = Pick<ListQuery, 'status' | 'financeur' | 'organisme' | 'region' | 'dispositif'>;
 
 /** The visibility and the list's filters, as the conditions of a WHERE (joined with `and`). */
-export function dossierWhere(actor: Actor, q: DossierFilters, alias: string, params: Params): string[] {
+export function dossierWhere(
+  actor: Actor,
+  q: DossierFilters,
+  alias: string,
+  params: Params,
+  opts: { amounts?: boolean } = {},
+): string[] {
   const col = (name: string) => (alias ? `${alias}.${name}` : name);
-  const where = actor.admin ? [] : [visibleSql(actor, alias, params)];
+  const where = actor.admin ? [] : [visibleSql(actor, alias, params, opts)];
   if (q.status) where.push(`${col('status')} = ${params.value(q.status)}`);
   if (q.financeur) where.push(`${params.value(q.financeur)} = any(${col('financeur_sirets')})`);
   if (q.organisme) where.push(`${col('organisme_siret')} = ${params.value(q.organisme)}`);

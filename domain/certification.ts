@@ -1,50 +1,12 @@
-import { z } from 'zod';
-import { CERT_MODALITES_ACCES, CERT_OBTENTIONS } from './code-lists';
-import type { CertStatut } from './code-lists';
+import type { CERT_MODALITES_ACCES, CERT_OBTENTIONS, CertStatut } from './code-lists';
 import { addMonths } from './dates';
-import { BirthDate, DateString, DossierId, EventId, Nir, Text } from './schemas';
 
 /**
- * Certification results (CONTRACT.md, "Certification results"): what a certifying body reports,
- * how a result finds its dossier, and what the dossier shows. Pure: the API and the workflow call
- * these rules; nothing here reads or writes.
+ * Certification results (CONTRACT.md, "Certification results"): how a result finds its dossier,
+ * and what the dossier shows (what a certifying body sends: domain/certification-schemas.ts). Pure,
+ * and without zod (the workflows use it): the API and the workflow call these rules; nothing here
+ * reads or writes.
  */
-
-/** An RNCP or RS code: the prefix then digits. */
-export const CertificationCode = z
-  .string()
-  .regex(/^(RNCP|RS)\d{1,6}$/, 'expected RNCP or RS then digits, e.g. RNCP37674');
-/** A block of competences of a certification, e.g. RNCP37674BC02. */
-export const BlocCode = z
-  .string()
-  .regex(/^(RNCP|RS)\d{1,6}BC\d{1,3}$/, 'expected a block code such as RNCP37674BC02');
-
-const Titulaire = z.union([
-  z.strictObject({ dossierId: DossierId }),
-  z.strictObject({ nir: Nir, nom: Text(100), prenom: Text(100), dateNaissance: BirthDate }),
-]);
-
-/** One result, as a certifier sends it (alone, or as a line of an NDJSON batch). */
-export const ResultatBody = z
-  .strictObject({
-    resultatId: EventId.meta({ description: 'idempotent like an eventId' }),
-    certification: CertificationCode,
-    obtention: z.enum(CERT_OBTENTIONS),
-    blocs: z.array(BlocCode).max(50).default([]),
-    dateObtention: DateString,
-    modaliteAcces: z.enum(CERT_MODALITES_ACCES),
-    titulaire: Titulaire,
-  })
-  .refine((r) => r.obtention !== 'PARTIELLE' || r.blocs.length > 0, {
-    message: 'a PARTIELLE obtention names at least one block',
-    path: ['blocs'],
-  })
-  .refine((r) => r.blocs.every((b) => b.startsWith(`${r.certification}BC`)), {
-    message: 'every block belongs to the certification',
-    path: ['blocs'],
-  })
-  .meta({ id: 'CertificationResult' });
-export type ResultatBody = z.infer<typeof ResultatBody>;
 
 /** A dossier a result may attach to, as the matching sees it. */
 export interface CertCandidate {

@@ -10,10 +10,13 @@ import type {
   CepObjectif,
   CepService,
   CepStatut,
+  CertStatut,
   DossierStatus,
   Issue,
   MotifSortie,
   RegionCode,
+  RemunerationMotifFin,
+  RemunerationRegime,
 } from '../../domain/code-lists';
 import type { CepPoint } from '../../domain/cep-follow-up';
 import type { CepEventType } from '../../domain/cep-schemas';
@@ -126,7 +129,30 @@ export const FIELD_LABEL: Record<string, string> = {
   financements: 'Financements',
   motif: 'motif',
   heuresRealisees: 'heures réalisées',
+  remunerateurSiret: 'Rémunérateur (SIRET)',
 };
+
+export const CERT_STATUT_LABEL: Record<string, string> = {
+  OBTENUE_TOTALE: 'Obtenue',
+  OBTENUE_PARTIELLE: 'Obtenue en partie (blocs)',
+  EN_ATTENTE: 'En attente de résultat',
+  INCONNUE: 'Inconnue (aucun résultat 12 mois après la sortie)',
+} satisfies Record<CertStatut, string>;
+
+export const REGIME_LABEL: Record<string, string> = {
+  AREF: 'AREF (allocation chômage en formation)',
+  RFF: 'RFF (rémunération de fin de formation)',
+  RFPE: 'RFPE (rémunération des stagiaires)',
+  REGIME_PUBLIC: 'Régime public',
+  AUTRE: 'Autre régime',
+} satisfies Record<RemunerationRegime, string>;
+
+export const PAY_END_LABEL: Record<string, string> = {
+  FIN_FORMATION: 'fin de formation',
+  FIN_DROITS: 'fin de droits',
+  ABANDON: 'abandon',
+  AUTRE: 'autre motif',
+} satisfies Record<RemunerationMotifFin, string>;
 
 const dateFmt = new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit', year: 'numeric' });
 const instantFmt = new Intl.DateTimeFormat('fr-FR', {

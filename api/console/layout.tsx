@@ -52,7 +52,7 @@ dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:4px 16px; ma
 @media (max-width: 800px) { .strip { grid-template-columns:repeat(3, 1fr); } }
 `;
 
-export type Section = 'tableau' | 'dossiers' | 'cep' | 'cep-tableau' | 'anomalies' | null;
+export type Section = 'tableau' | 'dossiers' | 'remunerations' | 'cep' | 'cep-tableau' | 'anomalies' | null;
 
 export const Layout: FC<{
   title: string;
@@ -86,6 +86,12 @@ export const Layout: FC<{
               </a>
               <a href="/console/dossiers" aria-current={section === 'dossiers' ? 'page' : undefined}>
                 Dossiers
+              </a>
+              <a
+                href="/console/remunerations"
+                aria-current={section === 'remunerations' ? 'page' : undefined}
+              >
+                Rémunérations
               </a>
               {cep?.periods ? (
                 <a href="/console/cep" aria-current={section === 'cep' ? 'page' : undefined}>

@@ -7,13 +7,20 @@ import { cepAccess, mayUseNirSearch } from '../../domain/authorization';
 import type { Me } from '../routes/me';
 import { DossierId, type DossierViewT } from '../../domain/schemas';
 import { Layout, type Section } from './layout';
-import type { CepStats, DossierStats, InsertionStats } from '../routes/stats';
+import type {
+  CepStats,
+  CertificationStats,
+  DossierStats,
+  InsertionStats,
+  RemunerationStats,
+} from '../routes/stats';
 import { PeriodeId, type CepView } from '../../domain/cep-schemas';
 import { CepDashboardPage } from './pages/cep-dashboard';
 import { type CepFilters, CepListPage } from './pages/cep-list';
 import { CepPeriodPage } from './pages/cep-period';
 import { AnomaliesPage, type AnomalyRow } from './pages/anomalies';
 import { DashboardPage } from './pages/dashboard';
+import { RemunerationsPage } from './pages/remunerations';
 import { DossierPage } from './pages/dossier';
 import { type ListFilters, ListPage } from './pages/dossier-list';
 import { LoginPage } from './pages/login';
@@ -128,7 +135,7 @@ export function consoleRoutes(callApi: ApiCall) {
 
   app.get('/console', async (c) => {
     const groups = ['status', 'issue', 'dispositif', 'region', 'financeur', 'objectif'];
-    const [dossierStats, insertion, byDispositif] = await Promise.all([
+    const [dossierStats, insertion, byDispositif, certification] = await Promise.all([
       Promise.all(groups.map((g) => api<DossierStats>(c, `/v1/stats/dossiers?groupBy=${g}`))),
       Promise.all(
         ['M3', 'M6', 'M12'].map((p) =>
@@ -136,6 +143,7 @@ export function consoleRoutes(callApi: ApiCall) {
         ),
       ),
       api<InsertionStats>(c, '/v1/stats/insertion?point=M6&groupBy=dispositif'),
+      api<CertificationStats>(c, '/v1/stats/certification?groupBy=dispositif'),
     ]);
     const stats = Object.fromEntries(groups.map((g, i) => [g, dossierStats[i]!.body]));
     return page(
@@ -146,7 +154,22 @@ export function consoleRoutes(callApi: ApiCall) {
         stats={stats}
         insertion={insertion.map((r) => r.body)}
         insertionByDispositif={byDispositif.body}
+        certification={certification.body}
       />,
+    );
+  });
+
+  app.get('/console/remunerations', async (c) => {
+    const answers = await Promise.all(
+      ['regime', 'dispositif', 'region'].map((g) =>
+        api<RemunerationStats>(c, `/v1/stats/remunerations?groupBy=${g}`),
+      ),
+    );
+    return page(
+      c,
+      'Rémunérations',
+      'remunerations',
+      <RemunerationsPage stats={answers.map((a) => a.body)} />,
     );
   });
 

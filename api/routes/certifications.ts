@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Actor, PartnerActor } from '../../domain/authorization';
-import { CertificationCode, ResultatBody } from '../../domain/certification';
+import { CertificationCode, ResultatBody } from '../../domain/certification-schemas';
 import { RESULT_STATUTS } from '../../domain/code-lists';
 import { listResults } from '../../db/certification-results';
 import { ficheDetail, latestImport } from '../../db/referentiel';

@@ -18,6 +18,12 @@ import {
   insertionStats,
 } from '../../db/stats';
 import type { Actor } from '../../domain/authorization';
+import {
+  CERTIFICATION_GROUPS,
+  REMUNERATION_GROUPS,
+  certificationStats,
+  remunerationStats,
+} from '../../db/certification-stats';
 import { errors, json, router, security } from '../route-kit';
 import { TtlCache } from '../ttl-cache';
 import { ApiError } from '../errors';
@@ -98,6 +104,44 @@ export const CepStats = z.object({
 });
 export type CepStats = z.infer<typeof CepStats>;
 
+const Certification = z.object({
+  sortants: z.number().int().meta({ description: 'exited dossiers aiming at a certification' }),
+  obtenuesTotales: z.number().int(),
+  obtenuesPartielles: z.number().int(),
+  inconnues: z.number().int().meta({ description: 'no result 12 months after exit (never "failed")' }),
+  enAttente: z.number().int(),
+  taux: z.number().nullable().meta({ description: 'full obtentions over sortants' }),
+  tauxAvecPartielles: z.number().nullable().meta({ description: 'full or partial obtentions over sortants' }),
+});
+export const CertificationStats = z.object({
+  groupBy: z.enum(CERTIFICATION_GROUPS),
+  total: Certification,
+  groups: z.array(
+    Certification.extend({
+      key: z.string().nullable(),
+      intitule: z
+        .string()
+        .nullable()
+        .optional()
+        .meta({ description: 'groupBy=certification: its title in the loaded referential' }),
+    }),
+  ),
+});
+export type CertificationStats = z.infer<typeof CertificationStats>;
+
+const Remuneration = z.object({
+  stagiaires: z.number().int().meta({ description: 'distinct trainees paid' }),
+  periodes: z.number().int().meta({ description: 'periods of pay' }),
+  montantVerse: z.number().meta({ description: 'euros paid' }),
+  montantMensuelMoyen: z.number().nullable().meta({ description: 'mean monthly pay of the periods' }),
+});
+export const RemunerationStats = z.object({
+  groupBy: z.enum(REMUNERATION_GROUPS),
+  total: Remuneration,
+  groups: z.array(Remuneration.extend({ key: z.string().nullable() })),
+});
+export type RemunerationStats = z.infer<typeof RemunerationStats>;
+
 export function statsRoutes(deps: {
   orm: MikroORM;
   databaseUrl: string;
@@ -173,6 +217,25 @@ export function statsRoutes(deps: {
     query: Filters.extend({ groupBy: z.enum(FINANCEMENT_GROUPS).default('financeur') }),
     answer: [FinancementStats, 'amounts'],
     compute: financementStats,
+  });
+
+  figures({
+    name: 'certification',
+    summary: 'Certification of the exited dossiers that aim at one, per group',
+    description:
+      "Exact figures over the visible dossiers, with the filters of `GET /v1/dossiers`: `sortants` are the exited dossiers aiming at a certification (the action's, or the one a result reported), of which `obtenuesTotales` and `obtenuesPartielles` obtained it; `inconnues` have no result 12 months after exit. Rates are fractions (0.625).",
+    query: Filters.extend({ groupBy: z.enum(CERTIFICATION_GROUPS).default('dispositif') }),
+    answer: [CertificationStats, 'certification'],
+    compute: certificationStats,
+  });
+  figures({
+    name: 'remunerations',
+    summary: 'Trainees paid during training, amounts paid and mean monthly pay, per group',
+    description:
+      'Exact figures over the visible dossiers (a remunerator: those it pays), with the filters of `GET /v1/dossiers`. A trainee paid under two regimes counts in each, once in the total.',
+    query: Filters.extend({ groupBy: z.enum(REMUNERATION_GROUPS).default('regime') }),
+    answer: [RemunerationStats, 'remuneration'],
+    compute: remunerationStats,
   });
 
   figures({

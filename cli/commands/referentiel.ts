@@ -1,5 +1,5 @@
 import { ReferentielFormatError, importReferentiel } from '../../services/referentiel-import';
-import { type Command, UsageError, env, print } from '../context';
+import { type Command, UsageError, env, print, withOrm } from '../context';
 
 /**
  * `agora referentiel import PATH`: France compétences' RNCP/RS export (its zip, or a folder of its
@@ -23,6 +23,8 @@ export const referentielImport: Command = async ({ arg, json }) => {
     if (tty) process.stderr.write(`\r${text.padEnd(110)}${done ? '\n' : ''}`);
     else if (done || pct % 25 === 0) process.stderr.write(`${text}\n`);
   };
+  // The tables first, on a database no API has migrated yet.
+  await withOrm(async () => undefined);
   let result;
   try {
     result = await importReferentiel(env.DATABASE_URL, arg, ({ fichier, bytes, totalBytes }) =>

@@ -8,6 +8,8 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261210000000_certification extends Migration {
   override async up(): Promise<void> {
+    // REMUNERATION_PAIEMENT: the ledger's type column takes the longest event type.
+    this.addSql(`alter table dossier_events alter column type type varchar(32);`);
     this.addSql(`alter table dossiers add column remunerateur_siret varchar(14) null;`);
     this.addSql(
       `create index dossiers_remunerateur on dossiers (remunerateur_siret, created_at desc, dossier_id desc) where remunerateur_siret is not null;`,

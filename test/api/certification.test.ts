@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { HistoryType } from '../../domain/schemas';
 import { importReferentiel } from '../../services/referentiel-import';
 import { createBody, ev, nir, uid } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
@@ -23,13 +24,27 @@ const MINISTERE = '13000000000013';
 const AUTRE_CERTIFICATEUR = '78451200000018';
 const FIXTURE = fileURLToPath(new URL('../fixtures/export-fiches-csv-2026-11-02.zip', import.meta.url));
 
+/** A certifier of a SIRET the referential lists (the demo registers one of them too): a token of its own. */
+async function fixedPartner(siret: string): Promise<P> {
+  const created = await stack.call('POST', '/v1/admin/partners', ADMIN_TOKEN, {
+    siret,
+    name: `Certificateur ${siret}`,
+    kind: 'CERTIFICATEUR',
+  });
+  if (created.status === 201) return { siret, token: created.body.token, id: created.body.id };
+  const all = await stack.call('GET', '/v1/admin/partners', ADMIN_TOKEN);
+  const found = all.body.items.find((p: { siret: string }) => p.siret === siret);
+  const token = await stack.call('POST', `/v1/admin/partners/${found.id}/tokens`, ADMIN_TOKEN);
+  return { siret, token: token.body.token, id: found.id };
+}
+
 beforeAll(async () => {
   stack = await startStack();
   region = await stack.partner('REGION', '84');
   of = await stack.partner('ORGANISME_FORMATION');
   asp = await stack.partner('REMUNERATEUR');
-  certifier = await stack.partner('CERTIFICATEUR', undefined, MINISTERE);
-  otherCertifier = await stack.partner('CERTIFICATEUR', undefined, AUTRE_CERTIFICATEUR);
+  certifier = await fixedPartner(MINISTERE);
+  otherCertifier = await fixedPartner(AUTRE_CERTIFICATEUR);
   opco = await stack.partner('OPCO');
 }, 120_000);
 afterAll(async () => stack?.stop());
@@ -44,22 +59,29 @@ const person = () => ({
 
 /** A dossier of the Region, entered (and exited) some days ago, paid by `asp` when asked. */
 async function dossier(
-  opts: { stagiaire?: ReturnType<typeof person>; entree?: number; sortie?: number; paid?: boolean } = {},
+  opts: {
+    stagiaire?: ReturnType<typeof person>;
+    entree?: number;
+    sortie?: number;
+    paid?: boolean;
+    financeur?: P;
+  } = {},
 ) {
+  const financeur = opts.financeur ?? region;
   const body = createBody({
     dossierId: `R84-C-${uid()}`,
     date: day(-200),
     stagiaire: opts.stagiaire ?? person(),
     organisme: { siret: of.siret, raisonSociale: 'Centre' },
-    financements: [{ financeurSiret: region.siret, montantEngage: 6400 }],
+    financements: [{ financeurSiret: financeur.siret, montantEngage: 6400 }],
     ...(opts.paid ? { remunerateurSiret: asp.siret } : {}),
   });
-  const created = await stack.call('POST', '/v1/dossiers', region.token, body);
+  const created = await stack.call('POST', '/v1/dossiers', financeur.token, body);
   expect(created.status).toBe(201);
   const id = body.dossierId;
   const send = (token: string, e: Record<string, unknown>) =>
     stack.call('POST', `/v1/dossiers/${id}/events`, token, e);
-  expect((await send(region.token, ev('VALIDATION', day(-190)))).status).toBe(200);
+  expect((await send(financeur.token, ev('VALIDATION', day(-190)))).status).toBe(200);
   if (opts.entree !== undefined)
     expect((await send(of.token, ev('ENTREE', day(opts.entree)))).status).toBe(200);
   if (opts.sortie !== undefined) {
@@ -91,6 +113,15 @@ async function ndjson(token: string, lines: string[]) {
 }
 
 describe('trainee remuneration', () => {
+  it('has a ledger whose type column holds every event type', async () => {
+    const [row] = await stack.orm.em
+      .getConnection()
+      .execute<{ n: number }[]>(
+        "select character_maximum_length as n from information_schema.columns where table_name = 'dossier_events' and column_name = 'type'",
+      );
+    expect(Math.max(...HistoryType.options.map((t) => t.length))).toBeLessThanOrEqual(row!.n);
+  });
+
   it('names a remunerator that must be registered as one', async () => {
     const body = createBody({
       dossierId: `R84-C-${uid()}`,
@@ -184,6 +215,20 @@ describe('trainee remuneration', () => {
     expect(history.find((e: { confirmation?: boolean }) => e.confirmation)).toMatchObject({
       type: 'REMUNERATION_PAIEMENT',
     });
+    // The record holds them too: the ledger, and the read model the lists and figures read.
+    const ledger = await stack.orm.em
+      .getConnection()
+      .execute<{ type: string }[]>('select type from dossier_events where dossier_id = ? order by seq', [
+        d.id,
+      ]);
+    expect(ledger.map((r) => r.type)).toContain('REMUNERATION_PAIEMENT');
+    const record = await stack.orm.em
+      .getConnection()
+      .execute<{ n: number }[]>(
+        "select jsonb_array_length(data->'remunerations') as n from dossiers where dossier_id = ?",
+        [d.id],
+      );
+    expect(record[0]!.n).toBe(2);
   });
 
   it('refuses pay from anyone else, and lifecycle events from the remunerator', async () => {
@@ -379,7 +424,7 @@ describe('certification results', () => {
     const d = await dossier({ entree: -100, sortie: -10 });
     try {
       const loaded = await importReferentiel(inject('databaseUrl'), FIXTURE);
-      expect(loaded).toMatchObject({ fiches: 4, blocs: 4, certificateurs: 3, nsf: 3, rejetsTotal: 2 });
+      expect(loaded).toMatchObject({ fiches: 7, blocs: 7, certificateurs: 6, nsf: 6, rejetsTotal: 2 });
       const refused = await stack.call(
         'POST',
         '/v1/certifications/resultats',
@@ -412,8 +457,8 @@ describe('certification results', () => {
       // Loaded again from its folder: the same referential, replaced as a whole.
       const folder = fileURLToPath(new URL('../fixtures/referentiel', import.meta.url));
       expect(await importReferentiel(inject('databaseUrl'), folder)).toMatchObject({
-        fiches: 4,
-        certificateurs: 3,
+        fiches: 7,
+        certificateurs: 6,
       });
       await expect(
         importReferentiel(inject('databaseUrl'), fileURLToPath(new URL('../fixtures', import.meta.url))),
@@ -429,5 +474,70 @@ describe('certification results', () => {
         await conn.execute(`delete from ${t}`);
       await conn.execute('delete from referentiel_imports');
     }
+  });
+
+  it('counts certification and pay exactly for a financeur, its remunerator seeing only what it pays', async () => {
+    const opcoFunded = (o: Parameters<typeof dossier>[0]) => dossier({ ...o, financeur: opco });
+    // Paid from the entry, then exited.
+    const full = await opcoFunded({ entree: -100, paid: true });
+    const partial = await opcoFunded({ entree: -100, paid: true });
+    for (const [d, regime, mensuel, paid] of [
+      [full, 'AREF', 1000, 1000],
+      [partial, 'RFPE', 685.5, 500.25],
+    ] as const) {
+      expect(
+        (await d.send(asp.token, ev('REMUNERATION_DEBUT', day(-100), { regime, montantMensuel: mensuel })))
+          .status,
+      ).toBe(200);
+      expect(
+        (
+          await d.send(
+            asp.token,
+            ev('REMUNERATION_PAIEMENT', day(-50), { mois: day(-80).slice(0, 7), montant: paid }),
+          )
+        ).status,
+      ).toBe(200);
+      expect((await d.send(of.token, ev('SORTIE', day(-10), { motif: 'FIN_FORMATION' }))).status).toBe(200);
+    }
+    await opcoFunded({ entree: -100, sortie: -10 });
+    await opcoFunded({ entree: -100 });
+    const post = (r: object) => stack.call('POST', '/v1/certifications/resultats', certifier.token, r);
+    expect((await post(result({ dossierId: full.id }))).status).toBe(200);
+    expect(
+      (await post(result({ dossierId: partial.id }, { obtention: 'PARTIELLE', blocs: ['RNCP37674BC01'] })))
+        .status,
+    ).toBe(200);
+    const cert = await stack.call('GET', '/v1/stats/certification?groupBy=certification', opco.token);
+    expect(cert.status).toBe(200);
+    expect(cert.body.total).toEqual({
+      sortants: 3,
+      obtenuesTotales: 1,
+      obtenuesPartielles: 1,
+      inconnues: 0,
+      enAttente: 1,
+      taux: 0.333,
+      tauxAvecPartielles: 0.667,
+    });
+    expect(cert.body.groups).toMatchObject([{ key: 'RNCP37674', sortants: 3 }]);
+    const pay = await stack.call(
+      'GET',
+      '/v1/stats/remunerations?groupBy=regime&financeur=' + opco.siret,
+      opco.token,
+    );
+    expect(pay.body.total).toEqual({
+      stagiaires: 2,
+      periodes: 2,
+      montantVerse: 1500.25,
+      montantMensuelMoyen: 842.75,
+    });
+    expect(pay.body.groups).toEqual([
+      { key: 'AREF', stagiaires: 1, periodes: 1, montantVerse: 1000, montantMensuelMoyen: 1000 },
+      { key: 'RFPE', stagiaires: 1, periodes: 1, montantVerse: 500.25, montantMensuelMoyen: 685.5 },
+    ]);
+    // The remunerator's figures: what it pays, never the amounts funded.
+    const mine = await stack.call('GET', '/v1/stats/remunerations?financeur=' + opco.siret, asp.token);
+    expect(mine.body.total).toMatchObject({ stagiaires: 2, montantVerse: 1500.25 });
+    const funded = await stack.call('GET', '/v1/stats/financements?groupBy=financeur', asp.token);
+    expect(funded.body.groups).toEqual([]);
   });
 });

@@ -22,6 +22,8 @@ type P = Awaited<ReturnType<Stack['partner']>>;
 let ft: P;
 let of: P;
 let other: P;
+let asp: P;
+let certifier: P;
 const run = uid();
 const person = nir(`1850675${String(Date.now()).slice(-6)}`);
 const ids = Array.from({ length: 12 }, (_, i) => `CONS-${run}-${String(i).padStart(2, '0')}`);
@@ -40,6 +42,8 @@ beforeAll(async () => {
   ft = await stack.partner('FRANCE_TRAVAIL');
   of = await stack.partner('ORGANISME_FORMATION');
   other = await stack.partner('OPCO');
+  asp = await stack.partner('REMUNERATEUR');
+  certifier = await stack.partner('CERTIFICATEUR');
   // The months of the first dossier's 3- and 6-month points: a CDI then two jobs.
   const employer = siret('7123456700001');
   for (const [mois, lines] of [
@@ -77,11 +81,27 @@ beforeAll(async () => {
         dateFinPrevue: '2024-04-30',
       },
       financements: [{ financeurSiret: ft.siret, montantEngage: 4200 }],
+      ...(i === 1 ? { remunerateurSiret: asp.siret } : {}),
     });
     expect((await stack.call('POST', '/v1/dossiers', ft.token, body)).status).toBe(201);
     await send(ft.token, id, { type: 'VALIDATION', date: '2023-12-15' });
     if (i === 11) continue;
     await send(of.token, id, { type: 'ENTREE', date: '2024-01-08' });
+    // The second trainee is paid during the training.
+    if (i === 1) {
+      await send(asp.token, id, {
+        type: 'REMUNERATION_DEBUT',
+        date: '2024-01-08',
+        regime: 'RFPE',
+        montantMensuel: 685,
+      });
+      await send(asp.token, id, {
+        type: 'REMUNERATION_PAIEMENT',
+        date: '2024-02-05',
+        mois: '2024-01',
+        montant: 685,
+      });
+    }
     await send(of.token, id, {
       type: 'SORTIE',
       date: '2024-04-30',
@@ -89,6 +109,17 @@ beforeAll(async () => {
       heuresRealisees: 600,
     });
   }
+  // The third trainee obtained the certification.
+  const result = await stack.call('POST', '/v1/certifications/resultats', certifier.token, {
+    resultatId: `res-${run}`,
+    certification: 'RNCP37674',
+    obtention: 'TOTALE',
+    blocs: [],
+    dateObtention: '2024-06-01',
+    modaliteAcces: 'FORMATION_CONTINUE',
+    titulaire: { dossierId: ids[2] },
+  });
+  expect(result.body.statut).toBe('RAPPROCHE');
   await send(of.token, ids[0]!, {
     type: 'RECTIFICATION',
     date: '2024-05-02',
@@ -212,6 +243,46 @@ describe('the console in a browser', () => {
     const financing = await page.locator('section[aria-labelledby=t-fin] tbody tr').allTextContents();
     expect(financing[0]).toMatch(/4\s200,00\s€.*4\s000,00\s€/);
     await shot(page, 'dossier');
+    await page.context().close();
+  });
+
+  it('shows the certification and the pay on the dossier, the certification rate and the pay figures', async () => {
+    const page = await signIn(ft.token);
+    await page.goto(`${base}/console/dossiers/${ids[0]}`);
+    // No result 12 months after an exit of April 2024: unknown, never "failed".
+    expect(await page.locator('section[aria-labelledby=t-cert]').textContent()).toMatch(
+      /RNCP37674.*Inconnue/,
+    );
+    await page.goto(`${base}/console/dossiers/${ids[2]}`);
+    expect(await page.locator('section[aria-labelledby=t-cert]').textContent()).toMatch(
+      /Obtenue.*01\/06\/2024/,
+    );
+    const timeline = await page.locator('ol.timeline > li.CERTIFICATION').textContent();
+    expect(timeline).toContain('RNCP37674 obtenue en totalité');
+    await page.goto(`${base}/console/dossiers/${ids[1]}`);
+    const pay = await page.locator('section[aria-labelledby=t-remu] tbody tr').allTextContents();
+    expect(pay).toEqual([
+      expect.stringMatching(/RFPE.*08\/01\/2024.*30\/04\/2024.*fin de formation.*685,00\s€.*685,00\s€/),
+    ]);
+    await shot(page, 'dossier-remuneration');
+    await page.goto(`${base}/console`);
+    await expect(
+      page.getByRole('img', { name: 'Taux de certification par dispositif' }).isVisible(),
+    ).resolves.toBe(true);
+    const certRows = await page
+      .locator('section[aria-labelledby=t-certification] tbody tr')
+      .allTextContents();
+    expect(certRows.join(' ')).toMatch(/PRF/);
+    await page.getByRole('link', { name: 'Rémunérations' }).click();
+    await page.waitForURL(`${base}/console/remunerations`);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
+      'Rémunération des stagiaires',
+    );
+    expect(await page.locator('.kpi').first().textContent()).toContain('1');
+    expect(
+      await page.locator('section[aria-labelledby=t-regime] > table tbody tr').allTextContents(),
+    ).toEqual([expect.stringMatching(/RFPE.*1.*685,00\s€/)]);
+    await shot(page, 'remunerations');
     await page.context().close();
   });
 

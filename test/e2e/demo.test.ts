@@ -4,6 +4,7 @@ import { parseDsnLine } from '../../domain/dsn-line';
 import { DSN_FIELDS } from '../../domain/dsn-line';
 import { CreateDossierBody, DossierEvent } from '../../domain/schemas';
 import { CepEvent, OpenPeriodBody } from '../../domain/cep-schemas';
+import { ResultatBody } from '../../domain/certification-schemas';
 import { addMonths } from '../../domain/dates';
 import type { Stack } from '../helpers/stack';
 import { ADMIN_TOKEN, listen, startStack } from '../helpers/stack';
@@ -25,6 +26,8 @@ describe('the demo data set', () => {
         'ENTREE',
         'INTERRUPTION',
         'RECTIFICATION',
+        'REMUNERATION_DEBUT',
+        'REMUNERATION_PAIEMENT',
         'REPRISE',
         'SORTIE',
         'VALIDATION',
@@ -37,6 +40,16 @@ describe('the demo data set', () => {
       }
     }
     expect(new Set(DEMO_PARTNERS.map((p) => p.siret)).size).toBe(DEMO_PARTNERS.length);
+    // Certification results, by dossierId and by NIR, each valid and for a dossier of the set.
+    expect(data.results.length).toBeGreaterThan(20);
+    const ids = new Set(data.dossiers.map((d) => d.id));
+    for (const r of data.results) {
+      expect(ResultatBody.safeParse(r.body).success, String(r.body.resultatId)).toBe(true);
+      const t = r.body.titulaire as { dossierId?: string };
+      if (t.dossierId) expect(ids.has(t.dossierId)).toBe(true);
+    }
+    expect(data.results.some((r) => 'nir' in (r.body.titulaire as object))).toBe(true);
+    expect(data.dossiers.filter((d) => d.body.remunerateurSiret).length).toBeGreaterThan(50);
   });
 
   it('has CEP periods at every stage, some continuing each other, some leading to dossiers', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CertCandidate } from '../../domain/certification';
-import { ResultatBody, certificationStatut, matchDossier, unknownOn } from '../../domain/certification';
+import { certificationStatut, matchDossier, unknownOn } from '../../domain/certification';
+import { ResultatBody } from '../../domain/certification-schemas';
 
 /** CONTRACT.md, "Certification results": the body, the matching by NIR, the dossier's status. */
 const result = (over: Record<string, unknown> = {}) => ({

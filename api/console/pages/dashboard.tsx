@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx';
-import type { DossierStats, InsertionStats } from '../../routes/stats';
+import type { CertificationStats, DossierStats, InsertionStats } from '../../routes/stats';
 import { type Bar, BarChart } from '../chart';
 import { ISSUE_LABEL, REGION_LABEL, STATUS_LABEL, percent } from '../labels';
 
@@ -30,7 +30,8 @@ export const DashboardPage: FC<{
   stats: Record<string, DossierStats>;
   insertion: InsertionStats[];
   insertionByDispositif: InsertionStats;
-}> = ({ stats, insertion, insertionByDispositif }) => {
+  certification: CertificationStats;
+}> = ({ stats, insertion, insertionByDispositif, certification }) => {
   const total = stats.status?.total ?? null;
   const bars: Bar[] = insertionByDispositif.groups.map((g) => ({
     label: g.key ?? 'Non renseigné',
@@ -63,6 +64,48 @@ export const DashboardPage: FC<{
         <StatsCard title="Dossiers par région" by="region" stats={stats.region!} />
         <StatsCard title="Dossiers par financeur (SIRET)" by="financeur" stats={stats.financeur!} />
         <StatsCard title="Dossiers par objectif" by="objectif" stats={stats.objectif!} />
+        <section class="card" aria-labelledby="t-certification">
+          <h2 id="t-certification">Certification des sortants par dispositif</h2>
+          <p class="meta">
+            Sortants d'une formation visant une certification. En bleu : obtenue en partie ou en totalité ; en
+            vert : obtenue en totalité. Sans résultat 12 mois après la sortie, la certification est « inconnue
+            » (les certificateurs ne déclarent que les titulaires).
+          </p>
+          <BarChart
+            title="Taux de certification par dispositif"
+            bars={certification.groups.map((g) => ({
+              label: g.key ?? 'Non renseigné',
+              value: g.tauxAvecPartielles ?? 0,
+              value2: g.taux ?? 0,
+            }))}
+            format={percent}
+            max={1}
+          />
+          <table>
+            <thead>
+              <tr>
+                <th>Dispositif</th>
+                <th class="num">Sortants</th>
+                <th class="num">Obtenue</th>
+                <th class="num">En partie</th>
+                <th class="num">Inconnue</th>
+              </tr>
+            </thead>
+            <tbody>
+              {certification.groups.map((g) => (
+                <tr>
+                  <td>{g.key}</td>
+                  <td class="num">{g.sortants}</td>
+                  <td class="num">
+                    {g.obtenuesTotales} ({percent(g.taux)})
+                  </td>
+                  <td class="num">{g.obtenuesPartielles}</td>
+                  <td class="num">{g.inconnues}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
         <section class="card" aria-labelledby="t-insertion">
           <h2 id="t-insertion">Insertion à 6 mois par dispositif</h2>
           <p class="meta">

@@ -2,10 +2,13 @@ import type { FC } from 'hono/jsx';
 import type { DossierViewT, HistoryEntry } from '../../../domain/schemas';
 import {
   CATEGORY_LABEL,
+  CERT_STATUT_LABEL,
   EVENT_LABEL,
   FIELD_LABEL,
   MOTIF_LABEL,
+  PAY_END_LABEL,
   POINT_LABEL,
+  REGIME_LABEL,
   REGION_LABEL,
   SITUATION_LABEL,
   euros,
@@ -38,6 +41,18 @@ function eventDetail(e: HistoryEntry): string | null {
   if (typeof d.motif === 'string') parts.push(MOTIF_LABEL[d.motif] ?? d.motif);
   if (typeof d.realisation === 'string') parts.push(`réalisation ${String(d.realisation).toLowerCase()}`);
   if (typeof d.heuresRealisees === 'number') parts.push(`${d.heuresRealisees} h réalisées`);
+  if (typeof d.regime === 'string') parts.push(REGIME_LABEL[d.regime] ?? d.regime);
+  if (typeof d.montantMensuel === 'number') parts.push(`${euros(d.montantMensuel)} par mois`);
+  if (typeof d.mois === 'string') parts.push(`mois ${frMonth(d.mois)}`);
+  if (typeof d.montant === 'number') parts.push(euros(d.montant));
+  if (e.type === 'REMUNERATION_FIN' && typeof d.motif === 'string')
+    parts.splice(0, 1, PAY_END_LABEL[d.motif] ?? d.motif);
+  if (typeof d.certification === 'string') {
+    const blocs = Array.isArray(d.blocs) && d.blocs.length ? ` (blocs ${d.blocs.join(', ')})` : '';
+    parts.push(
+      `${d.certification} obtenue ${d.obtention === 'TOTALE' ? 'en totalité' : 'en partie'}${blocs}`,
+    );
+  }
   return parts.length ? parts.join(' · ') : null;
 }
 
@@ -141,6 +156,85 @@ export const DossierPage: FC<{ d: DossierViewT; events: HistoryEntry[]; me: stri
         ))}
       </ol>
     </section>
+    <div class="grid">
+      <section class="card" aria-labelledby="t-cert">
+        <h2 id="t-cert">Certification</h2>
+        {d.certification ? (
+          <dl class="facts">
+            <dt>Visée</dt>
+            <dd>
+              {d.certification.code}
+              {d.certification.intitule ? ` · ${d.certification.intitule}` : ''}
+              {d.certification.niveau ? ` (${d.certification.niveau})` : ''}
+            </dd>
+            <dt>Résultat</dt>
+            <dd>
+              <span class={`badge ${d.certification.statut === 'INCONNUE' ? 'warn' : ''}`}>
+                {CERT_STATUT_LABEL[d.certification.statut] ?? d.certification.statut}
+              </span>
+            </dd>
+            {d.certification.dateObtention ? (
+              <>
+                <dt>Obtenue le</dt>
+                <dd>{frDate(d.certification.dateObtention)}</dd>
+              </>
+            ) : null}
+            {d.certification.blocs.length ? (
+              <>
+                <dt>Blocs</dt>
+                <dd>{d.certification.blocs.join(', ')}</dd>
+              </>
+            ) : null}
+          </dl>
+        ) : (
+          <p class="meta">L'action ne vise pas de certification.</p>
+        )}
+      </section>
+      <section class="card" aria-labelledby="t-remu">
+        <h2 id="t-remu">Rémunération</h2>
+        {d.remunerateurSiret ? (
+          <p class="meta">
+            Rémunérateur : {d.remunerateurSiret}
+            {d.remunerateurSiret === me ? ' (vous)' : ''}
+          </p>
+        ) : null}
+        {d.remunerations.length ? (
+          <table>
+            <thead>
+              <tr>
+                <th>Régime</th>
+                <th>Période</th>
+                <th class="num">Mensuel</th>
+                <th class="num">Versé</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.remunerations.map((r) => (
+                <tr>
+                  <td>
+                    {REGIME_LABEL[r.regime] ?? r.regime}
+                    {r.suspendue ? (
+                      <>
+                        {' '}
+                        <span class="badge warn">Suspendue</span>
+                      </>
+                    ) : null}
+                  </td>
+                  <td>
+                    du {frDate(r.debut)} {r.fin ? `au ${frDate(r.fin)}` : '(en cours)'}
+                    {r.motifFin ? ` · ${PAY_END_LABEL[r.motifFin] ?? r.motifFin}` : ''}
+                  </td>
+                  <td class="num">{euros(r.montantMensuel)}</td>
+                  <td class="num">{euros(r.totalVerse)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p class="meta">Aucune période de rémunération déclarée.</p>
+        )}
+      </section>
+    </div>
     <section class="card" aria-labelledby="t-fin">
       <h2 id="t-fin">Financements</h2>
       <table>
