@@ -223,7 +223,7 @@ export async function listDossiers(
   return {
     items: page.map((r) =>
       publicView(r.data, {
-        amounts: !seesAsRemunerateurOnly(actor, {
+        payOnly: seesAsRemunerateurOnly(actor, {
           organismeSiret: r.data.organisme.siret,
           financeurSirets: r.data.financements.map((f) => f.financeurSiret),
           region: r.data.action.region,

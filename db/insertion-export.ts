@@ -35,7 +35,7 @@ export function insertionCopySql(region: string, actor: Actor): string {
       f.sit_validation, f.sit_entree, f.sit_sortie, f.sit_m3, f.sit_m6, f.sit_m12,
       ${flag('f.multi_m3')}, ${flag('f.multi_m6')}, ${flag('f.multi_m12')}
     from dossier_facts f
-    where f.region = '${region}' and ${visibleSql(actor, 'f', literals)}
+    where f.region = '${region}' and ${visibleSql(actor, 'f', literals, { beyondPay: true })}
     order by f.dossier_id
   ) to stdout with (format csv)`;
 }

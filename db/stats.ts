@@ -31,7 +31,7 @@ const KNOWN = sqlList([...CATEGORIES, 'SANS_EMPLOI']);
 function visibleWhere(
   actor: Actor,
   q: StatsFilters,
-  opts: { amounts?: boolean } = {},
+  opts: { beyondPay?: boolean } = {},
 ): { sql: string; params: unknown[] } {
   const params = new Params();
   const where = dossierWhere(actor, q, 'f', params, opts);
@@ -94,7 +94,7 @@ export async function insertionStats(
   q: StatsFilters & { point: (typeof INSERTION_POINTS)[number]; groupBy: (typeof INSERTION_GROUPS)[number] },
 ) {
   const { point, groupBy } = q;
-  const w = visibleWhere(actor, q);
+  const w = visibleWhere(actor, q, { beyondPay: true });
   const p = point.toLowerCase();
   const sit = `f.sit_${p}`;
   const measures = `count(*) as n, count(*) filter (where ${sit} in ${JOB}) as emploi,
@@ -140,7 +140,7 @@ export async function financementStats(
   q: StatsFilters & { groupBy: (typeof FINANCEMENT_GROUPS)[number] },
 ) {
   const { groupBy } = q;
-  const w = visibleWhere(actor, q, { amounts: true });
+  const w = visibleWhere(actor, q, { beyondPay: true });
   // Amounts sit in arrays aligned with financeur_sirets: per financeur, unnest them together;
   // otherwise sum each dossier's amounts. One pass over the facts either way, no join.
   const sql =

@@ -55,13 +55,14 @@ export function visibleSql(
   actor: Actor,
   alias: string,
   values: SqlValues,
-  opts: { amounts?: boolean } = {},
+  opts: { beyondPay?: boolean } = {},
 ): string {
   const v = visibility(actor);
   if (v.all) return 'true';
   const col = (name: string) => (alias ? `${alias}.${name}` : name);
-  // The amounts funded are not the remunerator's to read (CONTRACT.md, "Trainee remuneration").
-  const clauses = opts.amounts ? v.anyOf.filter((c) => c.party !== 'remunerateur') : v.anyOf;
+  // The amounts funded and the employment are not the remunerator's to read (CONTRACT.md,
+  // "Trainee remuneration"): it sees a dossier to pay the trainee, nothing beyond.
+  const clauses = opts.beyondPay ? v.anyOf.filter((c) => c.party !== 'remunerateur') : v.anyOf;
   return `(${clauses.map((c) => clauseSql(c, col, values)).join(' or ')})`;
 }
 
@@ -73,7 +74,7 @@ export function dossierWhere(
   q: DossierFilters,
   alias: string,
   params: Params,
-  opts: { amounts?: boolean } = {},
+  opts: { beyondPay?: boolean } = {},
 ): string[] {
   const col = (name: string) => (alias ? `${alias}.${name}` : name);
   const where = actor.admin ? [] : [visibleSql(actor, alias, params, opts)];

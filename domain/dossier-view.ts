@@ -45,20 +45,20 @@ export function employmentView(
 
 /**
  * The dossier as the API serves it. `privileged` (the dossier's financeurs and the platform) gets
- * the full NIR and the employers' details; everyone else the masked NIR. `amounts: false` (the
- * remunerator, which sees the dossier only to pay the trainee): the financeurs without the amounts.
+ * the full NIR and the employers' details; everyone else the masked NIR. `payOnly` (the
+ * remunerator, which sees the dossier only to pay the trainee): identity, action, dates and pay;
+ * the financeurs without the amounts, and no employment situations (CONTRACT.md).
  */
-export function toView(state: DossierState, opts: { fullNir: boolean; amounts?: boolean }): DossierViewT {
+export function toView(state: DossierState, opts: { fullNir: boolean; payOnly?: boolean }): DossierViewT {
   // Every field as the state holds it (a new one shows without a line here), the filtered ones.
   const { nir, ...person } = state.stagiaire;
   const view: DossierViewT = {
     ...state,
     stagiaire: { ...(opts.fullNir ? { nir } : {}), nirMasque: maskNir(nir), ...person },
-    financements:
-      opts.amounts === false
-        ? state.financements.map((f) => ({ financeurSiret: f.financeurSiret }))
-        : state.financements,
-    situations: (state.situations ?? []).map((s) => situationView(s, opts.fullNir)),
+    financements: opts.payOnly
+      ? state.financements.map((f) => ({ financeurSiret: f.financeurSiret }))
+      : state.financements,
+    situations: opts.payOnly ? [] : (state.situations ?? []).map((s) => situationView(s, opts.fullNir)),
     certification: state.certification ?? null,
     remunerations: state.remunerations ?? [],
   };
@@ -91,19 +91,19 @@ export function stateOfRecord(record: DossierViewT, nir: string): DossierState {
 }
 
 /**
- * A record as the list shows it to everyone: masked NIR, no employer details; without the amounts
- * for a remunerator (`amounts: false`).
+ * A record as the list shows it to everyone: masked NIR, no employer details; to a remunerator
+ * (`payOnly`), without the amounts nor the situations.
  */
-export function publicView(record: DossierViewT, opts: { amounts?: boolean } = {}): DossierViewT {
+export function publicView(record: DossierViewT, opts: { payOnly?: boolean } = {}): DossierViewT {
   const { nir: _nir, ...stagiaire } = record.stagiaire;
   return inViewOrder({
     ...record,
     certification: record.certification ?? null,
     remunerations: record.remunerations ?? [],
-    ...(opts.amounts === false
+    ...(opts.payOnly
       ? { financements: record.financements.map((f) => ({ financeurSiret: f.financeurSiret })) }
       : {}),
     stagiaire,
-    situations: record.situations.map((s) => situationView(s as SituationState, false)),
+    situations: opts.payOnly ? [] : record.situations.map((s) => situationView(s as SituationState, false)),
   });
 }

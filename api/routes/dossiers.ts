@@ -51,7 +51,7 @@ export function viewFor(actor: Actor, state: DossierState, opts: { privileged?: 
   if (!canSee(actor, parties)) throw notFound(state.dossierId);
   return toView(state, {
     fullNir: (opts.privileged ?? true) && canReadFullNir(actor, parties),
-    amounts: !seesAsRemunerateurOnly(actor, parties),
+    payOnly: seesAsRemunerateurOnly(actor, parties),
   });
 }
 

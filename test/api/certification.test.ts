@@ -143,6 +143,8 @@ describe('trainee remuneration', () => {
     expect(seen.status).toBe(200);
     expect(seen.body.financements).toEqual([{ financeurSiret: region.siret }]);
     expect(seen.body.stagiaire.nir).toBeUndefined();
+    // Nor the employment the DSN gives: it pays, nothing beyond.
+    expect(seen.body.situations).toEqual([]);
     const list = await stack.call('GET', '/v1/dossiers?limit=500', asp.token);
     const listed = list.body.items.find((x: { dossierId: string }) => x.dossierId === d.id);
     expect(listed.financements).toEqual([{ financeurSiret: region.siret }]);
@@ -539,5 +541,7 @@ describe('certification results', () => {
     expect(mine.body.total).toMatchObject({ stagiaires: 2, montantVerse: 1500.25 });
     const funded = await stack.call('GET', '/v1/stats/financements?groupBy=financeur', asp.token);
     expect(funded.body.groups).toEqual([]);
+    const insertion = await stack.call('GET', '/v1/stats/insertion?point=M3&groupBy=region', asp.token);
+    expect(insertion.body.groups).toEqual([]);
   });
 });

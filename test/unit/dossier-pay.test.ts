@@ -164,11 +164,13 @@ describe('the pay on the dossier', () => {
     ).toMatchObject({ error: { code: 'FORBIDDEN', details: [{ path: 'changes.remunerateurSiret' }] } });
   });
 
-  it('hides the amounts funded from the remunerator, not the pay', () => {
+  it('hides the amounts funded and the employment from the remunerator, not the pay', () => {
     const agg = validated();
-    const view = toView(agg.state, { fullNir: false, amounts: false });
+    const view = toView(agg.state, { fullNir: false, payOnly: true });
     expect(view.financements).toEqual([{ financeurSiret: SIRETS.region84 }]);
+    expect(view.situations).toEqual([]);
     expect(view.remunerations).toEqual([]);
+    expect(toView(agg.state, { fullNir: false }).situations).toHaveLength(6);
   });
 });
 
