@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../domain/authorization';
 import { fichesOf } from './referentiel';
+import { named } from './stats';
 import { type DossierFilters, Params, dossierWhere } from './visibility';
 
 /**
@@ -8,8 +9,15 @@ import { type DossierFilters, Params, dossierWhere } from './visibility';
  * may read one by one (its own figures: no group withheld).
  */
 
-export const CERTIFICATION_GROUPS = ['dispositif', 'organisme', 'region', 'certification', 'nsf'] as const;
-export const REMUNERATION_GROUPS = ['regime', 'dispositif', 'region'] as const;
+export const CERTIFICATION_GROUPS = [
+  'dispositif',
+  'organisme',
+  'region',
+  'certification',
+  'nsf',
+  'qpv',
+] as const;
+export const REMUNERATION_GROUPS = ['regime', 'dispositif', 'region', 'nsf', 'qpv'] as const;
 
 const rate = (n: number, d: number) => (d === 0 ? null : Math.round((n / d) * 1000) / 1000);
 
@@ -19,6 +27,7 @@ const CERT_COLUMN: Record<(typeof CERTIFICATION_GROUPS)[number], string> = {
   region: 'f.region',
   certification: 'f.certification',
   nsf: 'f.nsf',
+  qpv: "case f.qpv when true then 'true' when false then 'false' end",
 };
 
 /** Exited dossiers aiming at a certification, and how many obtained it, per group. */
@@ -68,7 +77,7 @@ export async function certificationStats(
   return {
     groupBy: q.groupBy,
     total: figures(sum('sortants'), sum('obtenuesTotales'), sum('obtenuesPartielles'), sum('inconnues')),
-    groups,
+    groups: await named(em, q.groupBy, groups),
   };
 }
 
@@ -76,6 +85,8 @@ const PAY_COLUMN: Record<(typeof REMUNERATION_GROUPS)[number], string> = {
   regime: "r->>'regime'",
   dispositif: 'd.dispositif',
   region: 'd.region',
+  nsf: "d.data->'action'->>'nsf'",
+  qpv: "d.data->'action'->>'qpv'",
 };
 
 /** Trainees paid, amounts paid and the mean monthly pay, per regime, dispositif or region. */

@@ -47,9 +47,10 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
        departement, dispositif, objectif, date_entree, date_sortie, motif_sortie,
        sit_validation, sit_entree, sit_sortie, sit_m3, sit_m6, sit_m12,
        durable_m3, durable_m6, durable_m12, multi_m3, multi_m6, multi_m12,
-       montants_engages, montants_realises, nir_hash, remunerateur_siret, nsf, certification, cert_statut)
+       montants_engages, montants_realises, nir_hash, remunerateur_siret, nsf, certification, cert_statut,
+       qpv, duree_heures, heures_realisees)
      values (?, ?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, ?, ?, ?, ?,
-       ?, ?, ?, ?, ?, ?, ?::numeric[], ?::numeric[], ?, ?, ?, ?, ?)
+       ?, ?, ?, ?, ?, ?, ?::numeric[], ?::numeric[], ?, ?, ?, ?, ?, ?::boolean, ?::numeric, ?::numeric)
      on conflict (dossier_id) do update set
        version = excluded.version, status = excluded.status, issue = excluded.issue,
        organisme_siret = excluded.organisme_siret,
@@ -64,7 +65,8 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
        multi_m3 = excluded.multi_m3, multi_m6 = excluded.multi_m6, multi_m12 = excluded.multi_m12,
        montants_engages = excluded.montants_engages, montants_realises = excluded.montants_realises,
        nir_hash = excluded.nir_hash, remunerateur_siret = excluded.remunerateur_siret,
-       nsf = excluded.nsf, certification = excluded.certification, cert_statut = excluded.cert_statut
+       nsf = excluded.nsf, certification = excluded.certification, cert_statut = excluded.cert_statut,
+       qpv = excluded.qpv, duree_heures = excluded.duree_heures, heures_realisees = excluded.heures_realisees
      where dossier_facts.version < excluded.version`;
 const UPSERT_SQL_NUMBERED = numbered(UPSERT_SQL);
 
@@ -150,6 +152,9 @@ export async function upsertDossier(
     state.action.nsf ?? null,
     state.certification?.code ?? null,
     state.certification?.statut ?? null,
+    state.action.qpv ?? null,
+    state.action.dureeHeures ?? null,
+    state.sortie?.heuresRealisees ?? null,
   ];
   const ctx = em.getTransactionContext();
   if (ctx) await em.getConnection().execute(UPSERT_SQL, values, 'run', ctx);

@@ -3,16 +3,28 @@ import type { Actor } from '../domain/authorization';
 import { CATEGORIES } from '../domain/code-lists';
 import { type DossierFilters, Params, dossierWhere } from './visibility';
 
-/** Statistical secrecy: a group of fewer dossiers than this is not shown. */
+/** Statistical secrecy, where figures leave the partners' circle (the open data): fewer than this is not shown. */
 export const SECRECY_THRESHOLD = 5;
 
-export const DOSSIER_GROUPS = ['status', 'issue', 'financeur', 'dispositif', 'region', 'objectif'] as const;
-export const INSERTION_GROUPS = ['dispositif', 'organisme', 'region'] as const;
-export const FINANCEMENT_GROUPS = ['financeur', 'dispositif', 'region'] as const;
+export const DOSSIER_GROUPS = [
+  'status',
+  'issue',
+  'financeur',
+  'dispositif',
+  'region',
+  'objectif',
+  'nsf',
+  'qpv',
+  'trimestreEntree',
+] as const;
+export const INSERTION_GROUPS = ['dispositif', 'organisme', 'region', 'nsf', 'qpv'] as const;
+export const FINANCEMENT_GROUPS = ['financeur', 'dispositif', 'region', 'nsf', 'qpv'] as const;
+export const COUT_GROUPS = ['financeur', 'dispositif', 'region', 'nsf', 'objectif', 'qpv'] as const;
 export const INSERTION_POINTS = ['M3', 'M6', 'M12'] as const;
 
 export type StatsFilters = DossierFilters;
 
+/** Each group-by's key, on the facts `f` (the financeur's is unnested where it is used). */
 const COLUMN = {
   status: 'f.status',
   issue: 'f.issue',
@@ -20,6 +32,9 @@ const COLUMN = {
   region: 'f.region',
   objectif: 'f.objectif',
   organisme: 'f.organisme_siret',
+  nsf: 'f.nsf',
+  qpv: "case f.qpv when true then 'true' when false then 'false' end",
+  trimestreEntree: "to_char(f.date_entree, 'YYYY') || '-T' || extract(quarter from f.date_entree)",
 } as const;
 
 /** A point with a job: its column holds the job's category. */
@@ -27,7 +42,10 @@ const sqlList = (codes: readonly string[]) => `(${codes.map((c) => `'${c}'`).joi
 const JOB = sqlList(CATEGORIES);
 const KNOWN = sqlList([...CATEGORIES, 'SANS_EMPLOI']);
 
-/** The WHERE clause of what the actor may see (as the list endpoint), plus the list's filters. */
+/**
+ * The WHERE clause of what the actor may see (as the list endpoint), plus the list's filters.
+ * `beyondPay`: figures the remunerator of a dossier does not read (amounts, employment).
+ */
 function visibleWhere(
   actor: Actor,
   q: StatsFilters,
@@ -38,21 +56,46 @@ function visibleWhere(
   return { sql: where.length ? where.join(' and ') : 'true', params: params.list };
 }
 
+const rate = (n: number, d: number) => (d === 0 ? null : Math.round((n / d) * 1000) / 1000);
+
 /**
- * Statistical secrecy: groups under the threshold are withheld, and when only one would be, the
- * next smallest goes too, so it cannot be found back by subtracting from the total.
+ * The names of the partners whose SIRETs key groups: the registered partner's, else (an organisme
+ * not registered) the raison sociale its dossiers give.
  */
-function secret<G extends { dossiers: number }>(groups: G[]): { shown: G[]; hidden: number } {
-  const small = groups.filter((g) => g.dossiers < SECRECY_THRESHOLD);
-  const hide = new Set(small);
-  if (small.length === 1 && groups.length > 1) {
-    const next = groups.filter((g) => !hide.has(g)).sort((a, b) => a.dossiers - b.dossiers)[0];
-    if (next) hide.add(next);
-  }
-  return { shown: groups.filter((g) => !hide.has(g)), hidden: hide.size };
+export async function partnerNames(
+  em: EntityManager,
+  sirets: readonly (string | null)[],
+): Promise<Map<string, string>> {
+  const wanted = [...new Set(sirets.filter((s): s is string => s !== null && /^\d{14}$/.test(s)))];
+  if (wanted.length === 0) return new Map();
+  const rows = await em.getConnection().execute<{ siret: string; name: string | null }[]>(
+    `select s.siret, coalesce(
+        (select p.name from partners p where p.siret = s.siret),
+        (select d.data->'organisme'->>'raisonSociale' from dossiers d where d.organisme_siret = s.siret
+          order by d.updated_at desc limit 1)) as name
+       from unnest(?::varchar[]) as s(siret)`,
+    [`{${wanted.join(',')}}`],
+  );
+  return new Map(rows.flatMap((r) => (r.name ? [[r.siret, r.name] as [string, string]] : [])));
 }
 
-const rate = (n: number, d: number) => (d === 0 ? null : Math.round((n / d) * 1000) / 1000);
+/** Groups keyed by a partner (financeur, organisme) show its name beside the SIRET. */
+export async function named<G extends { key: string | null }>(
+  em: EntityManager,
+  groupBy: string,
+  groups: G[],
+): Promise<(G & { nom?: string | null })[]> {
+  if (groupBy !== 'financeur' && groupBy !== 'organisme') return groups;
+  const names = await partnerNames(
+    em,
+    groups.map((g) => g.key),
+  );
+  return groups.map(({ key, ...rest }) => ({
+    key,
+    nom: key === null ? null : (names.get(key) ?? null),
+    ...rest,
+  })) as (G & { nom?: string | null })[];
+}
 
 /** Visible dossiers counted per group, with the list's filters. */
 export async function dossierStats(
@@ -74,17 +117,12 @@ export async function dossierStats(
       : `select ${COLUMN[groupBy]} as key, count(*) as n, count(*) as firsts from dossier_facts f where ${w.sql}
           group by 1 order by 1 nulls first`;
   const rows = await conn.execute<{ key: string | null; n: string; firsts: string }[]>(sql, w.params);
-  const all = rows.reduce((t, r) => t + Number(r.firsts), 0);
+  const total = rows.reduce((t, r) => t + Number(r.firsts), 0);
   const groups = rows
     .filter((r) => groupBy !== 'financeur' || r.key !== null)
     .map((r) => ({ key: r.key, dossiers: Number(r.n) }));
-  const { shown, hidden } = secret(groups);
-  return {
-    groupBy,
-    total: all >= SECRECY_THRESHOLD ? all : null,
-    groups: shown,
-    hiddenGroups: hidden,
-  };
+  // Exact: the caller may read each of these dossiers one by one (CONTRACT.md).
+  return { groupBy, total, groups: await named(em, groupBy, groups) };
 }
 
 /** Employment at a point after exit, per group, with the list's filters. */
@@ -123,14 +161,7 @@ export async function insertionStats(
   // Each dossier sits in exactly one group: the total is the groups' sum.
   const sum = (k: 'dossiers' | 'emploi' | 'emploiDurable') => groups.reduce((t, g) => t + g[k], 0);
   const total = figures(sum('dossiers'), sum('emploi'), sum('emploiDurable'));
-  const { shown, hidden } = secret(groups);
-  return {
-    point,
-    groupBy,
-    total: total.dossiers >= SECRECY_THRESHOLD ? total : null,
-    groups: shown,
-    hiddenGroups: hidden,
-  };
+  return { point, groupBy, total, groups: await named(em, groupBy, groups) };
 }
 
 /** Engaged and realised amounts per group, with the list's filters. */
@@ -160,14 +191,83 @@ export async function financementStats(
       sql,
       w.params,
     );
-  return {
-    groupBy,
-    groups: rows.map((r) => ({
-      key: r.key,
+  const groups = rows.map((r) => ({
+    key: r.key,
+    dossiers: Number(r.n),
+    montantEngage: Number(r.engage),
+    montantRealise: Number(r.realise ?? 0),
+    dossiersRealises: Number(r.realises),
+  }));
+  return { groupBy, groups: await named(em, groupBy, groups) };
+}
+
+const money = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
+
+/**
+ * What a training costs, per group (CONTRACT.md, `GET /v1/stats/couts`): the amounts engaged and
+ * realised, the hours planned and realised, and the hourly costs: engaged over planned hours (the
+ * dossiers with planned hours), realised over realised hours (the dossiers that have both). Per
+ * financeur, its own lines' amounts over the dossiers' hours.
+ */
+export async function coutStats(
+  em: EntityManager,
+  actor: Actor,
+  q: StatsFilters & { groupBy: (typeof COUT_GROUPS)[number] },
+) {
+  const { groupBy } = q;
+  const w = visibleWhere(actor, q, { beyondPay: true });
+  // One row per dossier (per financing line, per financeur): its key, amounts and hours.
+  const perDossier = (key: string) => `select ${key} as key,
+              (select sum(e) from unnest(f.montants_engages) e) as engage,
+              (select sum(r) from unnest(f.montants_realises) r) as realise,
+              f.duree_heures as prevues, f.heures_realisees as realisees
+         from dossier_facts f where ${w.sql}`;
+  const lines =
+    groupBy === 'financeur'
+      ? `select x.k as key, x.e as engage, x.r as realise, f.duree_heures as prevues, f.heures_realisees as realisees
+         from dossier_facts f, unnest(f.financeur_sirets, f.montants_engages, f.montants_realises) as x(k, e, r)
+        where ${w.sql}`
+      : perDossier(COLUMN[groupBy]);
+  const measures = `count(*) as n, sum(engage) as engage, sum(realise) as realise,
+      sum(prevues) as prevues, sum(realisees) as realisees,
+      sum(engage) filter (where prevues > 0) as engage_h, sum(prevues) filter (where prevues > 0) as prevues_h,
+      sum(realise) filter (where realise is not null and realisees > 0) as realise_h,
+      sum(realisees) filter (where realise is not null and realisees > 0) as realisees_h`;
+  type Row = Record<
+    | 'n'
+    | 'engage'
+    | 'realise'
+    | 'prevues'
+    | 'realisees'
+    | 'engage_h'
+    | 'prevues_h'
+    | 'realise_h'
+    | 'realisees_h',
+    string | null
+  >;
+  const conn = em.getConnection();
+  const rows = await conn.execute<(Row & { key: string | null })[]>(
+    `with l as (${lines}) select key, ${measures} from l group by 1 order by 1 nulls first`,
+    w.params,
+  );
+  // Per financeur a co-financed dossier sits in each group: the total counts it once.
+  const [all] = await conn.execute<Row[]>(
+    `with l as (${perDossier('null')}) select ${measures} from l`,
+    w.params,
+  );
+  const num = (v: string | null) => (v === null ? null : Number(v));
+  const figures = (r: Row) => {
+    const [eh, ph, rh, hh] = [num(r.engage_h), num(r.prevues_h), num(r.realise_h), num(r.realisees_h)];
+    return {
       dossiers: Number(r.n),
-      montantEngage: Number(r.engage),
-      montantRealise: Number(r.realise ?? 0),
-      dossiersRealises: Number(r.realises),
-    })),
+      montantEngage: money(num(r.engage) ?? 0)!,
+      montantRealise: money(num(r.realise) ?? 0)!,
+      heuresPrevues: num(r.prevues) ?? 0,
+      heuresRealisees: num(r.realisees) ?? 0,
+      coutHoraireEngage: eh !== null && ph ? money(eh / ph) : null,
+      coutHoraireRealise: rh !== null && hh ? money(rh / hh) : null,
+    };
   };
+  const groups = rows.map((r) => ({ key: r.key, ...figures(r) }));
+  return { groupBy, total: figures(all!), groups: await named(em, groupBy, groups) };
 }

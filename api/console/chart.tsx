@@ -17,8 +17,7 @@ export const BarChart: FC<{ title: string; bars: Bar[]; format?: (n: number) => 
   format = (n) => n.toLocaleString('fr-FR'),
   max,
 }) => {
-  if (bars.length === 0)
-    return <p class="meta">Aucune donnée à montrer (ou groupes masqués par le secret statistique).</p>;
+  if (bars.length === 0) return <p class="meta">Aucune donnée à montrer.</p>;
   const top = max ?? Math.max(...bars.map((b) => b.value), 1);
   const row = 24;
   const labelW = 175;

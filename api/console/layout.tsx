@@ -20,6 +20,7 @@ main { max-width:1200px; margin:0 auto; padding:20px; }
 h1 { font-size:24px; margin:4px 0 16px; } h2 { font-size:18px; margin:0 0 10px; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:16px; margin-bottom:16px; }
 .grid { display:grid; gap:16px; grid-template-columns:repeat(auto-fit, minmax(320px, 1fr)); }
+.card.wide { grid-column:1 / -1; overflow-x:auto; }
 .kpis { display:flex; gap:16px; flex-wrap:wrap; margin-bottom:16px; }
 .kpi { background:#fff; border:1px solid var(--line); border-radius:8px; padding:12px 16px; min-width:150px; }
 .kpi b { display:block; font-size:24px; } .kpi span { color:var(--muted); font-size:13px; }

@@ -10,6 +10,7 @@ import { Layout, type Section } from './layout';
 import type {
   CepStats,
   CertificationStats,
+  CoutStats,
   DossierStats,
   InsertionStats,
   RemunerationStats,
@@ -134,8 +135,8 @@ export function consoleRoutes(callApi: ApiCall) {
   }
 
   app.get('/console', async (c) => {
-    const groups = ['status', 'issue', 'dispositif', 'region', 'financeur', 'objectif'];
-    const [dossierStats, insertion, byDispositif, certification] = await Promise.all([
+    const groups = ['status', 'issue', 'dispositif', 'region', 'financeur', 'objectif', 'nsf', 'qpv'];
+    const [dossierStats, insertion, byDispositif, certification, couts, months] = await Promise.all([
       Promise.all(groups.map((g) => api<DossierStats>(c, `/v1/stats/dossiers?groupBy=${g}`))),
       Promise.all(
         ['M3', 'M6', 'M12'].map((p) =>
@@ -144,7 +145,14 @@ export function consoleRoutes(callApi: ApiCall) {
       ),
       api<InsertionStats>(c, '/v1/stats/insertion?point=M6&groupBy=dispositif'),
       api<CertificationStats>(c, '/v1/stats/certification?groupBy=dispositif'),
+      api<CoutStats>(c, '/v1/stats/couts?groupBy=dispositif'),
+      api<{ items: { mois: string; loadedAt: string }[] }>(c, '/v1/dsn/months'),
     ]);
+    const loads = months.body.items ?? [];
+    const lastLoad = loads.reduce<{ mois: string; loadedAt: string } | null>(
+      (a, m) => (a === null || m.loadedAt > a.loadedAt ? m : a),
+      null,
+    );
     const stats = Object.fromEntries(groups.map((g, i) => [g, dossierStats[i]!.body]));
     return page(
       c,
@@ -155,8 +163,40 @@ export function consoleRoutes(callApi: ApiCall) {
         insertion={insertion.map((r) => r.body)}
         insertionByDispositif={byDispositif.body}
         certification={certification.body}
+        couts={couts.body}
+        lastLoad={lastLoad}
       />,
     );
+  });
+
+  /**
+   * A panel's figures as CSV (the dashboard's "Télécharger" links): the same stats route, with the
+   * signed-in partner's token, one line per group. Only the stats routes.
+   */
+  app.get('/console/export.csv', async (c) => {
+    const path = c.req.query('stat') ?? '';
+    if (!/^\/v1\/stats\/[a-z]+(\?[A-Za-z0-9=&_-]*)?$/.test(path)) {
+      return c.text('stat: a /v1/stats/... route of the dashboard', 400);
+    }
+    const res = await api<{ groups?: Record<string, unknown>[]; error?: { message: string } }>(c, path);
+    if (res.status !== 200 || !res.body.groups) return c.text(res.body.error?.message ?? 'refused', 400);
+    const flat = (g: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(g).flatMap(([k, v]) => (v !== null && typeof v === 'object' ? [] : [[k, v]])),
+      );
+    const rows = res.body.groups.map(flat);
+    const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    const cell = (v: unknown) => {
+      const text = v === null || v === undefined ? '' : String(v);
+      // A cell a spreadsheet would read as a formula is written as text.
+      const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+      return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+    };
+    const csv = [columns.join(','), ...rows.map((r) => columns.map((k) => cell(r[k])).join(','))].join('\n');
+    const name = path.replace(/^\/v1\/stats\//, '').replace(/[^A-Za-z0-9]+/g, '-');
+    c.header('content-disposition', `attachment; filename="agora-${name}.csv"`);
+    c.header('content-type', 'text/csv; charset=utf-8');
+    return c.body(`${csv}\n`);
   });
 
   app.get('/console/remunerations', async (c) => {

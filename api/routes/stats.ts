@@ -8,11 +8,12 @@ import { ListQuery } from '../../domain/schemas';
 import { recordAccess } from '../../db/audit';
 import { exportInsertion } from '../../db/insertion-export';
 import {
+  COUT_GROUPS,
   DOSSIER_GROUPS,
   FINANCEMENT_GROUPS,
   INSERTION_GROUPS,
   INSERTION_POINTS,
-  SECRECY_THRESHOLD,
+  coutStats,
   dossierStats,
   financementStats,
   insertionStats,
@@ -35,7 +36,14 @@ const Filters = ListQuery.pick({
   region: true,
   dispositif: true,
 });
-const secrecy = `Groups of fewer than ${SECRECY_THRESHOLD} dossiers are withheld (statistical secrecy; when only one would be, the next smallest goes too); \`hiddenGroups\` counts them.`;
+const exact =
+  'Exact: every dossier the caller may read one by one is counted, no group withheld (statistical secrecy applies to the open data only). Groups keyed by a partner show its name (`nom`) beside the SIRET.';
+/** The name of the partner a group is keyed by (financeur, organisme). */
+const Nom = z
+  .string()
+  .nullable()
+  .optional()
+  .meta({ description: "groups keyed by a partner's SIRET: its name" });
 
 const Insertion = z.object({
   dossiers: z.number().int().meta({ description: 'exited dossiers whose point is known' }),
@@ -48,18 +56,16 @@ const Insertion = z.object({
 /** The answers of the stats routes (the console reads them with these types). */
 export const DossierStats = z.object({
   groupBy: z.enum(DOSSIER_GROUPS),
-  total: z.number().int().nullable(),
-  groups: z.array(z.object({ key: z.string().nullable(), dossiers: z.number().int() })),
-  hiddenGroups: z.number().int(),
+  total: z.number().int(),
+  groups: z.array(z.object({ key: z.string().nullable(), nom: Nom, dossiers: z.number().int() })),
 });
 export type DossierStats = z.infer<typeof DossierStats>;
 
 export const InsertionStats = z.object({
   point: z.enum(INSERTION_POINTS),
   groupBy: z.enum(INSERTION_GROUPS),
-  total: Insertion.nullable(),
-  groups: z.array(Insertion.extend({ key: z.string().nullable() })),
-  hiddenGroups: z.number().int(),
+  total: Insertion,
+  groups: z.array(Insertion.extend({ key: z.string().nullable(), nom: Nom })),
 });
 export type InsertionStats = z.infer<typeof InsertionStats>;
 
@@ -67,7 +73,8 @@ export const FinancementStats = z.object({
   groupBy: z.enum(FINANCEMENT_GROUPS),
   groups: z.array(
     z.object({
-      key: z.string(),
+      key: z.string().nullable(),
+      nom: Nom,
       dossiers: z.number().int(),
       montantEngage: z.number(),
       montantRealise: z.number(),
@@ -76,6 +83,28 @@ export const FinancementStats = z.object({
   ),
 });
 export type FinancementStats = z.infer<typeof FinancementStats>;
+
+const Couts = z.object({
+  dossiers: z.number().int(),
+  montantEngage: z.number(),
+  montantRealise: z.number(),
+  heuresPrevues: z.number().meta({ description: "sum of the actions' dureeHeures" }),
+  heuresRealisees: z.number().meta({ description: "sum of the exits' heuresRealisees" }),
+  coutHoraireEngage: z
+    .number()
+    .nullable()
+    .meta({ description: 'engaged over planned hours, over the dossiers with planned hours' }),
+  coutHoraireRealise: z
+    .number()
+    .nullable()
+    .meta({ description: 'realised over realised hours, over the dossiers that have both' }),
+});
+export const CoutStats = z.object({
+  groupBy: z.enum(COUT_GROUPS),
+  total: Couts,
+  groups: z.array(Couts.extend({ key: z.string().nullable(), nom: Nom })),
+});
+export type CoutStats = z.infer<typeof CoutStats>;
 
 const CepFigures = z.object({
   beneficiaires: z.number().int().meta({ description: 'distinct persons' }),
@@ -119,6 +148,7 @@ export const CertificationStats = z.object({
   groups: z.array(
     Certification.extend({
       key: z.string().nullable(),
+      nom: Nom,
       intitule: z
         .string()
         .nullable()
@@ -193,7 +223,7 @@ export function statsRoutes(deps: {
   figures({
     name: 'dossiers',
     summary: 'Visible dossiers counted per group',
-    description: `With the filters of \`GET /v1/dossiers\`. A dossier with several financeurs counts once in each of their groups. ${secrecy}`,
+    description: `With the filters of \`GET /v1/dossiers\`. A dossier with several financeurs counts once in each of their groups. ${exact}`,
     query: Filters.extend({ groupBy: z.enum(DOSSIER_GROUPS).default('status') }),
     answer: [DossierStats, 'counts'],
     compute: dossierStats,
@@ -201,7 +231,7 @@ export function statsRoutes(deps: {
   figures({
     name: 'insertion',
     summary: 'Employment 3, 6 or 12 months after exit, per group',
-    description: `Counts only exited dossiers whose point is known (a job or no job); a durable job is a CDI, or a CDD or an interim contract of 6 months or more. Rates are fractions (0.625). With the filters of \`GET /v1/dossiers\`. ${secrecy}`,
+    description: `Counts only exited dossiers whose point is known (a job or no job); a durable job is a CDI, or a CDD or an interim contract of 6 months or more. Rates are fractions (0.625). With the filters of \`GET /v1/dossiers\`. ${exact}`,
     query: Filters.extend({
       point: z.enum(INSERTION_POINTS).default('M6'),
       groupBy: z.enum(INSERTION_GROUPS).default('region'),
@@ -219,6 +249,14 @@ export function statsRoutes(deps: {
     compute: financementStats,
   });
 
+  figures({
+    name: 'couts',
+    summary: 'What a training costs: amounts engaged and realised, hours, hourly costs, per group',
+    description: `Over the visible dossiers (a remunerator: not those it only pays), with the filters of \`GET /v1/dossiers\`. Per financeur, its own financing lines over the dossiers' hours; the total counts each dossier once. ${exact}`,
+    query: Filters.extend({ groupBy: z.enum(COUT_GROUPS).default('dispositif') }),
+    answer: [CoutStats, 'costs'],
+    compute: coutStats,
+  });
   figures({
     name: 'certification',
     summary: 'Certification of the exited dossiers that aim at one, per group',

@@ -14,6 +14,7 @@ import { Migration20261207000000_cep_links } from './Migration20261207000000_cep
 import { Migration20261208000000_cep_follow_up } from './Migration20261208000000_cep_follow_up';
 import { Migration20261209000000_cep_retention } from './Migration20261209000000_cep_retention';
 import { Migration20261210000000_certification } from './Migration20261210000000_certification';
+import { Migration20261211000000_piloting } from './Migration20261211000000_piloting';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -36,4 +37,5 @@ export const migrationsList = [
   { name: 'Migration20261208000000_cep_follow_up', class: Migration20261208000000_cep_follow_up },
   { name: 'Migration20261209000000_cep_retention', class: Migration20261209000000_cep_retention },
   { name: 'Migration20261210000000_certification', class: Migration20261210000000_certification },
+  { name: 'Migration20261211000000_piloting', class: Migration20261211000000_piloting },
 ];

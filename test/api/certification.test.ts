@@ -31,11 +31,12 @@ async function fixedPartner(siret: string): Promise<P> {
     name: `Certificateur ${siret}`,
     kind: 'CERTIFICATEUR',
   });
-  if (created.status === 201) return { siret, token: created.body.token, id: created.body.id };
+  if (created.status === 201)
+    return { siret, token: created.body.token, id: created.body.id, name: `Certificateur ${siret}` };
   const all = await stack.call('GET', '/v1/admin/partners', ADMIN_TOKEN);
   const found = all.body.items.find((p: { siret: string }) => p.siret === siret);
   const token = await stack.call('POST', `/v1/admin/partners/${found.id}/tokens`, ADMIN_TOKEN);
-  return { siret, token: token.body.token, id: found.id };
+  return { siret, token: token.body.token, id: found.id, name: found.name };
 }
 
 beforeAll(async () => {

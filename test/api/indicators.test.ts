@@ -150,7 +150,12 @@ beforeAll(async () => {
       if (s.annulled) return send(ft.token, s.id, { type: 'ANNULATION', date: '2024-11-25' });
       if (!s.exited) return;
       await send(of.token, s.id, { type: 'ENTREE', date: '2024-12-02' });
-      await send(of.token, s.id, { type: 'SORTIE', date: EXIT, motif: 'FIN_FORMATION' });
+      await send(of.token, s.id, {
+        type: 'SORTIE',
+        date: EXIT,
+        motif: 'FIN_FORMATION',
+        ...(s.i % 2 ? { heuresRealisees: 600 } : {}),
+      });
       if (s.closed) {
         await send(ft.token, s.id, {
           type: 'CLOTURE',
@@ -186,14 +191,11 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => stack?.stop());
 
-/** The documented secrecy rule, applied to counts computed here. */
-function secrecy<G extends { key: string | null; dossiers: number }>(groups: G[]) {
-  const small = groups.filter((g) => g.dossiers < 5);
-  const hide = new Set(small);
-  if (small.length === 1 && groups.length > 1) {
-    hide.add(groups.filter((g) => !hide.has(g)).sort((a, b) => a.dossiers - b.dossiers)[0]!);
-  }
-  return { groups: groups.filter((g) => !hide.has(g)), hiddenGroups: hide.size };
+/** A partner's figures are exact: every group, however small; a partner's groups show its name. */
+function exact<G extends { key: string | null }>(groupBy: string, groups: G[]) {
+  if (groupBy !== 'financeur' && groupBy !== 'organisme') return { groups };
+  const names = new Map([ft, opco, of].map((p) => [p.siret, p.name]));
+  return { groups: groups.map(({ key, ...rest }) => ({ key, nom: names.get(key!) ?? null, ...rest })) };
 }
 
 function countBy<T>(items: T[], key: (t: T) => (string | null)[]) {
@@ -213,7 +215,7 @@ const issueOf = (s: Spec) =>
         : null;
 
 describe('indicators (GET /v1/stats/...)', () => {
-  it('counts dossiers per every group-by, with statistical secrecy', async () => {
+  it('counts dossiers per every group-by, exactly: no group withheld, partners named', async () => {
     const keys: Record<string, (s: Spec) => (string | null)[]> = {
       status: (s) => [statusOf(s)],
       issue: (s) => [issueOf(s)],
@@ -221,18 +223,25 @@ describe('indicators (GET /v1/stats/...)', () => {
       dispositif: (s) => [s.dispositif],
       region: (s) => [s.region],
       objectif: (s) => [s.objectif],
+      nsf: () => ['326'],
+      qpv: () => ['false'],
+      trimestreEntree: (s) => [s.exited ? '2024-T4' : null],
     };
     for (const [groupBy, key] of Object.entries(keys)) {
       const res = await stack.call('GET', `/v1/stats/dossiers?groupBy=${groupBy}`, ft.token);
       expect(res.status).toBe(200);
-      const want = secrecy(countBy(specs, key).map(([k, v]) => ({ key: k, dossiers: v.length })));
+      const want = exact(
+        groupBy,
+        countBy(specs, key).map(([k, v]) => ({ key: k, dossiers: v.length })),
+      );
       expect(res.body, groupBy).toEqual({ groupBy, total: N, ...want });
     }
-    // Spot checks of the rule itself: exactly 5 is shown; a lone small group takes the next one along.
+    // Groups of 2 and 1 are there, as the partner may open each of those dossiers.
     const byObjectif = await stack.call('GET', '/v1/stats/dossiers?groupBy=objectif', ft.token);
-    expect(byObjectif.body).toMatchObject({ groups: [], hiddenGroups: 2, total: 30 });
-    const byStatus = await stack.call('GET', '/v1/stats/dossiers?groupBy=status', ft.token);
-    expect(byStatus.body.groups).toContainEqual({ key: 'VALIDE', dossiers: 5 });
+    expect(byObjectif.body.groups).toEqual([
+      { key: 'CERTIFIANTE', dossiers: 28 },
+      { key: 'PROFESSIONNALISANTE', dossiers: 2 },
+    ]);
   });
 
   it('applies the list filters and visibility', async () => {
@@ -247,14 +256,27 @@ describe('indicators (GET /v1/stats/...)', () => {
     expect(perFinanceur.body.total).toBe(cofinanced);
     expect(perFinanceur.body.groups).toEqual(
       [
-        { key: ft.siret, dossiers: cofinanced },
-        { key: opco.siret, dossiers: cofinanced },
+        { key: ft.siret, nom: ft.name, dossiers: cofinanced },
+        { key: opco.siret, nom: opco.name, dossiers: cofinanced },
       ].sort((a, b) => a.key.localeCompare(b.key)),
     );
     const none = await stack.call('GET', '/v1/stats/dossiers?groupBy=status', stranger.token);
-    expect(none.body).toEqual({ groupBy: 'status', total: null, groups: [], hiddenGroups: 0 });
+    expect(none.body).toEqual({ groupBy: 'status', total: 0, groups: [] });
     const noInsertion = await stack.call('GET', '/v1/stats/insertion?point=M3', stranger.token);
-    expect(noInsertion.body).toMatchObject({ total: null, groups: [] });
+    expect(noInsertion.body).toMatchObject({ total: { dossiers: 0, tauxEmploi: null }, groups: [] });
+    // The organisme sees the same dossiers, from its side: exact too.
+    const fromOf = await stack.call('GET', '/v1/stats/dossiers?groupBy=region', of.token);
+    expect(fromOf.body.groups).toEqual(
+      countBy(specs, (s) => [s.region]).map(([k, v]) => ({ key: k, dossiers: v.length })),
+    );
+    // A Region by its territory: the dossiers of its region, groups of 3 included.
+    const region93 = await stack.partner('REGION', '93');
+    const byTerritory = await stack.call('GET', '/v1/stats/dossiers?groupBy=status', region93.token);
+    const in93 = specs.filter((s) => s.region === '93');
+    expect(byTerritory.body.total).toBe(in93.length);
+    expect(byTerritory.body.groups).toEqual(
+      countBy(in93, (s) => [statusOf(s)]).map(([k, v]) => ({ key: k, dossiers: v.length })),
+    );
     const bad = await stack.call('GET', '/v1/stats/dossiers?groupBy=nom', ft.token);
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('VALIDATION_ERROR');
@@ -268,6 +290,8 @@ describe('indicators (GET /v1/stats/...)', () => {
       dispositif: (s) => [s.dispositif],
       organisme: () => [of.siret],
       region: (s) => [s.region],
+      nsf: () => ['326'],
+      qpv: () => ['false'],
     };
     const rate = (n: number, d: number) => Math.round((n / d) * 1000) / 1000;
     const figures = (list: Spec[], point: 'm3' | 'm6') => {
@@ -291,7 +315,10 @@ describe('indicators (GET /v1/stats/...)', () => {
         );
         expect(res.status).toBe(200);
         const p = point === 'M3' ? 'm3' : 'm6';
-        const want = secrecy(countBy(exited, key).map(([k, v]) => ({ key: k, ...figures(v, p) })));
+        const want = exact(
+          groupBy,
+          countBy(exited, key).map(([k, v]) => ({ key: k, ...figures(v, p) })),
+        );
         expect(res.body, `${point} by ${groupBy}`).toEqual({
           point,
           groupBy,
@@ -303,13 +330,12 @@ describe('indicators (GET /v1/stats/...)', () => {
     // The durable-job rule: a 2-month CDD is a job, not a durable one.
     const m3 = await stack.call('GET', '/v1/stats/insertion?point=M3&groupBy=organisme', ft.token);
     expect(m3.body.total).toMatchObject({ dossiers: 24, emploi: 18, emploiDurable: 12 });
-    // Region 93 (2 exited) and 76 (1) are withheld; 84 and 11 are shown.
+    // Region 93 (2 exited) and 76 (1) are shown like 84 and 11.
     const byRegion = await stack.call('GET', '/v1/stats/insertion?point=M6&groupBy=region', ft.token);
-    expect(byRegion.body.groups.map((g: { key: string }) => g.key)).toEqual(['11', '84']);
-    expect(byRegion.body.hiddenGroups).toBe(2);
+    expect(byRegion.body.groups.map((g: { key: string }) => g.key)).toEqual(['11', '76', '84', '93']);
     // M12's month is not loaded: nothing is known yet.
     const m12 = await stack.call('GET', '/v1/stats/insertion?point=M12', ft.token);
-    expect(m12.body).toMatchObject({ point: 'M12', total: null, groups: [], hiddenGroups: 0 });
+    expect(m12.body).toMatchObject({ point: 'M12', total: { dossiers: 0 }, groups: [] });
   });
 
   it('sums engaged and realised amounts of co-financed dossiers', async () => {
@@ -332,7 +358,7 @@ describe('indicators (GET /v1/stats/...)', () => {
         dossiersRealises: closed.filter((s) => s.cofinanced).length,
       },
     ].sort((a, b) => a.key.localeCompare(b.key));
-    expect(res.body).toEqual({ groupBy: 'financeur', groups: want });
+    expect(res.body).toEqual({ groupBy: 'financeur', ...exact('financeur', want) });
     const byDispositif = await stack.call('GET', '/v1/stats/financements?groupBy=dispositif', ft.token);
     const aif = specs.filter((s) => s.dispositif === 'AIF');
     expect(byDispositif.body.groups.find((g: { key: string }) => g.key === 'AIF')).toEqual({
@@ -342,6 +368,61 @@ describe('indicators (GET /v1/stats/...)', () => {
       montantRealise: aif.filter((s) => s.closed).reduce((t, s) => t + 900 + (s.cofinanced ? 450 : 0), 0),
       dossiersRealises: aif.filter((s) => s.closed).length,
     });
+  });
+
+  it('compares what a training costs: amounts, hours and hourly costs, per group and in total', async () => {
+    const money = (n: number) => Math.round(n * 100) / 100;
+    const closed = (s: Spec) => s.closed !== null;
+    const hours = (s: Spec) => (s.exited && s.i % 2 ? 600 : 0);
+    /** A group's figures from lines of (engaged, realised or null, planned hours, realised hours). */
+    const costs = (lines: { e: number; r: number | null; p: number; h: number }[]) => {
+      const withHours = lines.filter((l) => l.r !== null && l.h > 0);
+      const sum = (xs: number[]) => xs.reduce((t, x) => t + x, 0);
+      return {
+        dossiers: lines.length,
+        montantEngage: money(sum(lines.map((l) => l.e))),
+        montantRealise: money(sum(lines.map((l) => l.r ?? 0))),
+        heuresPrevues: sum(lines.map((l) => l.p)),
+        heuresRealisees: sum(lines.map((l) => l.h)),
+        coutHoraireEngage: money(sum(lines.map((l) => l.e)) / sum(lines.map((l) => l.p))),
+        coutHoraireRealise: withHours.length
+          ? money(sum(withHours.map((l) => l.r!)) / sum(withHours.map((l) => l.h)))
+          : null,
+      };
+    };
+    const dossierLine = (s: Spec) => ({
+      e: 1000 + (s.cofinanced ? 500.5 : 0),
+      r: closed(s) ? 900 + (s.cofinanced ? 450 : 0) : null,
+      p: 800,
+      h: hours(s),
+    });
+    const byDispositif = await stack.call('GET', '/v1/stats/couts?groupBy=dispositif', ft.token);
+    expect(byDispositif.status).toBe(200);
+    expect(byDispositif.body).toEqual({
+      groupBy: 'dispositif',
+      total: costs(specs.map(dossierLine)),
+      groups: countBy(specs, (s) => [s.dispositif]).map(([k, v]) => ({
+        key: k,
+        ...costs(v.map(dossierLine)),
+      })),
+    });
+    // Per financeur: its own lines, over the dossiers' hours.
+    const byFinanceur = await stack.call('GET', '/v1/stats/couts?groupBy=financeur', ft.token);
+    const ftLines = specs.map((s) => ({ e: 1000, r: closed(s) ? 900 : null, p: 800, h: hours(s) }));
+    const opcoLines = specs
+      .filter((s) => s.cofinanced)
+      .map((s) => ({ e: 500.5, r: closed(s) ? 450 : null, p: 800, h: hours(s) }));
+    expect(byFinanceur.body.groups).toEqual(
+      [
+        { key: ft.siret, nom: ft.name, ...costs(ftLines) },
+        { key: opco.siret, nom: opco.name, ...costs(opcoLines) },
+      ].sort((a, b) => a.key.localeCompare(b.key)),
+    );
+    expect(byFinanceur.body.total).toEqual(costs(specs.map(dossierLine)));
+    // Sanity of the hand computation: realised 900 over 600 hours where both are known.
+    expect(costs(ftLines).coutHoraireRealise).toBe(1.5);
+    const bad = await stack.call('GET', '/v1/stats/couts?groupBy=statut', ft.token);
+    expect(bad.status).toBe(400);
   });
 });
 

@@ -188,6 +188,26 @@ describe('the console in a browser', () => {
     expect(kpi).toContain('12');
     expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(2);
     await expect(page.getByRole('img', { name: 'Dossiers par état' }).isVisible()).resolves.toBe(true);
+    // Exact figures, partners by name, costs, and each panel's figures as CSV.
+    expect(await page.content()).not.toContain('masqué');
+    await expect(
+      page.getByRole('img', { name: 'Coût horaire engagé par dispositif' }).isVisible(),
+    ).resolves.toBe(true);
+    expect(await page.locator('section[aria-labelledby=t-financeur]').textContent()).toContain(
+      `FRANCE_TRAVAIL ${ft.siret}`,
+    );
+    expect(await page.locator('.meta').first().textContent()).toContain('Chargement des données');
+    const csv = await page.request.get(
+      `${base}/console/export.csv?stat=${encodeURIComponent('/v1/stats/dossiers?groupBy=status')}`,
+    );
+    expect(csv.headers()['content-type']).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trim().split('\n');
+    expect(lines[0]).toBe('key,dossiers');
+    expect(lines.slice(1).reduce((t, l) => t + Number(l.split(',')[1]), 0)).toBe(12);
+    const refused = await page.request.get(
+      `${base}/console/export.csv?stat=${encodeURIComponent('/v1/admin/partners')}`,
+    );
+    expect(refused.status()).toBe(400);
     await shot(page, 'tableau-de-bord');
     await page.context().close();
   });

@@ -108,7 +108,7 @@ export async function startStack(opts: { temporalAddress?: string; uiOrigins?: s
       ...(kind === 'CEP_OPERATEUR' ? { reseau: 'MISSION_LOCALE' } : {}),
     });
     if (res.status !== 201) throw new Error(`partner: ${res.status} ${JSON.stringify(res.body)}`);
-    return { siret: s, token: res.body.token as string, id: res.body.id as string };
+    return { siret: s, token: res.body.token as string, id: res.body.id as string, name: `${kind} ${s}` };
   }
 
   return {

@@ -1,13 +1,24 @@
 import type { FC } from 'hono/jsx';
-import type { CertificationStats, DossierStats, InsertionStats } from '../../routes/stats';
+import type { CertificationStats, CoutStats, DossierStats, InsertionStats } from '../../routes/stats';
 import { type Bar, BarChart } from '../chart';
-import { ISSUE_LABEL, REGION_LABEL, STATUS_LABEL, percent } from '../labels';
+import { ISSUE_LABEL, REGION_LABEL, STATUS_LABEL, euros, frInstant, frMonth, percent } from '../labels';
+
+/** The link that downloads a panel's figures as CSV. */
+const Download: FC<{ stat: string }> = ({ stat }) => (
+  <p class="meta">
+    <a href={`/console/export.csv?stat=${encodeURIComponent(stat)}`} download>
+      Télécharger les chiffres (CSV)
+    </a>
+  </p>
+);
 
 const keyLabel = (by: string, key: string | null): string => {
   if (key === null) return by === 'issue' ? 'Pas encore clos' : 'Non renseigné';
   if (by === 'status') return STATUS_LABEL[key] ?? key;
   if (by === 'issue') return ISSUE_LABEL[key] ?? key;
   if (by === 'region') return `${REGION_LABEL[key] ?? key} (${key})`;
+  if (by === 'qpv') return key === 'true' ? 'En QPV' : 'Hors QPV';
+  if (by === 'nsf') return `NSF ${key}`;
   return key;
 };
 
@@ -16,13 +27,9 @@ const StatsCard: FC<{ title: string; by: string; stats: DossierStats }> = ({ tit
     <h2 id={`t-${by}`}>{title}</h2>
     <BarChart
       title={title}
-      bars={stats.groups.map((g) => ({ label: keyLabel(by, g.key), value: g.dossiers }))}
+      bars={stats.groups.map((g) => ({ label: g.nom ?? keyLabel(by, g.key), value: g.dossiers }))}
     />
-    {stats.hiddenGroups > 0 ? (
-      <p class="meta">
-        {stats.hiddenGroups} groupe(s) de moins de 5 dossiers masqué(s) (secret statistique).
-      </p>
-    ) : null}
+    <Download stat={`/v1/stats/dossiers?groupBy=${by}`} />
   </section>
 );
 
@@ -31,7 +38,9 @@ export const DashboardPage: FC<{
   insertion: InsertionStats[];
   insertionByDispositif: InsertionStats;
   certification: CertificationStats;
-}> = ({ stats, insertion, insertionByDispositif, certification }) => {
+  couts: CoutStats;
+  lastLoad: { mois: string; loadedAt: string } | null;
+}> = ({ stats, insertion, insertionByDispositif, certification, couts, lastLoad }) => {
   const total = stats.status?.total ?? null;
   const bars: Bar[] = insertionByDispositif.groups.map((g) => ({
     label: g.key ?? 'Non renseigné',
@@ -41,9 +50,16 @@ export const DashboardPage: FC<{
   return (
     <>
       <h1>Tableau de bord</h1>
+      <p class="meta">
+        Chargement des données :{' '}
+        {lastLoad
+          ? `DSN de ${frMonth(lastLoad.mois)} chargée le ${frInstant(lastLoad.loadedAt)}`
+          : 'aucun mois de DSN chargé'}
+        . Les dossiers sont à jour de chaque événement reçu.
+      </p>
       <div class="kpis">
         <div class="kpi">
-          <b>{total === null ? '< 5' : total.toLocaleString('fr-FR')}</b>
+          <b>{(total ?? 0).toLocaleString('fr-FR')}</b>
           <span>dossiers visibles</span>
         </div>
         {insertion.map((i) => (
@@ -51,8 +67,7 @@ export const DashboardPage: FC<{
             <b>{percent(i.total?.tauxEmploi)}</b>
             <span>en emploi {i.point.slice(1)} mois après la sortie</span>
             <span style="display:block">
-              dont durable : {percent(i.total?.tauxEmploiDurable)} ·{' '}
-              {i.total ? `${i.total.dossiers} sortants suivis` : 'moins de 5 sortants suivis'}
+              dont durable : {percent(i.total?.tauxEmploiDurable)} · {i.total.dossiers} sortants suivis
             </span>
           </div>
         ))}
@@ -62,9 +77,51 @@ export const DashboardPage: FC<{
         <StatsCard title="Dossiers clos par issue" by="issue" stats={stats.issue!} />
         <StatsCard title="Dossiers par dispositif" by="dispositif" stats={stats.dispositif!} />
         <StatsCard title="Dossiers par région" by="region" stats={stats.region!} />
-        <StatsCard title="Dossiers par financeur (SIRET)" by="financeur" stats={stats.financeur!} />
+        <StatsCard title="Dossiers par financeur" by="financeur" stats={stats.financeur!} />
         <StatsCard title="Dossiers par objectif" by="objectif" stats={stats.objectif!} />
-        <section class="card" aria-labelledby="t-certification">
+        <StatsCard title="Dossiers par domaine (NSF)" by="nsf" stats={stats.nsf!} />
+        <StatsCard title="Dossiers en quartier prioritaire (QPV)" by="qpv" stats={stats.qpv!} />
+        <section class="card wide" aria-labelledby="t-couts">
+          <h2 id="t-couts">Coûts de formation par dispositif</h2>
+          <p class="meta">
+            Coût horaire engagé (montants engagés sur heures prévues) ; réalisé : montants réalisés sur heures
+            réalisées, pour les dossiers qui ont les deux.
+          </p>
+          <BarChart
+            title="Coût horaire engagé par dispositif"
+            bars={couts.groups.map((g) => ({
+              label: g.key ?? 'Non renseigné',
+              value: g.coutHoraireEngage ?? 0,
+            }))}
+            format={(n) => euros(n)}
+          />
+          <table>
+            <thead>
+              <tr>
+                <th>Dispositif</th>
+                <th class="num">Dossiers</th>
+                <th class="num">Engagé</th>
+                <th class="num">Réalisé</th>
+                <th class="num">€/h engagé</th>
+                <th class="num">€/h réalisé</th>
+              </tr>
+            </thead>
+            <tbody>
+              {couts.groups.map((g) => (
+                <tr>
+                  <td>{g.key}</td>
+                  <td class="num">{g.dossiers}</td>
+                  <td class="num">{euros(g.montantEngage)}</td>
+                  <td class="num">{euros(g.montantRealise)}</td>
+                  <td class="num">{euros(g.coutHoraireEngage)}</td>
+                  <td class="num">{euros(g.coutHoraireRealise)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Download stat="/v1/stats/couts?groupBy=dispositif" />
+        </section>
+        <section class="card wide" aria-labelledby="t-certification">
           <h2 id="t-certification">Certification des sortants par dispositif</h2>
           <p class="meta">
             Sortants d'une formation visant une certification. En bleu : obtenue en partie ou en totalité ; en
@@ -105,8 +162,9 @@ export const DashboardPage: FC<{
               ))}
             </tbody>
           </table>
+          <Download stat="/v1/stats/certification?groupBy=dispositif" />
         </section>
-        <section class="card" aria-labelledby="t-insertion">
+        <section class="card wide" aria-labelledby="t-insertion">
           <h2 id="t-insertion">Insertion à 6 mois par dispositif</h2>
           <p class="meta">
             En bleu : taux d'emploi ; en vert : taux d'emploi durable (CDI, CDD ou intérim de 6 mois et plus).
@@ -136,6 +194,7 @@ export const DashboardPage: FC<{
               ))}
             </tbody>
           </table>
+          <Download stat="/v1/stats/insertion?point=M6&groupBy=dispositif" />
         </section>
       </div>
     </>
