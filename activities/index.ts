@@ -24,6 +24,7 @@ import {
 } from '../db/dsn-lookup';
 import { purgeDsnMonths } from '../db/dsn-retention';
 import { findAnomalies, saveAnomalies } from '../db/anomalies';
+import { refreshOpenData } from '../db/open-data';
 import { keyFingerprint } from '../infra/pseudonym';
 import { purgeClosedDossiers, purgeClosedPeriods, retentionCutoff } from '../db/dossier-retention';
 import { dossierWorkflowId, dsnMonthLoadedSignal } from '../workflows/dossier-messages';
@@ -173,6 +174,13 @@ export function createActivities({
         });
       }
       return { day, anomalies: found.length };
+    },
+
+    /** The open data's new version (db/open-data.ts), served by the API from then on. */
+    async refreshOpenData(): Promise<{ generatedAt: string; lines: number }> {
+      const done = await refreshOpenData(orm.em.fork());
+      Context.current().log.info('open data published', done);
+      return done;
     },
 
     /** Write the dossier's record: its state (idempotent by version) and the ledger entries it may lack. */

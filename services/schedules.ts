@@ -6,6 +6,7 @@ export const DOSSIER_RETENTION_SCHEDULE = 'dossier-retention';
 export const ANOMALY_REPORT_SCHEDULE = 'anomaly-report';
 export const DSN_RECHECK_SCHEDULE = 'dsn-recheck';
 export const INSERTION_EXPORT_SCHEDULE = 'insertion-export';
+export const OPEN_DATA_SCHEDULE = 'open-data';
 
 /** One of the platform's Schedules: a workflow run at a time of day (Paris), on some days. */
 export interface PlatformSchedule {
@@ -33,6 +34,13 @@ export const SCHEDULES: readonly PlatformSchedule[] = [
     hour: 3,
     minute: 30,
     why: 'the DSN months no dossier can use any more',
+  },
+  {
+    id: OPEN_DATA_SCHEDULE,
+    workflowType: 'openDataWorkflow',
+    hour: 2,
+    minute: 30,
+    why: "the open data's new version, over every dossier, under statistical secrecy",
   },
   {
     id: DSN_RECHECK_SCHEDULE,

@@ -6,3 +6,4 @@ export { insertionExportWorkflow } from './insertion-export-workflow';
 export { dossierRetentionWorkflow } from './dossier-retention-workflow';
 export { anomalyReportWorkflow } from './anomaly-report-workflow';
 export { cepWorkflow } from './cep-workflow';
+export { openDataWorkflow } from './open-data-workflow';
