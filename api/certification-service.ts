@@ -13,7 +13,7 @@ import {
   saveResult,
   waitingResults,
 } from '../db/certification-results';
-import { certifierListed } from '../db/referentiel';
+import { certifierListed, unknownBlocs } from '../db/referentiel';
 import { bodyHash } from '../infra/canonical-hash';
 import type { DossierGateway } from './dossier-gateway';
 import { ApiError, toApiError, validationError } from './errors';
@@ -70,10 +70,14 @@ export function createCertificationService(deps: {
     } catch (e) {
       const err = toApiError(e, () => undefined);
       if (err.code === 'INTERNAL' || err.code === 'UNAVAILABLE') throw e;
-      if (err.code === 'NOT_FOUND') {
-        return new ApiError('NO_MATCH', `no dossier ${dossierId}: check the titulaire's dossierId`, {
-          dossierId,
-        });
+      // No such dossier, or not one of this certification: the same answer (nothing is told of a
+      // dossier the certifier does not see).
+      if (err.code === 'NOT_FOUND' || err.code === 'NO_MATCH') {
+        return new ApiError(
+          'NO_MATCH',
+          `no dossier ${dossierId} aims at ${result.certification}: check the titulaire's dossierId and the certification`,
+          { dossierId, certification: result.certification },
+        );
       }
       return err;
     }
@@ -112,6 +116,18 @@ export function createCertificationService(deps: {
       );
     }
 
+    // With a referential, the blocks are those it lists for the certification.
+    const unknown = listed === true ? await unknownBlocs(em, result.certification, result.blocs) : [];
+    if (unknown.length > 0) {
+      return refused(
+        resultatId,
+        new ApiError(
+          'VALIDATION_ERROR',
+          `the RNCP/RS referential lists no block ${unknown.join(', ')} for ${result.certification}`,
+          unknown.map(() => ({ path: 'body.blocs', message: 'not a block of this certification' })),
+        ),
+      );
+    }
     // The body's hash, with the NIR under its keyed hash (the stored hash reveals no identity).
     const nirHash = 'nir' in titulaire ? hashNir(titulaire.nir) : null;
     const hashed = {

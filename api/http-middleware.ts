@@ -92,7 +92,8 @@ export function bodyLimits(maxSize: number): MiddlewareHandler {
   const resultsLimit = bodyLimitByHeader(tooLarge(Math.max(maxSize, 16 * 1024 * 1024)));
   return (c, next) => {
     if (c.req.path === '/v1/dsn/imports') return next();
-    if (c.req.path === '/v1/certifications/resultats') return resultsLimit(c, next);
+    const ndjson = /^application\/(x-)?ndjson/i.test(c.req.header('content-type') ?? '');
+    if (c.req.path === '/v1/certifications/resultats' && ndjson) return resultsLimit(c, next);
     return c.req.path === '/codec/decode' ? codecLimit(c, next) : limit(c, next);
   };
 }

@@ -27,6 +27,19 @@ export async function certifierListed(
   return row!.loaded ? row!.listed : null;
 }
 
+/** The blocks of `blocs` the referential does not list for the code. */
+export async function unknownBlocs(em: EntityManager, code: string, blocs: readonly string[]): Promise<string[]> {
+  if (blocs.length === 0) return [];
+  const rows = await em
+    .getConnection()
+    .execute<{ bloc_code: string }[]>(
+      'select bloc_code from referentiel_blocs where numero_fiche = ? and bloc_code = any(?::text[])',
+      [code, `{${blocs.join(',')}}`],
+    );
+  const known = new Set(rows.map((r) => r.bloc_code));
+  return blocs.filter((b) => !known.has(b));
+}
+
 /** The fiches of these codes (absent: not in the referential). */
 export async function fichesOf(em: EntityManager, codes: readonly string[]): Promise<Map<string, Fiche>> {
   const wanted = [...new Set(codes)];

@@ -267,6 +267,14 @@ export function transition(state: DossierState, event: RecordEvent, clock: Clock
       return { ok: true, state: next, entry: { data } };
     }
     case 'CERTIFICATION': {
+      // A result belongs to the dossier of that certification: never another one's, never replaced.
+      if (state.action.certification !== event.certification) {
+        return refuse(
+          'NO_MATCH',
+          `no dossier ${state.dossierId} aims at ${event.certification}: check the titulaire's dossierId and the certification`,
+          { dossierId: state.dossierId, certification: event.certification },
+        );
+      }
       next.certification = recordResult(state.certification, { ...event, dateObtention: event.date });
       const { eventId: _id, type: _type, date: _date, ...data } = event;
       return { ok: true, state: next, entry: { data } };

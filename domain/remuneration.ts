@@ -111,6 +111,21 @@ export function applyPay(
       };
     }
     case 'REMUNERATION_PAIEMENT': {
+      if (ctx.entree !== null && event.date < ctx.entree) {
+        return refuse('INCOHERENT_DATE', `a payment is dated no earlier than the entry ${ctx.entree}`, {
+          field: 'date',
+          date: event.date,
+          previous: ctx.entree,
+        });
+      }
+      // A month is paid once it has begun, not ahead.
+      if (event.mois > event.date.slice(0, 7)) {
+        return refuse('INCOHERENT_DATE', `a payment dated ${event.date} cannot pay the month ${event.mois} ahead`, {
+          field: 'mois',
+          date: event.mois,
+          previous: event.date.slice(0, 7),
+        });
+      }
       // A payment goes to the period covering its month (a late one to a period since ended).
       const covers = (r: Remuneration) =>
         r.debut.slice(0, 7) <= event.mois && (r.fin === null || r.fin.slice(0, 7) >= event.mois);

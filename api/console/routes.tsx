@@ -41,6 +41,13 @@ type ApiCall = (path: string, init: RequestInit, env: unknown) => Response | Pro
  */
 export function consoleRoutes(callApi: ApiCall) {
   const app = new Hono<Env>();
+  // Personal data on every page: never kept by a browser or a proxy (CONTRACT.md, "Console").
+  const noStore = async (c: Context<Env>, next: () => Promise<void>) => {
+    await next();
+    c.res.headers.set('cache-control', 'no-store');
+  };
+  app.use('/console', noStore);
+  app.use('/console/*', noStore);
 
   async function api<T>(c: Context<Env>, path: string, json?: unknown): Promise<{ status: number; body: T }> {
     const res = await callApi(

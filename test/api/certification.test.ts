@@ -297,6 +297,38 @@ describe('certification results', () => {
     expect(conflict.body).toMatchObject({ statut: 'REFUSE', error: { code: 'EVENT_ID_CONFLICT' } });
   });
 
+  it('never lets a result change the certification of a dossier aiming at another one', async () => {
+    const d = await dossier({ entree: -100, sortie: -10 });
+    expect(
+      (await stack.call('POST', '/v1/certifications/resultats', certifier.token, result({ dossierId: d.id })))
+        .status,
+    ).toBe(200);
+    const before = (await stack.call('GET', `/v1/dossiers/${d.id}`, region.token)).body;
+    const other = await stack.call(
+      'POST',
+      '/v1/certifications/resultats',
+      otherCertifier.token,
+      result({ dossierId: d.id }, { certification: 'RS5487', modaliteAcces: 'VAE' }),
+    );
+    // The same answer as for a dossier that does not exist: nothing told of the dossier.
+    expect(other.status).toBe(409);
+    expect(other.body.error).toMatchObject({
+      code: 'NO_MATCH',
+      details: { dossierId: d.id, certification: 'RS5487' },
+    });
+    const missing = await stack.call(
+      'POST',
+      '/v1/certifications/resultats',
+      otherCertifier.token,
+      result({ dossierId: `NONE-${uid()}` }, { certification: 'RS5487' }),
+    );
+    expect(missing.body.error.code).toBe('NO_MATCH');
+    expect(Object.keys(missing.body.error.details)).toEqual(Object.keys(other.body.error.details));
+    const after = (await stack.call('GET', `/v1/dossiers/${d.id}`, region.token)).body;
+    expect(after.certification).toEqual(before.certification);
+    expect(after.version).toBe(before.version);
+  });
+
   it('refuses a result for no dossier (409 NO_MATCH), a bad one (400), and one from a non-certifier (403)', async () => {
     const none = await stack.call(
       'POST',
@@ -436,6 +468,15 @@ describe('certification results', () => {
       );
       expect(refused.status).toBe(403);
       expect(refused.body).toMatchObject({ statut: 'REFUSE', error: { code: 'FORBIDDEN' } });
+      // A block the referential does not list for the code: 400 naming it.
+      const noSuchBlock = await stack.call(
+        'POST',
+        '/v1/certifications/resultats',
+        certifier.token,
+        result({ dossierId: d.id }, { obtention: 'PARTIELLE', blocs: ['RNCP37674BC09'] }),
+      );
+      expect(noSuchBlock.status).toBe(400);
+      expect(noSuchBlock.body.error.details[0].path).toBe('body.blocs');
       const accepted = await stack.call(
         'POST',
         '/v1/certifications/resultats',

@@ -188,6 +188,9 @@ describe('the console in a browser', () => {
     expect(kpi).toContain('12');
     expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(2);
     await expect(page.getByRole('img', { name: 'Dossiers par état' }).isVisible()).resolves.toBe(true);
+    // Personal data: no page is kept by a browser or a proxy.
+    const again = await page.goto(`${base}/console`);
+    expect(again?.headers()['cache-control']).toBe('no-store');
     // Exact figures, partners by name, costs, and each panel's figures as CSV.
     expect(await page.content()).not.toContain('masqué');
     await expect(

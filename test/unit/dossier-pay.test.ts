@@ -100,6 +100,27 @@ describe('the pay on the dossier', () => {
     ]);
   });
 
+  it('takes a payment dated from the entry on, for a month already begun', () => {
+    let agg = validated();
+    agg = accept(agg, organisme, { type: 'ENTREE', date: '2026-05-15' });
+    agg = accept(agg, asp, {
+      type: 'REMUNERATION_DEBUT',
+      date: '2026-05-15',
+      regime: 'RFPE',
+      montantMensuel: 600,
+    });
+    const pay = (date: string, mois: string) =>
+      send(agg, asp, { type: 'REMUNERATION_PAIEMENT', date, mois, montant: 600 }).decision;
+    expect(pay('2026-04-02', '2026-05')).toMatchObject({
+      error: { code: 'INCOHERENT_DATE', details: { field: 'date', previous: '2026-05-15' } },
+    });
+    expect(pay('2001-01-01', '2026-05')).toMatchObject({ error: { code: 'INCOHERENT_DATE' } });
+    expect(pay('2026-06-05', '2026-09')).toMatchObject({
+      error: { code: 'INCOHERENT_DATE', details: { field: 'mois' } },
+    });
+    expect(pay('2026-05-31', '2026-05').kind).toBe('applied');
+  });
+
   it('follows an AREF ended FIN_DROITS with an RFF, and refuses any other second period', () => {
     let agg = validated();
     agg = accept(agg, organisme, { type: 'ENTREE', date: '2026-02-02' });
@@ -215,6 +236,19 @@ describe('the certification on the dossier', () => {
     expect(agg.state.certification).toMatchObject({ statut: 'OBTENUE_TOTALE', dateObtention: '2026-12-02' });
     // Obtained: the passing of time changes nothing.
     expect(settleDossier(agg.state, '2028-01-01').certification?.statut).toBe('OBTENUE_TOTALE');
+  });
+
+  it("takes only its own certification's result: another code is no match, and changes nothing", () => {
+    let agg = exited();
+    agg = accept(agg, certifier, { ...result, obtention: 'TOTALE', blocs: [] });
+    const other = send(agg, certifier, {
+      ...result,
+      certification: 'RNCP38565',
+      obtention: 'TOTALE',
+      blocs: [],
+    });
+    expect(other.decision).toMatchObject({ kind: 'refused', error: { code: 'NO_MATCH' } });
+    expect(other.agg.state.certification).toMatchObject({ code: 'RNCP37674', statut: 'OBTENUE_TOTALE' });
   });
 
   it('is recorded from a certifier only (the platform matched it)', () => {

@@ -64,8 +64,14 @@ describe('periods of pay', () => {
     const list = run([debut('2026-02-02')]);
     const twice = applyPay(list, debut('2026-03-01'), entered, ASP);
     expect(twice.ok ? null : twice.error.code).toBe('INVALID_TRANSITION');
-    const before = applyPay(list, paiement('2026-01', 100), entered, ASP);
+    // Paid in March for January, before the period began: no period covers it.
+    const before = applyPay(list, { ...paiement('2026-01', 100), date: '2026-03-05' }, entered, ASP);
     expect(before.ok ? null : before.error.code).toBe('INVALID_TRANSITION');
+    // Dated before the entry, or for a month not begun: the dates contradict the dossier's.
+    const early = applyPay(list, { ...paiement('2026-02', 100), date: '2026-02-01' }, entered, ASP);
+    expect(early.ok ? null : early.error.code).toBe('INCOHERENT_DATE');
+    const ahead = applyPay(list, { ...paiement('2026-05', 100), date: '2026-03-05' }, entered, ASP);
+    expect(ahead.ok ? null : ahead.error.code).toBe('INCOHERENT_DATE');
     const none = applyPay([], fin('2026-03-01'), entered, ASP);
     expect(none.ok ? null : none.error.code).toBe('INVALID_TRANSITION');
   });
