@@ -6,6 +6,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { createApp } from '../api/app';
 import { ADMIN } from '../domain/authorization';
 import { insertionCopySql } from '../db/insertion-export';
+import { refreshOpenData } from '../db/open-data';
 import { migrate, openOrm } from '../db/orm';
 import { createLogger } from '../infra/logger';
 import { exportPseudonymizer } from '../infra/pseudonym';
@@ -147,6 +148,13 @@ export async function benchReadModel(
         `select x.k, count(*), sum(x.e), sum(x.r) from dossier_facts f,
            unnest(f.financeur_sirets, f.montants_engages, f.montants_realises) x(k, e, r) group by 1`,
       ],
+      [
+        'stats_couts_by_dispositif',
+        '/v1/stats/couts?groupBy=dispositif',
+        `select dispositif, count(*), sum((select sum(e) from unnest(montants_engages) e)),
+           sum((select sum(r) from unnest(montants_realises) r)), sum(duree_heures), sum(heures_realisees)
+           from dossier_facts group by 1`,
+      ],
     ];
     for (const [name, path, sql] of queries) {
       const ours = await timed(runs, () => get(path));
@@ -155,6 +163,23 @@ export async function benchReadModel(
       out[`${name}_p95_ms`] = ours.p95;
       out[`${name}_raw_p50_ms`] = raw.p50;
     }
+
+    // The open data: the platform's version computed (its GROUP BY, the totals and the secrecy)
+    // and written, against the raw SQL of its grouping.
+    const openData = await timed(3, () => refreshOpenData(orm.em.fork()));
+    const openDataRaw = await timed(3, () =>
+      db.query(
+        `select extract(year from date_sortie), region, dispositif, nsf, count(*),
+                count(*) filter (where issue = 'REALISATION_TOTALE'),
+                count(*) filter (where sit_m6 in ('CDI','CDD','INTERIM','AUTRE')),
+                count(*) filter (where sit_m6 in ('CDI','CDD','INTERIM','AUTRE') and durable_m6),
+                count(*) filter (where sit_m12 in ('CDI','CDD','INTERIM','AUTRE')),
+                count(*) filter (where cert_statut = 'OBTENUE_TOTALE')
+           from dossier_facts where date_sortie is not null group by 1, 2, 3, 4`,
+      ),
+    );
+    out.open_data_p50_ms = openData.p50;
+    out.open_data_raw_p50_ms = openDataRaw.p50;
 
     const cachedPath = '/v1/stats/insertion?point=M6&groupBy=region';
     const warm = await timed(runs, async () =>

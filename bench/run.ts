@@ -108,6 +108,8 @@ if (runs('read')) {
     'stats_by_financeur',
     'stats_insertion_m6_by_region',
     'stats_financements_by_financeur',
+    'stats_couts_by_dispositif',
+    'open_data',
   ]) {
     console.log(`${name}_ratio: ${(read[`${name}_p50_ms`]! / read[`${name}_raw_p50_ms`]!).toFixed(2)}`);
   }

@@ -28,7 +28,11 @@ export async function certifierListed(
 }
 
 /** The blocks of `blocs` the referential does not list for the code. */
-export async function unknownBlocs(em: EntityManager, code: string, blocs: readonly string[]): Promise<string[]> {
+export async function unknownBlocs(
+  em: EntityManager,
+  code: string,
+  blocs: readonly string[],
+): Promise<string[]> {
   if (blocs.length === 0) return [];
   const rows = await em
     .getConnection()

@@ -120,11 +120,15 @@ export function applyPay(
       }
       // A month is paid once it has begun, not ahead.
       if (event.mois > event.date.slice(0, 7)) {
-        return refuse('INCOHERENT_DATE', `a payment dated ${event.date} cannot pay the month ${event.mois} ahead`, {
-          field: 'mois',
-          date: event.mois,
-          previous: event.date.slice(0, 7),
-        });
+        return refuse(
+          'INCOHERENT_DATE',
+          `a payment dated ${event.date} cannot pay the month ${event.mois} ahead`,
+          {
+            field: 'mois',
+            date: event.mois,
+            previous: event.date.slice(0, 7),
+          },
+        );
       }
       // A payment goes to the period covering its month (a late one to a period since ended).
       const covers = (r: Remuneration) =>
