@@ -22,6 +22,7 @@ import { adminRoutes } from './routes/admin';
 import { cepRoutes } from './routes/cep';
 import { certificationRoutes } from './routes/certifications';
 import { openDataRoutes } from './routes/open-data';
+import { changeRoutes } from './routes/changes';
 import { createCertificationService } from './certification-service';
 import { codecRoutes } from './routes/codec';
 import { dossierRoutes } from './routes/dossiers';
@@ -135,6 +136,7 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/cep/periodes', cepRejections);
 
   app.route('/', openDataRoutes({ orm }));
+  app.route('/', changeRoutes({ orm }));
   app.route('/', dossierRoutes({ gateway, cep, certifications, orm, now, hashNir: deps.hashNir }));
   app.route('/', certificationRoutes({ service: certifications, orm, now }));
   app.route('/', cepRoutes({ gateway: cep, orm, now, hashNir: deps.hashNir }));

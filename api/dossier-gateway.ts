@@ -191,6 +191,7 @@ export function createDossierGateway(deps: {
         date: body.date,
         receivedAt,
         source: sourceOf(actor),
+        version: 1,
         bodyHash: bodyHash(body),
       },
     ];

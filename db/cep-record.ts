@@ -39,23 +39,44 @@ export async function upsertCepRecord(
     entry,
   }));
   await em.getConnection().execute(
-    `with ledger as (
+    `with prev as (select statut from cep_periodes where periode_id = ?),
+     ledger as (
        insert into cep_events (periode_id, seq, event_id, body_hash, entry)
        select ?, e.seq, e.event_id, e.body_hash, e.entry
          from jsonb_to_recordset(?::jsonb) as e(seq integer, event_id varchar, body_hash varchar, entry jsonb)
        on conflict do nothing
+       returning seq, entry
+     ),
+     fed as (
+       insert into changes (kind, entity_id, version, type, date, received_at, source, operateur_siret)
+       select 'CEP', ?, coalesce((l.entry->>'version')::integer, ?), l.entry->>'type', (l.entry->>'date')::date,
+              (l.entry->>'receivedAt')::timestamptz, l.entry->>'source', ?
+         from ledger l order by l.seq
+     ),
+     upserted as (
+       insert into cep_periodes (periode_id, version, statut, operateur_siret, region, created_at, updated_at,
+         data, nir_hash, nir_sealed, closed_on)
+       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::date)
+       on conflict (periode_id) do update set
+         version = excluded.version, statut = excluded.statut, region = excluded.region,
+         updated_at = excluded.updated_at, data = excluded.data, nir_hash = excluded.nir_hash,
+         nir_sealed = excluded.nir_sealed, closed_on = excluded.closed_on
+       where cep_periodes.version < excluded.version
+       returning 1
      )
-     insert into cep_periodes (periode_id, version, statut, operateur_siret, region, created_at, updated_at,
-       data, nir_hash, nir_sealed, closed_on)
-     values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::date)
-     on conflict (periode_id) do update set
-       version = excluded.version, statut = excluded.statut, region = excluded.region,
-       updated_at = excluded.updated_at, data = excluded.data, nir_hash = excluded.nir_hash,
-       nir_sealed = excluded.nir_sealed, closed_on = excluded.closed_on
-     where cep_periodes.version < excluded.version`,
+     -- A new version with no new entry: the platform's own change (a closure for silence, a point).
+     insert into changes (kind, entity_id, version, type, date, received_at, source, operateur_siret)
+     select 'CEP', ?, ?, case when p.statut is distinct from ? then 'CLOTURE' else 'SITUATION' end,
+            (?::timestamptz)::date, ?::timestamptz, 'PLATEFORME', ?
+       from prev p
+      where exists (select 1 from upserted) and not exists (select 1 from ledger)`,
     [
       state.periodeId,
+      state.periodeId,
       JSON.stringify(rows),
+      state.periodeId,
+      state.version,
+      state.operateurSiret,
       state.periodeId,
       state.version,
       state.statut,
@@ -67,6 +88,12 @@ export async function upsertCepRecord(
       keys.hashNir(state.beneficiaire.nir),
       keys.seal(state.beneficiaire.nir),
       state.dates.cloture,
+      state.periodeId,
+      state.version,
+      state.statut,
+      state.updatedAt,
+      state.updatedAt,
+      state.operateurSiret,
     ],
   );
 }

@@ -16,12 +16,21 @@ function situationCode(s: DossierViewT['situations'][number] | undefined): strin
 }
 
 const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?::uuid),
+     prev as (select data from dossiers where dossier_id = ?),
      ledger as (
        insert into dossier_events (dossier_id, seq, event_id, body_hash, type, source, received_at, entry)
        select ?, e.seq, e.event_id, e.body_hash, e.entry->>'type', e.entry->>'source',
               (e.entry->>'receivedAt')::timestamptz, e.entry
          from jsonb_to_recordset(?::jsonb) as e(seq integer, event_id varchar, body_hash varchar, entry jsonb)
        on conflict do nothing
+       returning seq, entry
+     ),
+     fed as (
+       insert into changes (kind, entity_id, version, type, date, received_at, source,
+         organisme_siret, financeur_sirets, region, remunerateur_siret)
+       select 'DOSSIER', ?, coalesce((l.entry->>'version')::integer, ?), l.entry->>'type', (l.entry->>'date')::date,
+              (l.entry->>'receivedAt')::timestamptz, l.entry->>'source', ?, ?::varchar(14)[], ?, ?
+         from ledger l order by l.seq
      ),
      waiting as (
        insert into dossier_dsn_months (mois, dossier_id)
@@ -42,6 +51,18 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
          remunerateur_siret = excluded.remunerateur_siret
        where dossiers.version < excluded.version
        returning 1
+     ),
+     -- A new version with no new entry: what the platform itself recorded (CONTRACT.md).
+     own as (
+       insert into changes (kind, entity_id, version, type, date, received_at, source,
+         organisme_siret, financeur_sirets, region, remunerateur_siret)
+       select 'DOSSIER', ?, ?,
+              case when p.data->'certification' is distinct from ?::jsonb->'certification' then 'CERTIFICATION'
+                   when p.data->'remunerations' is distinct from ?::jsonb->'remunerations' then 'REMUNERATION'
+                   else 'SITUATION' end,
+              (?::timestamptz)::date, ?::timestamptz, 'PLATEFORME', ?, ?::varchar(14)[], ?, ?
+         from prev p
+        where exists (select 1 from d) and not exists (select 1 from ledger)
      )
      insert into dossier_facts (dossier_id, version, status, issue, organisme_siret, financeur_sirets, region,
        departement, dispositif, objectif, date_entree, date_sortie, motif_sortie,
@@ -102,10 +123,16 @@ export async function upsertDossier(
   const waiting = state.situations
     .filter((s) => s.statut === 'EN_ATTENTE' && s.checkedOn !== undefined && s.mois !== null)
     .map((s) => s.mois!);
+  // Who sees the changes of this version (the feed's rows carry them: db/changes.ts).
+  const parties = [state.organisme.siret, financeurs, state.action.region, state.remunerateurSiret ?? null];
   const values = [
     intentId ?? null,
     state.dossierId,
+    state.dossierId,
     JSON.stringify(ledger),
+    state.dossierId,
+    state.version,
+    ...parties,
     state.dossierId,
     `{${[...new Set(waiting)].join(',')}}`,
     state.dossierId,
@@ -125,6 +152,13 @@ export async function upsertDossier(
     nir.sealed,
     state.dates.cloture,
     state.remunerateurSiret ?? null,
+    state.dossierId,
+    state.version,
+    JSON.stringify(view),
+    JSON.stringify(view),
+    state.updatedAt,
+    state.updatedAt,
+    ...parties,
     state.dossierId,
     state.version,
     state.status,

@@ -28,6 +28,8 @@ export interface LedgerEntryOf<T extends string = string> {
   source: string;
   /** The same fact told again by this source. */
   confirmation?: boolean;
+  /** The record's version after this entry (entries written before it was kept lack it). */
+  version?: number;
   data?: Record<string, unknown>;
   before?: Record<string, unknown>;
   after?: Record<string, unknown>;
@@ -96,7 +98,7 @@ export interface RecordOf<S, T extends string> {
 }
 
 /** A family's own rules, which the shared decision calls. */
-export interface AggregateRules<S extends { updatedAt: string }, E extends DatedEvent> {
+export interface AggregateRules<S extends { updatedAt: string; version: number }, E extends DatedEvent> {
   /** The record's name in messages: "dossier", "period". */
   noun: string;
   /** NOT_FOUND when the record is hidden from the actor, FORBIDDEN when not theirs to send. */
@@ -107,7 +109,7 @@ export interface AggregateRules<S extends { updatedAt: string }, E extends Dated
 }
 
 /** A new record: its state and the creation's entry (the creation command of its family). */
-export function openAggregate<S, T extends string>(
+export function openAggregate<S extends { version: number }, T extends string>(
   state: S,
   creation: { body: { eventId: string; date: string }; bodyHash: string; actor: Actor; receivedAt: string },
 ): Aggregate<S, T> {
@@ -119,6 +121,7 @@ export function openAggregate<S, T extends string>(
     date,
     receivedAt: creation.receivedAt,
     source: sourceOf(creation.actor),
+    version: state.version,
     bodyHash: creation.bodyHash,
   };
   return {
@@ -132,7 +135,7 @@ export function openAggregate<S, T extends string>(
 }
 
 /** A family's decision and its recording, bound to its rules. */
-export function aggregateOf<S extends { updatedAt: string }, E extends DatedEvent>(
+export function aggregateOf<S extends { updatedAt: string; version: number }, E extends DatedEvent>(
   rules: AggregateRules<S, E>,
 ) {
   return {
@@ -151,7 +154,7 @@ export function aggregateOf<S extends { updatedAt: string }, E extends DatedEven
  * Decide what an event does to the record, without changing it. The order matters: a partner that
  * may not see the record learns nothing, not even whether an eventId was used.
  */
-export function decideEvent<S extends { updatedAt: string }, E extends DatedEvent>(
+export function decideEvent<S extends { updatedAt: string; version: number }, E extends DatedEvent>(
   rules: AggregateRules<S, E>,
   agg: Aggregate<S, E['type']>,
   cmd: CommandOf<E>,
@@ -197,7 +200,7 @@ export function decideEvent<S extends { updatedAt: string }, E extends DatedEven
 }
 
 /** Record a decision: the new aggregate (the input is not mutated). */
-export function applyEvent<S extends { updatedAt: string }, E extends DatedEvent>(
+export function applyEvent<S extends { updatedAt: string; version: number }, E extends DatedEvent>(
   rules: AggregateRules<S, E>,
   agg: Aggregate<S, E['type']>,
   cmd: CommandOf<E>,
@@ -219,11 +222,20 @@ export function applyEvent<S extends { updatedAt: string }, E extends DatedEvent
     seen: { ...agg.seen, [cmd.event.eventId]: cmd.bodyHash },
   };
   if (decision.kind === 'confirmation') {
-    return { ...agg, ...recorded, unledgered: [...agg.unledgered, { ...entry, confirmation: true }] };
+    return {
+      ...agg,
+      ...recorded,
+      unledgered: [...agg.unledgered, { ...entry, confirmation: true, version: agg.state.version }],
+    };
   }
   const changed = rules.afterChange ? rules.afterChange(decision.state, clock) : decision.state;
   const state = { ...changed, updatedAt: cmd.receivedAt };
-  return { ...agg, ...recorded, state, unledgered: [...agg.unledgered, { ...entry, ...decision.entry }] };
+  return {
+    ...agg,
+    ...recorded,
+    state,
+    unledgered: [...agg.unledgered, { ...entry, version: state.version, ...decision.entry }],
+  };
 }
 
 /** The ledger holds every entry up to `seq`: the workflow need not keep them. */

@@ -226,6 +226,7 @@ export const CepHistoryEntry = z
     receivedAt: z.string(),
     source: z.string(),
     confirmation: z.boolean().optional(),
+    version: z.number().int().optional(),
     data: z.record(z.string(), z.unknown()).optional(),
     before: z.record(z.string(), z.unknown()).optional(),
     after: z.record(z.string(), z.unknown()).optional(),

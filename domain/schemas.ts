@@ -391,6 +391,7 @@ export const HistoryEntry = z
     receivedAt: z.string(),
     source: z.string(),
     confirmation: z.boolean().optional().meta({ description: 'the same fact told again by this source' }),
+    version: z.number().int().optional().meta({ description: "the dossier's version after this entry" }),
     data: z.record(z.string(), z.unknown()).optional(),
     before: z.record(z.string(), z.unknown()).optional(),
     after: z.record(z.string(), z.unknown()).optional(),

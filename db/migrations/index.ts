@@ -16,6 +16,7 @@ import { Migration20261209000000_cep_retention } from './Migration20261209000000
 import { Migration20261210000000_certification } from './Migration20261210000000_certification';
 import { Migration20261211000000_piloting } from './Migration20261211000000_piloting';
 import { Migration20261211010000_open_data } from './Migration20261211010000_open_data';
+import { Migration20261212000000_changes } from './Migration20261212000000_changes';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -40,4 +41,5 @@ export const migrationsList = [
   { name: 'Migration20261210000000_certification', class: Migration20261210000000_certification },
   { name: 'Migration20261211000000_piloting', class: Migration20261211000000_piloting },
   { name: 'Migration20261211010000_open_data', class: Migration20261211010000_open_data },
+  { name: 'Migration20261212000000_changes', class: Migration20261212000000_changes },
 ];

@@ -82,8 +82,9 @@ describe('the dossier aggregate', () => {
     expect(other).toMatchObject({ kind: 'refused', error: { code: 'INVALID_TRANSITION' } });
   });
 
-  it('numbers history entries and stamps them with source and arrival time', () => {
+  it('numbers history entries and stamps them with source, arrival time and the version after them', () => {
     const r = send(fresh(), cmd({ eventId: 'v1', type: 'VALIDATION', date: '2026-01-20' }));
+    expect(r.agg.unledgered[0]).toMatchObject({ seq: 1, type: 'CREATION', version: 1 });
     expect(r.agg.unledgered[1]).toEqual({
       seq: 2,
       eventId: 'v1',
@@ -91,6 +92,7 @@ describe('the dossier aggregate', () => {
       date: '2026-01-20',
       receivedAt: '2026-11-29T10:00:00.000Z',
       source: SIRETS.region84,
+      version: 2,
       bodyHash: bodyHash({ eventId: 'v1', type: 'VALIDATION', date: '2026-01-20' } as { eventId: string }),
     });
     expect(r.agg.state.updatedAt).toBe('2026-11-29T10:00:00.000Z');

@@ -1,0 +1,110 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Actor } from '../domain/authorization';
+import { Params, visibleSql } from './visibility';
+
+/**
+ * The change feed (CONTRACT.md, "Change feed and webhooks"): the changes a caller may see, in the
+ * order the platform recorded them. A change is written with its record (db/dossier-read-model.ts,
+ * db/cep-record.ts) and carries the parties that see it at that version: a dossier's organisme,
+ * financeurs, region and remunerator (the rule of domain/authorization.ts), a period's operator.
+ *
+ * Order and completeness: rows are read by (transaction id, row id) and only below the oldest
+ * transaction still running. A transaction that started earlier but commits later would otherwise
+ * land behind a reader's cursor: here its rows are not offered until it is over, then they come
+ * in order. The cursor is the last row scanned, visible or not: a page never rescans.
+ */
+
+export interface Change {
+  kind: 'DOSSIER' | 'CEP';
+  id: string;
+  version: number;
+  type: string;
+  date: string | null;
+  receivedAt: string;
+  source: string;
+}
+
+/** A position in the feed: (transaction id, row id); the start is (0, 0). */
+export interface FeedCursor {
+  tx: string;
+  id: string;
+}
+export const FEED_START: FeedCursor = { tx: '0', id: '0' };
+
+export function encodeFeedCursor(c: FeedCursor): string {
+  return Buffer.from(`${c.tx}:${c.id}`).toString('base64url');
+}
+
+export function decodeFeedCursor(s: string): FeedCursor | null {
+  const m = /^(\d{1,20}):(\d{1,20})$/.exec(Buffer.from(s, 'base64url').toString('utf8'));
+  return m ? { tx: m[1]!, id: m[2]! } : null;
+}
+
+/** A page of the caller's changes after `after`, and where the next page starts. */
+export async function readChanges(
+  em: EntityManager,
+  actor: Actor,
+  after: FeedCursor,
+  limit: number,
+): Promise<{ items: Change[]; next: FeedCursor }> {
+  const params = new Params();
+  const dossiers = actor.admin ? 'true' : visibleSql(actor, 'c', params);
+  const periods = actor.admin ? 'true' : `c.operateur_siret = ${params.value(actor.siret)}`;
+  const visibility = `((c.kind = 'DOSSIER' and ${dossiers}) or (c.kind = 'CEP' and ${periods}))`;
+  const [row] = await em.getConnection().execute<
+    {
+      items: {
+        kind: Change['kind'];
+        entity_id: string;
+        version: number;
+        type: string;
+        date: string | null;
+        received_at: string;
+        source: string;
+        tx: string;
+        id: string;
+      }[];
+      last_tx: string | null;
+      last_id: string | null;
+    }[]
+  >(
+    `with w as (select pg_snapshot_xmin(pg_current_snapshot()) as xmin),
+     page as (
+       select c.kind, c.entity_id, c.version, c.type, c.date, c.received_at, c.source, c.tx::text as tx, c.id::text as id
+         from changes c, w
+        where (c.tx, c.id) > (?::text::xid8, ?::bigint) and c.tx < w.xmin and ${visibility}
+        order by c.tx, c.id limit ?
+     ),
+     scanned as (
+       select c.tx::text as tx, c.id::text as id from changes c, w
+        where c.tx < w.xmin order by c.tx desc, c.id desc limit 1
+     )
+     select coalesce((select json_agg(p order by p.tx::xid8, p.id::bigint) from page p), '[]'::json) as items,
+            (select tx from scanned) as last_tx, (select id from scanned) as last_id`,
+    [after.tx, after.id, ...params.list, limit],
+  );
+  const items = row!.items;
+  const full = items.length === limit;
+  const lastItem = items[items.length - 1];
+  // A full page ends at its last row; a short one has seen everything below the watermark.
+  const next: FeedCursor = full
+    ? { tx: lastItem!.tx, id: lastItem!.id }
+    : row!.last_tx !== null && row!.last_id !== null && greater(row!.last_tx, row!.last_id, after)
+      ? { tx: row!.last_tx, id: row!.last_id }
+      : after;
+  return {
+    items: items.map((r) => ({
+      kind: r.kind,
+      id: r.entity_id,
+      version: r.version,
+      type: r.type,
+      date: r.date,
+      receivedAt: new Date(r.received_at).toISOString(),
+      source: r.source,
+    })),
+    next,
+  };
+}
+
+const greater = (tx: string, id: string, than: FeedCursor) =>
+  BigInt(tx) > BigInt(than.tx) || (BigInt(tx) === BigInt(than.tx) && BigInt(id) > BigInt(than.id));

@@ -1,0 +1,232 @@
+import { randomInt } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBody, nir, openPeriodBody, uid } from '../helpers/fixtures';
+import type { Stack } from '../helpers/stack';
+import { ADMIN_TOKEN, startStack } from '../helpers/stack';
+
+/** CONTRACT.md, "Change feed and webhooks": `GET /v1/changes`, on the real stack. */
+let stack: Stack;
+type P = Awaited<ReturnType<Stack['partner']>>;
+let region: P;
+let of: P;
+let opco: P;
+let other: P;
+beforeAll(async () => {
+  stack = await startStack();
+  region = await stack.partner('REGION', '84');
+  of = await stack.partner('ORGANISME_FORMATION');
+  opco = await stack.partner('OPCO');
+  other = await stack.partner('FRANCE_TRAVAIL');
+}, 120_000);
+afterAll(async () => stack?.stop());
+
+type Change = { kind: string; id: string; version: number; type: string; date: string; source: string };
+
+/** Every change after `cursor`, page by page; the cursor to follow from. */
+async function follow(
+  token: string,
+  cursor?: string,
+  limit = 1000,
+): Promise<{ items: Change[]; cursor: string }> {
+  const items: Change[] = [];
+  for (;;) {
+    const res = await stack.call(
+      'GET',
+      `/v1/changes?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      token,
+    );
+    expect(res.status).toBe(200);
+    expect(typeof res.body.nextCursor).toBe('string');
+    items.push(...res.body.items);
+    if (res.body.items.length < limit || res.body.nextCursor === cursor)
+      return { items, cursor: res.body.nextCursor };
+    cursor = res.body.nextCursor;
+  }
+}
+
+async function dossier(
+  financements: { financeurSiret: string; montantEngage: number }[],
+  token = region.token,
+  date = '2026-01-15',
+  regionCode = '84',
+) {
+  const base = createBody();
+  const body = createBody({
+    dossierId: `CH-${uid()}`,
+    date,
+    action: { ...base.action, region: regionCode as '84' },
+    stagiaire: {
+      ...createBody().stagiaire,
+      nir: nir(`1${String(randomInt(10 ** 11, 10 ** 12))}0`.slice(0, 13)),
+    },
+    organisme: { siret: of.siret, raisonSociale: 'OF' },
+    financements,
+  });
+  expect((await stack.call('POST', '/v1/dossiers', token, body)).status).toBe(201);
+  const send = async (t: string, e: Record<string, unknown>) => {
+    const res = await stack.call('POST', `/v1/dossiers/${body.dossierId}/events`, t, {
+      eventId: uid() + uid(),
+      ...e,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body;
+  };
+  return { id: body.dossierId, send };
+}
+
+describe('the change feed', () => {
+  it("shows a financeur the organisme's entry and exit of its dossier, in order, and nothing of another's", async () => {
+    const mine = await dossier([{ financeurSiret: region.siret, montantEngage: 100 }]);
+    // Another financeur's, in another region (the Region of 84 sees its territory's dossiers).
+    const theirs = await dossier(
+      [{ financeurSiret: other.siret, montantEngage: 100 }],
+      other.token,
+      '2026-01-15',
+      '11',
+    );
+    await mine.send(region.token, { type: 'VALIDATION', date: '2026-01-20' });
+    await mine.send(of.token, { type: 'ENTREE', date: '2026-02-02' });
+    await theirs.send(other.token, { type: 'VALIDATION', date: '2026-01-20' });
+    await mine.send(of.token, { type: 'SORTIE', date: '2026-06-30', motif: 'FIN_FORMATION' });
+    const { items } = await follow(region.token);
+    const ofMine = items.filter((c) => c.id === mine.id);
+    expect(ofMine.map((c) => [c.type, c.version, c.source])).toEqual([
+      ['CREATION', 1, region.siret],
+      ['VALIDATION', 2, region.siret],
+      ['ENTREE', 3, of.siret],
+      ['SORTIE', 4, of.siret],
+    ]);
+    expect(ofMine[2]).toMatchObject({ kind: 'DOSSIER', date: '2026-02-02' });
+    expect(items.some((c) => c.id === theirs.id)).toBe(false);
+    // The organisme sees them too; the other financeur only its own.
+    expect((await follow(of.token)).items.filter((c) => c.id === mine.id)).toHaveLength(4);
+    expect((await follow(other.token)).items.map((c) => c.id)).toEqual([theirs.id, theirs.id]);
+  });
+
+  it('pages without skipping and resumes from any cursor; an empty page keeps its cursor', async () => {
+    const d = await dossier([{ financeurSiret: region.siret, montantEngage: 100 }]);
+    await d.send(region.token, { type: 'VALIDATION', date: '2026-01-20' });
+    await d.send(of.token, { type: 'ENTREE', date: '2026-02-02' });
+    const all = await follow(region.token);
+    const byTwo = await follow(region.token, undefined, 2);
+    expect(byTwo.items).toEqual(all.items);
+    // From the cursor after the third change: the rest, exactly.
+    const third = await stack.call('GET', '/v1/changes?limit=3', region.token);
+    const rest = await follow(region.token, third.body.nextCursor);
+    expect([...third.body.items, ...rest.items]).toEqual(all.items);
+    // Nothing new: an empty page, the same cursor to keep.
+    const end = await stack.call('GET', `/v1/changes?cursor=${encodeURIComponent(all.cursor)}`, region.token);
+    expect(end.body).toEqual({ items: [], nextCursor: all.cursor });
+    await d.send(of.token, { type: 'INTERRUPTION', date: '2026-03-01' });
+    const next = await follow(region.token, all.cursor);
+    expect(next.items.map((c) => [c.id, c.type])).toEqual([[d.id, 'INTERRUPTION']]);
+  });
+
+  it('never skips a change while events arrive concurrently (every accepted event is in the feed, once, in order)', async () => {
+    const start = (await follow(opco.token)).cursor;
+    const dossiers = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        dossier([{ financeurSiret: opco.siret, montantEngage: 100 }], opco.token),
+      ),
+    );
+    const seen: Change[] = [];
+    let cursor = start;
+    let writing = true;
+    const reader = (async () => {
+      while (writing) {
+        const page = await follow(opco.token, cursor, 3);
+        seen.push(...page.items);
+        cursor = page.cursor;
+      }
+    })();
+    await Promise.all(
+      dossiers.map(async (d) => {
+        await d.send(opco.token, { type: 'VALIDATION', date: '2026-01-20' });
+        await d.send(of.token, { type: 'ENTREE', date: '2026-02-02' });
+        await d.send(of.token, { type: 'INTERRUPTION', date: '2026-03-01' });
+        await d.send(of.token, { type: 'REPRISE', date: '2026-03-10' });
+      }),
+    );
+    writing = false;
+    await reader;
+    seen.push(...(await follow(opco.token, cursor)).items);
+    for (const d of dossiers) {
+      const history = (await stack.call('GET', `/v1/dossiers/${d.id}/history`, opco.token)).body.events;
+      expect(seen.filter((c) => c.id === d.id).map((c) => [c.type, c.version])).toEqual(
+        history.map((e: { type: string; version: number }) => [e.type, e.version]),
+      );
+    }
+  }, 60_000);
+
+  it('shows a co-financeur the changes from the version that names it on, not those before', async () => {
+    const d = await dossier([{ financeurSiret: region.siret, montantEngage: 100 }]);
+    await d.send(region.token, { type: 'VALIDATION', date: '2026-01-20' });
+    const before = await follow(other.token);
+    expect(before.items.some((c) => c.id === d.id)).toBe(false);
+    await d.send(region.token, {
+      type: 'RECTIFICATION',
+      date: '2026-01-21',
+      changes: {
+        financements: [
+          { financeurSiret: region.siret, montantEngage: 100 },
+          { financeurSiret: other.siret, montantEngage: 50 },
+        ],
+      },
+    });
+    await d.send(of.token, { type: 'ENTREE', date: '2026-02-02' });
+    const after = await follow(other.token, before.cursor);
+    expect(after.items.filter((c) => c.id === d.id).map((c) => c.type)).toEqual(['RECTIFICATION', 'ENTREE']);
+  });
+
+  it("records the platform's own changes, and a CEP period's changes for its operator only", async () => {
+    const mois = `20${10 + Math.floor(Math.random() * 8)}-0${1 + Math.floor(Math.random() * 9)}`;
+    const d = await dossier(
+      [{ financeurSiret: region.siret, montantEngage: 100 }],
+      region.token,
+      `${mois}-05`,
+    );
+    const start = (await follow(region.token)).cursor;
+    await d.send(region.token, { type: 'VALIDATION', date: `${mois}-10` });
+    // The validation's month loaded: the platform records the situation it finds.
+    const load = await stack.app.request(`/v1/dsn/imports?mois=${mois}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' },
+      body: 'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures\n',
+    });
+    expect(load.status).toBe(200);
+    let own: Change[] = [];
+    for (let i = 0; i < 100 && own.length === 0; i++) {
+      own = (await follow(region.token, start)).items.filter(
+        (c) => c.id === d.id && c.source === 'PLATEFORME',
+      );
+      if (own.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(own[0]).toMatchObject({ kind: 'DOSSIER', type: 'SITUATION' });
+    const operator = await stack.partner('CEP_OPERATEUR');
+    const body = openPeriodBody({ periodeId: `CH-${uid()}` });
+    expect((await stack.call('POST', '/v1/cep/periodes', operator.token, body)).status).toBe(201);
+    // The period's record (and its change) is written by its workflow, a moment after the answer.
+    let ops = await follow(operator.token);
+    for (let i = 0; i < 100 && ops.items.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ops = await follow(operator.token);
+    }
+    // Its opening; then (opened over six months ago, silent since) the platform's own closure.
+    expect(ops.items[0]).toMatchObject({
+      kind: 'CEP',
+      id: body.periodeId,
+      type: 'CREATION',
+      source: operator.siret,
+    });
+    for (const c of ops.items.slice(1)) {
+      expect(c).toMatchObject({ kind: 'CEP', id: body.periodeId, type: 'CLOTURE', source: 'PLATEFORME' });
+    }
+    expect((await follow(region.token, start)).items.some((c) => c.id === body.periodeId)).toBe(false);
+  });
+
+  it('refuses a bad cursor or limit (400) and a missing token (401)', async () => {
+    expect((await stack.call('GET', '/v1/changes?cursor=nope', region.token)).status).toBe(400);
+    expect((await stack.call('GET', '/v1/changes?limit=1001', region.token)).status).toBe(400);
+    expect((await stack.call('GET', '/v1/changes', null)).status).toBe(401);
+  });
+});
