@@ -23,6 +23,10 @@ export interface Args {
     out?: string;
     dossiers?: string;
     by?: string;
+    follow?: boolean;
+    cursor?: string;
+    token?: string;
+    url?: string;
   };
   positionals: string[];
   /** The second word: `show` in `agora dossier show ID`. */

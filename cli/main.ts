@@ -6,6 +6,7 @@ import { cepList, cepOpen, cepShow, cepStatsCommand } from './commands/cep';
 import { exportInsertionCommand } from './commands/export';
 import { partnerCreate, partnerList, partnerToken } from './commands/partners';
 import { referentielImport } from './commands/referentiel';
+import { changesCommand } from './commands/changes';
 import { setup } from './commands/setup';
 import { type Command, UsageError } from './context';
 
@@ -39,6 +40,9 @@ Commands:
   referentiel import PATH                                   load France compétences' RNCP/RS export (the zip
                                                             export-fiches-csv-YYYY-MM-DD.zip or its folder):
                                                             replaces the referential, with progress
+  changes [--follow] [--cursor C] [--token T] [--url U]  the change feed as NDJSON (a partner's token: AGORA_TOKEN
+                                                            or --token; default the admin's); --follow keeps
+                                                            asking; the cursor to resume from goes to stderr
   demo [--dossiers N]                                       load the demo data set through the running API
                                                             (partners, DSN months, N dossiers; default 1500)
   export insertion --region XX [--out FILE|-]               a region's insertion file (all regions without
@@ -64,6 +68,7 @@ const COMMANDS: Record<string, Command> = {
   'dsn import': dsnImport,
   'dsn months': dsnMonths,
   'referentiel import': referentielImport,
+  changes: changesCommand,
   demo,
   'export insertion': exportInsertionCommand,
 };
@@ -88,6 +93,10 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       dossiers: { type: 'string' },
       by: { type: 'string' },
+      follow: { type: 'boolean' },
+      cursor: { type: 'string' },
+      token: { type: 'string' },
+      url: { type: 'string' },
     },
   });
   const [group, command, arg] = positionals;

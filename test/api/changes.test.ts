@@ -7,13 +7,14 @@ import { ADMIN_TOKEN, startStack } from '../helpers/stack';
 /** CONTRACT.md, "Change feed and webhooks": `GET /v1/changes`, on the real stack. */
 let stack: Stack;
 type P = Awaited<ReturnType<Stack['partner']>>;
-let region: P;
+/** A financeur that sees its own dossiers only (a Region also sees its territory's, every test's). */
+let fin: P;
 let of: P;
 let opco: P;
 let other: P;
 beforeAll(async () => {
   stack = await startStack();
-  region = await stack.partner('REGION', '84');
+  fin = await stack.partner('AGEFIPH');
   of = await stack.partner('ORGANISME_FORMATION');
   opco = await stack.partner('OPCO');
   other = await stack.partner('FRANCE_TRAVAIL');
@@ -44,9 +45,22 @@ async function follow(
   }
 }
 
+/** `follow` again until `check` holds (a change is offered once older transactions are over). */
+async function followUntil(
+  token: string,
+  cursor: string | undefined,
+  check: (items: Change[]) => boolean,
+): Promise<{ items: Change[]; cursor: string }> {
+  for (let i = 0; ; i++) {
+    const page = await follow(token, cursor);
+    if (check(page.items) || i === 100) return page;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function dossier(
   financements: { financeurSiret: string; montantEngage: number }[],
-  token = region.token,
+  token = fin.token,
   date = '2026-01-15',
   regionCode = '84',
 ) {
@@ -76,7 +90,7 @@ async function dossier(
 
 describe('the change feed', () => {
   it("shows a financeur the organisme's entry and exit of its dossier, in order, and nothing of another's", async () => {
-    const mine = await dossier([{ financeurSiret: region.siret, montantEngage: 100 }]);
+    const mine = await dossier([{ financeurSiret: fin.siret, montantEngage: 100 }]);
     // Another financeur's, in another region (the Region of 84 sees its territory's dossiers).
     const theirs = await dossier(
       [{ financeurSiret: other.siret, montantEngage: 100 }],
@@ -84,15 +98,19 @@ describe('the change feed', () => {
       '2026-01-15',
       '11',
     );
-    await mine.send(region.token, { type: 'VALIDATION', date: '2026-01-20' });
+    await mine.send(fin.token, { type: 'VALIDATION', date: '2026-01-20' });
     await mine.send(of.token, { type: 'ENTREE', date: '2026-02-02' });
     await theirs.send(other.token, { type: 'VALIDATION', date: '2026-01-20' });
     await mine.send(of.token, { type: 'SORTIE', date: '2026-06-30', motif: 'FIN_FORMATION' });
-    const { items } = await follow(region.token);
+    const { items } = await followUntil(
+      fin.token,
+      undefined,
+      (xs) => xs.filter((c) => c.id === mine.id).length === 4,
+    );
     const ofMine = items.filter((c) => c.id === mine.id);
     expect(ofMine.map((c) => [c.type, c.version, c.source])).toEqual([
-      ['CREATION', 1, region.siret],
-      ['VALIDATION', 2, region.siret],
+      ['CREATION', 1, fin.siret],
+      ['VALIDATION', 2, fin.siret],
       ['ENTREE', 3, of.siret],
       ['SORTIE', 4, of.siret],
     ]);
@@ -104,21 +122,21 @@ describe('the change feed', () => {
   });
 
   it('pages without skipping and resumes from any cursor; an empty page keeps its cursor', async () => {
-    const d = await dossier([{ financeurSiret: region.siret, montantEngage: 100 }]);
-    await d.send(region.token, { type: 'VALIDATION', date: '2026-01-20' });
+    const d = await dossier([{ financeurSiret: fin.siret, montantEngage: 100 }]);
+    await d.send(fin.token, { type: 'VALIDATION', date: '2026-01-20' });
     await d.send(of.token, { type: 'ENTREE', date: '2026-02-02' });
-    const all = await follow(region.token);
-    const byTwo = await follow(region.token, undefined, 2);
+    const all = await followUntil(fin.token, undefined, (xs) => xs.filter((c) => c.id === d.id).length === 3);
+    const byTwo = await follow(fin.token, undefined, 2);
     expect(byTwo.items).toEqual(all.items);
     // From the cursor after the third change: the rest, exactly.
-    const third = await stack.call('GET', '/v1/changes?limit=3', region.token);
-    const rest = await follow(region.token, third.body.nextCursor);
+    const third = await stack.call('GET', '/v1/changes?limit=3', fin.token);
+    const rest = await follow(fin.token, third.body.nextCursor);
     expect([...third.body.items, ...rest.items]).toEqual(all.items);
     // Nothing new: an empty page, the same cursor to keep.
-    const end = await stack.call('GET', `/v1/changes?cursor=${encodeURIComponent(all.cursor)}`, region.token);
+    const end = await stack.call('GET', `/v1/changes?cursor=${encodeURIComponent(all.cursor)}`, fin.token);
     expect(end.body).toEqual({ items: [], nextCursor: all.cursor });
     await d.send(of.token, { type: 'INTERRUPTION', date: '2026-03-01' });
-    const next = await follow(region.token, all.cursor);
+    const next = await followUntil(fin.token, all.cursor, (xs) => xs.length > 0);
     expect(next.items.map((c) => [c.id, c.type])).toEqual([[d.id, 'INTERRUPTION']]);
   });
 
@@ -149,7 +167,9 @@ describe('the change feed', () => {
     );
     writing = false;
     await reader;
-    seen.push(...(await follow(opco.token, cursor)).items);
+    // What the last pages could not offer yet (older transactions still running) comes now.
+    const expected = dossiers.length * 5;
+    seen.push(...(await followUntil(opco.token, cursor, (xs) => seen.length + xs.length >= expected)).items);
     for (const d of dossiers) {
       const history = (await stack.call('GET', `/v1/dossiers/${d.id}/history`, opco.token)).body.events;
       expect(seen.filter((c) => c.id === d.id).map((c) => [c.type, c.version])).toEqual(
@@ -159,34 +179,34 @@ describe('the change feed', () => {
   }, 60_000);
 
   it('shows a co-financeur the changes from the version that names it on, not those before', async () => {
-    const d = await dossier([{ financeurSiret: region.siret, montantEngage: 100 }]);
-    await d.send(region.token, { type: 'VALIDATION', date: '2026-01-20' });
+    const d = await dossier([{ financeurSiret: fin.siret, montantEngage: 100 }]);
+    await d.send(fin.token, { type: 'VALIDATION', date: '2026-01-20' });
     const before = await follow(other.token);
     expect(before.items.some((c) => c.id === d.id)).toBe(false);
-    await d.send(region.token, {
+    await d.send(fin.token, {
       type: 'RECTIFICATION',
       date: '2026-01-21',
       changes: {
         financements: [
-          { financeurSiret: region.siret, montantEngage: 100 },
+          { financeurSiret: fin.siret, montantEngage: 100 },
           { financeurSiret: other.siret, montantEngage: 50 },
         ],
       },
     });
     await d.send(of.token, { type: 'ENTREE', date: '2026-02-02' });
-    const after = await follow(other.token, before.cursor);
+    const after = await followUntil(
+      other.token,
+      before.cursor,
+      (xs) => xs.filter((c) => c.id === d.id).length === 2,
+    );
     expect(after.items.filter((c) => c.id === d.id).map((c) => c.type)).toEqual(['RECTIFICATION', 'ENTREE']);
   });
 
   it("records the platform's own changes, and a CEP period's changes for its operator only", async () => {
     const mois = `20${10 + Math.floor(Math.random() * 8)}-0${1 + Math.floor(Math.random() * 9)}`;
-    const d = await dossier(
-      [{ financeurSiret: region.siret, montantEngage: 100 }],
-      region.token,
-      `${mois}-05`,
-    );
-    const start = (await follow(region.token)).cursor;
-    await d.send(region.token, { type: 'VALIDATION', date: `${mois}-10` });
+    const d = await dossier([{ financeurSiret: fin.siret, montantEngage: 100 }], fin.token, `${mois}-05`);
+    const start = (await follow(fin.token)).cursor;
+    await d.send(fin.token, { type: 'VALIDATION', date: `${mois}-10` });
     // The validation's month loaded: the platform records the situation it finds.
     const load = await stack.app.request(`/v1/dsn/imports?mois=${mois}`, {
       method: 'POST',
@@ -196,9 +216,7 @@ describe('the change feed', () => {
     expect(load.status).toBe(200);
     let own: Change[] = [];
     for (let i = 0; i < 100 && own.length === 0; i++) {
-      own = (await follow(region.token, start)).items.filter(
-        (c) => c.id === d.id && c.source === 'PLATEFORME',
-      );
+      own = (await follow(fin.token, start)).items.filter((c) => c.id === d.id && c.source === 'PLATEFORME');
       if (own.length === 0) await new Promise((r) => setTimeout(r, 200));
     }
     expect(own[0]).toMatchObject({ kind: 'DOSSIER', type: 'SITUATION' });
@@ -221,12 +239,12 @@ describe('the change feed', () => {
     for (const c of ops.items.slice(1)) {
       expect(c).toMatchObject({ kind: 'CEP', id: body.periodeId, type: 'CLOTURE', source: 'PLATEFORME' });
     }
-    expect((await follow(region.token, start)).items.some((c) => c.id === body.periodeId)).toBe(false);
+    expect((await follow(fin.token, start)).items.some((c) => c.id === body.periodeId)).toBe(false);
   });
 
   it('refuses a bad cursor or limit (400) and a missing token (401)', async () => {
-    expect((await stack.call('GET', '/v1/changes?cursor=nope', region.token)).status).toBe(400);
-    expect((await stack.call('GET', '/v1/changes?limit=1001', region.token)).status).toBe(400);
+    expect((await stack.call('GET', '/v1/changes?cursor=nope', fin.token)).status).toBe(400);
+    expect((await stack.call('GET', '/v1/changes?limit=1001', fin.token)).status).toBe(400);
     expect((await stack.call('GET', '/v1/changes', null)).status).toBe(401);
   });
 });

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { agoraWith } from '../helpers/agora-cli';
 import { createBody, nir, siret } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
-import { TEST_DATA_KEY, startStack } from '../helpers/stack';
+import { TEST_DATA_KEY, listen, startStack } from '../helpers/stack';
+import { fileURLToPath } from 'node:url';
 
 /** `npx agora ...` as an operator runs it: the real command, its exit code, stdout and stderr. */
 const dir = mkdtempSync(join(tmpdir(), 'agora-cli-'));
@@ -145,6 +146,58 @@ describe('the agora CLI', () => {
       expect(JSON.parse(months.out)).not.toContainEqual(expect.objectContaining({ mois: '2019-05' }));
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('prints the change feed as NDJSON with a partner token, and the cursor to resume from', async () => {
+    // A financeur that sees its own dossiers only (a Region sees its territory's, every test's).
+    const region = await stack.partner('AGEFIPH');
+    const body = createBody({
+      dossierId: `CLI-CH-${Date.now()}`,
+      financements: [{ financeurSiret: region.siret, montantEngage: 100 }],
+    });
+    expect((await stack.call('POST', '/v1/dossiers', region.token, body)).status).toBe(201);
+    const server = await listen(stack.app);
+    try {
+      const feed = await agora('changes', '--url', server.url, '--token', region.token);
+      expect(feed.code).toBe(0);
+      const lines = feed.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { id: string; type: string });
+      expect(lines).toEqual([
+        expect.objectContaining({ kind: 'DOSSIER', id: body.dossierId, type: 'CREATION' }),
+      ]);
+      const cursor = /cursor (\S+)/.exec(feed.err)![1]!;
+      const again = await agora('changes', '--url', server.url, '--token', region.token, '--cursor', cursor);
+      expect(again.out).toBe('');
+      const refused = await agora('changes', '--url', server.url, '--token', 'nope');
+      expect(refused.code).toBe(1);
+      expect(refused.err).toMatch(/401/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("loads France compétences' referential, reports its bad lines, and refuses what is not an export", async () => {
+    const zip = fileURLToPath(new URL('../fixtures/export-fiches-csv-2026-11-02.zip', import.meta.url));
+    try {
+      const loaded = await agora('referentiel', 'import', zip, '--json');
+      expect(loaded.code).toBe(0);
+      expect(JSON.parse(loaded.out)).toMatchObject({ fiches: 7, certificateurs: 6, rejetsTotal: 2 });
+      expect(loaded.err).toMatch(/100%/);
+      const notAnExport = await agora('referentiel', 'import', dir);
+      expect(notAnExport.code).toBe(2);
+      expect(notAnExport.err).toMatch(/export_fiches_CSV_Standard_\*\.csv/);
+    } finally {
+      const conn = stack.orm.em.getConnection();
+      for (const t of [
+        'referentiel_fiches',
+        'referentiel_blocs',
+        'referentiel_certificateurs',
+        'referentiel_nsf',
+      ])
+        await conn.execute(`delete from ${t}`);
     }
   });
 
