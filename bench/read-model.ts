@@ -22,7 +22,10 @@ const FINANCEURS = ['23840001500018', '13000460000018', '85131000000014', '26750
  * side), `exportLines` of them in region 84 so that region's file has that many lines.
  */
 async function seed(db: pg.Client, total: number, exportLines: number): Promise<number> {
-  const have = Number((await db.query('select count(*) as n from dossier_facts')).rows[0].n);
+  // Rows of an older seed (a record without its parts) are seeded again.
+  const have = Number(
+    (await db.query(`select count(*) as n from dossiers where data ? 'stagiaire'`)).rows[0].n,
+  );
   if (have === total) return 0;
   const started = performance.now();
   await db.query('truncate dossiers cascade');
@@ -38,7 +41,14 @@ async function seed(db: pg.Client, total: number, exportLines: number): Promise<
        case when i <= $2 then '84' else ${regions}[1 + i % 12] end,
        (array['PRF','AIF','CPF','PIC','POEI'])[1 + i % 5], (array['CERTIFIANTE','PROFESSIONNALISANTE'])[1 + i % 2],
        now() - (i || ' seconds')::interval, now(),
-       jsonb_build_object('dossierId', 'B-' || lpad(i::text, 8, '0'), 'status', 'SORTI', 'version', 5),
+       jsonb_build_object('dossierId', 'B-' || lpad(i::text, 8, '0'), 'status', 'SORTI', 'version', 5,
+         'stagiaire', jsonb_build_object('nirMasque', '1800575*******27', 'nom', 'Nom', 'prenom', 'Prenom',
+           'dateNaissance', '1990-01-01'),
+         'organisme', jsonb_build_object('siret', lpad((10000000000000 + i % 5000)::text, 14, '0'), 'raisonSociale', 'OF'),
+         'action', jsonb_build_object('intitule', 'Formation', 'dispositif', 'PRF', 'objectif', 'CERTIFIANTE',
+           'region', '84', 'dateDebutPrevue', '2025-01-06', 'dateFinPrevue', '2025-06-30'),
+         'financements', jsonb_build_array(jsonb_build_object('financeurSiret', '${FINANCEURS[0]}', 'montantEngage', 1000)),
+         'situations', '[]'::jsonb, 'remunerations', '[]'::jsonb, 'certification', null),
        sha256(i::text::bytea), null
      from generate_series(1, $1) i`,
     [total, exportLines],

@@ -25,13 +25,6 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
        on conflict do nothing
        returning seq, entry
      ),
-     fed as (
-       insert into changes (kind, entity_id, version, type, date, received_at, source,
-         organisme_siret, financeur_sirets, region, remunerateur_siret)
-       select 'DOSSIER', ?, coalesce((l.entry->>'version')::integer, ?), l.entry->>'type', (l.entry->>'date')::date,
-              (l.entry->>'receivedAt')::timestamptz, l.entry->>'source', ?, ?::varchar(14)[], ?, ?
-         from ledger l order by l.seq
-     ),
      waiting as (
        insert into dossier_dsn_months (mois, dossier_id)
        select m, ? from unnest(?::varchar[]) as m on conflict do nothing
@@ -52,17 +45,30 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
        where dossiers.version < excluded.version
        returning 1
      ),
-     -- A new version with no new entry: what the platform itself recorded (CONTRACT.md).
-     own as (
+     -- A version past the new entries' (or a new version with none): what the platform itself
+     -- recorded besides (a situation found, the certification's timer), offered as its own change.
+     -- The feed (db/changes.ts): each new entry, then the platform's own change, in one insert
+     -- ordered by version (so their ids are in that order).
+     fed as (
        insert into changes (kind, entity_id, version, type, date, received_at, source,
          organisme_siret, financeur_sirets, region, remunerateur_siret)
-       select 'DOSSIER', ?, ?,
-              case when p.data->'certification' is distinct from ?::jsonb->'certification' then 'CERTIFICATION'
-                   when p.data->'remunerations' is distinct from ?::jsonb->'remunerations' then 'REMUNERATION'
-                   else 'SITUATION' end,
-              (?::timestamptz)::date, ?::timestamptz, 'PLATEFORME', ?, ?::varchar(14)[], ?, ?
-         from prev p
-        where exists (select 1 from d) and not exists (select 1 from ledger)
+       select 'DOSSIER', ?, x.version, x.type, x.date, x.received_at, x.source, ?, ?::varchar(14)[], ?, ?
+         from (
+           select coalesce((l.entry->>'version')::integer, ?) as version, l.entry->>'type' as type,
+                  (l.entry->>'date')::date as date, (l.entry->>'receivedAt')::timestamptz as received_at,
+                  l.entry->>'source' as source, l.seq as ord
+             from ledger l
+           union all
+           select ?::integer,
+                  case when p.data->'certification' is distinct from ?::jsonb->'certification' then 'CERTIFICATION'
+                       when p.data->'remunerations' is distinct from ?::jsonb->'remunerations' then 'REMUNERATION'
+                       else 'SITUATION' end,
+                  (?::timestamptz)::date, ?::timestamptz, 'PLATEFORME', 2147483647
+             from prev p
+            where exists (select 1 from d)
+              and ?::integer > coalesce((select max(coalesce((l.entry->>'version')::integer, 0)) from ledger l), 0)
+         ) x
+        order by x.version, x.ord
      )
      insert into dossier_facts (dossier_id, version, status, issue, organisme_siret, financeur_sirets, region,
        departement, dispositif, objectif, date_entree, date_sortie, motif_sortie,
@@ -131,9 +137,6 @@ export async function upsertDossier(
     state.dossierId,
     JSON.stringify(ledger),
     state.dossierId,
-    state.version,
-    ...parties,
-    state.dossierId,
     `{${[...new Set(waiting)].join(',')}}`,
     state.dossierId,
     state.version,
@@ -153,12 +156,14 @@ export async function upsertDossier(
     state.dates.cloture,
     state.remunerateurSiret ?? null,
     state.dossierId,
+    ...parties,
+    state.version,
     state.version,
     JSON.stringify(view),
     JSON.stringify(view),
     state.updatedAt,
     state.updatedAt,
-    ...parties,
+    state.version,
     state.dossierId,
     state.version,
     state.status,
@@ -244,15 +249,21 @@ export async function listDossiers(
   if (q.createdTo) filter("created_at < (?::date + 1)::timestamp at time zone 'UTC'", q.createdTo);
   if (q.cursor) filter('(created_at, dossier_id) < (?::timestamptz, ?)', q.cursor.c, q.cursor.d);
   params.list.push(q.limit + 1);
-  const rows = await em
-    .getConnection()
-    .execute<
-      { data: DossierViewT; created_at: Date; dossier_id: string; remunerateur_siret: string | null }[]
-    >(
-      `select data, created_at, dossier_id, remunerateur_siret from dossiers ${where.length ? `where ${where.join(' and ')}` : ''}
+  const rows = await em.getConnection().execute<
+    {
+      data: DossierViewT;
+      created_at: Date;
+      dossier_id: string;
+      organisme_siret: string;
+      financeur_sirets: string[];
+      region: string;
+      remunerateur_siret: string | null;
+    }[]
+  >(
+    `select data, created_at, dossier_id, organisme_siret, financeur_sirets, region, remunerateur_siret from dossiers ${where.length ? `where ${where.join(' and ')}` : ''}
        order by created_at desc, dossier_id desc limit ?`,
-      params.list,
-    );
+    params.list,
+  );
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   const nextCursor =
@@ -263,9 +274,9 @@ export async function listDossiers(
     items: page.map((r) =>
       publicView(r.data, {
         payOnly: seesAsRemunerateurOnly(actor, {
-          organismeSiret: r.data.organisme.siret,
-          financeurSirets: r.data.financements.map((f) => f.financeurSiret),
-          region: r.data.action.region,
+          organismeSiret: r.organisme_siret,
+          financeurSirets: r.financeur_sirets,
+          region: r.region,
           remunerateurSiret: r.remunerateur_siret,
         }),
       }),

@@ -250,11 +250,32 @@ export async function coutStats(
     `with l as (${lines}) select key, ${measures} from l group by 1 order by 1 nulls first`,
     w.params,
   );
-  // Per financeur a co-financed dossier sits in each group: the total counts it once.
-  const [all] = await conn.execute<Row[]>(
-    `with l as (${perDossier('null')}) select ${measures} from l`,
-    w.params,
-  );
+  // Each dossier sits in one group: the total is the groups' sums (one scan). Per financeur a
+  // co-financed dossier sits in each group: the total counts it once, in a scan of its own.
+  const sumOf = (k: keyof Row) => {
+    const present = rows.filter((r) => r[k] !== null);
+    return present.length === 0 ? null : String(present.reduce((t, r) => t + Number(r[k]), 0));
+  };
+  const all: Row =
+    groupBy === 'financeur'
+      ? (
+          await conn.execute<Row[]>(`with l as (${perDossier('null')}) select ${measures} from l`, w.params)
+        )[0]!
+      : (Object.fromEntries(
+          (
+            [
+              'n',
+              'engage',
+              'realise',
+              'prevues',
+              'realisees',
+              'engage_h',
+              'prevues_h',
+              'realise_h',
+              'realisees_h',
+            ] as const
+          ).map((k) => [k, k === 'n' ? String(rows.reduce((t, r) => t + Number(r.n), 0)) : sumOf(k)]),
+        ) as Row);
   const num = (v: string | null) => (v === null ? null : Number(v));
   const figures = (r: Row) => {
     const [eh, ph, rh, hh] = [num(r.engage_h), num(r.prevues_h), num(r.realise_h), num(r.realisees_h)];
@@ -269,5 +290,5 @@ export async function coutStats(
     };
   };
   const groups = rows.map((r) => ({ key: r.key, ...figures(r) }));
-  return { groupBy, total: figures(all!), groups: await named(em, groupBy, groups) };
+  return { groupBy, total: figures(all), groups: await named(em, groupBy, groups) };
 }

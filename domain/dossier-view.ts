@@ -104,6 +104,8 @@ export function publicView(record: DossierViewT, opts: { payOnly?: boolean } = {
       ? { financements: record.financements.map((f) => ({ financeurSiret: f.financeurSiret })) }
       : {}),
     stagiaire,
-    situations: opts.payOnly ? [] : record.situations.map((s) => situationView(s as SituationState, false)),
+    situations: opts.payOnly
+      ? []
+      : (record.situations ?? []).map((s) => situationView(s as SituationState, false)),
   });
 }

@@ -50,7 +50,8 @@ export function changeRoutes(deps: { orm: MikroORM }) {
     }),
     async (c) => {
       const { cursor, limit } = c.req.valid('query');
-      const after = cursor === undefined ? FEED_START : decodeFeedCursor(cursor);
+      // No cursor, or an empty one: from the beginning.
+      const after = cursor === undefined || cursor === '' ? FEED_START : decodeFeedCursor(cursor);
       if (after === null) throw badCursor('query');
       const page = await readChanges(deps.orm.em.fork(), c.get('actor'), after, limit);
       return c.json({ items: page.items, nextCursor: encodeFeedCursor(page.next) }, 200);

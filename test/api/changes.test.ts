@@ -220,6 +220,17 @@ describe('the change feed', () => {
       if (own.length === 0) await new Promise((r) => setTimeout(r, 200));
     }
     expect(own[0]).toMatchObject({ kind: 'DOSSIER', type: 'SITUATION' });
+    // An entry in a month already loaded: its situation, found just after, is a change of its own.
+    const entered = await d.send(of.token, { type: 'ENTREE', date: `${mois}-20` });
+    const after = await followUntil(fin.token, start, (xs) =>
+      xs.some((c) => c.id === d.id && c.type === 'SITUATION' && c.version > entered.version),
+    );
+    const versions = after.items.filter((c) => c.id === d.id).map((c) => c.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    expect(after.items.find((c) => c.id === d.id && c.version > entered.version)).toMatchObject({
+      type: 'SITUATION',
+      source: 'PLATEFORME',
+    });
     const operator = await stack.partner('CEP_OPERATEUR');
     const body = openPeriodBody({ periodeId: `CH-${uid()}` });
     expect((await stack.call('POST', '/v1/cep/periodes', operator.token, body)).status).toBe(201);
