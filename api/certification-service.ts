@@ -154,19 +154,12 @@ export function createCertificationService(deps: {
     let dossierId: string | null;
     if ('dossierId' in titulaire) dossierId = titulaire.dossierId;
     else dossierId = matchDossier(result, await certCandidates(em, nirHash!));
-    if (dossierId === null) {
-      await saveResult(em, {
-        certificateurSiret: actor.siret,
-        bodyHash: hash,
-        dossierId,
-        nirHash,
-        result,
-        receivedAt,
-      });
-      return { resultatId, statut: 'NON_RAPPROCHE' };
+    // Attached first (a crash before the save leaves nothing: the same result sent again attaches
+    // again, idempotently), then kept: attached, or waiting (dossierId null).
+    if (dossierId !== null) {
+      const refusal = await attach(dossierId, result, actor, receivedAt);
+      if (refusal) return refused(resultatId, refusal);
     }
-    const refusal = await attach(dossierId, result, actor, receivedAt);
-    if (refusal) return refused(resultatId, refusal);
     await saveResult(em, {
       certificateurSiret: actor.siret,
       bodyHash: hash,
@@ -175,7 +168,9 @@ export function createCertificationService(deps: {
       result,
       receivedAt,
     });
-    return { resultatId, statut: 'RAPPROCHE', dossierId };
+    return dossierId === null
+      ? { resultatId, statut: 'NON_RAPPROCHE' }
+      : { resultatId, statut: 'RAPPROCHE', dossierId };
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { csvCell } from '../csv-cell';
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -193,13 +194,9 @@ export function consoleRoutes(callApi: ApiCall) {
       );
     const rows = res.body.groups.map(flat);
     const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-    const cell = (v: unknown) => {
-      const text = v === null || v === undefined ? '' : String(v);
-      // A cell a spreadsheet would read as a formula is written as text.
-      const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-      return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-    };
-    const csv = [columns.join(','), ...rows.map((r) => columns.map((k) => cell(r[k])).join(','))].join('\n');
+    const csv = [columns.join(','), ...rows.map((r) => columns.map((k) => csvCell(r[k])).join(','))].join(
+      '\n',
+    );
     const name = path.replace(/^\/v1\/stats\//, '').replace(/[^A-Za-z0-9]+/g, '-');
     c.header('content-disposition', `attachment; filename="agora-${name}.csv"`);
     c.header('content-type', 'text/csv; charset=utf-8');

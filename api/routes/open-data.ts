@@ -4,6 +4,7 @@ import { OPEN_DATA_COUNTS, OPEN_DATA_RATES, OPEN_DATA_THRESHOLD, ALL } from '../
 import type { OpenDataLine } from '../../domain/open-data';
 import { latestOpenData } from '../../db/open-data';
 import type { AppEnv } from '../app-env';
+import { csvCell } from '../csv-cell';
 
 /**
  * CONTRACT.md, "Open data (no token)": the indicators over every dossier of the platform, under
@@ -31,14 +32,8 @@ const FIELDS: Record<(typeof COLUMNS)[number], string> = {
   taux_certification: 'certifies / sortants',
 };
 
-const cell = (v: unknown) => {
-  const text = v === null || v === undefined ? '' : String(v);
-  // A text a spreadsheet would read as a formula is written as text.
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
 const csvOf = (lines: OpenDataLine[]) =>
-  [COLUMNS.join(','), ...lines.map((l) => COLUMNS.map((k) => cell(l[k])).join(','))].join('\n') + '\n';
+  [COLUMNS.join(','), ...lines.map((l) => COLUMNS.map((k) => csvCell(l[k])).join(','))].join('\n') + '\n';
 
 const escapeHtml = (s: string) =>
   s.replace(
