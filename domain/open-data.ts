@@ -8,11 +8,15 @@
  * over). Primary secrecy: a line of fewer than 5 exits is emptied (every figure of it is computed
  * on fewer than 5 dossiers). Secondary secrecy: a total and the lines below it are one equation
  * (total = sum of lines); an equation with exactly one emptied line would give it back by
- * subtraction, so another line of it is emptied too (the smallest), until no equation has exactly
- * one. In a hierarchy each line sits in at most two equations (as a part of its parent's, as the
- * total of its children's), which makes the equations a tree: with none holding exactly one
- * emptied line, every emptied line lies on a path between two free ends and no combination of the
- * file's lines gives it back.
+ * subtraction, so another line of it is emptied too (the smallest). In a hierarchy each line sits
+ * in at most two equations (as a part of its parent's, as the total of its children's), which
+ * makes the equations a tree: with none holding exactly one emptied line, no linear combination of
+ * the file's lines gives an emptied line back. A reader also knows that counts are not negative
+ * and that a line has at least one exit: two emptied lines of one exit each under a total that
+ * leaves 2, or emptied lines whose employment a total leaves at 0 (or at all of their exits), are
+ * pinned down all the same. So each emptied figure is bounded the way a reader would (the tightest
+ * bounds the equations and those facts give), and while one is pinned, another line beside it is
+ * emptied.
  */
 
 /** Fewer exits than this: the line's figures are emptied. */
@@ -64,10 +68,22 @@ function parentOf(k: OpenDataKey): OpenDataKey | null {
   return null;
 }
 
-const add = (a: Counts, b: Counts): Counts =>
-  Object.fromEntries(OPEN_DATA_COUNTS.map((c) => [c, a[c] + b[c]])) as Counts;
-const zero = (): Counts => Object.fromEntries(OPEN_DATA_COUNTS.map((c) => [c, 0])) as Counts;
+const zero = (): Counts => ({
+  sortants: 0,
+  realisation_totale: 0,
+  emploi_6m: 0,
+  emploi_durable_6m: 0,
+  emploi_12m: 0,
+  certifies: 0,
+});
 const rate = (n: number, d: number) => (d === 0 ? null : Math.round((n / d) * 1000) / 1000);
+
+interface Line {
+  key: OpenDataKey;
+  counts: Counts;
+  parent: number;
+  children: number[];
+}
 
 /**
  * The published lines, from the finest counts (one per year x region x dispositif x NSF): the
@@ -75,65 +91,247 @@ const rate = (n: number, d: number) => (d === 0 ? null : Math.round((n / d) * 10
  */
 export function openDataLines(finest: readonly (OpenDataKey & Counts)[]): OpenDataLine[] {
   // Every line and its counts, totals included.
-  const lines = new Map<string, { key: OpenDataKey; counts: Counts; children: string[] }>();
-  const ensure = (key: OpenDataKey) => {
+  const lines: Line[] = [];
+  const index = new Map<string, number>();
+  const ensure = (key: OpenDataKey): number => {
     const id = keyOf(key);
-    let line = lines.get(id);
-    if (!line) {
-      line = { key, counts: zero(), children: [] };
-      lines.set(id, line);
+    let i = index.get(id);
+    if (i === undefined) {
+      i = lines.length;
+      lines.push({ key, counts: zero(), parent: -1, children: [] });
+      index.set(id, i);
       const parent = parentOf(key);
-      if (parent) ensure(parent).children.push(id);
+      if (parent) {
+        const p = ensure(parent);
+        lines[i]!.parent = p;
+        lines[p]!.children.push(i);
+      }
     }
-    return line;
+    return i;
   };
   for (const f of finest) {
-    const { annee, region, dispositif, nsf, ...counts } = f;
-    for (let k: OpenDataKey | null = { annee, region, dispositif, nsf }; k; k = parentOf(k)) {
-      const line = ensure(k);
-      line.counts = add(line.counts, counts);
+    const key = { annee: f.annee, region: f.region, dispositif: f.dispositif, nsf: f.nsf };
+    // The finest line, then its totals up to the year's.
+    for (let i = ensure(key); i >= 0; i = lines[i]!.parent) {
+      const counts = lines[i]!.counts;
+      for (const c of OPEN_DATA_COUNTS) counts[c] += f[c];
     }
   }
-  // Primary secrecy, then secondary until no equation (a total and its parts) has exactly one
-  // emptied line.
-  const hidden = new Set(
-    [...lines].filter(([, l]) => l.counts.sortants < OPEN_DATA_THRESHOLD).map(([id]) => id),
-  );
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const [id, line] of lines) {
-      if (line.children.length === 0) continue;
-      const members = [id, ...line.children];
-      if (members.filter((m) => hidden.has(m)).length !== 1) continue;
-      // The smallest part still shown (the total itself only when every part is emptied).
-      const shown = line.children.filter((c) => !hidden.has(c));
-      const pick = shown.sort(
-        (a, b) => lines.get(a)!.counts.sortants - lines.get(b)!.counts.sortants || a.localeCompare(b),
-      )[0];
-      hidden.add(pick ?? id);
+  const hidden = secrecy(lines);
+  // Year, then each dimension, a total (ENSEMBLE) before the values it sums over.
+  const sortKey = (k: OpenDataKey) =>
+    [k.annee, ...DIMENSIONS.map((d) => (k[d] === ALL ? '\u0001' : `\u0002${k[d]}`))].join('\u0000');
+  return lines
+    .map((line, i) => ({ line, secret: hidden.has(i), sort: sortKey(line.key) }))
+    .sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0))
+    .map(({ line: { key, counts }, secret }) => {
+      // Written out: objects built field by field from lists are ten times slower at this size.
+      const n = (c: OpenDataCount) => (secret ? null : counts[c]);
+      const r = (c: OpenDataCount) => (secret ? null : rate(counts[c], counts.sortants));
+      return {
+        annee: key.annee,
+        region: key.region,
+        dispositif: key.dispositif,
+        nsf: key.nsf,
+        sortants: n('sortants'),
+        realisation_totale: n('realisation_totale'),
+        emploi_6m: n('emploi_6m'),
+        emploi_durable_6m: n('emploi_durable_6m'),
+        emploi_12m: n('emploi_12m'),
+        certifies: n('certifies'),
+        taux_realisation_totale: r(OPEN_DATA_RATES.taux_realisation_totale),
+        taux_emploi_6m: r(OPEN_DATA_RATES.taux_emploi_6m),
+        taux_emploi_durable_6m: r(OPEN_DATA_RATES.taux_emploi_durable_6m),
+        taux_emploi_12m: r(OPEN_DATA_RATES.taux_emploi_12m),
+        taux_certification: r(OPEN_DATA_RATES.taux_certification),
+      } satisfies OpenDataLine;
+    });
+}
+
+/** Smallest first (fewest exits), then a stable order. */
+const bySize = (lines: Line[]) => (a: number, b: number) =>
+  lines[a]!.counts.sortants - lines[b]!.counts.sortants || a - b;
+
+/** The emptied lines: primary secrecy, then secondary until no emptied figure is pinned. */
+function secrecy(lines: Line[]): Set<number> {
+  const hidden = new Set<number>();
+  lines.forEach((l, i) => {
+    if (l.counts.sortants < OPEN_DATA_THRESHOLD) hidden.add(i);
+  });
+  for (;;) {
+    linearSecrecy(lines, hidden);
+    const pinned = pinnedLines(lines, hidden);
+    if (pinned.length === 0) return hidden;
+    const before = hidden.size;
+    // One line emptied per equation a round: the next round sees what it loosened.
+    const touched = new Set<number>();
+    for (const { line, quantity } of pinned) {
+      const own = lines[line]!.parent;
+      if (touched.has(line) || touched.has(own)) continue;
+      const h = widening(lines, hidden, line, quantity);
+      hidden.add(h);
+      touched.add(h).add(lines[h]!.parent);
+    }
+    // Cannot happen (every pinned line has a shown line around it to empty); never loop forever.
+    if (hidden.size === before) return hidden;
+  }
+}
+
+/**
+ * No equation (a total and its parts) with exactly one emptied line: the smallest part still shown
+ * goes with it (the total itself only when every part is emptied).
+ */
+function linearSecrecy(lines: Line[], hidden: Set<number>) {
+  // A worklist of equations (by their total): one whose line was just emptied is looked at again.
+  const queue: number[] = [];
+  const queued = new Uint8Array(lines.length);
+  const push = (t: number) => {
+    if (t >= 0 && lines[t]!.children.length > 0 && !queued[t]) {
+      queued[t] = 1;
+      queue.push(t);
+    }
+  };
+  lines.forEach((_, t) => push(t));
+  while (queue.length > 0) {
+    const t = queue.pop()!;
+    queued[t] = 0;
+    const line = lines[t]!;
+    let n = hidden.has(t) ? 1 : 0;
+    for (const c of line.children) if (hidden.has(c)) n++;
+    if (n !== 1) continue;
+    let pick = -1;
+    for (const c of line.children) if (!hidden.has(c) && (pick < 0 || bySize(lines)(c, pick) < 0)) pick = c;
+    const h = pick < 0 ? t : pick;
+    hidden.add(h);
+    push(h);
+    push(lines[h]!.parent);
+    push(t);
+  }
+}
+
+/**
+ * The quantities a reader bounds: the exits, each count, and each count's complement (exits minus
+ * the count: those who did not), all integers >= 0, the exits >= 1 (a line exists for an exit).
+ */
+const QUANTITIES = [
+  (c: Counts) => c.sortants,
+  ...OPEN_DATA_COUNTS.filter((c) => c !== 'sortants').flatMap((k) => [
+    (c: Counts) => c[k],
+    (c: Counts) => c.sortants - c[k],
+  ]),
+];
+const Q = QUANTITIES.length;
+
+/**
+ * Emptied lines a reader could pin down from the file: the tightest bounds the equations give each
+ * emptied figure (bounds propagation over the equations, which form a tree, and within a line:
+ * exits = count + complement), and a figure whose bounds meet is disclosed. A figure pinned at 0
+ * because its nearest shown total is 0 tells nothing that total does not already tell.
+ */
+function pinnedLines(lines: Line[], hidden: Set<number>): { line: number; quantity: number }[] {
+  const lo = new Float64Array(lines.length * Q);
+  const hi = new Float64Array(lines.length * Q);
+  lines.forEach((line, i) => {
+    QUANTITIES.forEach((q, k) => {
+      const v = q(line.counts);
+      lo[i * Q + k] = hidden.has(i) ? (k === 0 ? 1 : 0) : v;
+      hi[i * Q + k] = hidden.has(i) ? Infinity : v;
+    });
+  });
+  const equations = new Set<number>();
+  for (const h of hidden) {
+    if (lines[h]!.children.length > 0) equations.add(h);
+    if (lines[h]!.parent >= 0) equations.add(lines[h]!.parent);
+  }
+  const tighten = (at: number, l: number, h: number) => {
+    let changed = false;
+    if (l > lo[at]!) {
+      lo[at] = l;
       changed = true;
     }
-  }
-  const order = (a: OpenDataKey, b: OpenDataKey) => {
-    for (const d of ['annee', ...DIMENSIONS] as const) {
-      if (a[d] === b[d]) continue;
-      if (a[d] === ALL) return -1;
-      if (b[d] === ALL) return 1;
-      return a[d] < b[d] ? -1 : 1;
+    if (h < hi[at]!) {
+      hi[at] = h;
+      changed = true;
     }
-    return 0;
+    return changed;
   };
-  return [...lines]
-    .sort(([, a], [, b]) => order(a.key, b.key))
-    .map(([id, { key, counts }]) => {
-      const secret = hidden.has(id);
-      const figures = Object.fromEntries(OPEN_DATA_COUNTS.map((c) => [c, secret ? null : counts[c]]));
-      const rates = Object.fromEntries(
-        Object.entries(OPEN_DATA_RATES).map(([r, c]) => [
-          r,
-          secret ? null : rate(counts[c], counts.sortants),
-        ]),
-      );
-      return { ...key, ...figures, ...rates } as OpenDataLine;
-    });
+  for (let changed = true, rounds = 0; changed && rounds < 1000; rounds++) {
+    changed = false;
+    for (const t of equations) {
+      const parts = lines[t]!.children;
+      for (let k = 0; k < Q; k++) {
+        let sumLo = 0;
+        let sumHi = 0;
+        let infinite = 0;
+        for (const p of parts) {
+          sumLo += lo[p * Q + k]!;
+          if (hi[p * Q + k] === Infinity) infinite++;
+          else sumHi += hi[p * Q + k]!;
+        }
+        if (tighten(t * Q + k, sumLo, infinite > 0 ? Infinity : sumHi)) changed = true;
+        for (const p of parts) {
+          if (!hidden.has(p)) continue;
+          const at = p * Q + k;
+          const othersHi =
+            hi[at] === Infinity
+              ? infinite > 1
+                ? Infinity
+                : sumHi
+              : infinite > 0
+                ? Infinity
+                : sumHi - hi[at]!;
+          if (tighten(at, lo[t * Q + k]! - othersHi, hi[t * Q + k]! - (sumLo - lo[at]!))) changed = true;
+        }
+      }
+    }
+    for (const i of hidden) {
+      const s = i * Q;
+      for (let k = 1; k < Q; k += 2) {
+        const c = s + k;
+        const d = s + k + 1;
+        if (tighten(s, lo[c]! + lo[d]!, hi[c]! + hi[d]!)) changed = true;
+        if (tighten(c, lo[s]! - hi[d]!, hi[s]! - lo[d]!)) changed = true;
+        if (tighten(d, lo[s]! - hi[c]!, hi[s]! - lo[c]!)) changed = true;
+      }
+    }
+  }
+  const pinned: { line: number; quantity: number }[] = [];
+  for (const i of hidden) {
+    for (let k = 0; k < Q; k++) {
+      if (lo[i * Q + k] !== hi[i * Q + k]) continue;
+      if (hi[i * Q + k] === 0) {
+        let a = lines[i]!.parent;
+        while (a >= 0 && hidden.has(a)) a = lines[a]!.parent;
+        if (a >= 0 && QUANTITIES[k]!(lines[a]!.counts) === 0) continue;
+      }
+      pinned.push({ line: i, quantity: k });
+      break;
+    }
+  }
+  return pinned;
+}
+
+/**
+ * The shown line to empty so that a pinned line's figure loosens: a shown line beside it (its
+ * parent's other parts), else below it, else up its ancestors; one that holds some of the pinned
+ * quantity first (a figure pinned at 0 loosens only with one), the smallest first.
+ */
+function widening(lines: Line[], hidden: Set<number>, line: number, quantity: number): number {
+  const q = QUANTITIES[quantity]!;
+  const best = (candidates: number[]) => {
+    const shown = candidates.filter((c) => c !== line && !hidden.has(c)).sort(bySize(lines));
+    return shown.find((c) => q(lines[c]!.counts) > 0) ?? shown[0];
+  };
+  for (let at = line; at >= 0; at = lines[at]!.parent) {
+    if (at !== line && !hidden.has(at)) return at;
+    const parent = lines[at]!.parent;
+    const pick =
+      (parent >= 0 ? best(lines[parent]!.children) : undefined) ??
+      (at === line ? best(lines[line]!.children) : undefined);
+    if (pick !== undefined) return pick;
+  }
+  // The year's line itself.
+  let root = line;
+  while (lines[root]!.parent >= 0) root = lines[root]!.parent;
+  return root;
 }

@@ -102,6 +102,95 @@ function recoverable(lines: OpenDataLine[]): string[] {
     .map((c) => unknowns[c]!);
 }
 
+/**
+ * What a reader can tell of each emptied line from the whole file, for the exits and one count:
+ * every (exits, count) pair the lines' equations allow it, the counts not negative and at most the
+ * exits, a line at least one exit (exact: inside-outside over the tree of equations, by sets).
+ * Returns the emptied lines whose exits, count, or exits minus count has one possible value (a
+ * value of 0 is no disclosure when the nearest shown total is 0 too).
+ */
+function pinned(lines: OpenDataLine[], count: Exclude<keyof Counts, 'sortants'>): string[] {
+  const byId = new Map(lines.map((l) => [id(l), l]));
+  const children = new Map<string, string[]>();
+  for (const l of lines) {
+    const p = parentKey(l);
+    if (p) children.set(id(p), [...(children.get(id(p)) ?? []), id(l)]);
+  }
+  const roots = lines.filter((l) => parentKey(l) === null);
+  const pack = (s: number, c: number) => s * 1024 + c;
+  const result: string[] = [];
+  for (const root of roots) {
+    // A reader who does not know the year's total bounds it by nothing: 30 stands for that here.
+    const n = root.sortants ?? 30;
+    const domain = (l: OpenDataLine): Set<number> => {
+      if (l.sortants !== null) return new Set([pack(l.sortants, l[count]!)]);
+      const out = new Set<number>();
+      for (let s = 1; s <= n; s++) for (let c = 0; c <= s; c++) out.add(pack(s, c));
+      return out;
+    };
+    const sum = (a: Set<number>, b: Set<number>) => {
+      const out = new Set<number>();
+      for (const x of a)
+        for (const y of b) {
+          const s = (x >> 10) + (y >> 10);
+          if (s <= n) out.add(pack(s, (x & 1023) + (y & 1023)));
+        }
+      return out;
+    };
+    const inside = new Map<string, Set<number>>();
+    const inner = (l: string): Set<number> => {
+      const own = domain(byId.get(l)!);
+      const kids = children.get(l);
+      if (kids) {
+        const total = kids.map(inner).reduce(sum);
+        for (const v of own) if (!total.has(v)) own.delete(v);
+      }
+      inside.set(l, own);
+      return own;
+    };
+    inner(id(root));
+    const visit = (t: string, feasible: Set<number>, shownAncestor: OpenDataLine | null) => {
+      const kids = children.get(t) ?? [];
+      kids.forEach((k, i) => {
+        const others = kids.filter((_, j) => j !== i).map((o) => inside.get(o)!);
+        const rest = others.length ? others.reduce(sum) : new Set([0]);
+        const mine = new Set<number>();
+        for (const v of inside.get(k)!)
+          for (const r of rest) {
+            const s = (v >> 10) + (r >> 10);
+            if (feasible.has(pack(s, (v & 1023) + (r & 1023)))) {
+              mine.add(v);
+              break;
+            }
+          }
+        const line = byId.get(k)!;
+        if (line.sortants === null) {
+          const values = (f: (v: number) => number) => new Set([...mine].map(f));
+          const ex = values((v) => v >> 10);
+          const cn = values((v) => v & 1023);
+          const rest = values((v) => (v >> 10) - (v & 1023));
+          const zeroShown = (set: Set<number>, shown: number | undefined) =>
+            set.size === 1 && set.has(0) && shown === 0;
+          const a = shownAncestor;
+          if (
+            ex.size === 1 ||
+            (cn.size === 1 && !zeroShown(cn, a ? a[count]! : undefined)) ||
+            (rest.size === 1 && !zeroShown(rest, a ? a.sortants! - a[count]! : undefined))
+          )
+            result.push(k);
+        }
+        visit(k, mine, line.sortants === null ? shownAncestor : line);
+      });
+    };
+    if (root.sortants === null) {
+      const values = [...inside.get(id(root))!];
+      if (new Set(values.map((v) => v >> 10)).size === 1) result.push(id(root));
+    }
+    visit(id(root), inside.get(id(root))!, root.sortants === null ? null : root);
+  }
+  return result.sort();
+}
+
 describe('open data lines', () => {
   it('adds the totals of each level, each the sum of the lines below it', () => {
     const lines = openDataLines([
@@ -146,6 +235,64 @@ describe('open data lines', () => {
       for (const l of lines) if (l.sortants !== null) expect(l.sortants).toBeGreaterThanOrEqual(5);
       expect(recoverable(lines), `seed ${seed}`).toEqual([]);
     }
+  });
+
+  it('empties more lines where counts that cannot be negative would pin an emptied one', () => {
+    const line = (nsf: string, sortants: number, emploi: number) => ({
+      annee: '2025',
+      region: '84',
+      dispositif: 'PRF',
+      nsf,
+      ...counts(sortants, emploi),
+    });
+    const extra = [line('999', 9, 3), line('998', 12, 5)];
+    // Two emptied lines of 1 exit each: a total leaving 2 would tell both.
+    const ones = openDataLines([line('326', 1, 0), line('415', 1, 1), line('311', 30, 12), ...extra]);
+    expect(pinned(ones, 'emploi_6m')).toEqual([]);
+    expect(ones.find((l) => l.nsf === '999')!.sortants).toBeNull();
+    // The emptied lines' employment left at 0 by a total: a line that holds some goes with them.
+    const none = openDataLines([line('326', 2, 0), line('415', 3, 0), line('311', 30, 12), ...extra]);
+    expect(pinned(none, 'emploi_6m')).toEqual([]);
+    expect(none.filter((l) => l.sortants === null).map((l) => l.nsf)).toEqual(['326', '415', '999']);
+    // ... unless the total itself is 0: it already tells that no one of its dossiers has a job.
+    const zero = openDataLines([line('326', 2, 0), line('415', 3, 0), line('311', 30, 0)]);
+    expect(zero.filter((l) => l.sortants === null).map((l) => l.nsf)).toEqual(['326', '415']);
+    expect(pinned(zero, 'emploi_6m')).toEqual([]);
+  });
+
+  it('lets no emptied figure be pinned down by bounds either, on many random data sets', () => {
+    for (let seed = 1; seed <= 25; seed++) {
+      const rnd = prng(seed * 7919);
+      const finest = dataset(seed, 5 + (seed % 4)).map((l) => ({ ...l, annee: '2025' }));
+      // Small lines, some with no one employed: the cases bounds catch.
+      const merged = new Map<string, OpenDataKey & Counts>();
+      for (const l of finest) {
+        const k = id(l);
+        const m = merged.get(k);
+        merged.set(k, m ? { ...m, sortants: m.sortants + l.sortants } : l);
+      }
+      const small = [...merged.values()].map((l) => {
+        const sortants = 1 + Math.floor(rnd() * 6);
+        const emploi = rnd() < 0.4 ? 0 : Math.floor(rnd() * (sortants + 1));
+        return { ...l, ...counts(sortants, emploi), certifies: rnd() < 0.5 ? sortants : 0 };
+      });
+      const lines = openDataLines(small);
+      expect(pinned(lines, 'emploi_6m'), `seed ${seed}`).toEqual([]);
+      expect(pinned(lines, 'certifies'), `seed ${seed}`).toEqual([]);
+      expect(recoverable(lines), `seed ${seed}`).toEqual([]);
+    }
+  });
+
+  it('detects pinned figures when only the linear rule is applied (the check itself works)', () => {
+    // Two emptied lines of one exit each, the third shown: the linear rule is met, yet each is 1.
+    const lines = openDataLines([
+      { annee: '2025', region: '84', dispositif: 'PRF', nsf: '326', ...counts(1, 0) },
+      { annee: '2025', region: '84', dispositif: 'PRF', nsf: '415', ...counts(1, 1) },
+      { annee: '2025', region: '84', dispositif: 'PRF', nsf: '311', ...counts(30, 12) },
+    ]);
+    const leaky = lines.map((l) => (l.nsf === '311' ? { ...l, sortants: 30, emploi_6m: 12 } : l));
+    expect(recoverable(leaky)).toEqual([]);
+    expect(pinned(leaky, 'emploi_6m')).toEqual(['2025|84|PRF|326', '2025|84|PRF|415']);
   });
 
   it('detects recovery when secrecy is not applied (the check itself works)', () => {
