@@ -14,6 +14,7 @@ import {
   waitingResults,
 } from '../db/certification-results';
 import { certifierListed, unknownBlocs } from '../db/referentiel';
+import { recordRejection } from '../db/rejections';
 import { bodyHash } from '../infra/canonical-hash';
 import type { DossierGateway } from './dossier-gateway';
 import { ApiError, toApiError, validationError } from './errors';
@@ -83,12 +84,41 @@ export function createCertificationService(deps: {
     }
   };
 
-  /** A certifier's result: checked, matched, attached or kept waiting. */
+  /**
+   * A certifier's result: checked, matched, attached or kept waiting; a refusal is kept in the
+   * partner's data-quality log (`GET /v1/quality/rejections`) as a refused CERTIFICATION event.
+   */
   async function submit(
     actor: PartnerActor,
     raw: unknown,
     receivedAt: string,
     listedCache: Map<string, boolean | null> = new Map(),
+  ): Promise<ResultAnswer> {
+    const answer = await decide(actor, raw, receivedAt, listedCache);
+    if (answer.statut === 'REFUSE' && answer.error) {
+      const titulaire = (raw as { titulaire?: { dossierId?: unknown } } | null)?.titulaire;
+      const dossierId = typeof titulaire?.dossierId === 'string' ? titulaire.dossierId.slice(0, 64) : null;
+      try {
+        await recordRejection(orm.em.fork(), {
+          partnerSiret: actor.siret,
+          dossierId,
+          eventId: answer.resultatId?.slice(0, 128) ?? null,
+          eventType: 'CERTIFICATION',
+          code: answer.error.code,
+          message: answer.error.message.slice(0, 2000),
+        });
+      } catch (err) {
+        logger.warn({ err }, 'could not record a rejection');
+      }
+    }
+    return answer;
+  }
+
+  async function decide(
+    actor: PartnerActor,
+    raw: unknown,
+    receivedAt: string,
+    listedCache: Map<string, boolean | null>,
   ): Promise<ResultAnswer> {
     const rawId =
       raw && typeof raw === 'object' && typeof (raw as { resultatId?: unknown }).resultatId === 'string'

@@ -38,8 +38,18 @@ export function withCommonErrors<D extends { paths?: object }>(doc: D): D {
       const operation = op as Operation;
       const statuses = [401, 429, 500, 503];
       if (method !== 'get' && path !== '/v1/dsn/imports') statuses.push(413);
+      // The document is already generated: the error body by reference (its component `Error`).
+      const missing = statuses.filter((s) => !(String(s) in (operation.responses ?? {})));
       operation.responses = {
-        ...errors(...statuses.filter((s) => !(String(s) in (operation.responses ?? {})))),
+        ...Object.fromEntries(
+          missing.map((s) => [
+            s,
+            {
+              description: 'error',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+            },
+          ]),
+        ),
         ...operation.responses,
       };
     }

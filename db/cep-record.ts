@@ -51,7 +51,7 @@ export async function upsertCepRecord(
        insert into changes (kind, entity_id, version, type, date, received_at, source, operateur_siret)
        select 'CEP', ?, coalesce((l.entry->>'version')::integer, ?), l.entry->>'type', (l.entry->>'date')::date,
               (l.entry->>'receivedAt')::timestamptz, l.entry->>'source', ?
-         from ledger l order by l.seq
+         from ledger l where not coalesce((l.entry->>'confirmation')::boolean, false) order by l.seq
      ),
      upserted as (
        insert into cep_periodes (periode_id, version, statut, operateur_siret, region, created_at, updated_at,

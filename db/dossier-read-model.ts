@@ -47,8 +47,8 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
      ),
      -- A version past the new entries' (or a new version with none): what the platform itself
      -- recorded besides (a situation found, the certification's timer), offered as its own change.
-     -- The feed (db/changes.ts): each new entry, then the platform's own change, in one insert
-     -- ordered by version (so their ids are in that order).
+     -- The feed (db/changes.ts): each new entry (a confirmation changes nothing: not one), then
+     -- the platform's own change, in one insert ordered by version (so their ids are in that order).
      fed as (
        insert into changes (kind, entity_id, version, type, date, received_at, source,
          organisme_siret, financeur_sirets, region, remunerateur_siret)
@@ -58,6 +58,7 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
                   (l.entry->>'date')::date as date, (l.entry->>'receivedAt')::timestamptz as received_at,
                   l.entry->>'source' as source, l.seq as ord
              from ledger l
+            where not coalesce((l.entry->>'confirmation')::boolean, false)
            union all
            select ?::integer,
                   case when p.data->'certification' is distinct from ?::jsonb->'certification' then 'CERTIFICATION'

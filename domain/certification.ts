@@ -95,8 +95,9 @@ export function settleCertification(
 }
 
 /**
- * A result on the dossier: a full obtention is never undone by a partial one; partial results add
- * up their blocks (the latest date); a later full one replaces a partial one.
+ * A result on the dossier: a full obtention is never undone nor redated (a later result of the
+ * same certification leaves it as it is); partial results add up their blocks (the latest date);
+ * a later full one replaces a partial one.
  */
 export function recordResult(
   current: DossierCertification | null | undefined,
@@ -109,11 +110,8 @@ export function recordResult(
   },
 ): DossierCertification {
   const latest = (a: string | null, b: string) => (a !== null && a > b ? a : b);
-  if (current?.statut === 'OBTENUE_TOTALE' && current.code === result.certification) {
-    return result.obtention === 'TOTALE'
-      ? current
-      : { ...current, dateObtention: latest(current.dateObtention, result.dateObtention) };
-  }
+  // The full obtention's date stays that of the full obtention.
+  if (current?.statut === 'OBTENUE_TOTALE' && current.code === result.certification) return current;
   if (
     result.obtention === 'PARTIELLE' &&
     current?.statut === 'OBTENUE_PARTIELLE' &&

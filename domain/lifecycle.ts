@@ -85,6 +85,7 @@ export function payContext(state: DossierState): PayContext {
   return {
     entree: state.dates.entree,
     sortie: state.dates.sortie,
+    motifSortie: state.sortie?.motif ?? null,
     interrompu: state.interrompu,
     cloture: state.status === 'CLOS' && state.dates.sortie === null ? state.dates.cloture : null,
   };

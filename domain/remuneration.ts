@@ -1,5 +1,5 @@
 import type { DomainError } from './codes';
-import type { RemunerationMotifFin, RemunerationRegime } from './code-lists';
+import type { MotifSortie, RemunerationMotifFin, RemunerationRegime } from './code-lists';
 
 /**
  * A trainee's pay during training (CONTRACT.md, "Trainee remuneration"): the periods of pay its
@@ -24,6 +24,8 @@ export interface Remuneration {
 export interface PayContext {
   entree: string | null;
   sortie: string | null;
+  /** The exit's motif (SORTIE): an abandonment ends the pay as ABANDON. */
+  motifSortie?: MotifSortie | null;
   interrompu: boolean;
   /** The closure date: a dossier closed without an exit (cancelled before the entry) ends its pay. */
   cloture?: string | null;
@@ -165,6 +167,16 @@ export function applyPay(
 }
 
 /**
+ * How an exit ends the pay: at the end of the training, or as an abandonment; an exclusion or an
+ * early exit for a job is another end (AUTRE).
+ */
+export function payEndOnExit(motif: MotifSortie | null | undefined): RemunerationMotifFin {
+  if (motif === 'ABANDON') return 'ABANDON';
+  if (motif === 'EXCLUSION' || motif === 'ACCES_EMPLOI' || motif === 'AUTRE') return 'AUTRE';
+  return 'FIN_FORMATION';
+}
+
+/**
  * The dossier's own life on its pay: a period declared before the entry starts at the entry,
  * suspended while interrupted, ended at the exit.
  */
@@ -176,7 +188,7 @@ export function onDossierChange(list: readonly Remuneration[], ctx: PayContext):
       return {
         ...r,
         fin: ctx.sortie < r.debut ? r.debut : ctx.sortie,
-        motifFin: 'FIN_FORMATION',
+        motifFin: payEndOnExit(ctx.motifSortie),
         suspendue: false,
       };
     }

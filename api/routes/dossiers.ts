@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import {
   authorizeCreate,
   authorizeDossierId,
@@ -59,7 +59,22 @@ export function viewFor(actor: Actor, state: DossierState, opts: { privileged?: 
  * What a creation or an event answers: the masked NIR and no employer's details, whoever sends
  * it (CONTRACT.md); the full view is a read of its own, audited (GET /v1/dossiers/{id}).
  */
-const answerFor = (actor: Actor, state: DossierState) => viewFor(actor, state, { privileged: false });
+/** The certification's title and level added from the loaded referential (as every answer shows it). */
+async function titled<V extends ReturnType<typeof viewFor>>(em: EntityManager, view: V): Promise<V> {
+  if (!view.certification) return view;
+  const fiche = (await fichesOf(em, [view.certification.code])).get(view.certification.code);
+  if (!fiche) return view;
+  const { code, ...rest } = view.certification;
+  return {
+    ...view,
+    certification: {
+      code,
+      intitule: fiche.intitule,
+      ...(fiche.niveau ? { niveau: fiche.niveau } : {}),
+      ...rest,
+    },
+  };
+}
 
 export function dossierRoutes(deps: {
   gateway: DossierGateway;
@@ -153,7 +168,10 @@ export function dossierRoutes(deps: {
       const prescriptionOperateur = await requirePrescription(body);
       const { created, state } = await gateway.create(body, actor, at.toISOString(), prescriptionOperateur);
       if (created) await deps.certifications.attachWaiting(hashNir(body.stagiaire.nir), at.toISOString());
-      return c.json(answerFor(actor, state), created ? 201 : 200);
+      return c.json(
+        await titled(orm.em.fork(), viewFor(actor, state, { privileged: false })),
+        created ? 201 : 200,
+      );
     },
   );
 
@@ -199,7 +217,7 @@ export function dossierRoutes(deps: {
           (event.changes.dates?.sortie !== undefined || event.changes.action?.certification !== undefined));
       if (matters && result.outcome === 'applied')
         await deps.certifications.attachWaiting(hashNir(result.state.stagiaire.nir), now().toISOString());
-      return c.json(answerFor(actor, result.state), 200);
+      return c.json(await titled(orm.em.fork(), viewFor(actor, result.state, { privileged: false })), 200);
     },
   );
 
@@ -215,21 +233,8 @@ export function dossierRoutes(deps: {
     async (c) => {
       const { dossierId } = c.req.valid('param');
       const actor = c.get('actor');
-      const view = viewFor(actor, await gateway.state(dossierId));
       const em = orm.em.fork();
-      // The certification's title and level, from the loaded referential.
-      if (view.certification) {
-        const fiche = (await fichesOf(em, [view.certification.code])).get(view.certification.code);
-        if (fiche) {
-          const { code, ...rest } = view.certification;
-          view.certification = {
-            code,
-            intitule: fiche.intitule,
-            ...(fiche.niveau ? { niveau: fiche.niveau } : {}),
-            ...rest,
-          };
-        }
-      }
+      const view = await titled(em, viewFor(actor, await gateway.state(dossierId)));
       // Every read of a full NIR, and of a person's employment from the DSN, is traced (who,
       // which dossier, when): the anomaly report reads them (db/anomalies.ts).
       if (view.stagiaire.nir !== undefined) await recordAccess(em, actor, 'DOSSIER_READ', dossierId);

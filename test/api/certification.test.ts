@@ -468,6 +468,13 @@ describe('certification results', () => {
       );
       expect(refused.status).toBe(403);
       expect(refused.body).toMatchObject({ statut: 'REFUSE', error: { code: 'FORBIDDEN' } });
+      // Kept in the certifier's data-quality log, like a refused event.
+      const log = await stack.call('GET', '/v1/quality/rejections', otherCertifier.token);
+      expect(log.body.items ?? log.body).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ dossierId: d.id, type: 'CERTIFICATION', code: 'FORBIDDEN' }),
+        ]),
+      );
       // A block the referential does not list for the code: 400 naming it.
       const noSuchBlock = await stack.call(
         'POST',
@@ -491,6 +498,9 @@ describe('certification results', () => {
         niveau: 'NIV5',
         statut: 'OBTENUE_TOTALE',
       });
+      // An event's answer shows the dossier as a read does.
+      const closed = await d.send(region.token, ev('CLOTURE', day(-5), { realisation: 'TOTALE' }));
+      expect(closed.body.certification).toEqual({ ...view.certification });
       const fiche = await stack.call('GET', '/v1/referentiel/certifications/RNCP37674', region.token);
       expect(fiche.body).toMatchObject({
         intitule: 'Développeur web et web mobile',

@@ -102,10 +102,18 @@ describe('the change feed', () => {
     await mine.send(of.token, { type: 'ENTREE', date: '2026-02-02' });
     await theirs.send(other.token, { type: 'VALIDATION', date: '2026-01-20' });
     await mine.send(of.token, { type: 'SORTIE', date: '2026-06-30', motif: 'FIN_FORMATION' });
+    // The same exit told again: a confirmation, which changes nothing and is no change in the feed.
+    const confirmed = await mine.send(of.token, {
+      type: 'SORTIE',
+      date: '2026-06-30',
+      motif: 'FIN_FORMATION',
+    });
+    expect(confirmed.version).toBe(4);
+    await mine.send(fin.token, { type: 'CLOTURE', date: '2026-07-15', realisation: 'TOTALE' });
     const { items } = await followUntil(
       fin.token,
       undefined,
-      (xs) => xs.filter((c) => c.id === mine.id && c.source !== 'PLATEFORME').length >= 4,
+      (xs) => xs.filter((c) => c.id === mine.id && c.source !== 'PLATEFORME').length >= 5,
     );
     // The partners' events (the platform may add a SITUATION when another test loads a month).
     const ofMine = items.filter((c) => c.id === mine.id && c.source !== 'PLATEFORME');
@@ -114,12 +122,13 @@ describe('the change feed', () => {
       ['VALIDATION', 2, fin.siret],
       ['ENTREE', 3, of.siret],
       ['SORTIE', 4, of.siret],
+      ['CLOTURE', 5, fin.siret],
     ]);
     expect(ofMine[2]).toMatchObject({ kind: 'DOSSIER', date: '2026-02-02' });
     expect(items.some((c) => c.id === theirs.id)).toBe(false);
     // The organisme sees them too; the other financeur only its own.
     const partners = (xs: Change[]) => xs.filter((c) => c.source !== 'PLATEFORME');
-    expect(partners((await follow(of.token)).items).filter((c) => c.id === mine.id)).toHaveLength(4);
+    expect(partners((await follow(of.token)).items).filter((c) => c.id === mine.id)).toHaveLength(5);
     expect(partners((await follow(other.token)).items).map((c) => c.id)).toEqual([theirs.id, theirs.id]);
   });
 

@@ -464,6 +464,14 @@ describe('operations', () => {
         expect(Object.keys(op.responses), path).toEqual(expect.arrayContaining(['401', '429', '500', '503']));
       }
     }
+    // Every schema in it is JSON Schema (no serialised zod object), and every reference resolves.
+    const text = JSON.stringify(doc.body);
+    expect(text).not.toContain('"def":');
+    for (const [, ref] of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g))
+      expect(doc.body.components.schemas, ref).toHaveProperty([ref!]);
+    expect(doc.body.paths['/v1/dossiers'].get.responses['401'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/Error',
+    });
     expect(Object.keys(doc.body.paths['/v1/dossiers'].post.responses)).toContain('413');
     const docs = await stack.call('GET', '/docs', null);
     expect(docs.body).toContain('swagger-ui');

@@ -222,7 +222,7 @@ describe('the certification on the dossier', () => {
     expect(settleDossier(agg.state, '2027-09-30').certification?.statut).toBe('INCONNUE');
   });
 
-  it('adds up partial results, and a full one is never undone', () => {
+  it('adds up partial results, and a full one is never undone nor redated', () => {
     let agg = exited();
     agg = accept(agg, certifier, result);
     agg = accept(agg, certifier, { ...result, date: '2026-11-05', blocs: ['RNCP37674BC01'] });
@@ -233,7 +233,12 @@ describe('the certification on the dossier', () => {
     });
     agg = accept(agg, certifier, { ...result, date: '2026-12-01', obtention: 'TOTALE', blocs: [] });
     agg = accept(agg, certifier, { ...result, date: '2026-12-02', blocs: ['RNCP37674BC03'] });
-    expect(agg.state.certification).toMatchObject({ statut: 'OBTENUE_TOTALE', dateObtention: '2026-12-02' });
+    // The full obtention keeps its own date.
+    expect(agg.state.certification).toMatchObject({
+      statut: 'OBTENUE_TOTALE',
+      blocs: [],
+      dateObtention: '2026-12-01',
+    });
     // Obtained: the passing of time changes nothing.
     expect(settleDossier(agg.state, '2028-01-01').certification?.statut).toBe('OBTENUE_TOTALE');
   });

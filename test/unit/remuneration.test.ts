@@ -111,6 +111,10 @@ describe("the dossier's life on its pay", () => {
     expect(resumed[0]!.suspendue).toBe(false);
     const exited = onDossierChange(interrupted, { ...entered, sortie: '2026-05-29' });
     expect(exited[0]).toMatchObject({ fin: '2026-05-29', motifFin: 'FIN_FORMATION', suspendue: false });
+    // An abandonment ends it as one; an exclusion or an exit for a job as another end.
+    const exit = (motifSortie: 'ABANDON' | 'EXCLUSION' | 'ACCES_EMPLOI') =>
+      onDossierChange(list, { ...entered, sortie: '2026-05-29', motifSortie })[0]!.motifFin;
+    expect([exit('ABANDON'), exit('EXCLUSION'), exit('ACCES_EMPLOI')]).toEqual(['ABANDON', 'AUTRE', 'AUTRE']);
     // A period its remunerator ended keeps its own end.
     const ended = run([debut('2026-02-02'), fin('2026-04-30', 'ABANDON')]);
     expect(onDossierChange(ended, { ...entered, sortie: '2026-05-29' })).toEqual(ended);
