@@ -216,12 +216,15 @@ export async function coutStats(
 ) {
   const { groupBy } = q;
   const w = visibleWhere(actor, q, { beyondPay: true });
-  // One row per dossier (per financing line, per financeur): its key, amounts and hours.
-  const perDossier = (key: string) => `select ${key} as key,
-              (select sum(e) from unnest(f.montants_engages) e) as engage,
-              (select sum(r) from unnest(f.montants_realises) r) as realise,
+  // One row per dossier (per financing line, per financeur): its key, amounts and hours. Each
+  // dossier's sums over its amounts are computed once (a lateral kept apart by `offset 0`: inlined,
+  // each aggregate below would compute them again, 3.6 times the time at 1.2 M dossiers).
+  const perDossier = (key: string) => `select ${key} as key, s.engage, s.realise,
               f.duree_heures as prevues, f.heures_realisees as realisees
-         from dossier_facts f where ${w.sql}`;
+         from dossier_facts f,
+              lateral (select (select sum(e) from unnest(f.montants_engages) e) as engage,
+                              (select sum(r) from unnest(f.montants_realises) r) as realise offset 0) s
+        where ${w.sql}`;
   const lines =
     groupBy === 'financeur'
       ? `select x.k as key, x.e as engage, x.r as realise, f.duree_heures as prevues, f.heures_realisees as realisees
