@@ -30,6 +30,7 @@ import { purgeClosedDossiers, purgeClosedPeriods, retentionCutoff } from '../db/
 import { dossierWorkflowId, dsnMonthLoadedSignal } from '../workflows/dossier-messages';
 import type { CepFollowUpLookup } from '../workflows/cep-messages';
 import { cepWorkflowId } from '../workflows/cep-messages';
+import { webhookActivities } from './webhooks';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -47,6 +48,10 @@ export interface ActivityDeps {
   exportDir?: string;
   /** Years a closed dossier's record is kept (AGORA_RETENTION_YEARS). */
   retentionYears?: number;
+  /** Opens what `seal` sealed: a webhook's secret, to sign its deliveries. */
+  unseal?: (sealed: Buffer) => string;
+  /** Webhook deliveries: private addresses allowed (AGORA_WEBHOOK_ALLOW_PRIVATE), the time a POST may take. */
+  webhooks?: { allowPrivate: boolean; timeoutMs?: number };
 }
 
 const SIGNAL_PAGE = 500;
@@ -65,6 +70,8 @@ export function createActivities({
   pseudonymise,
   exportDir,
   retentionYears = 10,
+  unseal,
+  webhooks,
 }: ActivityDeps) {
   const projector = createProjector({ orm, hashNir, seal });
   const hashKey = keyFingerprint(hashNir);
@@ -94,7 +101,16 @@ export function createActivities({
     }
     return signalled;
   };
+  const noUnseal = (): string => {
+    throw new Error('webhook deliveries need the data key (unseal)');
+  };
   return {
+    ...webhookActivities({
+      orm,
+      unseal: unseal ?? noUnseal,
+      allowPrivate: webhooks?.allowPrivate ?? false,
+      ...(webhooks?.timeoutMs ? { timeoutMs: webhooks.timeoutMs } : {}),
+    }),
     /** Write one region's insertion file of the run (services/insertion-files.ts), heartbeating its progress. */
     async writeInsertionExport({ region, date }: { region: string; date: string }): Promise<InsertionFile> {
       if (!databaseUrl || !pseudonymise || !exportDir)

@@ -31,6 +31,7 @@ import { meRoutes } from './routes/me';
 import { qualityRoutes } from './routes/quality';
 import { statsRoutes } from './routes/stats';
 import { consoleRoutes } from './console/routes';
+import { webhookRoutes } from './routes/webhooks';
 
 export interface AppDeps {
   client: Client;
@@ -66,6 +67,10 @@ export interface AppDeps {
   metricsToken?: string | undefined;
   /** OpenTelemetry's tracer (infra/telemetry.ts): a span per request, current for the whole call. */
   tracer?: Tracer | null;
+  /** Webhooks may go to http:// and private addresses (AGORA_WEBHOOK_ALLOW_PRIVATE=1). */
+  webhookAllowPrivate?: boolean;
+  /** Tests: the webhooks' first back-off step and long-poll (defaults: 10 s, 20 s). */
+  webhookTiming?: { retryBaseMs?: number; waitMs?: number };
 }
 
 /**
@@ -137,6 +142,17 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', openDataRoutes({ orm }));
   app.route('/', changeRoutes({ orm }));
+  app.route(
+    '/',
+    webhookRoutes({
+      orm,
+      client: deps.client,
+      taskQueue: deps.taskQueue,
+      seal: deps.seal,
+      allowPrivate: deps.webhookAllowPrivate ?? false,
+      ...(deps.webhookTiming ? { timing: deps.webhookTiming } : {}),
+    }),
+  );
   app.route('/', dossierRoutes({ gateway, cep, certifications, orm, now, hashNir: deps.hashNir }));
   app.route('/', certificationRoutes({ service: certifications, orm, now }));
   app.route('/', cepRoutes({ gateway: cep, orm, now, hashNir: deps.hashNir }));

@@ -42,6 +42,7 @@ const app = createApp({
   rateLimit: { perSecond: env.AGORA_RATE_LIMIT, burst: env.AGORA_RATE_BURST },
   metricsToken: env.AGORA_METRICS_TOKEN,
   tracer: telemetry.tracer,
+  webhookAllowPrivate: env.AGORA_WEBHOOK_ALLOW_PRIVATE === '1',
   codec: {
     codec: payloadCodec(env, { forDisplay: true }),
     uiOrigins: env.AGORA_UI_ORIGINS.split(',').map((o) => o.trim()),

@@ -11,7 +11,9 @@ import { Params, visibleSql } from './visibility';
  * Order and completeness: rows are read by (transaction id, row id) and only below the oldest
  * transaction still running. A transaction that started earlier but commits later would otherwise
  * land behind a reader's cursor: here its rows are not offered until it is over, then they come
- * in order. The cursor is the last row scanned, visible or not: a page never rescans.
+ * in order. A page's cursor (`next`) is its last item, or the one it was asked from when it has
+ * none (CONTRACT.md: an empty page keeps it); `scanned`, the last row scanned visible or not, lets
+ * a reader of its own (a webhook's delivery) skip what it has seen without rescanning.
  */
 
 export interface Change {
@@ -46,7 +48,7 @@ export async function readChanges(
   actor: Actor,
   after: FeedCursor,
   limit: number,
-): Promise<{ items: Change[]; next: FeedCursor }> {
+): Promise<{ items: Change[]; next: FeedCursor; scanned: FeedCursor }> {
   const params = new Params();
   const dossiers = actor.admin ? 'true' : visibleSql(actor, 'c', params);
   const periods = actor.admin ? 'true' : `c.operateur_siret = ${params.value(actor.siret)}`;
@@ -86,12 +88,13 @@ export async function readChanges(
   const items = row!.items;
   const full = items.length === limit;
   const lastItem = items[items.length - 1];
+  const next: FeedCursor = lastItem ? { tx: lastItem.tx, id: lastItem.id } : after;
   // A full page ends at its last row; a short one has seen everything below the watermark.
-  const next: FeedCursor = full
-    ? { tx: lastItem!.tx, id: lastItem!.id }
+  const scanned: FeedCursor = full
+    ? next
     : row!.last_tx !== null && row!.last_id !== null && greater(row!.last_tx, row!.last_id, after)
       ? { tx: row!.last_tx, id: row!.last_id }
-      : after;
+      : next;
   return {
     items: items.map((r) => ({
       kind: r.kind,
@@ -103,6 +106,7 @@ export async function readChanges(
       source: r.source,
     })),
     next,
+    scanned,
   };
 }
 

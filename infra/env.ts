@@ -65,6 +65,13 @@ const EnvSchema = z.object({
   OTEL_SERVICE_NAME: optional,
   /** Years a dossier's record is kept after its closure (CONTRACT.md); then the daily purge deletes it. */
   AGORA_RETENTION_YEARS: z.coerce.number().positive().default(10),
+  /**
+   * `1`: webhooks may go to http:// and to private, loopback or link-local addresses (one machine,
+   * the tests; `npm start` sets it when unset). Unset or `0`: https:// to public addresses only.
+   */
+  AGORA_WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
+  /** Deliveries a worker runs at once (each webhook's waits for changes holds one). */
+  AGORA_WORKER_ACTIVITIES: z.coerce.number().int().min(1).default(1000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

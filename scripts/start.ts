@@ -118,7 +118,13 @@ async function main(): Promise<void> {
     log(`Temporal keeps finished workflows ${EMBEDDED_RETENTION_DAYS} day(s); dossiers stay in PostgreSQL`);
   }
 
-  const childEnv = { ...process.env, AGORA_ADMIN_TOKEN: adminToken, AGORA_DATA_KEY: dataKey };
+  const childEnv = {
+    ...process.env,
+    AGORA_ADMIN_TOKEN: adminToken,
+    AGORA_DATA_KEY: dataKey,
+    // One machine: a webhook receiver of one's own (http://127.0.0.1:...) is allowed.
+    AGORA_WEBHOOK_ALLOW_PRIVATE: process.env.AGORA_WEBHOOK_ALLOW_PRIVATE ?? '1',
+  };
   const children = [
     new Supervised(
       'worker',

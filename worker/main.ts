@@ -40,7 +40,7 @@ const orm = await openOrm(env.DATABASE_URL);
 // A worker hashing NIRs with another key than the platform's would look up nobody: it stops here.
 await ensureHashKey(orm.em.fork(), keyFingerprint(nirHasher(env)));
 const hashNir = nirHasher(env);
-const seal = sealer(env).seal;
+const { seal, open: unseal } = sealer(env);
 const require = createRequire(import.meta.url);
 
 let stopping = false;
@@ -99,12 +99,16 @@ for (let turn = 0; !stopping; turn++) {
         pseudonymise: exportPseudonymizer(env),
         exportDir: env.AGORA_EXPORT_DIR ?? join(DATA_DIR, 'exports'),
         retentionYears: env.AGORA_RETENTION_YEARS,
+        unseal,
+        webhooks: { allowPrivate: env.AGORA_WEBHOOK_ALLOW_PRIVATE === '1' },
       }),
       dataConverter: dataConverter(env),
       // Workflow, update and activity spans, joined to the caller's trace (infra/telemetry.ts).
       ...(telemetry.workerPlugin ? { plugins: [telemetry.workerPlugin] } : {}),
       // Bounded: memory stays flat however many dossiers are open (most sleep for months).
       maxCachedWorkflows: env.AGORA_WORKER_CACHE,
+      // Most of them are webhook deliveries waiting for a change (cheap): many at once.
+      maxConcurrentActivityTaskExecutions: env.AGORA_WORKER_ACTIVITIES,
     });
     // Credentials that may not create Schedules (Temporal Cloud without admin rights) leave that to
     // the operator (`npx agora setup` lists the commands): the worker serves dossiers all the same.

@@ -7,3 +7,4 @@ export { dossierRetentionWorkflow } from './dossier-retention-workflow';
 export { anomalyReportWorkflow } from './anomaly-report-workflow';
 export { cepWorkflow } from './cep-workflow';
 export { openDataWorkflow } from './open-data-workflow';
+export { webhookWorkflow } from './webhook-workflow';

@@ -17,6 +17,7 @@ import { Migration20261210000000_certification } from './Migration20261210000000
 import { Migration20261211000000_piloting } from './Migration20261211000000_piloting';
 import { Migration20261211010000_open_data } from './Migration20261211010000_open_data';
 import { Migration20261212000000_changes } from './Migration20261212000000_changes';
+import { Migration20261213000000_webhooks } from './Migration20261213000000_webhooks';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -42,4 +43,5 @@ export const migrationsList = [
   { name: 'Migration20261211000000_piloting', class: Migration20261211000000_piloting },
   { name: 'Migration20261211010000_open_data', class: Migration20261211010000_open_data },
   { name: 'Migration20261212000000_changes', class: Migration20261212000000_changes },
+  { name: 'Migration20261213000000_webhooks', class: Migration20261213000000_webhooks },
 ];

@@ -146,11 +146,17 @@ describe('the change feed', () => {
     const third = await stack.call('GET', '/v1/changes?limit=3', fin.token);
     const rest = await follow(fin.token, third.body.nextCursor);
     expect(partners([...third.body.items, ...rest.items])).toEqual(partners(all.items));
-    // Nothing new for this partner: an empty page, and a cursor to keep (the same, or one past
-    // other partners' changes written meanwhile).
-    const end = await stack.call('GET', `/v1/changes?cursor=${encodeURIComponent(all.cursor)}`, fin.token);
-    expect(end.body.items).toEqual([]);
-    expect(typeof end.body.nextCursor).toBe('string');
+    // Nothing for a partner: an empty page keeps its cursor, whatever others' changes.
+    const quiet = await stack.partner('OPCO');
+    const first = await stack.call('GET', '/v1/changes', quiet.token);
+    expect(first.body.items).toEqual([]);
+    await dossier([{ financeurSiret: other.siret, montantEngage: 100 }], other.token, '2026-01-15', '11');
+    const again = await stack.call(
+      'GET',
+      `/v1/changes?cursor=${encodeURIComponent(first.body.nextCursor)}`,
+      quiet.token,
+    );
+    expect(again.body).toEqual({ items: [], nextCursor: first.body.nextCursor });
     await d.send(of.token, { type: 'INTERRUPTION', date: '2026-03-01' });
     const next = await followUntil(fin.token, all.cursor, (xs) => partners(xs).length > 0);
     expect(partners(next.items).map((c) => [c.id, c.type])).toEqual([[d.id, 'INTERRUPTION']]);

@@ -71,6 +71,8 @@ export class Platform {
       AGORA_DATA_KEY: TEST_DATA_KEY,
       AGORA_RATE_LIMIT: '0',
       AGORA_EXPORT_DIR: join(this.dir, 'exports'),
+      // The tests' webhook receivers listen on 127.0.0.1.
+      AGORA_WEBHOOK_ALLOW_PRIVATE: '1',
       LOG_LEVEL: 'warn',
     };
     const keep = (name: string) => (line: string) => void this.log.push(`[${name}] ${line}`);

@@ -27,7 +27,9 @@ export type Stack = Awaited<ReturnType<typeof startStack>>;
  * The API (in process, through app.request) and a worker on a task queue of its own, against the
  * shared Temporal dev server and the test database: real Temporal, real PostgreSQL.
  */
-export async function startStack(opts: { temporalAddress?: string; uiOrigins?: string[] } = {}) {
+export async function startStack(
+  opts: { temporalAddress?: string; uiOrigins?: string[]; webhookTimeoutMs?: number } = {},
+) {
   const address = opts.temporalAddress ?? inject('temporalAddress');
   const taskQueue = `it-${uid()}`;
   const converter = dataConverter({ AGORA_DATA_KEY: TEST_DATA_KEY, AGORA_DATA_KEYS_OLD: undefined });
@@ -48,6 +50,9 @@ export async function startStack(opts: { temporalAddress?: string; uiOrigins?: s
       databaseUrl: inject('databaseUrl'),
       pseudonymise: exportPseudonymizer({ AGORA_DATA_KEY: TEST_DATA_KEY }),
       exportDir,
+      unseal: sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).open,
+      // The tests' webhook receivers listen on 127.0.0.1 (AGORA_WEBHOOK_ALLOW_PRIVATE=1).
+      webhooks: { allowPrivate: true, timeoutMs: opts.webhookTimeoutMs ?? 10_000 },
     }),
     dataConverter: converter,
   });
@@ -65,6 +70,8 @@ export async function startStack(opts: { temporalAddress?: string; uiOrigins?: s
     vouchKey: vouchKey({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     pseudonymise: exportPseudonymizer({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     bodyLimit: 64 * 1024,
+    webhookAllowPrivate: true,
+    webhookTiming: { retryBaseMs: 300, waitMs: 5000 },
     statsCacheMs: 0,
     authCacheMs: 0,
     // Tests send many unknown tokens from one address; test/api/tokens.test.ts tests the limit itself.

@@ -15,6 +15,8 @@ import { bodyHash } from '../../infra/canonical-hash';
 import { vouchKey } from '../../infra/pseudonym';
 import { cepEventUpdate, cepFormationSignal, cepWorkflowId } from '../../workflows/cep-messages';
 import { dsnMonthLoadedSignal } from '../../workflows/dossier-messages';
+import { webhookWorkflowId } from '../../workflows/webhook-messages';
+import { webhookReceiver } from '../helpers/webhook-receiver';
 
 /**
  * Upgrades: the committed histories of representative dossiers must replay against the current
@@ -244,6 +246,32 @@ describe('replay of recorded histories (dossiers, CEP periods)', () => {
       writeFileSync(file, temporalJson('show', id));
       await handle.terminate('recorded');
     } finally {
+      await stack.stop();
+    }
+  });
+
+  it.skipIf(process.env.RECORD_HISTORIES !== '1')("records a webhook's history", async () => {
+    const stack = await startStack();
+    // Refused twice, then acknowledged; turned off and on again.
+    const receiver = await webhookReceiver((n) => (n <= 2 ? 503 : 200));
+    try {
+      const fin = await stack.partner('AGEFIPH');
+      const { id } = (await stack.call('POST', '/v1/webhooks', fin.token, { url: receiver.url })).body;
+      const body = createBody({ financements: [{ financeurSiret: fin.siret, montantEngage: 100 }] });
+      expect((await stack.call('POST', '/v1/dossiers', fin.token, body)).status).toBe(201);
+      for (let i = 0; i < 100 && receiver.acknowledged().length === 0; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(receiver.acknowledged().length).toBeGreaterThan(0);
+      await stack.call('PUT', `/v1/webhooks/${id}`, fin.token, { actif: false });
+      await new Promise((r) => setTimeout(r, 4000));
+      await stack.call('PUT', `/v1/webhooks/${id}`, fin.token, { actif: true });
+      await new Promise((r) => setTimeout(r, 1000));
+      const file = join(DIR, `${process.env.RECORD_PREFIX ?? ''}webhook.json`);
+      if (existsSync(file)) throw new Error(`${file} exists: choose another RECORD_PREFIX`);
+      writeFileSync(file, temporalJson('show', webhookWorkflowId(id)));
+      await stack.call('DELETE', `/v1/webhooks/${id}`, fin.token);
+    } finally {
+      await receiver.close();
       await stack.stop();
     }
   });
