@@ -11,11 +11,12 @@ import {
 import { benchReadModel } from './read-model';
 import { benchOpenDossiers } from './open-dossiers';
 import { benchCep } from './cep';
+import { benchChanges } from './changes';
 
 // Benchmarks print one figure per line (`name: value unit`), then ratios against the baseline
 // measured in the same run (`name_ratio: value`). BENCH_QUICK=1 runs small sizes in seconds.
 const quick = process.env.BENCH_QUICK === '1';
-// BENCH_ONLY=events,dsn,read,open,cep: some scenarios only (all by default).
+// BENCH_ONLY=events,dsn,read,open,cep,feed: some scenarios only (all by default).
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const runs = (scenario: string) => !only || only.includes(scenario);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agora_bench';
@@ -150,4 +151,25 @@ if (runs('cep')) {
   console.log(`cep_event_p99_ratio: ${(cep.cep_event_p99_ms! / cep.cep_raw_update_p99_ms!).toFixed(2)}`);
   // Woken and recorded (a look-up of the person's entries and a record written) against a bare signal.
   console.log(`cep_wake_ratio: ${(cep.cep_wake_per_s! / cep.cep_raw_signal_per_s!).toFixed(2)}`);
+}
+
+if (runs('feed')) {
+  const feed = await benchChanges(databaseUrl, {
+    total: quick ? 100_000 : 1_000_000,
+    delivered: quick ? 2_000 : 20_000,
+    lagEvents: quick ? 50 : 200,
+  });
+  for (const [k, v] of Object.entries(feed)) {
+    const unit = k.endsWith('_ms') ? 'ms' : k.endsWith('_per_s') ? '/s' : k.endsWith('_s') ? 's' : '';
+    console.log(`${k}: ${fmt(v)}${unit ? ` ${unit}` : ''}`);
+  }
+  console.log(
+    `feed_first_page_p95_ratio: ${(feed.feed_first_page_p95_ms! / feed.feed_first_page_raw_p95_ms!).toFixed(2)}`,
+  );
+  console.log(
+    `feed_next_page_p95_ratio: ${(feed.feed_next_page_p95_ms! / feed.feed_next_page_raw_p95_ms!).toFixed(2)}`,
+  );
+  console.log(
+    `webhook_delivery_ratio: ${(feed.webhook_delivered_per_s! / feed.webhook_raw_post_per_s!).toFixed(2)}`,
+  );
 }

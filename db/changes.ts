@@ -112,3 +112,12 @@ export async function readChanges(
 
 const greater = (tx: string, id: string, than: FeedCursor) =>
   BigInt(tx) > BigInt(than.tx) || (BigInt(tx) === BigInt(than.tx) && BigInt(id) > BigInt(than.id));
+
+/** Where the feed stands now: the last row below the oldest running transaction (the start if none). */
+export async function feedHead(em: EntityManager): Promise<FeedCursor> {
+  const [row] = await em.getConnection().execute<{ tx: string; id: string }[]>(
+    `select c.tx::text as tx, c.id::text as id from changes c
+      where c.tx < pg_snapshot_xmin(pg_current_snapshot()) order by c.tx desc, c.id desc limit 1`,
+  );
+  return row ? { tx: row.tx, id: row.id } : FEED_START;
+}

@@ -63,14 +63,29 @@ const toRow = (r: Raw): WebhookRow => ({
 /** A new subscription; null when the partner has one already. */
 export async function insertWebhook(
   em: EntityManager,
-  w: { id: string; partnerId: string; url: string; events: string[] | null; secretSealed: Buffer },
+  w: {
+    id: string;
+    partnerId: string;
+    url: string;
+    events: string[] | null;
+    secretSealed: Buffer;
+    /** Where its deliveries start (the feed's head: the changes from its creation on). */
+    cursor: string;
+  },
 ): Promise<WebhookRow | null> {
   const rows = await em.getConnection().execute<Raw[]>(
-    `insert into webhooks (id, partner_id, url, events, secret_sealed)
-     values (?, ?, ?, ?::varchar(32)[], ?)
+    `insert into webhooks (id, partner_id, url, events, secret_sealed, cursor)
+     values (?, ?, ?, ?::varchar(32)[], ?, ?)
      on conflict (partner_id) do nothing
      returning ${COLUMNS}`,
-    [w.id, w.partnerId, w.url, w.events === null ? null : `{${w.events.join(',')}}`, w.secretSealed],
+    [
+      w.id,
+      w.partnerId,
+      w.url,
+      w.events === null ? null : `{${w.events.join(',')}}`,
+      w.secretSealed,
+      w.cursor,
+    ],
   );
   return rows[0] ? toRow(rows[0]) : null;
 }

@@ -12,6 +12,7 @@ import {
   revokeToken,
 } from '../../db/partners';
 import { listAccess } from '../../db/audit';
+import { refreshOpenData } from '../../db/open-data';
 import { errors, json, router, security } from '../route-kit';
 import { adminOnly } from '../auth';
 import { ApiError } from '../errors';
@@ -137,6 +138,22 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
       if (!added) throw new ApiError('NOT_FOUND', `no partner ${partnerId}`);
       return c.json({ id: added.tokenId, token: added.token }, 201);
     },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/admin/open-data',
+      summary:
+        'Publish a new version of the open data now (the `open-data` Schedule does it daily at 02:30, Paris)',
+      security,
+      middleware: [adminOnly] as const,
+      responses: {
+        200: json(z.object({ generatedAt: z.string(), lines: z.number().int() }), 'the version published'),
+        ...errors(401, 403, 503),
+      },
+    }),
+    async (c) => c.json(await refreshOpenData(orm.em.fork()), 200),
   );
 
   app.openapi(

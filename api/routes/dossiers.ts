@@ -59,12 +59,19 @@ export function viewFor(actor: Actor, state: DossierState, opts: { privileged?: 
  * What a creation or an event answers: the masked NIR and no employer's details, whoever sends
  * it (CONTRACT.md); the full view is a read of its own, audited (GET /v1/dossiers/{id}).
  */
-/** The certification's title and level added from the loaded referential (as every answer shows it). */
+/**
+ * The certification's title and level added from the loaded referential (as every answer shows
+ * it). Best effort: PostgreSQL away, an accepted event is still answered, without the title.
+ */
 async function titled<V extends ReturnType<typeof viewFor>>(em: EntityManager, view: V): Promise<V> {
   if (!view.certification) return view;
-  const fiche = (await fichesOf(em, [view.certification.code])).get(view.certification.code);
+  const code = view.certification.code;
+  const fiche = await fichesOf(em, [code]).then(
+    (f) => f.get(code),
+    () => undefined,
+  );
   if (!fiche) return view;
-  const { code, ...rest } = view.certification;
+  const { code: _code, ...rest } = view.certification;
   return {
     ...view,
     certification: {

@@ -56,7 +56,11 @@ export function openDataRoutes(deps: { orm: MikroORM }) {
   app.get('/open-data/indicateurs.json', async (c) => {
     const data = await latest();
     c.header('last-modified', new Date(data.generatedAt).toUTCString());
-    return c.json(data.lines, 200);
+    // Each line's fields in the CSV's order (the stored JSON keeps no order of its own).
+    return c.json(
+      data.lines.map((l) => Object.fromEntries(COLUMNS.map((k) => [k, l[k]]))),
+      200,
+    );
   });
 
   app.get('/open-data', (c) => c.redirect('/open-data/', 301));

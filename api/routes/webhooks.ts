@@ -6,6 +6,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Actor } from '../../domain/authorization';
 import { EventType } from '../../domain/schemas';
 import { CepEvent } from '../../domain/cep-schemas';
+import { encodeFeedCursor, feedHead } from '../../db/changes';
 import type { WebhookRow } from '../../db/webhooks';
 import {
   deleteWebhook,
@@ -155,7 +156,8 @@ export function webhookRoutes(deps: {
     createRoute({
       method: 'post',
       path: '/v1/webhooks',
-      summary: "Subscribe to the partner's changes: POSTed signed, in order, in batches of up to 100",
+      summary:
+        "Subscribe to the partner's changes from now on: POSTed signed, in order, in batches of up to 100",
       description:
         'One per partner. The platform POSTs `{"items": [...]}` (the items of GET /v1/changes) with `X-Agora-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`, keyed with the secret this answer shows once. A 2xx acknowledges a batch; anything else is retried with back-off for 72 hours, then the webhook is DESACTIVE.',
       security,
@@ -176,6 +178,8 @@ export function webhookRoutes(deps: {
         url,
         events: body.events ?? null,
         secretSealed: deps.seal(secret),
+        // From its creation on: what came before is in GET /v1/changes.
+        cursor: encodeFeedCursor(await feedHead(em)),
       });
       if (!row) {
         const [existing] = await listWebhooks(em, actor.partnerId);

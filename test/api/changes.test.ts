@@ -102,13 +102,9 @@ describe('the change feed', () => {
     await mine.send(of.token, { type: 'ENTREE', date: '2026-02-02' });
     await theirs.send(other.token, { type: 'VALIDATION', date: '2026-01-20' });
     await mine.send(of.token, { type: 'SORTIE', date: '2026-06-30', motif: 'FIN_FORMATION' });
-    // The same exit told again: a confirmation, which changes nothing and is no change in the feed.
-    const confirmed = await mine.send(of.token, {
-      type: 'SORTIE',
-      date: '2026-06-30',
-      motif: 'FIN_FORMATION',
-    });
-    expect(confirmed.version).toBe(4);
+    // The same exit told again: a confirmation, which changes nothing and is no change in the feed
+    // (below: one SORTIE).
+    await mine.send(of.token, { type: 'SORTIE', date: '2026-06-30', motif: 'FIN_FORMATION' });
     await mine.send(fin.token, { type: 'CLOTURE', date: '2026-07-15', realisation: 'TOTALE' });
     const { items } = await followUntil(
       fin.token,
@@ -117,13 +113,17 @@ describe('the change feed', () => {
     );
     // The partners' events (the platform may add a SITUATION when another test loads a month).
     const ofMine = items.filter((c) => c.id === mine.id && c.source !== 'PLATEFORME');
-    expect(ofMine.map((c) => [c.type, c.version, c.source])).toEqual([
-      ['CREATION', 1, fin.siret],
-      ['VALIDATION', 2, fin.siret],
-      ['ENTREE', 3, of.siret],
-      ['SORTIE', 4, of.siret],
-      ['CLOTURE', 5, fin.siret],
+    expect(ofMine.map((c) => [c.type, c.source])).toEqual([
+      ['CREATION', fin.siret],
+      ['VALIDATION', fin.siret],
+      ['ENTREE', of.siret],
+      ['SORTIE', of.siret],
+      ['CLOTURE', fin.siret],
     ]);
+    // Versions in order (the platform's own changes may come between).
+    const versions = ofMine.map((c) => c.version);
+    expect(versions.slice(0, 3)).toEqual([1, 2, 3]);
+    expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
     expect(ofMine[2]).toMatchObject({ kind: 'DOSSIER', date: '2026-02-02' });
     expect(items.some((c) => c.id === theirs.id)).toBe(false);
     // The organisme sees them too; the other financeur only its own.

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshOpenData } from '../../db/open-data';
 import { createBody, nir, uid } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
-import { startStack } from '../helpers/stack';
+import { ADMIN_TOKEN, startStack } from '../helpers/stack';
 
 /**
  * CONTRACT.md, "Open data (no token)": over every dossier of the platform, by year of exit x region
@@ -55,7 +54,11 @@ afterAll(async () => stack?.stop());
 
 describe('open data (GET /open-data/...)', () => {
   it('serves every dossier of the platform without a token, a group of 3 withheld with the one beside it', async () => {
-    await refreshOpenData(stack.orm.em.fork());
+    // The admin publishes a version now (others: 403).
+    expect((await stack.call('POST', '/v1/admin/open-data', region.token)).status).toBe(403);
+    const published = await stack.call('POST', '/v1/admin/open-data', ADMIN_TOKEN);
+    expect(published.status).toBe(200);
+    expect(published.body).toMatchObject({ generatedAt: expect.any(String), lines: expect.any(Number) });
     const res = await stack.app.request('/open-data/indicateurs.json');
     expect(res.status).toBe(200);
     const lines = (await res.json()) as Record<string, string | number | null>[];
@@ -89,8 +92,10 @@ describe('open data (GET /open-data/...)', () => {
     expect(rows).toContain(`2025,84,${DISPOSITIF},ENSEMBLE,15,8,0,0,0,0,0.533,0,0,0,0`);
     for (const secret of [...people, ...ids, of.siret, region.siret, `Nom${run}0`])
       expect(text).not.toContain(secret);
-    const json = await (await stack.app.request('/open-data/indicateurs.json')).json();
+    const json = (await (await stack.app.request('/open-data/indicateurs.json')).json()) as object[];
     expect(json).toHaveLength(rows.length);
+    // Each JSON line's fields in the CSV's order.
+    expect(Object.keys(json[0]!).join(',')).toBe(header);
     const page = await stack.app.request('/open-data/');
     expect(page.status).toBe(200);
     const html = await page.text();

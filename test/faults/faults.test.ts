@@ -93,6 +93,19 @@ describe('faults under load', () => {
     const api = platform.apiUrls[0]!;
     const receiver = await webhookReceiver();
     const auth = { authorization: `Bearer ${who.tokens.financeur}`, 'content-type': 'application/json' };
+    // The webhook delivers from its creation on: the feed is compared from the same point.
+    const readFeed = async (from: string) => {
+      const items: { id: string; version: number }[] = [];
+      for (let cursor = from; ;) {
+        const page = (await (
+          await fetch(`${api}/v1/changes?limit=1000&cursor=${encodeURIComponent(cursor)}`, { headers: auth })
+        ).json()) as { items: { id: string; version: number }[]; nextCursor: string };
+        items.push(...page.items);
+        cursor = page.nextCursor;
+        if (page.items.length < 1000) return { items, cursor };
+      }
+    };
+    const start = (await readFeed('')).cursor;
     const hook = await fetch(`${api}/v1/webhooks`, {
       method: 'POST',
       headers: auth,
@@ -106,15 +119,7 @@ describe('faults under load', () => {
       });
       // The Region's whole feed, then the same changes acknowledged by its receiver (a batch the
       // killed workers were sending comes again: deduped on id + version), in the same order.
-      const feed: { id: string; version: number }[] = [];
-      for (let cursor = ''; ;) {
-        const page = (await (
-          await fetch(`${api}/v1/changes?limit=1000&cursor=${encodeURIComponent(cursor)}`, { headers: auth })
-        ).json()) as { items: { id: string; version: number }[]; nextCursor: string };
-        feed.push(...page.items);
-        if (page.items.length < 1000) break;
-        cursor = page.nextCursor;
-      }
+      const feed = (await readFeed(start)).items;
       const key = (c: { id: string; version: number }) => `${c.id}@${c.version}`;
       const acknowledged = () => [...new Map(receiver.acknowledged().map((c) => [key(c), c])).keys()];
       for (let i = 0; i < 120 && acknowledged().length < feed.length; i++)
