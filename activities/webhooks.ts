@@ -131,8 +131,10 @@ export function webhookActivities(deps: {
           if (!hook) return { outcome: 'gone' };
           if (!hook.actif) return { outcome: 'paused' };
         }
-        // A new row anywhere, or a second at most (a change held back by an older transaction).
-        await watch.wait(latest, Math.min(1000, Math.max(0, until - Date.now())));
+        // A full page (all of it filtered out): the next one at once. Else a new row anywhere, or a
+        // second at most (a change held back by an older transaction).
+        if (page.items.length < BATCH)
+          await watch.wait(latest, Math.min(1000, Math.max(0, until - Date.now())));
       }
     },
 

@@ -19,21 +19,9 @@ import { registerSearchAttributes } from '../services/namespace-setup';
 import { ensureDatabase } from '../scripts/postgres';
 import { stopChild } from '../scripts/temporal-server';
 import { BENCH_ENV, benchBundles, benchTemporal } from './bench-server';
-import { percentile } from './figures';
+import { percentile, timed } from './figures';
 
 const ADMIN = 'bench-admin-token-bench-admin-token';
-
-/** Timed runs of `fn`: p50 and p95 in ms. */
-async function timed(runs: number, fn: () => Promise<unknown>) {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p95: percentile(times, 95) };
-}
 
 /**
  * The change feed and the webhooks (issue 21). The feed read at `total` changes written straight

@@ -11,7 +11,7 @@ import { migrate, openOrm } from '../db/orm';
 import { createLogger } from '../infra/logger';
 import { exportPseudonymizer } from '../infra/pseudonym';
 import { ensureDatabase } from '../scripts/postgres';
-import { percentile } from './figures';
+import { timed } from './figures';
 import { BENCH_KEY } from './bench-server';
 
 const ADMIN_TOKEN = 'bench-admin';
@@ -67,18 +67,6 @@ async function seed(db: pg.Client, total: number, exportLines: number): Promise<
   );
   await db.query('analyze dossiers; analyze dossier_facts');
   return (performance.now() - started) / 1000;
-}
-
-async function timed(runs: number, fn: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
-  await fn(); // warm-up
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    ms.push(performance.now() - t);
-  }
-  ms.sort((a, b) => a - b);
-  return { p50: percentile(ms, 50), p95: percentile(ms, 95) };
 }
 
 /**
