@@ -82,9 +82,10 @@ export function webhookActivities(deps: {
       if (!hook.actif) return { outcome: 'paused' };
       const actor = await webhookActor(em, hook.partnerId);
       if (!actor) return { outcome: 'gone' };
-      const stored = hook.cursor;
+      let stored = hook.cursor;
       let position = (stored && decodeFeedCursor(stored)) || FEED_START;
       let lastCheck = Date.now();
+      let delivered = 0;
       for (;;) {
         const latest = await latestChangeId(em);
         const page = await readChanges(em, actor, position, BATCH);
@@ -112,9 +113,19 @@ export function webhookActivities(deps: {
             return { outcome: 'failed', items: items.length, error: result.error ?? 'failed' };
           }
           // Acknowledged: the position moves past the page (what the events filter left out too).
-          await moveCursor(em, hook.id, stored, encodeFeedCursor(page.scanned), true);
-          return { outcome: 'delivered', items: items.length };
+          const to = encodeFeedCursor(page.scanned);
+          if (!(await moveCursor(em, hook.id, stored, to, true)))
+            return { outcome: 'delivered', items: delivered };
+          delivered += items.length;
+          // A full page: more are waiting, sent in this same call (one workflow turn for a burst).
+          if (page.items.length < BATCH || Date.now() >= until || ctx.cancellationSignal.aborted)
+            return { outcome: 'delivered', items: delivered };
+          stored = to;
+          position = page.scanned;
+          ctx.heartbeat();
+          continue;
         }
+        if (delivered > 0) return { outcome: 'delivered', items: delivered };
         const moved = encodeFeedCursor(page.scanned);
         if (Date.now() >= until || ctx.cancellationSignal.aborted) {
           // Nothing to send: the position moves past what was scanned (not this webhook's).

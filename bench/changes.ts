@@ -85,8 +85,9 @@ export async function benchChanges(
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-    return r.json() as Promise<Record<string, unknown>>;
+    const text = await r.text();
+    if (r.status >= 300) throw new Error(`${path}: ${r.status} ${text}`);
+    return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
   };
   const partner = async (kind: string, siret: string) => {
     await db.query('delete from partners where siret = $1', [siret]);
@@ -117,22 +118,22 @@ export async function benchChanges(
     out.feed_changes = sizes.total;
     const fin = await partner('OPCO', sirets[7]!);
     const quiet = await partner('OPCO', completeSiret('8999999999999'));
-    const raw = (after: string) =>
+    const raw = (after: { tx: string; id: string }) =>
       db.query(
         `select kind, entity_id, version, type, date, received_at, source from changes
-          where (tx, id) > ('0'::xid8, $2::bigint) and $1 = any(financeur_sirets) order by tx, id limit 1000`,
-        [fin.siret, after],
+          where (tx, id) > ($2::text::xid8, $3::bigint) and $1 = any(financeur_sirets) order by tx, id limit 1000`,
+        [fin.siret, after.tx, after.id],
       );
     const first = await timed(20, () => call('GET', '/v1/changes?limit=1000', fin.token));
-    const firstRaw = await timed(20, () => raw('0'));
+    const firstRaw = await timed(20, () => raw({ tx: '0', id: '0' }));
     out.feed_first_page_p50_ms = first.p50;
     out.feed_first_page_p95_ms = first.p95;
     out.feed_first_page_raw_p95_ms = firstRaw.p95;
     // Resuming in the middle: the cursor after the first page.
     const cursor = String((await call('GET', '/v1/changes?limit=1000', fin.token)).nextCursor);
-    const middleId = Buffer.from(cursor, 'base64url').toString().split(':')[1]!;
+    const [tx, id] = Buffer.from(cursor, 'base64url').toString().split(':') as [string, string];
     const next = await timed(20, () => call('GET', `/v1/changes?limit=1000&cursor=${cursor}`, fin.token));
-    const nextRaw = await timed(20, () => raw(middleId));
+    const nextRaw = await timed(20, () => raw({ tx, id }));
     out.feed_next_page_p95_ms = next.p95;
     out.feed_next_page_raw_p95_ms = nextRaw.p95;
     // A partner that sees none of them: its empty page keeps the cursor, so it scans them all.
