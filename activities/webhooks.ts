@@ -91,6 +91,14 @@ export function webhookActivities(deps: {
         const page = await readChanges(em, actor, position, BATCH);
         const items = hook.events ? page.items.filter((c) => hook!.events!.includes(c.type)) : page.items;
         if (items.length > 0) {
+          // Turned off or removed a moment ago: nothing more is sent (the row read just now is fresh).
+          if (Date.now() - lastCheck > 50) {
+            hook = await findWebhook(em, webhookId);
+            lastCheck = Date.now();
+            if (!hook) return { outcome: 'gone' };
+            if (!hook.actif)
+              return delivered > 0 ? { outcome: 'delivered', items: delivered } : { outcome: 'paused' };
+          }
           const body = JSON.stringify({ items });
           const at = new Date();
           const result = await postBatch(

@@ -108,7 +108,7 @@ export async function listWebhooks(em: EntityManager, partnerId: string | null):
   return rows.map(toRow);
 }
 
-/** Change what a partner may change: on or off (on again: the run of failures forgotten), URL, types. */
+/** Change what a partner may change: on or off (on again after off: a new run of failures), URL, types. */
 export async function updateWebhook(
   em: EntityManager,
   id: string,
@@ -116,8 +116,11 @@ export async function updateWebhook(
 ): Promise<WebhookRow | null> {
   const sets: string[] = ['updated_at = now()'];
   const params: unknown[] = [];
+  // On again after being off: a new run (a webhook still on keeps its run of failures).
   if (change.actif === true)
-    sets.push('actif = true, motif_desactivation = null, echecs = 0, en_echec_depuis = null');
+    sets.push(`actif = true, motif_desactivation = null,
+      echecs = case when actif then echecs else 0 end,
+      en_echec_depuis = case when actif then en_echec_depuis else null end`);
   if (change.actif === false) sets.push(`actif = false, motif_desactivation = 'PARTENAIRE'`);
   if (change.url !== undefined) {
     sets.push('url = ?');

@@ -140,11 +140,10 @@ describe('webhooks', () => {
         [d.id, 'ENTREE'],
         [d.id, 'SORTIE'],
       ]);
-      // Turned off: nothing is sent; on again: what happened meanwhile comes.
+      // Turned off: nothing is sent from then on, even by a delivery already waiting for changes;
+      // on again: what happened meanwhile comes.
       const off = await stack.call('PUT', `/v1/webhooks/${id}`, fin.token, { actif: false });
       expect(off.body).toMatchObject({ statut: 'DESACTIVE', motifDesactivation: 'PARTENAIRE' });
-      // (Said within seconds to a delivery already waiting.)
-      await new Promise((r) => setTimeout(r, 3500));
       const before = receiver.received.length;
       const again = await lifecycle(fin);
       await new Promise((r) => setTimeout(r, 1500));
@@ -173,6 +172,33 @@ describe('webhooks', () => {
       const renewed = await stack.call('POST', '/v1/webhooks', fin.token, { url: receiver.url });
       expect(renewed.status).toBe(201);
       await stack.call('DELETE', `/v1/webhooks/${renewed.body.id}`, fin.token);
+    } finally {
+      await receiver.close();
+    }
+  }, 60_000);
+
+  it('keeps the run of failures when a failing webhook is told to try again (PUT actif: true)', async () => {
+    const fin = await stack.partner('AGEFIPH');
+    const receiver = await webhookReceiver(() => 503);
+    try {
+      const { id } = (await stack.call('POST', '/v1/webhooks', fin.token, { url: receiver.url })).body;
+      await lifecycle(fin);
+      const failing = await until('a failure recorded', async () => {
+        const w = (await stack.call('GET', `/v1/webhooks/${id}`, fin.token)).body;
+        return w.echecs >= 1 ? w : undefined;
+      });
+      const again = await stack.call('PUT', `/v1/webhooks/${id}`, fin.token, { actif: true });
+      expect(again.body).toMatchObject({ statut: 'ACTIF', enEchecDepuis: failing.enEchecDepuis });
+      expect(again.body.echecs).toBeGreaterThanOrEqual(1);
+      // Tried again at once, and acknowledged once the receiver is back.
+      receiver.respond = () => 204;
+      await until('acknowledged', () => receiver.acknowledged().length > 0 || undefined);
+      const ok = await until('the run of failures over', async () => {
+        const w = (await stack.call('GET', `/v1/webhooks/${id}`, fin.token)).body;
+        return w.echecs === 0 ? w : undefined;
+      });
+      expect(ok).toMatchObject({ enEchecDepuis: null, statut: 'ACTIF' });
+      await stack.call('DELETE', `/v1/webhooks/${id}`, fin.token);
     } finally {
       await receiver.close();
     }
