@@ -13,6 +13,8 @@ import { ADMIN } from '../domain/authorization';
 import { RegionCode } from '../domain/codes';
 import { isCalendarDate } from '../domain/dates';
 import { createProjector } from '../db/projection-intents';
+import { createRecordStore } from '../db/dossier-records';
+import { applyLookups, onMonthLoaded, pendingPoints, seenOf } from '../domain/situations';
 import { type InsertionFile, exportRegionFile, writeManifest } from '../services/insertion-files';
 import type { DossierMonthLoad } from '../db/dsn-lookup';
 import {
@@ -82,6 +84,8 @@ export function createActivities({
   const signalLoads = async (
     loads: readonly DossierMonthLoad[],
     workflowId: (id: string) => string = dossierWorkflowId,
+    /** Told the dossiers whose workflow has ended (their life is over: the record alone remains). */
+    ended: (dossierId: string) => void = () => undefined,
   ): Promise<number> => {
     if (!client) throw new Error('signalling dossiers needs a Temporal client');
     let signalled = 0;
@@ -95,11 +99,38 @@ export function createActivities({
             signalled++;
           } catch (e) {
             if (!(e instanceof WorkflowNotFoundError)) throw e;
+            ended(dossierId);
           }
         }),
       );
     }
     return signalled;
+  };
+  const records = unseal ? createRecordStore(orm, unseal) : null;
+  /**
+   * A month loaded again, for a dossier whose workflow has ended (closed, its follow-up over): its
+   * points on that month are looked up again from its record, by the same rules as the workflow's
+   * (domain/situations.ts), and a changed record is written as the platform's own change. No
+   * workflow can write it meanwhile: an ended dossier takes no more events.
+   */
+  const refreshEnded = async (dossierId: string, mois: string, version: number): Promise<boolean> => {
+    if (!records) return false;
+    const state = await records.state(dossierId);
+    if (!state) return false;
+    const today = new Date().toISOString().slice(0, 10);
+    const reopened = onMonthLoaded(state.situations, mois, version);
+    const points = pendingPoints(reopened, state.dates, today).filter(
+      (p) => reopened.find((s) => s.point === p)?.mois === mois,
+    );
+    if (points.length === 0) return false;
+    const found = await lookupMonths(orm.em.fork(), dossierId, hashNir(state.stagiaire.nir), [mois], hashKey);
+    const situations = applyLookups(reopened, points, found, state.dates, today);
+    if (situations.every((x, i) => seenOf(x) === seenOf(state.situations[i]!))) return false;
+    await projector.project({
+      state: { ...state, situations, version: state.version + 1, updatedAt: new Date().toISOString() },
+      entries: [],
+    });
+    return true;
   };
   const noUnseal = (): string => {
     throw new Error('webhook deliveries need the data key (unseal)');
@@ -296,6 +327,7 @@ export function createActivities({
       const progress = ctx.info.heartbeatDetails as
         { family?: 'dossier' | 'cep'; after?: string; signalled?: number } | undefined;
       let signalled = progress?.signalled ?? 0;
+      let refreshed = 0;
       // The dossiers, then the CEP periods' follow-ups.
       const families = [
         { family: 'dossier' as const, using: dossiersUsingMonth, workflowId: dossierWorkflowId },
@@ -307,14 +339,18 @@ export function createActivities({
         for (;;) {
           const ids = await using(orm.em.fork(), mois, after, SIGNAL_PAGE);
           if (ids.length === 0) break;
+          const ended: string[] = [];
           signalled += await signalLoads(
             ids.map((dossierId) => ({ dossierId, mois, version })),
             workflowId,
+            family === 'dossier' ? (id) => ended.push(id) : undefined,
           );
+          for (const id of ended) if (await refreshEnded(id, mois, version)) refreshed++;
           after = ids[ids.length - 1]!;
           ctx.heartbeat({ family, after, signalled });
         }
       }
+      if (refreshed > 0) ctx.log.info('ended dossiers refreshed from their record', { mois, refreshed });
       return { signalled };
     },
   };

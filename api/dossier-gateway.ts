@@ -138,10 +138,19 @@ export function createDossierGateway(deps: {
   const bounded = <T>(fn: () => Promise<T>) =>
     client.connection.withDeadline(Date.now() + CALL_TIMEOUT_MS, fn);
 
-  /** From the workflow while it lives (read your writes), else from the record; null: none. */
+  /**
+   * From the workflow while it lives (read your writes), else from the record; null: none. A
+   * closed dossier's workflow may have ended (Temporal answers queries of an ended workflow for
+   * its retention) while the platform wrote its record since (a month loaded again): the newer of
+   * the two.
+   */
   const current = async (dossierId: string): Promise<DossierState | null> => {
     try {
-      return await handle(dossierId).query(stateQuery);
+      const state = await handle(dossierId).query(stateQuery);
+      if (state.status !== 'CLOS') return state;
+      // (PostgreSQL away: the workflow's answer stands.)
+      const record = await records.state(dossierId).catch(() => null);
+      return record && record.version > state.version ? record : state;
     } catch (e) {
       if (!(e instanceof WorkflowNotFoundError)) throw e;
       return records.state(dossierId);

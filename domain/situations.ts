@@ -200,6 +200,10 @@ function lookAgain<P extends string>(s: SituationState<P>): SituationState<P> {
   return rest;
 }
 
+/** What a partner or case worker sees of a situation (not the look-up bookkeeping), as a key. */
+export const seenOf = (s: SituationState<string>): string =>
+  JSON.stringify([s.statut, s.mois, s.meilleurEmploi, s.multiEmploi]);
+
 /** A month was (re)loaded: the points that wait on it, or used an older load of it, look again. */
 export function onMonthLoaded<P extends string>(
   situations: readonly SituationState<P>[],

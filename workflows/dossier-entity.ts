@@ -5,7 +5,7 @@ import type { DossierState } from '../domain/dossier-state';
 import type { RecordEvent } from '../domain/schemas';
 import type { Clock } from '../domain/lifecycle';
 import type { Point, SituationState } from '../domain/situations';
-import { dossierPlan } from '../domain/situations';
+import { dossierPlan, seenOf } from '../domain/situations';
 import type { Carried, DossierWorkflowInput, EventMessage, EventResult } from './dossier-messages';
 import { FollowUp } from './follow-up';
 import { certificationAwaited, settleCertification, unknownOn } from '../domain/certification';
@@ -15,8 +15,7 @@ import { searchAttributeChanges } from './search-attributes';
 
 const clock = (): Clock => ({ now: new Date().toISOString() });
 
-/** What a partner or case worker sees of a situation (not the look-up bookkeeping). */
-const visible = (s: SituationState) => JSON.stringify([s.statut, s.mois, s.meilleurEmploi, s.multiEmploi]);
+const visible = seenOf;
 
 /**
  * One living dossier's state and decisions, as Temporal's entity samples keep them: the workflow

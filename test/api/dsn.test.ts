@@ -213,6 +213,77 @@ describe('DSN months over HTTP', () => {
     expect(JSON.stringify(forOf)).not.toContain(e2);
   });
 
+  it('refreshes the points of a dossier whose life is over when a month it used is loaded again', async () => {
+    const person = nir(`2${String(Date.now()).slice(-12)}`);
+    // Months of their own (months are the platform's, every test's): a year long past that no
+    // other test loads (guards: 2001, security: 2003).
+    const years = [2000, 2002, 2004, 2005, 2006, 2007, 2008];
+    const y = String(years[Math.floor(Math.random() * years.length)]);
+    expect((await importMonth(ADMIN_TOKEN, `${y}-01`, csv([]))).status).toBe(200);
+    const body = createBody({
+      date: `${y}-01-10`,
+      stagiaire: { nir: person, nom: 'Roux', prenom: 'Ana', dateNaissance: '1970-01-01' },
+      organisme: { siret: of.siret, raisonSociale: 'OF' },
+      financements: [{ financeurSiret: region.siret, montantEngage: 1000 }],
+    });
+    const createdRes = await stack.call('POST', '/v1/dossiers', region.token, body);
+    expect(createdRes.status, JSON.stringify(createdRes.body)).toBe(201);
+    const send = async (token: string, e: Record<string, unknown>) =>
+      expect(
+        (
+          await stack.call('POST', `/v1/dossiers/${body.dossierId}/events`, token, {
+            eventId: randomUUID(),
+            ...e,
+          })
+        ).status,
+      ).toBe(200);
+    await send(region.token, { type: 'VALIDATION', date: `${y}-01-20` });
+    await send(of.token, { type: 'ENTREE', date: `${y}-02-01` });
+    await send(of.token, { type: 'SORTIE', date: `${y}-05-31`, motif: 'FIN_FORMATION' });
+    await send(region.token, { type: 'CLOTURE', date: `${y}-06-15`, realisation: 'TOTALE' });
+    // Closed, every point final (its months missing long past the horizon): the workflow ends.
+    await stack.client.workflow
+      .getHandle(`dossier-${body.dossierId}`)
+      .result()
+      .catch(() => undefined);
+    const read = async () => (await stack.call('GET', `/v1/dossiers/${body.dossierId}`, region.token)).body;
+    const before = await read();
+    expect(before.situations[0]).toMatchObject({
+      point: 'VALIDATION',
+      mois: `${y}-01`,
+      statut: 'SANS_EMPLOI',
+    });
+    // The month loaded again, with a job: the record's point follows, as the platform's own change.
+    const job: Line = {
+      nir: person,
+      siret: siret('7777777700001'),
+      naf: '6201Z',
+      natureContrat: '01',
+      dateDebutContrat: `${Number(y) - 1}-03-01`,
+      dateFinContrat: null,
+      heures: 151.67,
+    };
+    expect((await importMonth(ADMIN_TOKEN, `${y}-01`, csv([job]))).status).toBe(200);
+    let after = await read();
+    for (let i = 0; i < 100 && after.situations[0].statut !== 'EMPLOI'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = await read();
+    }
+    expect(after.situations[0]).toMatchObject({ statut: 'EMPLOI', meilleurEmploi: { categorie: 'CDI' } });
+    expect(after.version).toBe(before.version + 1);
+    expect(after.situations.slice(1)).toEqual(before.situations.slice(1));
+    const feed = (await stack.call('GET', '/v1/changes?limit=1000', of.token)).body.items as {
+      id: string;
+      version: number;
+      type: string;
+      source: string;
+    }[];
+    expect(feed.find((c) => c.id === body.dossierId && c.version === after.version)).toMatchObject({
+      type: 'SITUATION',
+      source: 'PLATEFORME',
+    });
+  });
+
   it('sets no timer for a month not loaded, and the daily re-check wakes a dossier whose load signal was lost', async () => {
     const person = nir(`2${String(Date.now()).slice(-12)}`);
     // A month of its own, not loaded (the test database is shared, and kept between local runs).
