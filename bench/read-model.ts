@@ -149,9 +149,11 @@ export async function benchReadModel(
       [
         'stats_couts_by_dispositif',
         '/v1/stats/couts?groupBy=dispositif',
-        `select dispositif, count(*), sum((select sum(e) from unnest(montants_engages) e)),
-           sum((select sum(r) from unnest(montants_realises) r)), sum(duree_heures), sum(heures_realisees)
-           from dossier_facts group by 1`,
+        `select dispositif, count(*), sum(s.e), sum(s.r), sum(duree_heures), sum(heures_realisees)
+           from dossier_facts f,
+                lateral (select (select sum(e) from unnest(f.montants_engages) e) as e,
+                                (select sum(r) from unnest(f.montants_realises) r) as r offset 0) s
+          group by 1`,
       ],
     ];
     for (const [name, path, sql] of queries) {
