@@ -187,6 +187,9 @@ describe('webhooks', () => {
         const w = (await stack.call('GET', `/v1/webhooks/${id}`, fin.token)).body;
         return w.echecs >= 1 ? w : undefined;
       });
+      const metrics = await stack.call('GET', '/metrics', ADMIN_TOKEN);
+      expect(String(metrics.body)).toMatch(/^agora_webhooks_failing [1-9]/m);
+      expect(String(metrics.body)).toMatch(/^agora_webhooks\{statut="ACTIF"\} [1-9]/m);
       const again = await stack.call('PUT', `/v1/webhooks/${id}`, fin.token, { actif: true });
       expect(again.body).toMatchObject({ statut: 'ACTIF', enEchecDepuis: failing.enEchecDepuis });
       expect(again.body.echecs).toBeGreaterThanOrEqual(1);
