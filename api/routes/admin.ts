@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { PartnerKind } from '../../domain/codes';
-import { AuditQuery, CreatePartnerBody, DateString } from '../../domain/schemas';
+import { AuditQuery, CreatePartnerBody, DateString, Siret, Text } from '../../domain/schemas';
 import { listAnomalies } from '../../db/anomalies';
 import {
   PartnerExistsError,
@@ -13,6 +13,8 @@ import {
 } from '../../db/partners';
 import { listAccess } from '../../db/audit';
 import { refreshOpenData } from '../../db/open-data';
+import { AgentExistsError, UnknownPartnerError, createAgent, disableAgent } from '../../db/agents';
+import { hashPassword, newPassword } from '../../infra/passwords';
 import { errors, json, router, security } from '../route-kit';
 import { adminOnly } from '../auth';
 import { ApiError } from '../errors';
@@ -36,6 +38,12 @@ const PartnerOut = z.object({
   ),
 });
 const PartnerParams = z.object({ partnerId: z.uuid() });
+const CreateAgentBody = z.strictObject({
+  email: z.email().max(254),
+  siret: Siret,
+  nom: Text(100).optional(),
+  prenom: Text(100).optional(),
+});
 
 /** The daily anomaly report's answer (the console reads it with this type). */
 export const AnomalyReport = z.object({
@@ -137,6 +145,66 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
       const added = await addToken(orm.em.fork(), partnerId);
       if (!added) throw new ApiError('NOT_FOUND', `no partner ${partnerId}`);
       return c.json({ id: added.tokenId, token: added.token }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/admin/agents',
+      summary:
+        'Create a console agent: a person who signs in for the partner of that SIRET; the password is shown once',
+      security,
+      middleware: [adminOnly] as const,
+      request: { body: { content: { 'application/json': { schema: CreateAgentBody } }, required: true } },
+      responses: {
+        201: json(
+          z.object({ id: z.string(), email: z.string(), motDePasse: z.string() }),
+          'the agent, and its password (shown once)',
+        ),
+        ...errors(400, 401, 403, 409, 503),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const motDePasse = newPassword();
+      try {
+        const agent = await createAgent(orm.em.fork(), {
+          email: body.email,
+          siret: body.siret,
+          nom: body.nom,
+          prenom: body.prenom,
+          passwordHash: await hashPassword(motDePasse),
+        });
+        return c.json({ id: agent.id, email: agent.email, motDePasse }, 201);
+      } catch (e) {
+        if (e instanceof UnknownPartnerError) {
+          const message = `no partner ${body.siret}: an agent signs in for a registered partner`;
+          throw new ApiError('VALIDATION_ERROR', message, [{ path: 'body.siret', message }]);
+        }
+        // (The email is the agent's personal datum: not echoed.)
+        if (e instanceof AgentExistsError)
+          throw new ApiError('ALREADY_EXISTS', 'an agent with this email exists already');
+        throw e;
+      }
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/admin/agents/{agentId}',
+      summary: 'Disable a console agent: it can no longer sign in',
+      security,
+      middleware: [adminOnly] as const,
+      request: { params: z.object({ agentId: z.uuid() }) },
+      responses: { 204: { description: 'disabled' }, ...errors(400, 401, 403, 404, 503) },
+    }),
+    async (c) => {
+      const { agentId } = c.req.valid('param');
+      if (!(await disableAgent(orm.em.fork(), agentId)))
+        throw new ApiError('NOT_FOUND', `no agent ${agentId}`);
+      return c.body(null, 204);
     },
   );
 

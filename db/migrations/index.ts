@@ -18,6 +18,7 @@ import { Migration20261211000000_piloting } from './Migration20261211000000_pilo
 import { Migration20261211010000_open_data } from './Migration20261211010000_open_data';
 import { Migration20261212000000_changes } from './Migration20261212000000_changes';
 import { Migration20261213000000_webhooks } from './Migration20261213000000_webhooks';
+import { Migration20261214000000_agents } from './Migration20261214000000_agents';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -44,4 +45,5 @@ export const migrationsList = [
   { name: 'Migration20261211010000_open_data', class: Migration20261211010000_open_data },
   { name: 'Migration20261212000000_changes', class: Migration20261212000000_changes },
   { name: 'Migration20261213000000_webhooks', class: Migration20261213000000_webhooks },
+  { name: 'Migration20261214000000_agents', class: Migration20261214000000_agents },
 ];
