@@ -121,7 +121,7 @@ export async function benchChanges(
     const raw = (after: { tx: string; id: string }) =>
       db.query(
         `select kind, entity_id, version, type, date, received_at, source from changes
-          where (tx, id) > ($2::text::xid8, $3::bigint) and $1 = any(financeur_sirets) order by tx, id limit 1000`,
+          where (tx, id) > ($2::text::xid8, $3::bigint) and financeur_sirets @> array[$1]::varchar(14)[] order by tx, id limit 1000`,
         [fin.siret, after.tx, after.id],
       );
     const first = await timed(20, () => call('GET', '/v1/changes?limit=1000', fin.token));

@@ -50,7 +50,7 @@ export async function readChanges(
   limit: number,
 ): Promise<{ items: Change[]; next: FeedCursor; scanned: FeedCursor }> {
   const params = new Params();
-  const dossiers = actor.admin ? 'true' : visibleSql(actor, 'c', params);
+  const dossiers = actor.admin ? 'true' : visibleSql(actor, 'c', params, { arrayContains: true });
   const periods = actor.admin ? 'true' : `c.operateur_siret = ${params.value(actor.siret)}`;
   const visibility = `((c.kind = 'DOSSIER' and ${dossiers}) or (c.kind = 'CEP' and ${periods}))`;
   const [row] = await em.getConnection().execute<
@@ -70,16 +70,18 @@ export async function readChanges(
       last_id: string | null;
     }[]
   >(
-    `with w as (select pg_snapshot_xmin(pg_current_snapshot()) as xmin),
-     page as (
+    // The watermark written inline (stable within the statement): joined from a CTE, the planner
+    // cannot see its value and walks the whole order index instead of a party's own.
+    `with page as (
        select c.kind, c.entity_id, c.version, c.type, c.date, c.received_at, c.source, c.tx::text as tx, c.id::text as id
-         from changes c, w
-        where (c.tx, c.id) > (?::text::xid8, ?::bigint) and c.tx < w.xmin and ${visibility}
+         from changes c
+        where (c.tx, c.id) > (?::text::xid8, ?::bigint) and c.tx < pg_snapshot_xmin(pg_current_snapshot())
+          and ${visibility}
         order by c.tx, c.id limit ?
      ),
      scanned as (
-       select c.tx::text as tx, c.id::text as id from changes c, w
-        where c.tx < w.xmin order by c.tx desc, c.id desc limit 1
+       select c.tx::text as tx, c.id::text as id from changes c
+        where c.tx < pg_snapshot_xmin(pg_current_snapshot()) order by c.tx desc, c.id desc limit 1
      )
      select coalesce((select json_agg(p order by p.tx::xid8, p.id::bigint) from page p), '[]'::json) as items,
             (select tx from scanned) as last_tx, (select id from scanned) as last_id`,

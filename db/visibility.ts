@@ -34,12 +34,20 @@ export const literals: SqlValues = {
   },
 };
 
-function clauseSql(clause: VisibilityClause, col: (name: string) => string, values: SqlValues): string {
+function clauseSql(
+  clause: VisibilityClause,
+  col: (name: string) => string,
+  values: SqlValues,
+  contains = false,
+): string {
   switch (clause.party) {
     case 'organisme':
       return `${col('organisme_siret')} = ${values.value(clause.siret)}`;
     case 'financeur':
-      return `${values.value(clause.siret)} = any(${col('financeur_sirets')})`;
+      // `@>` is what a GIN index on the array answers (the change feed has one).
+      return contains
+        ? `${col('financeur_sirets')} @> array[${values.value(clause.siret)}]::varchar(14)[]`
+        : `${values.value(clause.siret)} = any(${col('financeur_sirets')})`;
     case 'remunerateur':
       return `${col('remunerateur_siret')} = ${values.value(clause.siret)}`;
     case 'region':
@@ -55,7 +63,7 @@ export function visibleSql(
   actor: Actor,
   alias: string,
   values: SqlValues,
-  opts: { beyondPay?: boolean } = {},
+  opts: { beyondPay?: boolean; arrayContains?: boolean } = {},
 ): string {
   const v = visibility(actor);
   if (v.all) return 'true';
@@ -63,7 +71,7 @@ export function visibleSql(
   // The amounts funded and the employment are not the remunerator's to read (CONTRACT.md,
   // "Trainee remuneration"): it sees a dossier to pay the trainee, nothing beyond.
   const clauses = opts.beyondPay ? v.anyOf.filter((c) => c.party !== 'remunerateur') : v.anyOf;
-  return `(${clauses.map((c) => clauseSql(c, col, values)).join(' or ')})`;
+  return `(${clauses.map((c) => clauseSql(c, col, values, opts.arrayContains)).join(' or ')})`;
 }
 
 export type DossierFilters = Pick<ListQuery, 'status' | 'financeur' | 'organisme' | 'region' | 'dispositif'>;

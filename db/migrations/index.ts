@@ -19,6 +19,7 @@ import { Migration20261211010000_open_data } from './Migration20261211010000_ope
 import { Migration20261212000000_changes } from './Migration20261212000000_changes';
 import { Migration20261213000000_webhooks } from './Migration20261213000000_webhooks';
 import { Migration20261214000000_agents } from './Migration20261214000000_agents';
+import { Migration20261215000000_changes_parties } from './Migration20261215000000_changes_parties';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -46,4 +47,5 @@ export const migrationsList = [
   { name: 'Migration20261212000000_changes', class: Migration20261212000000_changes },
   { name: 'Migration20261213000000_webhooks', class: Migration20261213000000_webhooks },
   { name: 'Migration20261214000000_agents', class: Migration20261214000000_agents },
+  { name: 'Migration20261215000000_changes_parties', class: Migration20261215000000_changes_parties },
 ];
