@@ -11,6 +11,7 @@ import {
   markAttached,
   readResult,
   saveResult,
+  traineesWithMatchableResults,
   waitingResults,
 } from '../db/certification-results';
 import { certifierListed, unknownBlocs } from '../db/referentiel';
@@ -238,7 +239,18 @@ export function createCertificationService(deps: {
     }
   }
 
-  return { submit, attachWaiting };
+  /**
+   * The results left waiting though their dossier is there (the API died between the dossier's
+   * change and the attachment): attached now. Run now and then by every API instance (attaching
+   * is idempotent); how many trainees were looked at.
+   */
+  async function sweepWaiting(receivedAt: string, limit = 100): Promise<number> {
+    const trainees = await traineesWithMatchableResults(orm.em.fork(), limit);
+    for (const nirHash of trainees) await attachWaiting(nirHash, receivedAt);
+    return trainees.length;
+  }
+
+  return { submit, attachWaiting, sweepWaiting };
 }
 
 export type CertificationService = ReturnType<typeof createCertificationService>;

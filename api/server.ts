@@ -52,10 +52,24 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
   logger.info({ port: info.port }, 'api listening'),
 );
 
+// Certification results a crash left waiting though their dossier is there: attached within
+// minutes (every instance sweeps, with jitter; attaching is idempotent).
+const sweep = setInterval(
+  () => {
+    app.sweepWaitingResults().then(
+      (n) => n > 0 && logger.info({ trainees: n }, 'waiting certification results looked at again'),
+      (err: unknown) => logger.warn({ err }, 'waiting certification results: sweep failed, next one soon'),
+    );
+  },
+  (60 + Math.random() * 60) * 1000,
+);
+sweep.unref();
+
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
+  clearInterval(sweep);
   logger.info({ signal }, 'api draining');
   // Stop accepting connections; requests in flight complete before close() calls back.
   await new Promise<void>((resolve) => server.close(() => resolve()));

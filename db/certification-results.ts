@@ -112,6 +112,24 @@ export async function waitingResults(em: EntityManager, nirHash: Buffer): Promis
   return rows.map(fromRow);
 }
 
+/**
+ * The trainees some of whose waiting results now have a dossier that may take them (entered, of
+ * that certification): what a crash between a dossier's change and its attachment left behind.
+ */
+export async function traineesWithMatchableResults(em: EntityManager, limit: number): Promise<Buffer[]> {
+  const rows = await em.getConnection().execute<{ nir_hash: Buffer }[]>(
+    `select distinct r.nir_hash from certification_results r
+      where r.statut = 'NON_RAPPROCHE' and r.nir_hash is not null
+        and exists (select 1 from dossiers d
+                     where d.nir_hash = r.nir_hash
+                       and d.data->'action'->>'certification' = r.certification
+                       and (d.data->'dates'->>'entree')::date <= r.date_obtention)
+      limit ?`,
+    [limit],
+  );
+  return rows.map((r) => r.nir_hash);
+}
+
 /** A waiting result found its dossier. */
 export async function markAttached(
   em: EntityManager,

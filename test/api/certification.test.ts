@@ -5,7 +5,8 @@ import { HistoryType } from '../../domain/schemas';
 import { importReferentiel } from '../../services/referentiel-import';
 import { createBody, ev, nir, uid } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
-import { ADMIN_TOKEN, startStack } from '../helpers/stack';
+import { ADMIN_TOKEN, TEST_DATA_KEY, startStack } from '../helpers/stack';
+import { nirHasher } from '../../infra/pseudonym';
 
 /**
  * CONTRACT.md, "Certification results" and "Trainee remuneration": the routes on the real stack
@@ -398,6 +399,37 @@ describe('certification results', () => {
     // Replayed now, it answers where it went.
     const replay = await stack.call('POST', '/v1/certifications/resultats', certifier.token, waiting);
     expect(replay.body).toEqual({ resultatId: waiting.resultatId, statut: 'RAPPROCHE', dossierId: d.id });
+
+    // A result left waiting though its dossier entered (the API died in between): the sweep
+    // every API instance runs attaches it.
+    const missed = person();
+    const entered = await dossier({ stagiaire: missed, entree: -40 });
+    const { titulaire: _titulaire, ...stored } = result({});
+    await stack.orm.em.getConnection().execute(
+      `insert into certification_results (certificateur_siret, resultat_id, body_hash, statut, certification,
+         date_obtention, nir_hash, result)
+       values (?, ?, 'x', 'NON_RAPPROCHE', ?, ?::date, ?, ?::jsonb)`,
+      [
+        certifier.siret,
+        stored.resultatId,
+        stored.certification,
+        stored.dateObtention,
+        nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY })(missed.nir),
+        JSON.stringify(stored),
+      ],
+    );
+    expect(await stack.app.sweepWaitingResults()).toBeGreaterThanOrEqual(1);
+    const swept = (await stack.call('GET', `/v1/dossiers/${entered.id}`, region.token)).body;
+    expect(swept.certification).toMatchObject({
+      statut: 'OBTENUE_TOTALE',
+      dateObtention: stored.dateObtention,
+    });
+    const row = await stack.orm.em
+      .getConnection()
+      .execute('select statut, dossier_id from certification_results where resultat_id = ?', [
+        stored.resultatId,
+      ]);
+    expect(row[0]).toMatchObject({ statut: 'RAPPROCHE', dossier_id: entered.id });
     // Another certifier's results are not listed to this one.
     const others = await stack.call('GET', '/v1/certifications/resultats?limit=1000', otherCertifier.token);
     expect(others.body.items).toEqual([]);
