@@ -39,6 +39,8 @@ export function changeWatch(latest: () => Promise<string>, everyMs = 200) {
     }
   };
   return {
+    /** The newest row id seen so far (up to `everyMs` behind): what a reader waits to pass. */
+    seen: () => seen,
     /** Resolves when a row newer than `after` is written, or after `maxMs` anyway. */
     wait(after: string, maxMs: number): Promise<void> {
       if (BigInt(seen) > BigInt(after)) return Promise.resolve();
@@ -87,7 +89,8 @@ export function webhookActivities(deps: {
       let lastCheck = Date.now();
       let delivered = 0;
       for (;;) {
-        const latest = await latestChangeId(em);
+        // Taken before the read: a row written after it wakes the wait below.
+        const latest = watch.seen();
         const page = await readChanges(em, actor, position, BATCH);
         const items = hook.events ? page.items.filter((c) => hook!.events!.includes(c.type)) : page.items;
         if (items.length > 0) {

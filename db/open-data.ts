@@ -49,7 +49,7 @@ export async function refreshOpenData(em: EntityManager): Promise<{ generatedAt:
   const dossiers = finest.reduce((t, f) => t + f.sortants, 0);
   const conn = em.getConnection();
   const [row] = await conn.execute<{ id: string; generated_at: Date }[]>(
-    'insert into open_data_snapshots (dossiers, lines) values (?, ?::jsonb) returning id, generated_at',
+    'insert into open_data_snapshots (dossiers, lines) values (?, ?::json) returning id, generated_at',
     [dossiers, JSON.stringify(lines)],
   );
   await conn.execute('delete from open_data_snapshots where id < ?', [row!.id]);

@@ -15,8 +15,6 @@ import { searchAttributeChanges } from './search-attributes';
 
 const clock = (): Clock => ({ now: new Date().toISOString() });
 
-const visible = seenOf;
-
 /**
  * One living dossier's state and decisions, as Temporal's entity samples keep them: the workflow
  * function (dossier-workflow.ts) wires its handlers to these methods and runs the activities; this
@@ -150,7 +148,7 @@ export class DossierEntity extends RecordEntity<DossierState, RecordEvent> {
   /** New situations; a new version when a partner would see the change. */
   private setSituations(situations: SituationState[]): void {
     const current = this.agg.state;
-    const changed = situations.some((s, i) => visible(s) !== visible(current.situations[i]!));
+    const changed = situations.some((s, i) => seenOf(s) !== seenOf(current.situations[i]!));
     this.agg = {
       ...this.agg,
       state: {

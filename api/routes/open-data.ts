@@ -56,11 +56,8 @@ export function openDataRoutes(deps: { orm: MikroORM }) {
   app.get('/open-data/indicateurs.json', async (c) => {
     const data = await latest();
     c.header('last-modified', new Date(data.generatedAt).toUTCString());
-    // Each line's fields in the CSV's order (the stored JSON keeps no order of its own).
-    return c.json(
-      data.lines.map((l) => Object.fromEntries(COLUMNS.map((k) => [k, l[k]]))),
-      200,
-    );
+    // Stored as json (not jsonb): each line keeps the CSV's field order.
+    return c.json(data.lines, 200);
   });
 
   app.get('/open-data', (c) => c.redirect('/open-data/', 301));

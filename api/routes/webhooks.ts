@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Actor } from '../../domain/authorization';
-import { EventType } from '../../domain/schemas';
+import { HistoryType } from '../../domain/schemas';
 import { CepEvent } from '../../domain/cep-schemas';
 import { encodeFeedCursor, feedHead } from '../../db/changes';
 import type { WebhookRow } from '../../db/webhooks';
@@ -26,8 +26,7 @@ import { ApiError } from '../errors';
 /** The `type`s a change may have (CONTRACT.md): the events of dossiers and periods, and the platform's own. */
 const CHANGE_TYPES = [
   ...new Set([
-    'CREATION',
-    ...EventType.options,
+    ...HistoryType.options,
     ...CepEvent.options.map((o) => o.shape.type.value),
     'SITUATION',
     'CERTIFICATION',

@@ -20,6 +20,7 @@ import { Migration20261212000000_changes } from './Migration20261212000000_chang
 import { Migration20261213000000_webhooks } from './Migration20261213000000_webhooks';
 import { Migration20261214000000_agents } from './Migration20261214000000_agents';
 import { Migration20261215000000_changes_parties } from './Migration20261215000000_changes_parties';
+import { Migration20261216000000_open_data_order } from './Migration20261216000000_open_data_order';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -48,4 +49,5 @@ export const migrationsList = [
   { name: 'Migration20261213000000_webhooks', class: Migration20261213000000_webhooks },
   { name: 'Migration20261214000000_agents', class: Migration20261214000000_agents },
   { name: 'Migration20261215000000_changes_parties', class: Migration20261215000000_changes_parties },
+  { name: 'Migration20261216000000_open_data_order', class: Migration20261216000000_open_data_order },
 ];

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HistoryType } from '../../domain/schemas';
 import { importReferentiel } from '../../services/referentiel-import';
-import { createBody, ev, nir, uid } from '../helpers/fixtures';
+import { clearReferentiel, createBody, ev, nir, uid } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
 import { ADMIN_TOKEN, TEST_DATA_KEY, startStack } from '../helpers/stack';
 import { nirHasher } from '../../infra/pseudonym';
@@ -550,15 +550,7 @@ describe('certification results', () => {
         importReferentiel(inject('databaseUrl'), fileURLToPath(new URL('../fixtures', import.meta.url))),
       ).rejects.toThrow(/not a France compétences export/);
     } finally {
-      const conn = stack.orm.em.getConnection();
-      for (const t of [
-        'referentiel_fiches',
-        'referentiel_blocs',
-        'referentiel_certificateurs',
-        'referentiel_nsf',
-      ])
-        await conn.execute(`delete from ${t}`);
-      await conn.execute('delete from referentiel_imports');
+      await clearReferentiel(stack.orm.em.getConnection());
     }
   });
 

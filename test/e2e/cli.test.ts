@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { agoraWith } from '../helpers/agora-cli';
-import { createBody, nir, siret } from '../helpers/fixtures';
+import { clearReferentiel, createBody, nir, siret } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
 import { TEST_DATA_KEY, listen, startStack } from '../helpers/stack';
 import { fileURLToPath } from 'node:url';
@@ -190,14 +190,7 @@ describe('the agora CLI', () => {
       expect(notAnExport.code).toBe(2);
       expect(notAnExport.err).toMatch(/export_fiches_CSV_Standard_\*\.csv/);
     } finally {
-      const conn = stack.orm.em.getConnection();
-      for (const t of [
-        'referentiel_fiches',
-        'referentiel_blocs',
-        'referentiel_certificateurs',
-        'referentiel_nsf',
-      ])
-        await conn.execute(`delete from ${t}`);
+      await clearReferentiel(stack.orm.em.getConnection());
     }
   });
 

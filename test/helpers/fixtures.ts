@@ -91,3 +91,15 @@ export function openPeriodBody(overrides: Partial<OpenPeriodBody> = {}): OpenPer
     ...overrides,
   });
 }
+
+/** Empty the RNCP/RS referential a test loaded (every test file shares the database). */
+export async function clearReferentiel(conn: { execute: (sql: string) => Promise<unknown> }) {
+  for (const t of [
+    'referentiel_fiches',
+    'referentiel_blocs',
+    'referentiel_certificateurs',
+    'referentiel_nsf',
+    'referentiel_imports',
+  ])
+    await conn.execute(`delete from ${t}`);
+}
