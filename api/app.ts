@@ -31,6 +31,7 @@ import { meRoutes } from './routes/me';
 import { qualityRoutes } from './routes/quality';
 import { statsRoutes } from './routes/stats';
 import { consoleRoutes } from './console/routes';
+import { type Origins, consoleSignIn } from './console/sign-in';
 import { webhookRoutes } from './routes/webhooks';
 
 export interface AppDeps {
@@ -69,6 +70,8 @@ export interface AppDeps {
   tracer?: Tracer | null;
   /** Webhooks may go to http:// and private addresses (AGORA_WEBHOOK_ALLOW_PRIVATE=1). */
   webhookAllowPrivate?: boolean;
+  /** The console's outside OpenID provider (ProConnect; AGORA_OIDC_*); unset: the embedded one. */
+  oidc?: { issuer: string; clientId: string; clientSecret: string } | undefined;
   /** Tests: the webhooks' first back-off step and long-poll (defaults: 10 s, 20 s). */
   webhookTiming?: { retryBaseMs?: number; waitMs?: number };
 }
@@ -179,10 +182,18 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  // The case workers' console: a client of this same API, called in process with their token.
+  // The case workers' console: a client of this same API, called in process as its signed-in user.
+  const signIn = consoleSignIn({
+    orm,
+    adminToken: deps.adminToken,
+    key: deps.vouchKey,
+    failures,
+    logger,
+    oidc: deps.oidc,
+  });
   app.route(
     '/',
-    consoleRoutes((path, init, env) => app.request(path, init, env as object)),
+    consoleRoutes((path, init, env) => app.request(path, init, env as object), signIn),
   );
   app.get('/', (c) => c.redirect('/console'));
 
@@ -219,5 +230,12 @@ export function createApp(deps: AppDeps) {
   // For api/server.ts's timer (and the tests): the certification results left waiting by a crash.
   return Object.assign(app, {
     sweepWaitingResults: () => certifications.sweepWaiting(now().toISOString()),
+    /**
+     * Once listening (api/serve.ts): the public address (the console's OpenID redirects, the
+     * embedded provider's issuer) and the local one.
+     */
+    listening: (origins: Origins) => signIn.listening(origins),
+    /** The embedded OpenID provider's own requests, served by its Koa app (api/serve.ts). */
+    providerHandles: (url: string | undefined) => signIn.providerHandles(url),
   });
 }

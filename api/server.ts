@@ -1,10 +1,10 @@
-import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { openOrm } from '../db/orm';
-import { loadEnv } from '../infra/env';
+import { loadEnv, oidcProvider } from '../infra/env';
 import { createLogger } from '../infra/logger';
 import { apiConnectionOptions, dataConverter, payloadCodec } from '../infra/temporal';
 import { createApp } from './app';
+import { serveApp } from './serve';
 import { exportPseudonymizer, keyFingerprint, nirHasher, vouchKey } from '../infra/pseudonym';
 import { ensureHashKey } from '../db/hash-key';
 import { sealer } from '../infra/sealing';
@@ -43,14 +43,18 @@ const app = createApp({
   metricsToken: env.AGORA_METRICS_TOKEN,
   tracer: telemetry.tracer,
   webhookAllowPrivate: env.AGORA_WEBHOOK_ALLOW_PRIVATE === '1',
+  oidc: oidcProvider(env),
   codec: {
     codec: payloadCodec(env, { forDisplay: true }),
     uiOrigins: env.AGORA_UI_ORIGINS.split(',').map((o) => o.trim()),
   },
 });
-const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) =>
-  logger.info({ port: info.port }, 'api listening'),
-);
+const { server } = await serveApp(app, {
+  port: env.PORT,
+  hostname: env.HOST,
+  publicUrl: env.AGORA_PUBLIC_URL,
+});
+logger.info({ port: env.PORT }, 'api listening');
 
 // Certification results a crash left waiting though their dossier is there: attached within
 // minutes (every instance sweeps, with jitter; attaching is idempotent).

@@ -504,6 +504,9 @@ export interface DemoProgress {
   total: number;
 }
 
+/** The partners whose console agents the demo creates (and `npm start -- --demo` prints). */
+export const DEMO_AGENT_PARTNERS = ['france-travail', 'region-84', 'ml-lyon'] as const;
+
 /** Load the demo data set through the API at `base` with the admin token. */
 export async function loadDemo(opts: {
   base: string;
@@ -513,12 +516,16 @@ export async function loadDemo(opts: {
   /** Load the DSN months too (default true). */
   dsn?: boolean;
   onProgress?: (p: DemoProgress) => void;
+  /** The console agents' logins, as soon as they are made (before the dossiers load). */
+  onAgents?: (agents: Record<string, { email: string; motDePasse: string }>) => void;
 }): Promise<{
   dossiers: number;
   periods: number;
   events: number;
   months: number;
   partners: Record<string, string>;
+  /** The console agents' logins (email, password), by partner key. */
+  agents: Record<string, { email: string; motDePasse: string }>;
 }> {
   const call = async (
     method: string,
@@ -565,6 +572,29 @@ export async function loadDemo(opts: {
     }
     progress({ phase: 'partners', done: i + 1, total: DEMO_PARTNERS.length });
   }
+
+  // Console agents of the three partners the start banner names: created, or a new password.
+  const agents: Record<string, { email: string; motDePasse: string }> = {};
+  const known = await call('GET', '/v1/admin/agents', opts.adminToken);
+  for (const key of DEMO_AGENT_PARTNERS) {
+    const p = DEMO_PARTNERS.find((x) => x.key === key)!;
+    const email = `agent.${key}@demo.agora-flow.fr`;
+    const found = ((known.body?.items ?? []) as { id: string; email: string }[]).find(
+      (a) => a.email === email,
+    );
+    const res = found
+      ? await call('POST', `/v1/admin/agents/${found.id}/mot-de-passe`, opts.adminToken)
+      : await call('POST', '/v1/admin/agents', opts.adminToken, {
+          email,
+          siret: p.siret,
+          prenom: 'Agent',
+          nom: p.name,
+        });
+    if (res.status !== 200 && res.status !== 201)
+      throw new Error(`agent ${email}: ${JSON.stringify(res.body)}`);
+    agents[key] = { email, motDePasse: res.body.motDePasse as string };
+  }
+  opts.onAgents?.(agents);
 
   const data = demoData(opts.count);
   // DSN months first, so that every point falls on a loaded month as soon as it is due.
@@ -650,5 +680,6 @@ export async function loadDemo(opts: {
     events,
     months: data.months.length,
     partners: tokens,
+    agents,
   };
 }

@@ -100,3 +100,56 @@ export async function findAgentByEmail(em: EntityManager, email: string): Promis
       }
     : null;
 }
+
+/** An enabled agent by id (the embedded provider's account), with its partner's SIRET. */
+export async function findAgentById(em: EntityManager, id: string): Promise<AgentRow | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const [r] = await em
+    .getConnection()
+    .execute<{ email: string }[]>('select email from agents where id = ?::uuid and disabled_at is null', [
+      id,
+    ]);
+  return r ? findAgentByEmail(em, r.email) : null;
+}
+
+/** Every agent, newest first (the admin's list: never logged, personal data). */
+export async function listAgents(em: EntityManager) {
+  const rows = await em.getConnection().execute<
+    {
+      id: string;
+      email: string;
+      siret: string;
+      nom: string | null;
+      prenom: string | null;
+      created_at: Date;
+      disabled_at: Date | null;
+    }[]
+  >(
+    `select a.id, a.email, p.siret, a.nom, a.prenom, a.created_at, a.disabled_at
+       from agents a join partners p on p.id = a.partner_id order by a.created_at desc, a.id`,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    email: r.email,
+    siret: r.siret,
+    nom: r.nom,
+    prenom: r.prenom,
+    creeLe: new Date(r.created_at).toISOString(),
+    actif: r.disabled_at === null,
+  }));
+}
+
+/** A new password for an agent (enabled again); null: no such agent. */
+export async function resetAgentPassword(
+  em: EntityManager,
+  id: string,
+  passwordHash: string,
+): Promise<{ id: string; email: string } | null> {
+  const rows = await em
+    .getConnection()
+    .execute<{ id: string; email: string }[]>(
+      'update agents set password_hash = ?, disabled_at = null where id = ?::uuid returning id, email',
+      [passwordHash, id],
+    );
+  return rows[0] ?? null;
+}

@@ -20,10 +20,11 @@ export async function recordAccess(
   await em
     .getConnection()
     .execute(
-      'insert into access_audit (actor, actor_siret, action, dossier_id, detail) values (?, ?, ?, ?, ?::jsonb)',
+      'insert into access_audit (actor, actor_siret, agent, action, dossier_id, detail) values (?, ?, ?, ?, ?, ?::jsonb)',
       [
         actor.admin ? 'ADMIN' : actor.partnerId,
         actor.admin ? null : actor.siret,
+        actor.admin ? null : (actor.agent ?? null),
         action,
         dossierId,
         detail ? JSON.stringify(detail) : null,
@@ -35,7 +36,7 @@ export interface AccessQuery {
   since?: Date;
   until?: Date;
   dossierId?: string;
-  /** A partner's id or SIRET, or ADMIN. */
+  /** A partner's id or SIRET, an agent's email, or ADMIN. */
   actor?: string;
   action?: string;
   limit: number;
@@ -54,7 +55,7 @@ export async function listAccess(em: EntityManager, q: AccessQuery) {
   if (q.since) filter('at >= ?', q.since.toISOString());
   if (q.until) filter('at < ?', q.until.toISOString());
   if (q.dossierId) filter('dossier_id = ?', q.dossierId);
-  if (q.actor) filter('(actor = ? or actor_siret = ?)', q.actor, q.actor);
+  if (q.actor) filter('(actor = ? or actor_siret = ? or agent = lower(?))', q.actor, q.actor, q.actor);
   if (q.action) filter('action = ?', q.action);
   if (q.after) filter('(at, id) < (?::timestamptz, ?::bigint)', q.after.at, q.after.id);
   params.push(q.limit + 1);
@@ -64,6 +65,7 @@ export async function listAccess(em: EntityManager, q: AccessQuery) {
       at: Date;
       actor: string;
       actor_siret: string | null;
+      agent: string | null;
       action: string;
       dossier_id: string | null;
       detail: unknown;
@@ -81,6 +83,7 @@ export async function listAccess(em: EntityManager, q: AccessQuery) {
       at: new Date(r.at).toISOString(),
       actor: r.actor,
       actorSiret: r.actor_siret,
+      agent: r.agent,
       action: r.action,
       dossierId: r.dossier_id,
       detail: r.detail ?? null,

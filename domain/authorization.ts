@@ -12,7 +12,16 @@ import type { CreateDossierBody, EventType } from './schemas';
  */
 export type Actor =
   | { admin: true }
-  | { admin: false; partnerId: string; siret: string; kind: PartnerKind; region?: string; name?: string };
+  | {
+      admin: false;
+      partnerId: string;
+      siret: string;
+      kind: PartnerKind;
+      region?: string;
+      name?: string;
+      /** The console's agent acting for the partner (email): named in the access audit. */
+      agent?: string;
+    };
 
 export type PartnerActor = Extract<Actor, { admin: false }>;
 

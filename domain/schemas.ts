@@ -485,9 +485,9 @@ export const AuditQuery = z.object({
   dossierId: DossierId.optional(),
   actor: z
     .string()
-    .regex(/^[A-Za-z0-9-]{1,64}$/, 'a partner id, a SIRET or ADMIN')
+    .regex(/^([A-Za-z0-9-]{1,64}|[^\s@]{1,64}@[^\s@]{1,190})$/, "a partner id, a SIRET, ADMIN or an agent's email")
     .optional()
-    .meta({ description: "a partner's id or SIRET, or ADMIN" }),
+    .meta({ description: "a partner's id or SIRET, ADMIN, or a console agent's email" }),
   action: z
     .string()
     .regex(/^[A-Z_]{1,32}$/, 'an action code such as DOSSIER_READ')

@@ -70,6 +70,19 @@ const EnvSchema = z.object({
    * the tests; `npm start` sets it when unset). Unset or `0`: https:// to public addresses only.
    */
   AGORA_WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
+  /**
+   * Where browsers reach the API and console (`https://agora.example.fr`): the console's OpenID
+   * Connect redirect and the embedded provider's issuer. Unset: the listening address.
+   */
+  AGORA_PUBLIC_URL: optional.refine((v) => v === undefined || /^https?:\/\/[^/]+$/.test(v), {
+    message: 'AGORA_PUBLIC_URL must be an origin such as https://agora.example.fr (no path)',
+  }),
+  /** The console's OpenID Connect provider (ProConnect): all three, or none for the embedded one. */
+  AGORA_OIDC_ISSUER: optional.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: "AGORA_OIDC_ISSUER must be the provider's issuer URL (https://...)",
+  }),
+  AGORA_OIDC_CLIENT_ID: optional,
+  AGORA_OIDC_CLIENT_SECRET: optional,
   /** Deliveries a worker runs at once (each webhook's waits for changes holds one). */
   AGORA_WORKER_ACTIVITIES: z.coerce.number().int().min(1).default(1000),
 });
@@ -81,7 +94,26 @@ const Checked = EnvSchema.refine((e) => !(e.AGORA_DATA_KEYS_OLD && !e.AGORA_HASH
   message:
     'rotating the data key (AGORA_DATA_KEYS_OLD set) needs AGORA_HASH_KEY: without it the NIR hash key is derived from AGORA_DATA_KEY and would change with it (set AGORA_HASH_KEY to the former AGORA_DATA_KEY)',
   path: ['AGORA_HASH_KEY'],
+}).refine((e) => oidcSet(e) === 0 || oidcSet(e) === 3, {
+  message:
+    "the console's OpenID provider needs AGORA_OIDC_ISSUER, AGORA_OIDC_CLIENT_ID and AGORA_OIDC_CLIENT_SECRET together (none: the embedded provider)",
+  path: ['AGORA_OIDC_ISSUER'],
 });
+
+const oidcSet = (e: Env) =>
+  [e.AGORA_OIDC_ISSUER, e.AGORA_OIDC_CLIENT_ID, e.AGORA_OIDC_CLIENT_SECRET].filter((v) => v !== undefined)
+    .length;
+
+/** The console's outside OpenID provider, when configured (all three variables). */
+export function oidcProvider(e: Env): { issuer: string; clientId: string; clientSecret: string } | undefined {
+  return e.AGORA_OIDC_ISSUER && e.AGORA_OIDC_CLIENT_ID && e.AGORA_OIDC_CLIENT_SECRET
+    ? {
+        issuer: e.AGORA_OIDC_ISSUER,
+        clientId: e.AGORA_OIDC_CLIENT_ID,
+        clientSecret: e.AGORA_OIDC_CLIENT_SECRET,
+      }
+    : undefined;
+}
 
 /** Parse the environment once, failing with every problem listed. Nothing else reads process.env. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {

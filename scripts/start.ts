@@ -169,10 +169,16 @@ async function main(): Promise<void> {
         if (p.phase !== phase || p.done % 250 === 0) log(`demo: ${p.phase} ${p.done}/${p.total}`);
         phase = p.phase;
       },
+      onAgents: (agents) =>
+        log(
+          `demo agents (sign in at ${api}/console, "Se connecter"): ${Object.entries(agents)
+            .map(([key, a]) => `${key}: ${a.email} / ${a.motDePasse}`)
+            .join('; ')}`,
+        ),
     }).then(
       (r) =>
         log(
-          `demo loaded: ${r.dossiers} dossiers, ${r.periods} CEP periods. Console: ${api}/console, France Travail token: ${r.partners['france-travail']}, Région 84 token: ${r.partners['region-84']}, Mission locale de Lyon token: ${r.partners['ml-lyon']}`,
+          `demo loaded: ${r.dossiers} dossiers, ${r.periods} CEP periods. Console: ${api}/console (agents above). API tokens: France Travail ${r.partners['france-travail']}, Région 84 ${r.partners['region-84']}, Mission locale de Lyon ${r.partners['ml-lyon']}`,
         ),
       (e: unknown) => log(`demo failed: ${e instanceof Error ? e.message : String(e)}`),
     );

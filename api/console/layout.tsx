@@ -1,5 +1,6 @@
 import type { Child, FC } from 'hono/jsx';
 import { raw } from 'hono/html';
+import { CsrfContext } from './csrf';
 
 const CSS = `
 :root { --ink:#1e1e2e; --muted:#5b6170; --line:#d9dce3; --bg:#f6f7f9; --card:#fff; --accent:#000091;
@@ -47,6 +48,7 @@ ol.timeline li.RECTIFICATION::before { background:var(--warn); }
 .meta { color:var(--muted); font-size:13px; }
 dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:4px 16px; margin:0; } dl.facts dt { color:var(--muted); }
 .pager { display:flex; gap:12px; margin-top:12px; }
+.narrow { max-width:520px; margin:40px auto; } .info { background:#e8edff; border:1px solid #b7c4f5; padding:10px 14px; border-radius:6px; margin-bottom:16px; }
 .error { background:#fee9e5; border:1px solid #f3b4a5; color:#7a1f0c; padding:10px 14px; border-radius:6px; margin-bottom:16px; }
 .chart text { font-size:12px; fill:var(--ink); } .chart .bar { fill:var(--accent); } .chart .bar2 { fill:#18753c; }
 .sr { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); }
@@ -58,12 +60,13 @@ export type Section = 'tableau' | 'dossiers' | 'remunerations' | 'cep' | 'cep-ta
 export const Layout: FC<{
   title: string;
   section: Section;
-  who?: string;
+  /** The signed-in user: the agent and the partner's name, and the session's CSRF token. */
+  user?: { agent: string | null; partner: string; csrf: string };
   admin?: boolean;
   /** The CEP pages the caller may use (domain/authorization.ts `cepAccess`). */
   cep?: { periods: boolean; figures: boolean };
   children?: Child;
-}> = ({ title, section, who, admin, cep, children }) => (
+}> = ({ title, section, user, admin, cep, children }) => (
   <html lang="fr">
     <head>
       <meta charset="utf-8" />
@@ -80,7 +83,7 @@ export const Layout: FC<{
           <a class="brand" href="/console">
             agora-flow
           </a>
-          {who ? (
+          {user ? (
             <nav aria-label="Navigation principale">
               <a href="/console" aria-current={section === 'tableau' ? 'page' : undefined}>
                 Tableau de bord
@@ -113,10 +116,15 @@ export const Layout: FC<{
           ) : (
             <nav aria-label="Navigation principale" />
           )}
-          {who ? (
+          {user ? (
             <div class="who">
-              <span>{who}</span>
+              <span>
+                {user.agent ? <strong>{user.agent}</strong> : null}
+                {user.agent ? ' · ' : null}
+                {user.partner}
+              </span>
               <form method="post" action="/console/deconnexion">
+                <input type="hidden" name="_csrf" value={user.csrf} />
                 <button class="link" type="submit">
                   Se déconnecter
                 </button>
@@ -125,7 +133,9 @@ export const Layout: FC<{
           ) : null}
         </div>
       </header>
-      <main id="contenu">{children}</main>
+      <main id="contenu">
+        <CsrfContext.Provider value={user?.csrf ?? ''}>{children}</CsrfContext.Provider>
+      </main>
     </body>
   </html>
 );

@@ -1,4 +1,5 @@
 import type { FC } from 'hono/jsx';
+import { CsrfField } from './csrf';
 import { frDate, frInstant } from './labels';
 
 /** What the console's pages share: a list's pages, the head of a timeline's entry. */
@@ -16,6 +17,7 @@ export const Pager: FC<{
     {next && 'url' in next ? <a href={next.url}>{noun.next} »</a> : null}
     {next && 'cursor' in next ? (
       <form method="post" action={action}>
+        <CsrfField />
         {Object.entries(filters).map(([k, v]) => (v ? <input type="hidden" name={k} value={v} /> : null))}
         <input type="hidden" name="cursor" value={next.cursor} />
         <button type="submit">{noun.next} »</button>

@@ -2,10 +2,8 @@ import { Hono } from 'hono';
 import { csvCell } from '../csv-cell';
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { isValidNir } from '../../domain/nir';
 import { cepAccess, mayUseNirSearch } from '../../domain/authorization';
-import type { Me } from '../routes/me';
 import { DossierId, type DossierViewT } from '../../domain/schemas';
 import { Layout, type Section } from './layout';
 import type {
@@ -25,22 +23,21 @@ import { DashboardPage } from './pages/dashboard';
 import { RemunerationsPage } from './pages/remunerations';
 import { DossierPage } from './pages/dossier';
 import { type ListFilters, ListPage } from './pages/dossier-list';
-import { LoginPage } from './pages/login';
+import { type ConsoleUser, type consoleSignIn } from './sign-in';
 import { MessagePage } from './pages/message';
 
-const COOKIE = 'agora_console';
 const isDossierId = (s: string) => DossierId.safeParse(s).success;
 
-type Env = { Variables: { token: string; me: Me } };
+type Env = { Variables: { user: ConsoleUser } };
 /** The API in process; `env` carries the browser's connection (its address counts failed sign-ins). */
 type ApiCall = (path: string, init: RequestInit, env: unknown) => Response | Promise<Response>;
 
 /**
  * The case workers' console, server-rendered in French. It is a client of the API itself, called
- * in process with the partner's own token (kept in an HttpOnly, SameSite=Strict cookie): every
- * page shows exactly what the API shows that partner, audited the same way.
+ * in process as the signed-in agent's partner (or the admin), the agent named: every page shows
+ * exactly what the API shows that partner, audited the same way, with the agent's email.
  */
-export function consoleRoutes(callApi: ApiCall) {
+export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consoleSignIn>) {
   const app = new Hono<Env>();
   // Personal data on every page: never kept by a browser or a proxy (CONTRACT.md, "Console").
   const noStore = async (c: Context<Env>, next: () => Promise<void>) => {
@@ -56,91 +53,33 @@ export function consoleRoutes(callApi: ApiCall) {
       {
         ...(json === undefined ? {} : { method: 'POST', body: JSON.stringify(json) }),
         headers: {
-          authorization: `Bearer ${c.get('token')}`,
           'x-request-id': c.req.header('x-request-id') ?? '',
           ...(json === undefined ? {} : { 'content-type': 'application/json' }),
         },
       },
-      c.env,
+      { ...(c.env ?? {}), consoleActor: c.get('user').actor },
     );
     return { status: res.status, body: (await res.json()) as T };
   }
 
-  const who = (me: Me) =>
-    me.admin ? 'Plateforme (administration)' : `${me.name ?? me.kind} · SIRET ${me.siret ?? ''}`;
   const page = (c: Context<Env>, title: string, section: Section, body: Child, status = 200) =>
     c.html(
       <Layout
         title={title}
         section={section}
-        who={who(c.get('me'))}
-        admin={c.get('me').admin}
-        cep={cepAccess(c.get('me'))}
+        user={c.get('user')}
+        admin={c.get('user').actor.admin}
+        cep={cepAccess(c.get('user').actor)}
       >
         {body}
       </Layout>,
       status as 200,
     );
 
-  app.get('/console/connexion', (c) =>
-    c.html(
-      <Layout title="Connexion" section={null}>
-        <LoginPage />
-      </Layout>,
-    ),
-  );
-
-  app.post('/console/connexion', async (c) => {
-    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    const token = typeof form.token === 'string' ? form.token.trim() : '';
-    const res = token
-      ? await callApi('/v1/me', { headers: { authorization: `Bearer ${token}` } }, c.env)
-      : new Response(null, { status: 401 });
-    if (res.status !== 200) {
-      const throttled = res.status === 429;
-      return c.html(
-        <Layout title="Connexion" section={null}>
-          <LoginPage
-            error={
-              throttled
-                ? 'Trop de tentatives de connexion depuis cette adresse : réessayez dans quelques instants.'
-                : "Ce jeton n'est pas reconnu. Vérifiez-le auprès de l'administrateur de votre organisation."
-            }
-          />
-        </Layout>,
-        throttled ? 429 : 401,
-      );
-    }
-    setCookie(c, COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'Strict',
-      path: '/console',
-      secure: new URL(c.req.url).protocol === 'https:',
-      maxAge: 8 * 3600,
-    });
-    return c.redirect('/console', 303);
-  });
-
-  app.post('/console/deconnexion', (c) => {
-    deleteCookie(c, COOKIE, { path: '/console' });
-    return c.redirect('/console/connexion', 303);
-  });
-
-  // Every other page needs a signed-in partner.
-  app.use('/console/*', signedIn);
-  app.use('/console', signedIn);
-  async function signedIn(c: Context<Env>, next: () => Promise<void>) {
-    const token = getCookie(c, COOKIE);
-    if (!token) return c.redirect('/console/connexion', 303);
-    const me = await callApi('/v1/me', { headers: { authorization: `Bearer ${token}` } }, c.env);
-    if (me.status !== 200) {
-      deleteCookie(c, COOKIE, { path: '/console' });
-      return c.redirect('/console/connexion', 303);
-    }
-    c.set('token', token);
-    c.set('me', (await me.json()) as Me);
-    await next();
-  }
+  // Sign-in, sessions and sign-out (./sign-in.tsx); every other page needs a signed-in user.
+  app.route('/', signIn.routes);
+  app.use('/console/*', signIn.signedIn);
+  app.use('/console', signIn.signedIn);
 
   app.get('/console', async (c) => {
     const groups = ['status', 'issue', 'dispositif', 'region', 'financeur', 'objectif', 'nsf', 'qpv'];
@@ -267,7 +206,7 @@ export function consoleRoutes(callApi: ApiCall) {
   };
   /** The list page: a GET with filters (and a dossier number), or the answer to a NIR search. */
   const listPage = async (c: Context<Env>, filters: ListFilters, cursor: string | undefined) => {
-    const me = c.get('me');
+    const me = c.get('user').actor;
     const canSearchNir = mayUseNirSearch(me);
     const nir = asNir(filters.q);
     const search = filters.q?.replace(/\s+/g, '');
@@ -341,7 +280,7 @@ export function consoleRoutes(callApi: ApiCall) {
   });
 
   app.get('/console/anomalies', async (c) => {
-    if (!c.get('me').admin) {
+    if (!c.get('user').actor.admin) {
       return page(
         c,
         'Anomalies',
@@ -360,7 +299,7 @@ export function consoleRoutes(callApi: ApiCall) {
   // ---- CEP periods (their operators) and figures (operators, Regions, the State) ----------------
 
   const cepOnly = (c: Context<Env>, what: 'periods' | 'figures') =>
-    cepAccess(c.get('me'))[what]
+    cepAccess(c.get('user').actor)[what]
       ? null
       : page(
           c,
@@ -380,7 +319,7 @@ export function consoleRoutes(callApi: ApiCall) {
   app.get('/console/cep/tableau', async (c) => {
     const refused = cepOnly(c, 'figures');
     if (refused) return refused;
-    const me = c.get('me');
+    const me = c.get('user').actor;
     // An operator reads its own periods' figures: by operator says nothing more than the total.
     const groups = [
       'reseau',
@@ -512,7 +451,7 @@ export function consoleRoutes(callApi: ApiCall) {
     ]);
     if (dossier.status === 404 || history.status === 404) return notFound();
     if (dossier.status !== 200 || history.status !== 200) return unavailable(c, 'dossiers');
-    const me = c.get('me');
+    const me = c.get('user').actor;
     return page(
       c,
       `Dossier ${id}`,

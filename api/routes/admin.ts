@@ -13,7 +13,14 @@ import {
 } from '../../db/partners';
 import { listAccess } from '../../db/audit';
 import { refreshOpenData } from '../../db/open-data';
-import { AgentExistsError, UnknownPartnerError, createAgent, disableAgent } from '../../db/agents';
+import {
+  AgentExistsError,
+  UnknownPartnerError,
+  createAgent,
+  disableAgent,
+  listAgents,
+  resetAgentPassword,
+} from '../../db/agents';
 import { hashPassword, newPassword } from '../../infra/passwords';
 import { errors, json, router, security } from '../route-kit';
 import { adminOnly } from '../auth';
@@ -192,6 +199,62 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
 
   app.openapi(
     createRoute({
+      method: 'get',
+      path: '/v1/admin/agents',
+      summary: 'The console agents, newest first, enabled or not (admin)',
+      security,
+      middleware: [adminOnly] as const,
+      responses: {
+        200: json(
+          z.object({
+            items: z.array(
+              z.object({
+                id: z.string(),
+                email: z.string(),
+                siret: z.string(),
+                nom: z.string().nullable(),
+                prenom: z.string().nullable(),
+                creeLe: z.string(),
+                actif: z.boolean(),
+              }),
+            ),
+          }),
+          'the agents',
+        ),
+        ...errors(401, 403, 503),
+      },
+    }),
+    async (c) => c.json({ items: await listAgents(orm.em.fork()) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/admin/agents/{agentId}/mot-de-passe',
+      summary:
+        'A new password for an agent (shown once; the agent is enabled again); the old one stops working',
+      security,
+      middleware: [adminOnly] as const,
+      request: { params: z.object({ agentId: z.uuid() }) },
+      responses: {
+        200: json(
+          z.object({ id: z.string(), email: z.string(), motDePasse: z.string() }),
+          'the agent, and its new password (shown once)',
+        ),
+        ...errors(400, 401, 403, 404, 503),
+      },
+    }),
+    async (c) => {
+      const { agentId } = c.req.valid('param');
+      const motDePasse = newPassword();
+      const agent = await resetAgentPassword(orm.em.fork(), agentId, await hashPassword(motDePasse));
+      if (!agent) throw new ApiError('NOT_FOUND', `no agent ${agentId}`);
+      return c.json({ ...agent, motDePasse }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
       method: 'delete',
       path: '/v1/admin/agents/{agentId}',
       summary: 'Disable a console agent: it can no longer sign in',
@@ -260,6 +323,8 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
                 at: z.string(),
                 actor: z.string(),
                 actorSiret: z.string().nullable(),
+                /** The console's agent (email) who read it; null: a partner's system or the admin. */
+                agent: z.string().nullable(),
                 action: z.string(),
                 dossierId: z.string().nullable(),
                 detail: z.unknown(),

@@ -10,6 +10,8 @@ export const Me = z
     kind: PartnerKind.optional(),
     region: z.string().optional(),
     name: z.string().optional(),
+    /** The console's agent (email), when the console asks. */
+    agent: z.string().optional(),
   })
   .meta({ id: 'Me' });
 export type Me = z.infer<typeof Me>;

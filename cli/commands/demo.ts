@@ -29,13 +29,15 @@ export const demo: Command = async ({ values, json }) => {
     throw e;
   });
   if (tty) process.stderr.write('\n');
+  // The agents' passwords are shown once: in the text, and in the JSON (a script signs in with them).
   print({ ...result, partners: Object.keys(result.partners) }, json, () =>
     [
       `demo loaded: ${result.dossiers} dossiers, ${result.periods} CEP periods, ${result.events} events, ${result.months} DSN months`,
-      `open ${base}/console and sign in with a partner token, e.g. France Travail:`,
-      `  ${result.partners['france-travail']}`,
-      `or Région Auvergne-Rhône-Alpes: ${result.partners['region-84']}`,
-      `or Mission locale de Lyon (CEP): ${result.partners['ml-lyon']}`,
+      `open ${base}/console, "Se connecter", and sign in as one of the demo agents:`,
+      `  France Travail: ${result.agents['france-travail']!.email} / ${result.agents['france-travail']!.motDePasse}`,
+      `  Région Auvergne-Rhône-Alpes: ${result.agents['region-84']!.email} / ${result.agents['region-84']!.motDePasse}`,
+      `  Mission locale de Lyon (CEP): ${result.agents['ml-lyon']!.email} / ${result.agents['ml-lyon']!.motDePasse}`,
+      `(each demo run gives them new passwords)`,
     ].join('\n'),
   );
   return 0;

@@ -106,6 +106,7 @@ describe('a dossier whose workflow Temporal deleted', () => {
       (await stack.call('POST', `/v1/dossiers/${cancelled.dossierId}/events`, region.token, cancel)).status,
     ).toBe(200);
 
+    let consoleCookie: string | undefined;
     const reads = async () => {
       const out: Record<string, unknown> = {};
       // What a partner reads: the status and the body (headers carry each request's own id).
@@ -147,7 +148,7 @@ describe('a dossier whose workflow Temporal deleted', () => {
       });
       out.file = (await file.text()).split('\n').filter((l) => l.includes(dispositif));
       const page = await stack.app.request(`/console/dossiers/${archived.dossierId}`, {
-        headers: { cookie: `agora_console=${region.token}` },
+        headers: { cookie: (consoleCookie ??= await stack.consoleCookie(region)) },
       });
       out.console = { status: page.status, html: await page.text() };
       return out;

@@ -127,14 +127,15 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const signIn = (token: string): Promise<Page> => signInConsole(browser, base, token);
+const signIn = async (p: { siret: string }): Promise<Page> =>
+  signInConsole(browser, base, await stack.agent(p.siret));
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(ARTIFACTS, `console-cep-${name}.png`), fullPage: true });
 const h1 = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
 
 describe('the console’s CEP pages in a browser', () => {
   it('lets an operator list, search and read its period, with what it led to', async () => {
-    const page = await signIn(ml.token);
+    const page = await signIn(ml);
     await page.getByRole('link', { name: 'Périodes CEP' }).click();
     await page.waitForURL(`${base}/console/cep`);
     await expect(page.locator('tbody tr').count()).resolves.toBe(1);
@@ -178,7 +179,7 @@ describe('the console’s CEP pages in a browser', () => {
   });
 
   it('hides a period from another operator, and the periods from a Region that reads the figures', async () => {
-    const other = await signIn(apec.token);
+    const other = await signIn(apec);
     const res = await other.goto(`${base}/console/cep/${periodeId}`);
     expect(res?.status()).toBe(404);
     await expect(h1(other)).resolves.toBe('Période introuvable');
@@ -187,7 +188,7 @@ describe('the console’s CEP pages in a browser', () => {
     expect((await other.locator('main').textContent()) ?? '').toContain(periodeId);
     await other.context().close();
 
-    const page = await signIn(region.token);
+    const page = await signIn(region);
     await expect(page.getByRole('link', { name: 'Périodes CEP' }).count()).resolves.toBe(0);
     expect((await page.goto(`${base}/console/cep`))?.status()).toBe(403);
     expect((await page.goto(`${base}/console/cep/tableau`))?.status()).toBe(200);

@@ -117,6 +117,16 @@ describe('loading the demo through the API', () => {
     for (const p of periods) periodCounts.set(p.id, await periodEvents(p.id));
     const again = await loadDemo({ base, adminToken: ADMIN_TOKEN, count: 40, dsn: false });
     expect(again.dossiers).toBe(first.dossiers);
+    // The demo agents: the same accounts, a new password each run (the old one no longer works).
+    expect(Object.keys(again.agents)).toEqual(['france-travail', 'region-84', 'ml-lyon']);
+    for (const [key, a] of Object.entries(again.agents)) {
+      expect(a.email).toBe(first.agents[key]!.email);
+      expect(a.motDePasse).not.toBe(first.agents[key]!.motDePasse);
+    }
+    const agents = await stack.call('GET', '/v1/admin/agents', ADMIN_TOKEN);
+    expect(
+      agents.body.items.filter((x: { email: string }) => x.email === again.agents['france-travail']!.email),
+    ).toHaveLength(1);
     for (const p of periods) expect(await periodEvents(p.id), p.id).toBe(periodCounts.get(p.id));
     // Every event of a period was taken: its opening and each event, once.
     for (const p of periods) expect(periodCounts.get(p.id), p.id).toBe(p.events.length + 1);

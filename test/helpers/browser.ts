@@ -6,14 +6,30 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: inject('chromiumPath'), args: ['--no-sandbox'], headless: true });
 }
 
-/** A case worker signed in to the console at `base` with a partner token, on its dashboard. */
-export async function signInConsole(browser: Browser, base: string, token: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'fr-FR' });
+/** An agent's sign-in on the embedded provider's page, from the console's sign-in page. */
+export async function signInAsAgent(page: Page, email: string, password: string): Promise<void> {
+  await page.getByRole('link', { name: 'Se connecter', exact: true }).click();
+  await page.getByLabel('Adresse électronique').fill(email);
+  await page.getByLabel('Mot de passe').fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+}
+
+/**
+ * A case worker of the partner with that SIRET signed in to the console at `base` (an agent the
+ * admin creates through `createAgent`), on its dashboard.
+ */
+export async function signInConsole(
+  browser: Browser,
+  base: string,
+  agent: { email: string; motDePasse: string },
+  viewport = { width: 1366, height: 900 },
+): Promise<Page> {
+  const context = await browser.newContext({ viewport, locale: 'fr-FR' });
   const page = await context.newPage();
   await page.goto(`${base}/console`);
-  if (page.url() !== `${base}/console/connexion`) throw new Error(`not asked to sign in: ${page.url()}`);
-  await page.getByLabel("Jeton d'accès").fill(token);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  if (!page.url().startsWith(`${base}/console/connexion`))
+    throw new Error(`not asked to sign in: ${page.url()}`);
+  await signInAsAgent(page, agent.email, agent.motDePasse);
   await page.waitForURL(`${base}/console`);
   return page;
 }

@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
+import { serveApp } from '../../api/serve';
+import { createDataSession } from '../../db/sessions';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +20,7 @@ import { sealer } from '../../infra/sealing';
 import { TEST_DATA_KEY, siret, uid } from './fixtures';
 
 /** Long enough for the processes' own check (32 characters at least). */
+type App = ReturnType<typeof createApp>;
 export const ADMIN_TOKEN = 'admin-test-token-of-the-agora-test-suite';
 export { TEST_DATA_KEY } from './fixtures';
 
@@ -28,7 +31,13 @@ export type Stack = Awaited<ReturnType<typeof startStack>>;
  * shared Temporal dev server and the test database: real Temporal, real PostgreSQL.
  */
 export async function startStack(
-  opts: { temporalAddress?: string; uiOrigins?: string[]; webhookTimeoutMs?: number } = {},
+  opts: {
+    temporalAddress?: string;
+    uiOrigins?: string[];
+    webhookTimeoutMs?: number;
+    /** The console's outside OpenID provider (unset: the embedded one). */
+    oidc?: { issuer: string; clientId: string; clientSecret: string };
+  } = {},
 ) {
   const address = opts.temporalAddress ?? inject('temporalAddress');
   const taskQueue = `it-${uid()}`;
@@ -71,6 +80,7 @@ export async function startStack(
     pseudonymise: exportPseudonymizer({ AGORA_DATA_KEY: TEST_DATA_KEY }),
     bodyLimit: 64 * 1024,
     webhookAllowPrivate: true,
+    oidc: opts.oidc,
     webhookTiming: { retryBaseMs: 300, waitMs: 5000 },
     statsCacheMs: 0,
     authCacheMs: 0,
@@ -118,6 +128,32 @@ export async function startStack(
     return { siret: s, token: res.body.token as string, id: res.body.id as string, name: `${kind} ${s}` };
   }
 
+  /** A console agent of the partner with that SIRET, created by the admin: its login. */
+  async function agent(partnerSiret: string, names: { nom?: string; prenom?: string } = {}) {
+    const email = `agent-${uid()}@example.fr`;
+    const res = await call('POST', '/v1/admin/agents', ADMIN_TOKEN, { email, siret: partnerSiret, ...names });
+    if (res.status !== 201) throw new Error(`agent: ${res.status} ${JSON.stringify(res.body)}`);
+    return { id: res.body.id as string, email, motDePasse: res.body.motDePasse as string };
+  }
+
+  /**
+   * A console session of an agent of that partner, as the sign-in leaves it (test/e2e/
+   * console-sign-in.test.ts signs in for real): the cookie to send, for pages read without a browser.
+   */
+  async function consoleCookie(p: { id: string }): Promise<string> {
+    const data = {
+      admin: false,
+      partnerId: p.id,
+      agentId: null,
+      email: `agent-${uid()}@example.fr`,
+      prenom: null,
+      nom: null,
+      idToken: '',
+    };
+    const id = await createDataSession(orm.em.fork(), 'console', 'agent', data, 30 * 60_000, 3600_000);
+    return `agora_console=${id}`;
+  }
+
   return {
     app,
     client,
@@ -126,6 +162,8 @@ export async function startStack(
     exportDir,
     call,
     partner,
+    agent,
+    consoleCookie,
     async stop() {
       worker.shutdown();
       await running;
@@ -177,14 +215,19 @@ export async function apiOnly(opts: { temporalAddress: string } & Partial<Parame
 
 /** Serve an app over HTTP on 127.0.0.1 (port 0: any free one), for browsers and real clients. */
 export async function listen(
-  app: { fetch: (req: Request) => Response | Promise<Response> },
+  app: { fetch: (req: Request) => Response | Promise<Response> } & Partial<Pick<App, 'listening'>>,
   port = 0,
 ): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s));
-  });
+  const { server, url } =
+    'listening' in app && app.listening
+      ? await serveApp(app as App, { port, hostname: '127.0.0.1' })
+      : await new Promise<{ server: ServerType; url: string }>((resolve) => {
+          const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () =>
+            resolve({ server: s, url: `http://127.0.0.1:${(s.address() as AddressInfo).port}` }),
+          );
+        });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

@@ -1,4 +1,5 @@
 import type { FC } from 'hono/jsx';
+import { CsrfField } from '../csrf';
 import type { CepView } from '../../../domain/cep-schemas';
 import { CEP_STATUT_LABEL, REGION_LABEL, frDate } from '../labels';
 import { Pager } from '../parts';
@@ -22,6 +23,7 @@ export const CepListPage: FC<{
     <h1>Périodes CEP</h1>
     <section class="card" aria-label="Recherche et filtres">
       <form method="post" action="/console/cep" class="filters" role="search">
+        <CsrfField />
         <label>
           N° de période ou NIR du bénéficiaire
           <input type="search" name="q" value={filters.q ?? ''} placeholder="ML-69-2026-000042 ou NIR" />

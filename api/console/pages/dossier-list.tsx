@@ -1,4 +1,5 @@
 import type { FC } from 'hono/jsx';
+import { CsrfField } from '../csrf';
 import type { DossierViewT } from '../../../domain/schemas';
 import { ISSUE_LABEL, REGION_LABEL, STATUS_LABEL, frDate, stateLabel } from '../labels';
 import { Pager } from '../parts';
@@ -47,6 +48,7 @@ export const ListPage: FC<{
     <h1>Dossiers</h1>
     <section class="card" aria-label="Recherche et filtres">
       <form method="post" action="/console/dossiers" class="filters" role="search">
+        <CsrfField />
         <label>
           {canSearchNir ? 'N° de dossier ou NIR' : 'N° de dossier'}
           <input

@@ -1,11 +1,15 @@
 import type { FC } from 'hono/jsx';
 
-export const MessagePage: FC<{ title: string; message: string }> = ({ title, message }) => (
+export const MessagePage: FC<{ title: string; message: string; link?: { href: string; text: string } }> = ({
+  title,
+  message,
+  link = { href: '/console/dossiers', text: 'Retour aux dossiers' },
+}) => (
   <div class="card">
     <h1>{title}</h1>
     <p>{message}</p>
     <p>
-      <a href="/console/dossiers">Retour aux dossiers</a>
+      <a href={link.href}>{link.text}</a>
     </p>
   </div>
 );
