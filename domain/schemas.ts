@@ -485,7 +485,10 @@ export const AuditQuery = z.object({
   dossierId: DossierId.optional(),
   actor: z
     .string()
-    .regex(/^([A-Za-z0-9-]{1,64}|[^\s@]{1,64}@[^\s@]{1,190})$/, "a partner id, a SIRET, ADMIN or an agent's email")
+    .regex(
+      /^([A-Za-z0-9-]{1,64}|[^\s@]{1,64}@[^\s@]{1,190})$/,
+      "a partner id, a SIRET, ADMIN or an agent's email",
+    )
     .optional()
     .meta({ description: "a partner's id or SIRET, ADMIN, or a console agent's email" }),
   action: z
