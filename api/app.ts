@@ -31,6 +31,7 @@ import { meRoutes } from './routes/me';
 import { qualityRoutes } from './routes/quality';
 import { statsRoutes } from './routes/stats';
 import { consoleRoutes } from './console/routes';
+import { dsfrAssets } from './console/assets';
 import { type Origins, consoleSignIn } from './console/sign-in';
 import { webhookRoutes } from './routes/webhooks';
 
@@ -195,6 +196,7 @@ export function createApp(deps: AppDeps) {
     '/',
     consoleRoutes((path, init, env) => app.request(path, init, env as object), signIn),
   );
+  app.route('/', dsfrAssets());
   app.get('/', (c) => c.redirect('/console'));
 
   if (deps.codec) app.route('/', codecRoutes({ ...deps.codec, adminToken: deps.adminToken, orm, failures }));

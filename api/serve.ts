@@ -17,7 +17,7 @@ export async function serveApp(
   const hono = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     const provider = app.providerHandles(req.url);
-    if (provider) provider.handle(req, res);
+    if (provider) provider(req, res);
     else void hono(req, res);
   });
   await new Promise<void>((resolve, reject) => {

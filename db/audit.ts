@@ -3,11 +3,18 @@ import type { Actor } from '../domain/authorization';
 
 /**
  * DOSSIER_READ: a full NIR read; DSN_READ: a dossier's situations from the DSN read (a person's
- * employment); DSN_LIST: a page of a list or search showing such situations; NIR_SEARCH; EXPORT;
+ * employment); DSN_LIST: a page of a list or search showing such situations; NIR_SEARCH; NAME_SEARCH (by last name); EXPORT;
  * CEP_READ: a CEP period read with its full NIR; CEP_NIR_SEARCH: a search of periods by NIR.
  */
 export type AuditAction =
-  'DOSSIER_READ' | 'DSN_READ' | 'DSN_LIST' | 'NIR_SEARCH' | 'EXPORT' | 'CEP_READ' | 'CEP_NIR_SEARCH';
+  | 'DOSSIER_READ'
+  | 'DSN_READ'
+  | 'DSN_LIST'
+  | 'NIR_SEARCH'
+  | 'NAME_SEARCH'
+  | 'EXPORT'
+  | 'CEP_READ'
+  | 'CEP_NIR_SEARCH';
 
 /** Record a read of personal data: who, what, when; never the personal data itself. */
 export async function recordAccess(

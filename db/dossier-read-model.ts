@@ -236,7 +236,13 @@ export function decodeCursor(s: string): Cursor | null {
 export async function listDossiers(
   em: EntityManager,
   actor: Actor,
-  q: Omit<ListQuery, 'cursor' | 'nir'> & { cursor?: Cursor; nirHash?: Buffer },
+  q: Omit<ListQuery, 'cursor' | 'nir'> & {
+    cursor?: Cursor;
+    nirHash?: Buffer;
+    /** A last name or its start, normalised in SQL as the index is (migration name_search). */
+    nom?: string;
+    dateNaissance?: string;
+  },
 ): Promise<{ items: DossierViewT[]; nextCursor: string | null }> {
   const params = new Params();
   const where = dossierWhere(actor, q, '', params);
@@ -245,6 +251,13 @@ export async function listDossiers(
     params.list.push(...values);
   };
   if (q.nirHash) filter('nir_hash = ?', q.nirHash);
+  if (q.nom) filter("agora_nom_norm(data->'stagiaire'->>'nom') like agora_nom_norm(?) || '%'", q.nom);
+  if (q.dateNaissance) filter("data->'stagiaire'->>'dateNaissance' = ?", q.dateNaissance);
+  if (q.idPrefix)
+    filter(
+      "dossier_id like ? || '%'",
+      q.idPrefix.replace(/[_%\\]/g, (ch) => `\\${ch}`),
+    );
   if (q.issue) filter('issue = ?', q.issue);
   if (q.createdFrom) filter("created_at >= (?::date)::timestamp at time zone 'UTC'", q.createdFrom);
   if (q.createdTo) filter("created_at < (?::date + 1)::timestamp at time zone 'UTC'", q.createdTo);

@@ -460,6 +460,11 @@ export const ListQuery = z.object({
   issue: Issue.optional(),
   createdFrom: DateString.optional().meta({ description: 'received on or after this day (UTC)' }),
   createdTo: DateString.optional().meta({ description: 'received on or before this day (UTC)' }),
+  idPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'the start of a dossier id: 1 to 64 characters of A-Za-z0-9._-')
+    .optional()
+    .meta({ description: 'dossiers whose id starts with this (case-sensitive)' }),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });
@@ -467,7 +472,26 @@ export type ListQuery = z.infer<typeof ListQuery>;
 
 /** Body of `POST /v1/dossiers/search`: a trainee's dossiers by NIR, with the list's filters. */
 export const SearchBody = z
-  .strictObject({ ...ListQuery.shape, nir: Nir.meta({ description: 'the trainee (audited)' }) })
+  .strictObject({
+    ...ListQuery.shape,
+    nir: Nir.optional().meta({ description: 'the trainee (financeurs; audited)' }),
+    nom: Text(100)
+      .refine((v) => (v.match(/\p{L}/gu) ?? []).length >= 2, 'at least 2 letters')
+      .optional()
+      .meta({
+        description:
+          "the trainee's last name, or its start: case, accents, spaces and hyphens ignored (audited)",
+      }),
+    dateNaissance: BirthDate.optional().meta({ description: "with `nom`: the trainee's birth date" }),
+  })
+  .refine((b) => (b.nir === undefined) !== (b.nom === undefined), {
+    message: 'send either nir or nom',
+    path: ['nir'],
+  })
+  .refine((b) => b.dateNaissance === undefined || b.nom !== undefined, {
+    message: 'dateNaissance narrows a search by nom',
+    path: ['dateNaissance'],
+  })
   .meta({ id: 'DossierSearch' });
 export type SearchBody = z.infer<typeof SearchBody>;
 

@@ -246,3 +246,35 @@ export const CEP_POINT_LABEL: Record<string, string> = {
   M6: '6 mois après',
   M12: '12 mois après',
 } satisfies Record<CepPoint, string>;
+
+/** The list's filters, as the console's form names them. */
+const FILTER_LABEL: Record<string, string> = {
+  status: 'État',
+  issue: 'Issue',
+  dispositif: 'Dispositif',
+  region: 'Région',
+  organisme: 'Organisme (SIRET)',
+  financeur: 'Financeur (SIRET)',
+  createdFrom: 'Reçu depuis le',
+  createdTo: "Reçu jusqu'au",
+  idPrefix: 'N° de dossier',
+  nom: 'Nom',
+  nir: 'NIR',
+  cursor: 'page',
+  limit: 'nombre par page',
+};
+
+/** An API refusal of the list's filters, in French: which fields to correct. */
+export function frError(error: { message?: string; details?: { path?: string }[] } | undefined): string {
+  const fields = [
+    ...new Set(
+      (error?.details ?? [])
+        .map((d) => d.path?.split('.').pop() ?? '')
+        .map((f) => FILTER_LABEL[f])
+        .filter((f): f is string => f !== undefined),
+    ),
+  ];
+  return fields.length > 0
+    ? `vérifiez ${fields.length > 1 ? 'les champs' : 'le champ'} ${fields.map((f) => `« ${f} »`).join(', ')}.`
+    : 'vérifiez les filtres saisis.';
+}

@@ -1,23 +1,14 @@
 import type { Child, FC } from 'hono/jsx';
 import { raw } from 'hono/html';
 import { CsrfContext } from './csrf';
+import { DSFR_BASE } from './assets';
 
 const CSS = `
-:root { --ink:#1e1e2e; --muted:#5b6170; --line:#d9dce3; --bg:#f6f7f9; --card:#fff; --accent:#000091;
-  --ok:#18753c; --warn:#b34000; --wait:#6a6a6a; --na:#8a5a00; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+:root { --ink:#161616; --muted:#555; --line:#ddd; --bg:#f6f6f6; --card:#fff; --accent:#000091;
+  --ok:#18753c; --warn:#b34000; --wait:#666; --na:#7a5200; }
 * { box-sizing: border-box; }
-body { margin:0; background:var(--bg); color:var(--ink); font-size:15px; line-height:1.45; }
-a { color:var(--accent); }
+main.agora { background:var(--bg); padding:24px 0 40px; }
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible { outline:3px solid #0a76f6; outline-offset:2px; }
-.skip { position:absolute; left:-999px; } .skip:focus { left:8px; top:8px; background:#fff; padding:6px; z-index:9; }
-header.top { background:#fff; border-bottom:3px solid var(--accent); }
-header.top .in { max-width:1200px; margin:0 auto; padding:10px 20px; display:flex; gap:24px; align-items:center; flex-wrap:wrap; }
-header.top .brand { font-weight:700; font-size:18px; color:var(--ink); text-decoration:none; }
-header.top nav { display:flex; gap:16px; flex:1; }
-header.top nav a { text-decoration:none; font-weight:600; padding:4px 0; }
-header.top nav a[aria-current=page] { border-bottom:2px solid var(--accent); }
-header.top .who { color:var(--muted); font-size:13px; display:flex; gap:10px; align-items:center; }
-main { max-width:1200px; margin:0 auto; padding:20px; }
 h1 { font-size:24px; margin:4px 0 16px; } h2 { font-size:18px; margin:0 0 10px; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:16px; margin-bottom:16px; }
 .grid { display:grid; gap:16px; grid-template-columns:repeat(auto-fit, minmax(320px, 1fr)); }
@@ -31,8 +22,9 @@ th { font-size:13px; color:var(--muted); font-weight:600; } td.num, th.num { tex
 .badge.clos { background:#e8edff; } .badge.warn { background:#fee9e5; color:var(--warn); }
 form.filters { display:flex; flex-wrap:wrap; gap:10px; align-items:flex-end; }
 form.filters label, .field label { display:flex; flex-direction:column; font-size:13px; color:var(--muted); gap:3px; }
-input, select, button { font:inherit; padding:6px 8px; border:1px solid #8d92a0; border-radius:4px; background:#fff; color:var(--ink); }
-button, .button { background:var(--accent); color:#fff; border-color:var(--accent); cursor:pointer; text-decoration:none; padding:6px 14px; border-radius:4px; }
+input:not([type=hidden]):not([class*=fr-]), select:not([class*=fr-]) { font:inherit; padding:6px 8px; border:1px solid #666; border-radius:4px; background:#fff; color:var(--ink); }
+button:not([class*=fr-]), .button { font:inherit; background:var(--accent); color:#fff; border:1px solid var(--accent); cursor:pointer; text-decoration:none; padding:6px 14px; display:inline-block; }
+.button[href] { background-image:none; }
 button.link { background:none; color:var(--accent); border:none; padding:0; text-decoration:underline; }
 .strip { display:grid; grid-template-columns:repeat(6, 1fr); gap:8px; }
 .point { border-radius:6px; padding:10px; border:1px solid var(--line); background:#fafafa; min-height:86px; }
@@ -46,13 +38,21 @@ ol.timeline li { margin:0 0 14px 0; padding-left:16px; position:relative; }
 ol.timeline li::before { content:""; position:absolute; left:-8px; top:6px; width:13px; height:13px; border-radius:50%; background:var(--accent); }
 ol.timeline li.RECTIFICATION::before { background:var(--warn); }
 .meta { color:var(--muted); font-size:13px; }
+ol.strip > li::marker, ol.timeline > li::marker { content:''; } ol.strip, ol.timeline { padding-left:0; }
 dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:4px 16px; margin:0; } dl.facts dt { color:var(--muted); }
 .pager { display:flex; gap:12px; margin-top:12px; }
 .narrow { max-width:520px; margin:40px auto; } .info { background:#e8edff; border:1px solid #b7c4f5; padding:10px 14px; border-radius:6px; margin-bottom:16px; }
 .error { background:#fee9e5; border:1px solid #f3b4a5; color:#7a1f0c; padding:10px 14px; border-radius:6px; margin-bottom:16px; }
 .chart text { font-size:12px; fill:var(--ink); } .chart .bar { fill:var(--accent); } .chart .bar2 { fill:#18753c; }
 .sr { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); }
-@media (max-width: 800px) { .strip { grid-template-columns:repeat(3, 1fr); } }
+@media (max-width: 800px) { .strip { grid-template-columns:repeat(3, 1fr); }
+  table.cards thead { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); }
+  table.cards, table.cards tbody, table.cards tr, table.cards td { display:block; width:100%; }
+  table.cards tr { border:1px solid var(--line); border-radius:6px; margin-bottom:10px; padding:6px 4px; background:#fff; }
+  table.cards td { border:none; padding:3px 8px; }
+  table.cards td::before { content:attr(data-label); display:block; font-size:12px; color:var(--muted); }
+  .grid { grid-template-columns:1fr; } dl.facts { grid-template-columns:1fr; } dl.facts dd { margin:0 0 6px; }
+  .card table:not(.cards) { table-layout:fixed; font-size:13px; } .card th, .card td { overflow-wrap:anywhere; padding:4px; } }
 `;
 
 export type Section = 'tableau' | 'dossiers' | 'remunerations' | 'cep' | 'cep-tableau' | 'anomalies' | null;
@@ -66,76 +66,220 @@ export const Layout: FC<{
   /** The CEP pages the caller may use (domain/authorization.ts `cepAccess`). */
   cep?: { periods: boolean; figures: boolean };
   children?: Child;
-}> = ({ title, section, user, admin, cep, children }) => (
-  <html lang="fr">
-    <head>
-      <meta charset="utf-8" />
-      <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <title>{`${title} · agora-flow`}</title>
-      <style>{raw(CSS)}</style>
-    </head>
-    <body>
-      <a class="skip" href="#contenu">
-        Aller au contenu
-      </a>
-      <header class="top">
-        <div class="in">
-          <a class="brand" href="/console">
-            agora-flow
-          </a>
+}> = ({ title, section, user, admin, cep, children }) => {
+  const links: { href: string; label: string; on: Section }[] = user
+    ? [
+        { href: '/console', label: 'Tableau de bord', on: 'tableau' },
+        { href: '/console/dossiers', label: 'Dossiers', on: 'dossiers' },
+        { href: '/console/remunerations', label: 'Rémunérations', on: 'remunerations' },
+        ...(cep?.periods ? [{ href: '/console/cep', label: 'Périodes CEP', on: 'cep' as const }] : []),
+        ...(cep?.figures
+          ? [{ href: '/console/cep/tableau', label: 'Tableau CEP', on: 'cep-tableau' as const }]
+          : []),
+        ...(admin ? [{ href: '/console/anomalies', label: 'Anomalies', on: 'anomalies' as const }] : []),
+      ]
+    : [];
+  return (
+    <html lang="fr" data-fr-scheme="light">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1, shrink-to-fit=no" />
+        <meta name="format-detection" content="telephone=no" />
+        <link rel="stylesheet" href={`${DSFR_BASE}/dsfr.min.css`} />
+        <link rel="icon" href={`${DSFR_BASE}/favicon/favicon.svg`} type="image/svg+xml" />
+        <title>{`${title} · agora-flow`}</title>
+        <style>{raw(CSS)}</style>
+      </head>
+      <body>
+        <div class="fr-skiplinks">
+          <nav class="fr-container" role="navigation" aria-label="Accès rapide">
+            <ul class="fr-skiplinks__list">
+              <li>
+                <a class="fr-link" href="#contenu">
+                  Contenu
+                </a>
+              </li>
+              {user ? (
+                <li>
+                  <a class="fr-link" href="#navigation">
+                    Menu
+                  </a>
+                </li>
+              ) : null}
+              <li>
+                <a class="fr-link" href="#pied">
+                  Pied de page
+                </a>
+              </li>
+            </ul>
+          </nav>
+        </div>
+        <header role="banner" class="fr-header">
+          <div class="fr-header__body">
+            <div class="fr-container">
+              <div class="fr-header__body-row">
+                <div class="fr-header__brand fr-enlarge-link">
+                  <div class="fr-header__brand-top">
+                    <div class="fr-header__logo">
+                      <p class="fr-logo">
+                        République
+                        <br />
+                        Française
+                      </p>
+                    </div>
+                    {user ? (
+                      <div class="fr-header__navbar">
+                        <button
+                          class="fr-btn--menu fr-btn"
+                          data-fr-opened="false"
+                          aria-controls="menu-principal"
+                          aria-haspopup="menu"
+                          id="bouton-menu"
+                          title="Menu"
+                        >
+                          Menu
+                        </button>
+                      </div>
+                    ) : null}
+                  </div>
+                  <div class="fr-header__service">
+                    <a href="/console" title="Accueil - agora-flow">
+                      <p class="fr-header__service-title">agora-flow</p>
+                    </a>
+                    <p class="fr-header__service-tagline">Dossiers de formation et insertion dans l'emploi</p>
+                  </div>
+                </div>
+                {user ? (
+                  <div class="fr-header__tools">
+                    <div class="fr-header__tools-links who">
+                      <ul class="fr-btns-group">
+                        <li>
+                          <span class="fr-btn fr-btn--tertiary-no-outline who-name">
+                            {user.agent ? <strong>{user.agent}</strong> : null}
+                            {user.agent ? ' · ' : null}
+                            {user.partner}
+                          </span>
+                        </li>
+                        <li>
+                          <form method="post" action="/console/deconnexion">
+                            <input type="hidden" name="_csrf" value={user.csrf} />
+                            <button class="fr-btn" type="submit">
+                              Se déconnecter
+                            </button>
+                          </form>
+                        </li>
+                      </ul>
+                    </div>
+                  </div>
+                ) : null}
+              </div>
+            </div>
+          </div>
           {user ? (
-            <nav aria-label="Navigation principale">
-              <a href="/console" aria-current={section === 'tableau' ? 'page' : undefined}>
-                Tableau de bord
-              </a>
-              <a href="/console/dossiers" aria-current={section === 'dossiers' ? 'page' : undefined}>
-                Dossiers
-              </a>
-              <a
-                href="/console/remunerations"
-                aria-current={section === 'remunerations' ? 'page' : undefined}
-              >
-                Rémunérations
-              </a>
-              {cep?.periods ? (
-                <a href="/console/cep" aria-current={section === 'cep' ? 'page' : undefined}>
-                  Périodes CEP
-                </a>
-              ) : null}
-              {cep?.figures ? (
-                <a href="/console/cep/tableau" aria-current={section === 'cep-tableau' ? 'page' : undefined}>
-                  Tableau CEP
-                </a>
-              ) : null}
-              {admin ? (
-                <a href="/console/anomalies" aria-current={section === 'anomalies' ? 'page' : undefined}>
-                  Anomalies
-                </a>
-              ) : null}
-            </nav>
-          ) : (
-            <nav aria-label="Navigation principale" />
-          )}
-          {user ? (
-            <div class="who">
-              <span>
-                {user.agent ? <strong>{user.agent}</strong> : null}
-                {user.agent ? ' · ' : null}
-                {user.partner}
-              </span>
-              <form method="post" action="/console/deconnexion">
-                <input type="hidden" name="_csrf" value={user.csrf} />
-                <button class="link" type="submit">
-                  Se déconnecter
+            <div class="fr-header__menu fr-modal" id="menu-principal" aria-labelledby="bouton-menu">
+              <div class="fr-container">
+                <button class="fr-btn--close fr-btn" aria-controls="menu-principal" title="Fermer">
+                  Fermer
                 </button>
-              </form>
+                <div class="fr-header__menu-links"></div>
+                <nav class="fr-nav" id="navigation" role="navigation" aria-label="Menu principal">
+                  <ul class="fr-nav__list">
+                    {links.map((l) => (
+                      <li class="fr-nav__item">
+                        <a
+                          class="fr-nav__link"
+                          href={l.href}
+                          target="_self"
+                          aria-current={section === l.on ? 'page' : undefined}
+                        >
+                          {l.label}
+                        </a>
+                      </li>
+                    ))}
+                  </ul>
+                </nav>
+              </div>
             </div>
           ) : null}
-        </div>
-      </header>
-      <main id="contenu">
-        <CsrfContext.Provider value={user?.csrf ?? ''}>{children}</CsrfContext.Provider>
-      </main>
-    </body>
-  </html>
-);
+        </header>
+        <main id="contenu" role="main" class="agora">
+          <div class="fr-container">
+            <CsrfContext.Provider value={user?.csrf ?? ''}>{children}</CsrfContext.Provider>
+          </div>
+        </main>
+        <footer class="fr-footer" role="contentinfo" id="pied">
+          <div class="fr-container">
+            <div class="fr-footer__body">
+              <div class="fr-footer__brand fr-enlarge-link">
+                <a href="/console" title="Retour à l'accueil - agora-flow">
+                  <p class="fr-logo">
+                    République
+                    <br />
+                    Française
+                  </p>
+                </a>
+              </div>
+              <div class="fr-footer__content">
+                <p class="fr-footer__content-desc">
+                  agora-flow suit les dossiers de formation professionnelle, de la validation du financement à
+                  l'insertion dans l'emploi douze mois après la sortie.
+                </p>
+                <ul class="fr-footer__content-list">
+                  <li class="fr-footer__content-item">
+                    <a class="fr-footer__content-link" href="https://www.info.gouv.fr" rel="noopener">
+                      info.gouv.fr
+                    </a>
+                  </li>
+                  <li class="fr-footer__content-item">
+                    <a class="fr-footer__content-link" href="https://www.service-public.fr" rel="noopener">
+                      service-public.fr
+                    </a>
+                  </li>
+                  <li class="fr-footer__content-item">
+                    <a class="fr-footer__content-link" href="https://www.legifrance.gouv.fr" rel="noopener">
+                      legifrance.gouv.fr
+                    </a>
+                  </li>
+                  <li class="fr-footer__content-item">
+                    <a class="fr-footer__content-link" href="https://www.data.gouv.fr" rel="noopener">
+                      data.gouv.fr
+                    </a>
+                  </li>
+                </ul>
+              </div>
+            </div>
+            <div class="fr-footer__bottom">
+              <ul class="fr-footer__bottom-list">
+                <li class="fr-footer__bottom-item">
+                  <a class="fr-footer__bottom-link" href="/console/accessibilite">
+                    Accessibilité : non conforme
+                  </a>
+                </li>
+                <li class="fr-footer__bottom-item">
+                  <a class="fr-footer__bottom-link" href="/console/mentions-legales">
+                    Mentions légales
+                  </a>
+                </li>
+                <li class="fr-footer__bottom-item">
+                  <a class="fr-footer__bottom-link" href="/console/mentions-legales#donnees">
+                    Données personnelles
+                  </a>
+                </li>
+              </ul>
+              <div class="fr-footer__bottom-copy">
+                <p>
+                  Sauf mention contraire, les contenus de ce site sont proposés sous{' '}
+                  <a href="https://github.com/etalab/licence-ouverte/blob/master/LO.md" rel="noopener">
+                    licence etalab-2.0
+                  </a>
+                </p>
+              </div>
+            </div>
+          </div>
+        </footer>
+        <script type="module" src={`${DSFR_BASE}/dsfr.module.min.js`}></script>
+        <script noModule src={`${DSFR_BASE}/dsfr.nomodule.min.js`}></script>
+      </body>
+    </html>
+  );
+};

@@ -6,6 +6,7 @@ import { isValidNir } from '../../domain/nir';
 import { cepAccess, mayUseNirSearch } from '../../domain/authorization';
 import { DossierId, type DossierViewT } from '../../domain/schemas';
 import { Layout, type Section } from './layout';
+import { frError } from './labels';
 import type {
   CepStats,
   CertificationStats,
@@ -25,6 +26,7 @@ import { DossierPage } from './pages/dossier';
 import { type ListFilters, ListPage } from './pages/dossier-list';
 import { type ConsoleUser, type consoleSignIn } from './sign-in';
 import { MessagePage } from './pages/message';
+import { AccessibilityPage, LegalPage } from './pages/public';
 
 const isDossierId = (s: string) => DossierId.safeParse(s).success;
 
@@ -75,6 +77,18 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
       </Layout>,
       status as 200,
     );
+
+  // Public pages: the accessibility statement and the legal notice.
+  const publicPage = (c: Context, title: string, body: Child) =>
+    c.html(
+      <Layout title={title} section={null}>
+        {body}
+      </Layout>,
+    );
+  app.get('/console/accessibilite', (c) =>
+    publicPage(c, "Déclaration d'accessibilité", <AccessibilityPage />),
+  );
+  app.get('/console/mentions-legales', (c) => publicPage(c, 'Mentions légales', <LegalPage />));
 
   // Sign-in, sessions and sign-out (./sign-in.tsx); every other page needs a signed-in user.
   app.route('/', signIn.routes);
@@ -156,7 +170,11 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
     );
   });
 
-  type ListAnswer = { items?: DossierViewT[]; nextCursor?: string | null; error?: { message: string } };
+  type ListAnswer = {
+    items?: DossierViewT[];
+    nextCursor?: string | null;
+    error?: { message: string; details?: { path?: string }[] };
+  };
   const filtersOf = (q: Record<string, unknown>): ListFilters => {
     const text = (k: string) => (typeof q[k] === 'string' ? (q[k] as string).trim() || undefined : undefined);
     return {
@@ -204,28 +222,45 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
     const search = q?.replace(/\s+/g, '').toUpperCase();
     return search && /^[0-9AB]{15}$/.test(search) && isValidNir(search) ? search : null;
   };
-  /** The list page: a GET with filters (and a dossier number), or the answer to a NIR search. */
+  /** A name (letters, spaces, hyphens, apostrophes: no digit), searched on the trainee's last name. */
+  const asName = (q: string | undefined) => {
+    const t = q?.trim();
+    return t && !/\d/.test(t) && /^[\p{L}\s'’-]+$/u.test(t) && (t.match(/\p{L}/gu) ?? []).length >= 2
+      ? t
+      : null;
+  };
+  /**
+   * The list page: a GET with filters (and the start of a dossier number), or the answer to a
+   * search by NIR or by name, which the form posts (personal data never travel in a URL).
+   */
   const listPage = async (c: Context<Env>, filters: ListFilters, cursor: string | undefined) => {
     const me = c.get('user').actor;
     const canSearchNir = mayUseNirSearch(me);
     const nir = asNir(filters.q);
+    const name = nir ? null : asName(filters.q);
+    const personal = nir ?? name;
     const search = filters.q?.replace(/\s+/g, '');
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(filters)) if (v && k !== 'q') params.set(k, v);
     let error: string | undefined;
     let res: { status: number; body: ListAnswer } | null = null;
-    if (search && !nir) {
+    if (search && !personal && !isDossierId(search)) {
       error = canSearchNir
-        ? 'Saisissez un numéro de dossier, ou un NIR complet (15 caractères, clé comprise).'
-        : 'Saisissez un numéro de dossier.';
-    } else if (nir && c.req.method !== 'POST') {
-      // A NIR never travels in a URL (browser histories, proxy logs): the search form posts it.
-      error = 'La recherche par NIR passe par le formulaire de recherche.';
-    } else if (nir) {
-      const body: Record<string, unknown> = { nir, limit: 50, ...Object.fromEntries(params) };
+        ? 'Saisissez un numéro de dossier (ou son début), un nom de famille, ou un NIR complet (15 caractères, clé comprise).'
+        : 'Saisissez un numéro de dossier (ou son début) ou un nom de famille.';
+    } else if (personal && c.req.method !== 'POST') {
+      // A NIR or a name never travels in a URL (browser histories, proxy logs): the form posts it.
+      error = 'La recherche par NIR ou par nom passe par le formulaire de recherche.';
+    } else if (personal) {
+      const body: Record<string, unknown> = {
+        ...(nir ? { nir } : { nom: name }),
+        limit: 50,
+        ...Object.fromEntries(params),
+      };
       if (cursor) body.cursor = cursor;
       res = await api<ListAnswer>(c, '/v1/dossiers/search', body);
     } else {
+      if (search) params.set('idPrefix', search);
       if (cursor) params.set('cursor', cursor);
       params.set('limit', '50');
       res = await api<ListAnswer>(c, `/v1/dossiers?${params}`);
@@ -239,10 +274,10 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
       error =
         res.status === 403
           ? 'La recherche par NIR est réservée aux financeurs.'
-          : `Filtres invalides : ${res.body.error?.message ?? res.status}`;
+          : `Recherche impossible : ${frError(res.body.error)}`;
     }
     const keep = new URLSearchParams();
-    for (const [k, v] of Object.entries(filters)) if (v && !(k === 'q' && nir)) keep.set(k, v);
+    for (const [k, v] of Object.entries(filters)) if (v && !(k === 'q' && personal)) keep.set(k, v);
     return page(
       c,
       'Dossiers',
@@ -250,7 +285,7 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
       <ListPage
         filters={filters}
         items={items}
-        {...pagesOf('/console/dossiers', keep, cursor, next, nir)}
+        {...pagesOf('/console/dossiers', keep, cursor, next, personal)}
         error={error}
         canSearchNir={canSearchNir}
       />,
@@ -261,8 +296,15 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
   app.get('/console/dossiers', async (c) => {
     const filters = filtersOf(c.req.query());
     const search = filters.q?.replace(/\s+/g, '');
-    if (search && !asNir(search) && isDossierId(search)) {
-      return c.redirect(`/console/dossiers/${encodeURIComponent(search)}`, 303);
+    // A dossier number typed whole: straight to its page when it is one the partner sees.
+    if (search && !asNir(search) && !asName(filters.q) && isDossierId(search) && !c.req.query('cursor')) {
+      const found = await api<ListAnswer>(
+        c,
+        `/v1/dossiers?${new URLSearchParams({ idPrefix: search, limit: '2' })}`,
+      );
+      const only = found.body.items?.length === 1 ? found.body.items[0] : undefined;
+      if (only?.dossierId === search)
+        return c.redirect(`/console/dossiers/${encodeURIComponent(search)}`, 303);
     }
     return listPage(c, filters, c.req.query('cursor'));
   });
@@ -270,10 +312,10 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
   app.post('/console/dossiers', async (c) => {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const filters = filtersOf(form);
-    if (asNir(filters.q)) {
+    if (asNir(filters.q) || asName(filters.q)) {
       return listPage(c, filters, typeof form.cursor === 'string' ? form.cursor : undefined);
     }
-    // Anything but a NIR: the usual GET, which a bookmark can keep.
+    // Anything but a NIR or a name: the usual GET, which a bookmark can keep.
     const keep = new URLSearchParams();
     for (const [k, v] of Object.entries(filters)) if (v) keep.set(k, v);
     return c.redirect(`/console/dossiers?${keep}`, 303);

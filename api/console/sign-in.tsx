@@ -12,12 +12,8 @@ import { findAgentByEmail } from '../../db/agents';
 import { createDataSession, endSession, takeDataSession, useDataSession } from '../../db/sessions';
 import { type Buckets, clientAddress, sameSecret } from '../auth';
 import { ConsoleOidcClient, type PendingSignIn, SignInError } from '../oidc/console-client';
-import {
-  EMBEDDED_CLIENT_ID,
-  type EmbeddedProvider,
-  embeddedProvider,
-  embeddedSecret,
-} from '../oidc/embedded-provider';
+import type { EmbeddedProvider } from '../oidc/embedded-provider';
+import { EMBEDDED_CLIENT_ID, embeddedSecret } from '../oidc/shared';
 import { Layout } from './layout';
 import { AgentLoginPage, LoginPage, type SignInMode } from './pages/login';
 import { MessagePage } from './pages/message';
@@ -90,7 +86,7 @@ export function consoleSignIn(deps: {
   const mode: SignInMode = deps.oidc ? 'proconnect' : 'embedded';
 
   let origins: Origins | null = null;
-  let embedded: EmbeddedProvider | null = null;
+  let embedded: Promise<EmbeddedProvider> | null = null;
   let client: ConsoleOidcClient | null = null;
   const redirectUri = () => `${origins!.publicUrl}/console/oidc/callback`;
 
@@ -101,7 +97,10 @@ export function consoleSignIn(deps: {
       client = new ConsoleOidcClient({ ...deps.oidc, redirectUri: redirectUri(), embedded: false });
     } else {
       const issuer = `${origins.publicUrl}/oidc`;
-      embedded = embeddedProvider({ issuer, redirectUri: redirectUri(), key: deps.key, orm });
+      // oidc-provider (Koa) loads on first use: a second to import, for the processes that serve it.
+      embedded = import('../oidc/embedded-provider').then((m) =>
+        m.embeddedProvider({ issuer, redirectUri: redirectUri(), key: deps.key, orm }),
+      );
       client = new ConsoleOidcClient({
         issuer,
         clientId: EMBEDDED_CLIENT_ID,
@@ -319,7 +318,9 @@ export function consoleSignIn(deps: {
       deps.failures.take(address);
       return agentLogin(c, details.uid, 'Adresse électronique ou mot de passe incorrect.', 401, email);
     }
-    const to = await embedded.provider.interactionResult(c.env.incoming!, c.env.outgoing!, {
+    const to = await (
+      await embedded
+    ).provider.interactionResult(c.env.incoming!, c.env.outgoing!, {
       login: { accountId: agent.id },
     });
     return c.redirect(to, 303);
@@ -328,7 +329,7 @@ export function consoleSignIn(deps: {
   async function interaction(c: Context<SignInEnv>) {
     if (!embedded || !c.env?.incoming || !c.env.outgoing) return null;
     try {
-      const details = await embedded.provider.interactionDetails(c.env.incoming, c.env.outgoing);
+      const details = await (await embedded).provider.interactionDetails(c.env.incoming, c.env.outgoing);
       return details.uid === c.req.param('uid') ? details : null;
     } catch {
       return null;
@@ -450,10 +451,24 @@ export function consoleSignIn(deps: {
     routes: app,
     signedIn,
     listening,
-    /** The embedded provider's own requests (everything under /oidc but its sign-in page). */
-    providerHandles(url: string | undefined): EmbeddedProvider | null {
-      if (!embedded || !url) return null;
-      return /^\/oidc(\/|\?|$)/.test(url) && !url.startsWith('/oidc/interaction/') ? embedded : null;
+    /**
+     * The embedded provider's own requests (everything under /oidc but its sign-in page): null
+     * when the URL is not one, else a function that serves it.
+     */
+    providerHandles(url: string | undefined): ((req: IncomingMessage, res: ServerResponse) => void) | null {
+      const provider = embedded;
+      if (!provider || !url) return null;
+      if (!/^\/oidc(\/|\?|$)/.test(url) || url.startsWith('/oidc/interaction/')) return null;
+      return (req, res) => {
+        provider.then(
+          (p) => p.handle(req, res),
+          (err: unknown) => {
+            deps.logger.error({ err }, 'the embedded OpenID provider failed to start');
+            res.statusCode = 503;
+            res.end();
+          },
+        );
+      };
     },
   };
 }

@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { SCOPES } from './embedded-provider';
+import { SCOPES } from './shared';
 
 /** Who signed in, from the provider's ID token and userinfo (ProConnect's claim names). */
 export interface AgentClaims {

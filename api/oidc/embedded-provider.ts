@@ -1,22 +1,10 @@
 import { createHmac, createPrivateKey } from 'node:crypto';
+import { EMBEDDED_CLIENT_ID, SCOPES, embeddedSecret } from './shared';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { oidcAdapter } from '../../db/oidc-adapter';
 import { findAgentById } from '../../db/agents';
-
-/** The embedded provider's client: the console itself (CONTRACT.md, "Console sign-in (agents)"). */
-export const EMBEDDED_CLIENT_ID = 'agora-console';
-/** What the console asks for, as ProConnect names it. */
-export const SCOPES = 'openid email given_name usual_name siret';
-
-/**
- * A secret of the embedded provider, derived (HMAC) from the API's own key: every API instance
- * of the platform derives the same signing key, cookie key and client secret, nothing to store.
- */
-export function embeddedSecret(key: string, use: 'signing' | 'cookies' | 'client'): Buffer {
-  return createHmac('sha256', Buffer.from(key, 'hex')).update(`agora-oidc-${use}-v1`).digest();
-}
 
 /** The Ed25519 signing key of the ID tokens, as a private JWK, from a 32-byte seed. */
 function signingJwk(seed: Buffer) {

@@ -273,7 +273,12 @@ export function dossierRoutes(deps: {
   );
 
   /** A page of the visible dossiers; with a NIR, those of that trainee the caller funds (audited). */
-  const listPage = async (actor: Actor, query: Omit<ListQuery, 'nir'>, nir?: string) => {
+  const listPage = async (
+    actor: Actor,
+    query: Omit<ListQuery, 'nir'>,
+    nir?: string,
+    byName?: { nom: string; dateNaissance?: string | undefined },
+  ) => {
     const scope = nir === undefined ? {} : authorizeNirSearch(actor);
     if ('code' in scope) throw ApiError.from(scope);
     const { cursor, ...q } = query;
@@ -283,10 +288,13 @@ export function dossierRoutes(deps: {
     const page = await listDossiers(em, actor, {
       ...q,
       ...(nir !== undefined ? { nirHash: hashNir(nir) } : {}),
+      ...(byName ? { nom: byName.nom } : {}),
+      ...(byName?.dateNaissance ? { dateNaissance: byName.dateNaissance } : {}),
       ...scope,
       ...(decoded ? { cursor: decoded } : {}),
     });
     if (nir !== undefined) await recordAccess(em, actor, 'NIR_SEARCH', null, { results: page.items.length });
+    if (byName) await recordAccess(em, actor, 'NAME_SEARCH', null, { results: page.items.length });
     const withDsn = page.items.filter((d) => d.situations.some(fromDsn)).length;
     if (withDsn > 0) await recordAccess(em, actor, 'DSN_LIST', null, { dossiers: withDsn });
     return page;
@@ -319,15 +327,16 @@ export function dossierRoutes(deps: {
     createRoute({
       method: 'post',
       path: '/v1/dossiers/search',
-      summary: "A trainee's dossiers by NIR, among those the caller funds (financeurs; audited)",
+      summary:
+        "A trainee's dossiers by NIR, among those the caller funds (financeurs), or by last name among the visible ones (audited)",
       security,
       request: { body: { required: true, content: { 'application/json': { schema: SearchBody } } } },
       responses: { 200: json(Page, 'a page'), ...errors(400, 401, 403, 413, 503) },
     }),
     async (c) => {
       const actor = c.get('actor');
-      const { nir, ...query } = c.req.valid('json');
-      return c.json(await listPage(actor, query, nir), 200);
+      const { nir, nom, dateNaissance, ...query } = c.req.valid('json');
+      return c.json(await listPage(actor, query, nir, nom ? { nom, dateNaissance } : undefined), 200);
     },
   );
 

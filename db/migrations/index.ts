@@ -22,6 +22,7 @@ import { Migration20261214000000_agents } from './Migration20261214000000_agents
 import { Migration20261215000000_changes_parties } from './Migration20261215000000_changes_parties';
 import { Migration20261216000000_open_data_order } from './Migration20261216000000_open_data_order';
 import { Migration20261217000000_console_sessions } from './Migration20261217000000_console_sessions';
+import { Migration20261218000000_name_search } from './Migration20261218000000_name_search';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -52,4 +53,5 @@ export const migrationsList = [
   { name: 'Migration20261215000000_changes_parties', class: Migration20261215000000_changes_parties },
   { name: 'Migration20261216000000_open_data_order', class: Migration20261216000000_open_data_order },
   { name: 'Migration20261217000000_console_sessions', class: Migration20261217000000_console_sessions },
+  { name: 'Migration20261218000000_name_search', class: Migration20261218000000_name_search },
 ];

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, signInConsole } from '../helpers/browser';
+import { axeViolations, launchChromium, signInAsAgent, signInConsole } from '../helpers/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../infra/paths';
 import { createBody, nir, siret, uid } from '../helpers/fixtures';
@@ -162,6 +162,43 @@ const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true });
 
 describe('the console in a browser', () => {
+  it('walks every page at 390 and 1366 px: DSFR header and footer, no sideways scroll, axe-core clean', async () => {
+    const agent = await stack.agent(ft.siret, { prenom: 'Alex', nom: 'Petit' });
+    const pages = [
+      ['tableau', '/console'],
+      ['dossiers', '/console/dossiers'],
+      ['dossier', `/console/dossiers/${ids[0]}`],
+      ['remunerations', '/console/remunerations'],
+      ['accessibilite', '/console/accessibilite'],
+      ['mentions', '/console/mentions-legales'],
+    ] as const;
+    for (const width of [390, 1366]) {
+      const context = await browser.newContext({
+        viewport: { width, height: 900 },
+        locale: 'fr-FR',
+        bypassCSP: true,
+      });
+      const page = await context.newPage();
+      await page.goto(`${base}/console/connexion`);
+      expect(await axeViolations(page), `connexion at ${width}`).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, `console-connexion-${width}.png`), fullPage: true });
+      await signInAsAgent(page, agent.email, agent.motDePasse);
+      await page.waitForURL(`${base}/console`);
+      for (const [name, path] of pages) {
+        await page.goto(`${base}${path}`);
+        await expect(page.locator('.fr-header .fr-logo').first().textContent()).resolves.toMatch(
+          /République\s*Française/,
+        );
+        await expect(page.locator('footer.fr-footer').textContent()).resolves.toContain('Accessibilité');
+        expect(await axeViolations(page), `${name} at ${width}`).toEqual([]);
+        const sideways = await page.evaluate('document.documentElement.scrollWidth > window.innerWidth');
+        expect(sideways, `${name} scrolls sideways at ${width}`).toBe(false);
+        await page.screenshot({ path: join(ARTIFACTS, `console-${name}-${width}.png`), fullPage: true });
+      }
+      await context.close();
+    }
+  });
+
   it('shows the dashboard with its charts and figures', async () => {
     const page = await signIn(ft);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Tableau de bord');
@@ -212,14 +249,26 @@ describe('the console in a browser', () => {
     expect(closed[0]).toContain('Clos - Réalisation totale');
 
     await page.goto(`${base}/console/dossiers`);
-    await page.getByLabel('N° de dossier ou NIR').fill(person);
+    await page.getByLabel('N° de dossier, nom ou NIR').fill(person);
     await page.getByRole('button', { name: 'Rechercher' }).click();
     await page.waitForLoadState();
     expect(await page.locator('tbody tr').allTextContents()).toEqual([expect.stringContaining(ids[0]!)]);
     // The NIR was posted, never put in the address (browser history, proxy logs).
     expect(page.url()).toBe(`${base}/console/dossiers`);
 
-    await page.getByLabel('N° de dossier ou NIR').fill(ids[0]!);
+    // By name (posted too), whatever its case and accents: the trainee Durand.
+    await page.getByLabel('N° de dossier, nom ou NIR').fill('durând');
+    await page.getByRole('button', { name: 'Rechercher' }).click();
+    await page.waitForLoadState();
+    expect(await page.locator('tbody tr').allTextContents()).toEqual([expect.stringContaining(ids[0]!)]);
+    expect(page.url()).toBe(`${base}/console/dossiers`);
+    // The start of a dossier number: the list of those it begins.
+    await page.getByLabel('N° de dossier, nom ou NIR').fill(`CONS-${run}-0`);
+    await page.getByRole('button', { name: 'Rechercher' }).click();
+    await page.waitForURL(/q=CONS/);
+    expect(await page.locator('tbody tr').count()).toBe(10);
+
+    await page.getByLabel('N° de dossier, nom ou NIR').fill(ids[0]!);
     await page.getByRole('button', { name: 'Rechercher' }).click();
     await page.waitForURL(`${base}/console/dossiers/${ids[0]}`);
     const h1 = await page.getByRole('heading', { level: 1 }).textContent();
@@ -298,14 +347,14 @@ describe('the console in a browser', () => {
     await page.goto(`${base}/console/dossiers`);
     expect(await page.content()).not.toContain(ids[0]);
     // An OPCO that does not fund it cannot find it by NIR either.
-    await page.getByLabel('N° de dossier ou NIR').fill(person);
+    await page.getByLabel('N° de dossier, nom ou NIR').fill(person);
     await page.getByRole('button', { name: 'Rechercher' }).click();
     await page.waitForLoadState();
     expect(await page.content()).toContain('Aucun dossier ne correspond');
     expect(await page.content()).not.toContain(ids[0]);
     // A NIR in an address is not searched.
     await page.goto(`${base}/console/dossiers?q=${person}`);
-    expect(await page.content()).toContain('La recherche par NIR passe par le formulaire');
+    expect(await page.content()).toContain('La recherche par NIR ou par nom passe par le formulaire');
     await shot(page, 'autre-partenaire');
     await page.context().close();
   });

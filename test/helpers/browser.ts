@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { inject } from 'vitest';
 
@@ -32,4 +33,21 @@ export async function signInConsole(
   await signInAsAgent(page, agent.email, agent.motDePasse);
   await page.waitForURL(`${base}/console`);
   return page;
+}
+
+/**
+ * axe-core's serious and critical violations on the page as it is (WCAG 2.x A and AA rules), as
+ * `rule: target` lines. The page's context must bypass CSP (axe is injected as a script).
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  const result = (await page.evaluate(
+    "axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })",
+  )) as AxeResult;
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+}
+interface AxeResult {
+  violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
 }

@@ -50,12 +50,12 @@ export const ListPage: FC<{
       <form method="post" action="/console/dossiers" class="filters" role="search">
         <CsrfField />
         <label>
-          {canSearchNir ? 'N° de dossier ou NIR' : 'N° de dossier'}
+          {canSearchNir ? 'N° de dossier, nom ou NIR' : 'N° de dossier ou nom'}
           <input
             type="search"
             name="q"
             value={filters.q ?? ''}
-            placeholder={canSearchNir ? 'R84-2026-000123 ou NIR' : 'R84-2026-000123'}
+            placeholder={canSearchNir ? 'R84-2026, Durand ou NIR' : 'R84-2026 ou Durand'}
           />
         </label>
         <Select name="status" label="État" value={filters.status} options={STATUS_LABEL} />
@@ -94,38 +94,40 @@ export const ListPage: FC<{
       {items.length === 0 ? (
         <p>Aucun dossier ne correspond.</p>
       ) : (
-        <table>
+        <table class="cards">
           <caption class="sr">Dossiers, du plus récent au plus ancien</caption>
           <thead>
             <tr>
-              <th>Dossier</th>
-              <th>Stagiaire</th>
-              <th>État</th>
-              <th>Action</th>
-              <th>Région</th>
-              <th>Entrée</th>
-              <th>Sortie</th>
+              <th scope="col">Dossier</th>
+              <th scope="col">Stagiaire</th>
+              <th scope="col">État</th>
+              <th scope="col">Action</th>
+              <th scope="col">Organisme</th>
+              <th scope="col">Région</th>
+              <th scope="col">Entrée</th>
+              <th scope="col">Sortie</th>
             </tr>
           </thead>
           <tbody>
             {items.map((d) => (
               <tr>
-                <td>
+                <td data-label="Dossier">
                   <a href={`/console/dossiers/${encodeURIComponent(d.dossierId)}`}>{d.dossierId}</a>
                 </td>
-                <td>
+                <td data-label="Stagiaire">
                   {d.stagiaire.prenom} {d.stagiaire.nom}
                 </td>
-                <td>
+                <td data-label="État">
                   {stateLabel(d.status, d.issue)}
                   {d.interrompu ? <span class="badge warn"> interrompu</span> : null}
                 </td>
-                <td>
+                <td data-label="Action">
                   {d.action.dispositif} · {d.action.intitule}
                 </td>
-                <td>{REGION_LABEL[d.action.region] ?? d.action.region}</td>
-                <td>{frDate(d.dates.entree)}</td>
-                <td>{frDate(d.dates.sortie)}</td>
+                <td data-label="Organisme">{d.organisme.raisonSociale}</td>
+                <td data-label="Région">{REGION_LABEL[d.action.region] ?? d.action.region}</td>
+                <td data-label="Entrée">{frDate(d.dates.entree)}</td>
+                <td data-label="Sortie">{frDate(d.dates.sortie)}</td>
               </tr>
             ))}
           </tbody>

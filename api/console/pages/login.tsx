@@ -6,14 +6,14 @@ export type SignInMode = 'proconnect' | 'embedded';
 const Notice: FC<{ error?: string | undefined; info?: string | undefined }> = ({ error, info }) => (
   <>
     {error ? (
-      <p class="error" role="alert">
-        {error}
-      </p>
+      <div class="fr-alert fr-alert--error fr-alert--sm fr-mb-3w" role="alert">
+        <p>{error}</p>
+      </div>
     ) : null}
     {info ? (
-      <p class="info" role="status">
-        {info}
-      </p>
+      <div class="fr-alert fr-alert--info fr-alert--sm fr-mb-3w" role="status">
+        <p>{info}</p>
+      </div>
     ) : null}
   </>
 );
@@ -35,7 +35,7 @@ export const LoginPage: FC<{
         <>
           <p>Connectez-vous avec votre compte professionnel ProConnect.</p>
           <p>
-            <a class="button proconnect" href={start}>
+            <a class="fr-btn" href={start}>
               Se connecter avec ProConnect
             </a>
           </p>
@@ -47,23 +47,25 @@ export const LoginPage: FC<{
             électronique et mot de passe).
           </p>
           <p>
-            <a class="button" href={start}>
+            <a class="fr-btn" href={start}>
               Se connecter
             </a>
           </p>
         </>
       )}
-      <details>
+      <details class="fr-mt-4w">
         <summary>Administration de la plateforme</summary>
-        <form method="post" action="/console/connexion" class="field">
+        <form method="post" action="/console/connexion">
           <input type="hidden" name="retour" value={returnTo} />
-          <label>
-            Jeton d'administration
-            <input type="password" name="token" required autocomplete="off" />
-          </label>
-          <p>
-            <button type="submit">Se connecter comme administrateur</button>
-          </p>
+          <div class="fr-input-group">
+            <label class="fr-label" for="jeton">
+              Jeton d'administration
+            </label>
+            <input class="fr-input" type="password" id="jeton" name="token" required autocomplete="off" />
+          </div>
+          <button class="fr-btn fr-btn--secondary" type="submit">
+            Se connecter comme administrateur
+          </button>
         </form>
       </details>
     </div>
@@ -79,22 +81,38 @@ export const AgentLoginPage: FC<{
   <div class="card narrow">
     <h1>Connexion des agents</h1>
     <Notice error={error} />
-    <form method="post" action={action} class="field">
-      <p>
-        <label>
+    <form method="post" action={action}>
+      <div class="fr-input-group">
+        <label class="fr-label" for="email">
           Adresse électronique
-          <input type="email" name="email" required autocomplete="username" value={email ?? ''} autofocus />
+          <span class="fr-hint-text">Format attendu : nom@domaine.fr</span>
         </label>
-      </p>
-      <p>
-        <label>
+        <input
+          class="fr-input"
+          type="email"
+          id="email"
+          name="email"
+          required
+          autocomplete="username"
+          value={email ?? ''}
+        />
+      </div>
+      <div class="fr-input-group">
+        <label class="fr-label" for="mot-de-passe">
           Mot de passe
-          <input type="password" name="motDePasse" required autocomplete="current-password" />
         </label>
-      </p>
-      <p>
-        <button type="submit">Se connecter</button>
-      </p>
+        <input
+          class="fr-input"
+          type="password"
+          id="mot-de-passe"
+          name="motDePasse"
+          required
+          autocomplete="current-password"
+        />
+      </div>
+      <button class="fr-btn" type="submit">
+        Se connecter
+      </button>
     </form>
   </div>
 );
