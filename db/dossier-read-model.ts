@@ -259,6 +259,7 @@ export async function listDossiers(
       q.idPrefix.replace(/[_%\\]/g, (ch) => `\\${ch}`),
     );
   if (q.issue) filter('issue = ?', q.issue);
+  if (q.interrompu) filter('interrompu = ?', q.interrompu === 'true');
   if (q.createdFrom) filter("created_at >= (?::date)::timestamp at time zone 'UTC'", q.createdFrom);
   if (q.createdTo) filter("created_at < (?::date + 1)::timestamp at time zone 'UTC'", q.createdTo);
   if (q.cursor) filter('(created_at, dossier_id) < (?::timestamptz, ?)', q.cursor.c, q.cursor.d);

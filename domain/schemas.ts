@@ -460,6 +460,10 @@ export const ListQuery = z.object({
   issue: Issue.optional(),
   createdFrom: DateString.optional().meta({ description: 'received on or after this day (UTC)' }),
   createdTo: DateString.optional().meta({ description: 'received on or before this day (UTC)' }),
+  interrompu: z
+    .enum(['true', 'false'])
+    .optional()
+    .meta({ description: 'true: the dossiers whose training is interrupted; false: the others' }),
   idPrefix: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'the start of a dossier id: 1 to 64 characters of A-Za-z0-9._-')

@@ -130,6 +130,21 @@ export const FIELD_LABEL: Record<string, string> = {
   motif: 'motif',
   heuresRealisees: 'heures réalisées',
   remunerateurSiret: 'Rémunérateur (SIRET)',
+  intitule: 'intitulé',
+  dispositif: 'dispositif',
+  objectif: 'objectif',
+  certification: 'certification visée',
+  nsf: 'domaine (NSF)',
+  region: 'région',
+  departement: 'département',
+  qpv: 'quartier prioritaire',
+  dateDebutPrevue: 'début prévu',
+  dateFinPrevue: 'fin prévue',
+  dureeHeures: 'durée prévue (heures)',
+  montantEngage: 'montant engagé',
+  montantRealise: 'montant réalisé',
+  financeurSiret: 'financeur (SIRET)',
+  siret: 'SIRET',
 };
 
 export const CERT_STATUT_LABEL: Record<string, string> = {
@@ -277,4 +292,48 @@ export function frError(error: { message?: string; details?: { path?: string }[]
   return fields.length > 0
     ? `vérifiez ${fields.length > 1 ? 'les champs' : 'le champ'} ${fields.map((f) => `« ${f} »`).join(', ')}.`
     : 'vérifiez les filtres saisis.';
+}
+
+/** The action's objective: the usual codes in words, any other as written. */
+const OBJECTIF_LABEL: Record<string, string> = {
+  CERTIFIANTE: 'Certifiante',
+  QUALIFIANTE: 'Qualifiante',
+  PRE_QUALIFIANTE: 'Pré-qualifiante',
+  PROFESSIONNALISANTE: 'Professionnalisante',
+  REMISE_A_NIVEAU: 'Remise à niveau',
+  CREATION_ENTREPRISE: "Création d'entreprise",
+  MOBILISATION: 'Mobilisation',
+  PERFECTIONNEMENT: 'Perfectionnement',
+};
+export const objectifLabel = (code: string) =>
+  OBJECTIF_LABEL[code] ?? code.charAt(0) + code.slice(1).toLowerCase().replace(/_/g, ' ');
+
+/** The NAF sections (INSEE): a code's two-digit division to its sector, in words. */
+const NAF_SECTIONS: [number, number, string][] = [
+  [1, 3, 'Agriculture, sylviculture et pêche'],
+  [5, 9, 'Industries extractives'],
+  [10, 33, 'Industrie manufacturière'],
+  [35, 35, 'Énergie'],
+  [36, 39, 'Eau, assainissement, déchets'],
+  [41, 43, 'Construction'],
+  [45, 47, 'Commerce'],
+  [49, 53, 'Transports et entreposage'],
+  [55, 56, 'Hébergement et restauration'],
+  [58, 63, 'Information et communication'],
+  [64, 66, 'Finance et assurance'],
+  [68, 68, 'Immobilier'],
+  [69, 75, 'Activités spécialisées, scientifiques et techniques'],
+  [77, 82, 'Services administratifs et de soutien'],
+  [84, 84, 'Administration publique'],
+  [85, 85, 'Enseignement'],
+  [86, 88, 'Santé humaine et action sociale'],
+  [90, 93, 'Arts, spectacles et loisirs'],
+  [94, 96, 'Autres activités de services'],
+  [97, 98, 'Ménages employeurs'],
+  [99, 99, 'Activités extra-territoriales'],
+];
+export function nafSector(code: string | undefined): string | null {
+  const division = Number(code?.slice(0, 2));
+  if (!Number.isInteger(division)) return null;
+  return NAF_SECTIONS.find(([from, to]) => division >= from && division <= to)?.[2] ?? null;
 }

@@ -45,7 +45,7 @@ dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:4px 16px; ma
 .error { background:#fee9e5; border:1px solid #f3b4a5; color:#7a1f0c; padding:10px 14px; border-radius:6px; margin-bottom:16px; }
 .chart text { font-size:12px; fill:var(--ink); } .chart .bar { fill:var(--accent); } .chart .bar2 { fill:#18753c; }
 .sr { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); }
-@media (max-width: 800px) { .strip { grid-template-columns:repeat(3, 1fr); }
+@media (max-width: 800px) { .strip { grid-template-columns:repeat(2, minmax(0, 1fr)); } .point { overflow-wrap:anywhere; }
   table.cards thead { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); }
   table.cards, table.cards tbody, table.cards tr, table.cards td { display:block; width:100%; }
   table.cards tr { border:1px solid var(--line); border-radius:6px; margin-bottom:10px; padding:6px 4px; background:#fff; }

@@ -6,7 +6,7 @@ import { isValidNir } from '../../domain/nir';
 import { cepAccess, mayUseNirSearch } from '../../domain/authorization';
 import { DossierId, type DossierViewT } from '../../domain/schemas';
 import { Layout, type Section } from './layout';
-import { frError } from './labels';
+import { REGION_LABEL, frError, stateLabel } from './labels';
 import type {
   CepStats,
   CertificationStats,
@@ -187,6 +187,8 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
       financeur: text('financeur'),
       createdFrom: text('createdFrom'),
       createdTo: text('createdTo'),
+      interrompu: text('interrompu') === 'true' ? 'true' : undefined,
+      limit: ['20', '50', '100', '200'].includes(text('limit') ?? '') ? text('limit') : undefined,
     };
   };
   /**
@@ -257,12 +259,13 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
         limit: 50,
         ...Object.fromEntries(params),
       };
+      if (typeof body.limit === 'string') body.limit = Number(body.limit);
       if (cursor) body.cursor = cursor;
       res = await api<ListAnswer>(c, '/v1/dossiers/search', body);
     } else {
       if (search) params.set('idPrefix', search);
       if (cursor) params.set('cursor', cursor);
-      params.set('limit', '50');
+      if (!params.has('limit')) params.set('limit', '50');
       res = await api<ListAnswer>(c, `/v1/dossiers?${params}`);
     }
     let items: DossierViewT[] = [];
@@ -288,6 +291,12 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
         {...pagesOf('/console/dossiers', keep, cursor, next, personal)}
         error={error}
         canSearchNir={canSearchNir}
+        me={me.admin ? null : { siret: me.siret, kind: me.kind, region: me.region ?? null }}
+        csvUrl={
+          personal
+            ? null
+            : `/console/dossiers.csv?${new URLSearchParams([...keep].filter(([k]) => k !== 'limit'))}`
+        }
       />,
       error ? 400 : 200,
     );
@@ -307,6 +316,66 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
         return c.redirect(`/console/dossiers/${encodeURIComponent(search)}`, 303);
     }
     return listPage(c, filters, c.req.query('cursor'));
+  });
+
+  /**
+   * The list as CSV, with the page's filters (never a search by NIR or name): read through the
+   * API 500 at a time, 10,000 lines at most, labels in French, formulas neutralised.
+   */
+  app.get('/console/dossiers.csv', async (c) => {
+    const filters = filtersOf(c.req.query());
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(filters)) if (v && k !== 'q' && k !== 'limit') params.set(k, v);
+    const search = filters.q?.replace(/\s+/g, '');
+    if (search && isDossierId(search) && !asNir(search) && !asName(filters.q)) params.set('idPrefix', search);
+    params.set('limit', '500');
+    const lines = [
+      [
+        'dossier',
+        'prenom',
+        'nom',
+        'etat',
+        'interrompu',
+        'dispositif',
+        'intitule',
+        'organisme',
+        'region',
+        'entree',
+        'sortie',
+      ].join(','),
+    ];
+    let cursor: string | null = null;
+    do {
+      const at: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page: { status: number; body: ListAnswer } = await api<ListAnswer>(
+        c,
+        `/v1/dossiers?${params}${at}`,
+      );
+      if (page.status !== 200) return c.text(`Recherche impossible : ${frError(page.body.error)}`, 400);
+      for (const d of page.body.items ?? []) {
+        lines.push(
+          [
+            d.dossierId,
+            d.stagiaire.prenom,
+            d.stagiaire.nom,
+            stateLabel(d.status, d.issue),
+            d.interrompu ? 'oui' : 'non',
+            d.action.dispositif,
+            d.action.intitule,
+            d.organisme.raisonSociale,
+            REGION_LABEL[d.action.region] ?? d.action.region,
+            d.dates.entree ?? '',
+            d.dates.sortie ?? '',
+          ]
+            .map(csvCell)
+            .join(','),
+        );
+      }
+      cursor = page.body.nextCursor ?? null;
+    } while (cursor && lines.length <= 10_000);
+    c.header('content-disposition', 'attachment; filename="agora-dossiers.csv"');
+    c.header('content-type', 'text/csv; charset=utf-8');
+    return c.body(`${lines.join('\n')}\n`);
   });
 
   app.post('/console/dossiers', async (c) => {
@@ -498,7 +567,12 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
       c,
       `Dossier ${id}`,
       'dossiers',
-      <DossierPage d={dossier.body} events={history.body.events} me={me.admin ? null : (me.siret ?? null)} />,
+      <DossierPage
+        d={dossier.body}
+        events={history.body.events}
+        me={me.admin ? null : me.siret}
+        kind={me.admin ? null : me.kind}
+      />,
     );
   });
 

@@ -358,4 +358,46 @@ describe('the console in a browser', () => {
     await shot(page, 'autre-partenaire');
     await page.context().close();
   });
+
+  it('shows a Region reading by territory that it reads only, why the NIR is masked, the facts in words; the list as CSV', async () => {
+    const region = await stack.partner('REGION', '84');
+    const page = await signIn(region);
+    await page.goto(`${base}/console/dossiers/${ids[0]}`);
+    const text = (await page.locator('main').textContent()) ?? '';
+    expect(text).toContain('Lecture seule : vous voyez ce dossier au titre de votre territoire');
+    expect(text).toContain('(masqué)');
+    expect(text).not.toContain(person);
+    expect(text).toMatch(/Objectif\s*Certifiante/);
+    expect(text).toMatch(/800 h prévues · 600 h réalisées/);
+    // Its region filter offers its own region only.
+    await page.goto(`${base}/console/dossiers`);
+    expect(await page.getByLabel('Région').locator('option').allTextContents()).toEqual([
+      'Tous',
+      'Auvergne-Rhône-Alpes',
+    ]);
+    await page.context().close();
+
+    // France Travail: "financés par nous", and the list as CSV with the same filters.
+    const ftPage = await signIn(ft);
+    await ftPage.goto(`${base}/console/dossiers`);
+    await ftPage.getByLabel('Financés par nous').check();
+    await ftPage.getByLabel('Par page').selectOption('20');
+    await ftPage.getByRole('button', { name: 'Rechercher' }).click();
+    await ftPage.waitForURL(/financeur=/);
+    expect(await ftPage.locator('tbody tr').count()).toBe(ids.length);
+    const href = await ftPage.getByRole('link', { name: 'Télécharger la liste (CSV)' }).getAttribute('href');
+    const csv = await ftPage.context().request.get(`${base}${href}`);
+    expect(csv.headers()['content-type']).toContain('text/csv');
+    const lines = (await csv.text()).trim().split('\n');
+    expect(lines[0]).toBe(
+      'dossier,prenom,nom,etat,interrompu,dispositif,intitule,organisme,region,entree,sortie',
+    );
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[0])
+        .sort(),
+    ).toEqual([...ids].sort());
+    await ftPage.context().close();
+  });
 });

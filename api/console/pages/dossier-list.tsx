@@ -1,5 +1,7 @@
 import type { FC } from 'hono/jsx';
 import { CsrfField } from '../csrf';
+import { isFundingKind } from '../../../domain/authorization';
+import type { PartnerKind } from '../../../domain/code-lists';
 import type { DossierViewT } from '../../../domain/schemas';
 import { ISSUE_LABEL, REGION_LABEL, STATUS_LABEL, frDate, stateLabel } from '../labels';
 import { Pager } from '../parts';
@@ -14,6 +16,8 @@ export interface ListFilters {
   financeur?: string | undefined;
   createdFrom?: string | undefined;
   createdTo?: string | undefined;
+  interrompu?: string | undefined;
+  limit?: string | undefined;
 }
 
 export const Select: FC<{
@@ -43,7 +47,11 @@ export const ListPage: FC<{
   firstUrl: string | null;
   error?: string | undefined;
   canSearchNir: boolean;
-}> = ({ filters, items, next, firstUrl, error, canSearchNir }) => (
+  /** The signed-in partner (null: the platform): the filters that fit it. */
+  me?: { siret: string; kind: string; region: string | null } | null;
+  /** The list as CSV, with the same filters (none for a search by NIR or name). */
+  csvUrl?: string | null;
+}> = ({ filters, items, next, firstUrl, error, canSearchNir, me = null, csvUrl = null }) => (
   <>
     <h1>Dossiers</h1>
     <section class="card" aria-label="Recherche et filtres">
@@ -64,14 +72,49 @@ export const ListPage: FC<{
           Dispositif
           <input name="dispositif" value={filters.dispositif ?? ''} size={10} />
         </label>
-        <Select name="region" label="Région" value={filters.region} options={REGION_LABEL} />
+        <Select
+          name="region"
+          label="Région"
+          value={filters.region}
+          options={
+            me?.kind === 'REGION' && me.region
+              ? { [me.region]: REGION_LABEL[me.region] ?? me.region }
+              : REGION_LABEL
+          }
+        />
         <label>
           Organisme (SIRET)
           <input name="organisme" value={filters.organisme ?? ''} size={15} inputmode="numeric" />
         </label>
+        {me && isFundingKind(me.kind as PartnerKind) ? (
+          <label class="check">
+            <input
+              type="checkbox"
+              name="financeur"
+              value={me.siret}
+              checked={filters.financeur === me.siret}
+            />{' '}
+            Financés par nous
+          </label>
+        ) : (
+          <label>
+            Financeur (SIRET)
+            <input name="financeur" value={filters.financeur ?? ''} size={15} inputmode="numeric" />
+          </label>
+        )}
+        <label class="check">
+          <input type="checkbox" name="interrompu" value="true" checked={filters.interrompu === 'true'} />{' '}
+          Interrompus
+        </label>
         <label>
-          Financeur (SIRET)
-          <input name="financeur" value={filters.financeur ?? ''} size={15} inputmode="numeric" />
+          Par page
+          <select name="limit">
+            {['20', '50', '100', '200'].map((n) => (
+              <option value={n} selected={(filters.limit ?? '50') === n}>
+                {n}
+              </option>
+            ))}
+          </select>
         </label>
         <label>
           Reçu depuis le
@@ -91,6 +134,18 @@ export const ListPage: FC<{
       </p>
     ) : null}
     <section class="card">
+      <p class="meta">
+        {items.length} dossier{items.length > 1 ? 's' : ''} sur cette page
+        {next ? ' (page suivante en bas)' : ''}
+        {csvUrl ? (
+          <>
+            {' · '}
+            <a href={csvUrl} download>
+              Télécharger la liste (CSV)
+            </a>
+          </>
+        ) : null}
+      </p>
       {items.length === 0 ? (
         <p>Aucun dossier ne correspond.</p>
       ) : (

@@ -14,6 +14,8 @@ import {
   euros,
   frDate,
   frMonth,
+  nafSector,
+  objectifLabel,
   stateLabel,
 } from '../labels';
 import { EntryHead } from '../parts';
@@ -25,7 +27,7 @@ function flatten(o: Record<string, unknown> | undefined, prefix = ''): [string, 
     const label = prefix ? `${prefix} · ${FIELD_LABEL[k] ?? k}` : (FIELD_LABEL[k] ?? k);
     if (v && typeof v === 'object' && !Array.isArray(v)) return flatten(v as Record<string, unknown>, label);
     const text = Array.isArray(v)
-      ? JSON.stringify(v)
+      ? v.map(arrayItem).join(' ; ')
       : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)
         ? frDate(v)
         : v === null || v === undefined
@@ -33,6 +35,17 @@ function flatten(o: Record<string, unknown> | undefined, prefix = ''): [string, 
           : String(v);
     return [[label, text] as [string, string]];
   });
+}
+
+/** An item of a corrected list (a financing line), in words: its fields labelled, amounts in euros. */
+function arrayItem(item: unknown): string {
+  if (!item || typeof item !== 'object') return String(item);
+  return Object.entries(item as Record<string, unknown>)
+    .map(
+      ([k, v]) =>
+        `${FIELD_LABEL[k] ?? k} ${typeof v === 'number' && k.startsWith('montant') ? euros(v) : String(v)}`,
+    )
+    .join(', ');
 }
 
 function eventDetail(e: HistoryEntry): string | null {
@@ -56,15 +69,34 @@ function eventDetail(e: HistoryEntry): string | null {
   return parts.length ? parts.join(' · ') : null;
 }
 
-export const DossierPage: FC<{ d: DossierViewT; events: HistoryEntry[]; me: string | null }> = ({
-  d,
-  events,
-  me,
-}) => (
+/** Why a partner reads this dossier, when it may not act on it: told, with why the NIR is masked. */
+function readOnlyReason(d: DossierViewT, me: string | null, kind: string | null): string | null {
+  if (me === null) return null;
+  const funds = d.financements.some((f) => f.financeurSiret === me);
+  if (funds || d.organisme.siret === me) return null;
+  if (kind === 'REGION')
+    return 'Lecture seule : vous voyez ce dossier au titre de votre territoire, sans le financer. Le NIR est masqué : sa lecture complète est réservée aux financeurs du dossier.';
+  if (d.remunerateurSiret === me)
+    return 'Lecture seule : vous voyez ce dossier comme rémunérateur du stagiaire. Le NIR est masqué : sa lecture complète est réservée aux financeurs du dossier.';
+  return 'Lecture seule : votre organisation ne finance ni ne dispense cette formation.';
+}
+
+export const DossierPage: FC<{
+  d: DossierViewT;
+  events: HistoryEntry[];
+  me: string | null;
+  /** The reader's kind of partner (null: the platform). */
+  kind?: string | null;
+}> = ({ d, events, me, kind = null }) => (
   <>
     <p class="meta">
       <a href="/console/dossiers">← Dossiers</a>
     </p>
+    {readOnlyReason(d, me, kind) ? (
+      <div class="fr-alert fr-alert--info fr-alert--sm fr-mb-3w">
+        <p>{readOnlyReason(d, me, kind)}</p>
+      </div>
+    ) : null}
     <h1>
       Dossier {d.dossierId}{' '}
       <span class={`badge ${d.status === 'CLOS' ? 'clos' : ''}`}>{stateLabel(d.status, d.issue)}</span>{' '}
@@ -79,7 +111,13 @@ export const DossierPage: FC<{ d: DossierViewT; events: HistoryEntry[]; me: stri
             {d.stagiaire.prenom} {d.stagiaire.nom}
           </dd>
           <dt>NIR</dt>
-          <dd>{d.stagiaire.nir ?? d.stagiaire.nirMasque}</dd>
+          <dd>
+            {d.stagiaire.nir ?? (
+              <>
+                {d.stagiaire.nirMasque} <span class="meta">(masqué)</span>
+              </>
+            )}
+          </dd>
           <dt>Né(e) le</dt>
           <dd>{frDate(d.stagiaire.dateNaissance)}</dd>
         </dl>
@@ -90,11 +128,39 @@ export const DossierPage: FC<{ d: DossierViewT; events: HistoryEntry[]; me: stri
           <dt>Intitulé</dt>
           <dd>{d.action.intitule}</dd>
           <dt>Dispositif</dt>
-          <dd>
-            {d.action.dispositif} · objectif {d.action.objectif}
-          </dd>
+          <dd>{d.action.dispositif}</dd>
+          <dt>Objectif</dt>
+          <dd>{objectifLabel(d.action.objectif)}</dd>
+          {d.action.certification ? (
+            <>
+              <dt>Certification visée</dt>
+              <dd>{d.action.certification}</dd>
+            </>
+          ) : null}
+          {d.action.nsf ? (
+            <>
+              <dt>Domaine (NSF)</dt>
+              <dd>{d.action.nsf}</dd>
+            </>
+          ) : null}
           <dt>Région</dt>
-          <dd>{REGION_LABEL[d.action.region] ?? d.action.region}</dd>
+          <dd>
+            {REGION_LABEL[d.action.region] ?? d.action.region}
+            {d.action.departement ? ` · département ${d.action.departement}` : ''}
+          </dd>
+          {d.action.qpv !== undefined ? (
+            <>
+              <dt>Quartier prioritaire</dt>
+              <dd>{d.action.qpv ? 'oui (QPV)' : 'non'}</dd>
+            </>
+          ) : null}
+          <dt>Heures</dt>
+          <dd>
+            {d.action.dureeHeures !== undefined
+              ? `${d.action.dureeHeures} h prévues`
+              : 'durée non renseignée'}
+            {d.sortie?.heuresRealisees !== undefined ? ` · ${d.sortie.heuresRealisees} h réalisées` : ''}
+          </dd>
           <dt>Organisme</dt>
           <dd>
             {d.organisme.raisonSociale} ({d.organisme.siret})
@@ -150,6 +216,20 @@ export const DossierPage: FC<{ d: DossierViewT; events: HistoryEntry[]; me: stri
               <div class="meta">
                 {s.meilleurEmploi.heures} h{s.meilleurEmploi.emploiDurable ? ' · durable' : ''}
                 {s.multiEmploi ? ' · multi-emploi' : ''}
+                <br />
+                depuis le {frDate(s.meilleurEmploi.dateDebutContrat)}
+                {nafSector(s.meilleurEmploi.codeNaf) ? (
+                  <>
+                    <br />
+                    {nafSector(s.meilleurEmploi.codeNaf)}
+                  </>
+                ) : null}
+                {s.meilleurEmploi.siretEmployeur ? (
+                  <>
+                    <br />
+                    employeur {s.meilleurEmploi.siretEmployeur}
+                  </>
+                ) : null}
               </div>
             ) : null}
           </li>
@@ -257,6 +337,19 @@ export const DossierPage: FC<{ d: DossierViewT; events: HistoryEntry[]; me: stri
             </tr>
           ))}
         </tbody>
+        {d.financements.length > 1 ? (
+          <tfoot>
+            <tr>
+              <th scope="row">Total</th>
+              <td class="num">{euros(d.financements.reduce((t, f) => t + (f.montantEngage ?? 0), 0))}</td>
+              <td class="num">
+                {d.financements.some((f) => f.montantRealise !== undefined)
+                  ? euros(d.financements.reduce((t, f) => t + (f.montantRealise ?? 0), 0))
+                  : '—'}
+              </td>
+            </tr>
+          </tfoot>
+        ) : null}
       </table>
     </section>
     <section class="card" aria-labelledby="t-hist">
