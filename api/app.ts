@@ -160,7 +160,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', dossierRoutes({ gateway, cep, certifications, orm, now, hashNir: deps.hashNir }));
   app.route('/', certificationRoutes({ service: certifications, orm, now }));
   app.route('/', cepRoutes({ gateway: cep, orm, now, hashNir: deps.hashNir }));
-  app.route('/', meRoutes());
+  app.route('/', meRoutes({ orm }));
   app.route('/', adminRoutes({ orm, onRevoke: (tokenId) => tokens.revoke(tokenId) }));
   app.route('/', qualityRoutes({ orm }));
   app.route(

@@ -204,7 +204,19 @@ export async function upsertDossier(
 interface Cursor {
   c: string;
   d: string;
+  /** The order the page was read in (absent: newest first). */
+  s?: ListSort;
 }
+
+/** The list's orders: newest first (default), oldest first, by dossier number. */
+export type ListSort = 'recent' | 'ancien' | 'numero';
+const ORDER: Record<ListSort, { by: string; after: string }> = {
+  recent: { by: 'created_at desc, dossier_id desc', after: '(created_at, dossier_id) < (?::timestamptz, ?)' },
+  ancien: { by: 'created_at asc, dossier_id asc', after: '(created_at, dossier_id) > (?::timestamptz, ?)' },
+  numero: { by: 'dossier_id asc', after: '(?::timestamptz is not null and dossier_id > ?)' },
+};
+/** A page's count stops there: "more than 10,000" costs no more than 10,000. */
+const TOTAL_CAP = 10_000;
 
 export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
@@ -218,6 +230,7 @@ export function decodeCursor(s: string): Cursor | null {
       typeof c === 'object' &&
       typeof (c as Cursor).c === 'string' &&
       typeof (c as Cursor).d === 'string' &&
+      ((c as Cursor).s === undefined || (c as Cursor).s! in ORDER) &&
       DossierId.safeParse((c as Cursor).d).success
     ) {
       const at = (c as Cursor).c;
@@ -243,9 +256,10 @@ export async function listDossiers(
     nom?: string;
     dateNaissance?: string;
   },
-): Promise<{ items: DossierViewT[]; nextCursor: string | null }> {
+): Promise<{ items: DossierViewT[]; nextCursor: string | null; total?: number; totalExact?: boolean }> {
   const params = new Params();
   const where = dossierWhere(actor, q, '', params);
+  const sort: ListSort = q.sort ?? 'recent';
   const filter = (sql: string, ...values: unknown[]) => {
     where.push(sql);
     params.list.push(...values);
@@ -262,7 +276,19 @@ export async function listDossiers(
   if (q.interrompu) filter('interrompu = ?', q.interrompu === 'true');
   if (q.createdFrom) filter("created_at >= (?::date)::timestamp at time zone 'UTC'", q.createdFrom);
   if (q.createdTo) filter("created_at < (?::date + 1)::timestamp at time zone 'UTC'", q.createdTo);
-  if (q.cursor) filter('(created_at, dossier_id) < (?::timestamptz, ?)', q.cursor.c, q.cursor.d);
+  // The count, before the cursor: the whole list's, up to TOTAL_CAP.
+  let total: { total: number; totalExact: boolean } | undefined;
+  if (q.withTotal === 'true') {
+    const [row] = await em
+      .getConnection()
+      .execute<{ n: string }[]>(
+        `select count(*) as n from (select 1 from dossiers ${where.length ? `where ${where.join(' and ')}` : ''} limit ?) t`,
+        [...params.list, TOTAL_CAP + 1],
+      );
+    const n = Number(row?.n ?? 0);
+    total = { total: Math.min(n, TOTAL_CAP), totalExact: n <= TOTAL_CAP };
+  }
+  if (q.cursor) filter(ORDER[sort].after, q.cursor.c, q.cursor.d);
   params.list.push(q.limit + 1);
   const rows = await em.getConnection().execute<
     {
@@ -276,14 +302,18 @@ export async function listDossiers(
     }[]
   >(
     `select data, created_at, dossier_id, organisme_siret, financeur_sirets, region, remunerateur_siret from dossiers ${where.length ? `where ${where.join(' and ')}` : ''}
-       order by created_at desc, dossier_id desc limit ?`,
+       order by ${ORDER[sort].by} limit ?`,
     params.list,
   );
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   const nextCursor =
     rows.length > q.limit && last
-      ? encodeCursor({ c: new Date(last.created_at).toISOString(), d: last.dossier_id })
+      ? encodeCursor({
+          c: new Date(last.created_at).toISOString(),
+          d: last.dossier_id,
+          ...(sort === 'recent' ? {} : { s: sort }),
+        })
       : null;
   return {
     items: page.map((r) =>
@@ -297,6 +327,7 @@ export async function listDossiers(
       }),
     ),
     nextCursor,
+    ...total,
   };
 }
 

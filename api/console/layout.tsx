@@ -225,26 +225,13 @@ export const Layout: FC<{
                   l'insertion dans l'emploi douze mois après la sortie.
                 </p>
                 <ul class="fr-footer__content-list">
-                  <li class="fr-footer__content-item">
-                    <a class="fr-footer__content-link" href="https://www.info.gouv.fr" rel="noopener">
-                      info.gouv.fr
-                    </a>
-                  </li>
-                  <li class="fr-footer__content-item">
-                    <a class="fr-footer__content-link" href="https://www.service-public.fr" rel="noopener">
-                      service-public.fr
-                    </a>
-                  </li>
-                  <li class="fr-footer__content-item">
-                    <a class="fr-footer__content-link" href="https://www.legifrance.gouv.fr" rel="noopener">
-                      legifrance.gouv.fr
-                    </a>
-                  </li>
-                  <li class="fr-footer__content-item">
-                    <a class="fr-footer__content-link" href="https://www.data.gouv.fr" rel="noopener">
-                      data.gouv.fr
-                    </a>
-                  </li>
+                  {['info.gouv.fr', 'service-public.fr', 'legifrance.gouv.fr', 'data.gouv.fr'].map((site) => (
+                    <li class="fr-footer__content-item">
+                      <a class="fr-footer__content-link" href={`https://www.${site}`} rel="noopener">
+                        {site}
+                      </a>
+                    </li>
+                  ))}
                 </ul>
               </div>
             </div>

@@ -31,12 +31,15 @@ export const EntryHead: FC<{
   label: string;
   e: { date: string; receivedAt: string; source: string; confirmation?: boolean | undefined };
   me?: string | null;
-}> = ({ label, e, me }) => (
+  /** Registered partners' names by SIRET: a source reads as a name. */
+  names?: Record<string, string>;
+}> = ({ label, e, me, names = {} }) => (
   <>
     <strong>{label}</strong> le {frDate(e.date)}
     {e.confirmation ? <span class="meta"> (confirmation)</span> : null}
     <div class="meta">
-      reçu le {frInstant(e.receivedAt)} · source {e.source === 'ADMIN' ? 'plateforme' : e.source}
+      reçu le {frInstant(e.receivedAt)} · source{' '}
+      {e.source === 'ADMIN' ? 'plateforme' : names[e.source] ? `${names[e.source]} (${e.source})` : e.source}
       {me && e.source === me ? ' (vous)' : ''}
     </div>
   </>

@@ -174,6 +174,8 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
     items?: DossierViewT[];
     nextCursor?: string | null;
     error?: { message: string; details?: { path?: string }[] };
+    total?: number;
+    totalExact?: boolean;
   };
   const filtersOf = (q: Record<string, unknown>): ListFilters => {
     const text = (k: string) => (typeof q[k] === 'string' ? (q[k] as string).trim() || undefined : undefined);
@@ -189,6 +191,7 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
       createdTo: text('createdTo'),
       interrompu: text('interrompu') === 'true' ? 'true' : undefined,
       limit: ['20', '50', '100', '200'].includes(text('limit') ?? '') ? text('limit') : undefined,
+      sort: ['ancien', 'numero'].includes(text('sort') ?? '') ? text('sort') : undefined,
     };
   };
   /**
@@ -257,6 +260,7 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
       const body: Record<string, unknown> = {
         ...(nir ? { nir } : { nom: name }),
         limit: 50,
+        withTotal: 'true',
         ...Object.fromEntries(params),
       };
       if (typeof body.limit === 'string') body.limit = Number(body.limit);
@@ -266,13 +270,16 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
       if (search) params.set('idPrefix', search);
       if (cursor) params.set('cursor', cursor);
       if (!params.has('limit')) params.set('limit', '50');
+      params.set('withTotal', 'true');
       res = await api<ListAnswer>(c, `/v1/dossiers?${params}`);
     }
     let items: DossierViewT[] = [];
     let next: string | null = null;
+    let total: { n: number; exact: boolean } | null = null;
     if (res?.status === 200) {
       items = res.body.items ?? [];
       next = res.body.nextCursor ?? null;
+      if (res.body.total !== undefined) total = { n: res.body.total, exact: res.body.totalExact !== false };
     } else if (res) {
       error =
         res.status === 403
@@ -292,6 +299,7 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
         error={error}
         canSearchNir={canSearchNir}
         me={me.admin ? null : { siret: me.siret, kind: me.kind, region: me.region ?? null }}
+        total={total}
         csvUrl={
           personal
             ? null
@@ -563,6 +571,21 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
     if (dossier.status === 404 || history.status === 404) return notFound();
     if (dossier.status !== 200 || history.status !== 200) return unavailable(c, 'dossiers');
     const me = c.get('user').actor;
+    // The SIRETs on the page, as names where the partner is registered.
+    const sirets = [
+      ...new Set([
+        ...dossier.body.financements.map((f) => f.financeurSiret),
+        ...history.body.events.map((e) => e.source).filter((s) => /^\d{14}$/.test(s)),
+        ...(dossier.body.remunerateurSiret ? [dossier.body.remunerateurSiret] : []),
+      ]),
+    ].slice(0, 50);
+    const found = sirets.length
+      ? await api<{ items?: { siret: string; nom: string }[] }>(
+          c,
+          `/v1/partenaires?${new URLSearchParams(sirets.map((s): [string, string] => ['siret', s]))}`,
+        )
+      : null;
+    const names = Object.fromEntries((found?.body.items ?? []).map((p) => [p.siret, p.nom]));
     return page(
       c,
       `Dossier ${id}`,
@@ -572,6 +595,7 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
         events={history.body.events}
         me={me.admin ? null : me.siret}
         kind={me.admin ? null : me.kind}
+        names={names}
       />,
     );
   });

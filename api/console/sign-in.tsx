@@ -344,15 +344,26 @@ export function consoleSignIn(deps: {
       status as 200,
     );
   };
-  const expiredInteraction = (c: Context) =>
+  /** A page that says why something was refused, and where to go on. */
+  const refusal = (
+    c: Context,
+    title: string,
+    message: string,
+    link: { href: string; text: string },
+    status: number,
+  ) =>
     c.html(
-      <Layout title="Connexion expirée" section={null}>
-        <MessagePage
-          title="Connexion expirée"
-          message="Cette page de connexion n'est plus valable. Recommencez depuis la console."
-          link={{ href: '/console/connexion', text: 'Revenir à la connexion' }}
-        />
+      <Layout title={title} section={null}>
+        <MessagePage title={title} message={message} link={link} />
       </Layout>,
+      status as 400,
+    );
+  const expiredInteraction = (c: Context) =>
+    refusal(
+      c,
+      'Connexion expirée',
+      "Cette page de connexion n'est plus valable. Recommencez depuis la console.",
+      { href: '/console/connexion', text: 'Revenir à la connexion' },
       400,
     );
 
@@ -421,14 +432,11 @@ export function consoleSignIn(deps: {
       const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const sent = typeof form._csrf === 'string' ? form._csrf : '';
       if (sent.length !== user.csrf.length || !timingSafeEqual(Buffer.from(sent), Buffer.from(user.csrf))) {
-        return c.html(
-          <Layout title="Formulaire refusé" section={null}>
-            <MessagePage
-              title="Formulaire refusé"
-              message="Ce formulaire n'est plus valable (page trop ancienne, ou envoyée d'ailleurs). Rechargez la page et recommencez."
-              link={{ href: '/console', text: 'Revenir au tableau de bord' }}
-            />
-          </Layout>,
+        return refusal(
+          c,
+          'Formulaire refusé',
+          "Ce formulaire n'est plus valable (page trop ancienne, ou envoyée d'ailleurs). Rechargez la page et recommencez.",
+          { href: '/console', text: 'Revenir au tableau de bord' },
           403,
         );
       }

@@ -283,7 +283,8 @@ export function dossierRoutes(deps: {
     if ('code' in scope) throw ApiError.from(scope);
     const { cursor, ...q } = query;
     const decoded = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (decoded === null) throw badCursor(nir === undefined ? 'query' : 'body');
+    if (decoded === null || (decoded && (decoded.s ?? 'recent') !== (q.sort ?? 'recent')))
+      throw badCursor(nir === undefined && !byName ? 'query' : 'body');
     const em = orm.em.fork();
     const page = await listDossiers(em, actor, {
       ...q,
@@ -299,7 +300,16 @@ export function dossierRoutes(deps: {
     if (withDsn > 0) await recordAccess(em, actor, 'DSN_LIST', null, { dossiers: withDsn });
     return page;
   };
-  const Page = z.object({ items: z.array(DossierView), nextCursor: z.string().nullable() });
+  const Page = z.object({
+    items: z.array(DossierView),
+    nextCursor: z.string().nullable(),
+    total: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'with withTotal=true: the whole list, up to 10,000' }),
+    totalExact: z.boolean().optional().meta({ description: 'false: more than `total`' }),
+  });
 
   app.openapi(
     createRoute({

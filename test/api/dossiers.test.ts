@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBody, uid, ev } from '../helpers/fixtures';
+import { createBody, uid, ev, siret } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
 import { ADMIN_TOKEN, startStack } from '../helpers/stack';
 
@@ -568,5 +568,44 @@ describe('search by name and by the start of a dossier id', () => {
     const wild = await stack.call('GET', '/v1/dossiers?idPrefix=T_', of.token);
     expect(wild.body.items).toEqual([]);
     expect((await stack.call('GET', '/v1/dossiers?idPrefix=a%20b', of.token)).status).toBe(400);
+  });
+});
+
+describe('list order and count', () => {
+  it('sorts by number or age, pages in that order, and counts the whole list', async () => {
+    const prefix = `SORT-${uid()}`;
+    for (const n of ['2', '0', '1']) await create({ dossierId: `${prefix}-${n}` });
+    const list = (q: string) => stack.call('GET', `/v1/dossiers?idPrefix=${prefix}&${q}`, region.token);
+    const ids = (r: { body: { items: { dossierId: string }[] } }) => r.body.items.map((d) => d.dossierId);
+    const first = await list('sort=numero&limit=2&withTotal=true');
+    expect(ids(first)).toEqual([`${prefix}-0`, `${prefix}-1`]);
+    expect(first.body).toMatchObject({ total: 3, totalExact: true });
+    const second = await list(`sort=numero&limit=2&cursor=${first.body.nextCursor}`);
+    expect(ids(second)).toEqual([`${prefix}-2`]);
+    expect(second.body.nextCursor).toBeNull();
+    expect(second.body.total).toBeUndefined();
+    // Created 2, 0, 1: oldest first, newest first.
+    expect(ids(await list('sort=ancien'))).toEqual([`${prefix}-2`, `${prefix}-0`, `${prefix}-1`]);
+    expect(ids(await list(''))).toEqual([`${prefix}-1`, `${prefix}-0`, `${prefix}-2`]);
+    // A cursor read in one order is refused in another.
+    const mixed = await list(`sort=ancien&limit=2&cursor=${first.body.nextCursor}`);
+    expect(mixed.status).toBe(400);
+    expect((await list('sort=alphabet')).status).toBe(400);
+  });
+
+  it('names registered partners by SIRET, leaving out the others', async () => {
+    const res = await stack.call(
+      'GET',
+      `/v1/partenaires?siret=${of.siret}&siret=${region.siret}&siret=${siret('9999999999999')}`,
+      stranger.token,
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((p: { siret: string }) => p.siret).sort()).toEqual(
+      [of.siret, region.siret].sort(),
+    );
+    expect(res.body.items.find((p: { siret: string }) => p.siret === of.siret)).toMatchObject({
+      type: 'ORGANISME_FORMATION',
+    });
+    expect((await stack.call('GET', '/v1/partenaires?siret=123', stranger.token)).status).toBe(400);
   });
 });

@@ -369,6 +369,9 @@ describe('the console in a browser', () => {
     expect(text).not.toContain(person);
     expect(text).toMatch(/Objectif\s*Certifiante/);
     expect(text).toMatch(/800 h prévues · 600 h réalisées/);
+    // SIRETs read as the registered partners' names: the financeur, the sources.
+    expect(text).toContain(`${ft.name} · ${ft.siret}`);
+    expect(text).toContain(`source ${of.name} (${of.siret})`);
     // Its region filter offers its own region only.
     await page.goto(`${base}/console/dossiers`);
     expect(await page.getByLabel('Région').locator('option').allTextContents()).toEqual([

@@ -18,6 +18,7 @@ export interface ListFilters {
   createdTo?: string | undefined;
   interrompu?: string | undefined;
   limit?: string | undefined;
+  sort?: string | undefined;
 }
 
 export const Select: FC<{
@@ -51,7 +52,9 @@ export const ListPage: FC<{
   me?: { siret: string; kind: string; region: string | null } | null;
   /** The list as CSV, with the same filters (none for a search by NIR or name). */
   csvUrl?: string | null;
-}> = ({ filters, items, next, firstUrl, error, canSearchNir, me = null, csvUrl = null }) => (
+  /** The whole list's count (up to 10,000; not exact past it). */
+  total?: { n: number; exact: boolean } | null;
+}> = ({ filters, items, next, firstUrl, error, canSearchNir, me = null, csvUrl = null, total = null }) => (
   <>
     <h1>Dossiers</h1>
     <section class="card" aria-label="Recherche et filtres">
@@ -105,6 +108,20 @@ export const ListPage: FC<{
         <label class="check">
           <input type="checkbox" name="interrompu" value="true" checked={filters.interrompu === 'true'} />{' '}
           Interrompus
+        </label>
+        <label>
+          Tri
+          <select name="sort">
+            <option value="" selected={!filters.sort}>
+              Plus récents d'abord
+            </option>
+            <option value="ancien" selected={filters.sort === 'ancien'}>
+              Plus anciens d'abord
+            </option>
+            <option value="numero" selected={filters.sort === 'numero'}>
+              Par n° de dossier
+            </option>
+          </select>
         </label>
         <label>
           Par page

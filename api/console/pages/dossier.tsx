@@ -87,7 +87,9 @@ export const DossierPage: FC<{
   me: string | null;
   /** The reader's kind of partner (null: the platform). */
   kind?: string | null;
-}> = ({ d, events, me, kind = null }) => (
+  /** Registered partners' names by SIRET (financeurs, sources, the remunerator). */
+  names?: Record<string, string>;
+}> = ({ d, events, me, kind = null, names = {} }) => (
   <>
     <p class="meta">
       <a href="/console/dossiers">← Dossiers</a>
@@ -274,7 +276,8 @@ export const DossierPage: FC<{
         <h2 id="t-remu">Rémunération</h2>
         {d.remunerateurSiret ? (
           <p class="meta">
-            Rémunérateur : {d.remunerateurSiret}
+            Rémunérateur : {names[d.remunerateurSiret] ? `${names[d.remunerateurSiret]} · ` : ''}
+            {d.remunerateurSiret}
             {d.remunerateurSiret === me ? ' (vous)' : ''}
           </p>
         ) : null}
@@ -320,7 +323,7 @@ export const DossierPage: FC<{
       <table>
         <thead>
           <tr>
-            <th>Financeur (SIRET)</th>
+            <th>Financeur</th>
             <th class="num">Engagé</th>
             <th class="num">Réalisé</th>
           </tr>
@@ -329,6 +332,7 @@ export const DossierPage: FC<{
           {d.financements.map((f) => (
             <tr>
               <td>
+                {names[f.financeurSiret] ? `${names[f.financeurSiret]} · ` : ''}
                 {f.financeurSiret}
                 {f.financeurSiret === me ? ' (vous)' : ''}
               </td>
@@ -357,7 +361,7 @@ export const DossierPage: FC<{
       <ol class="timeline">
         {events.map((e) => (
           <li class={e.type}>
-            <EntryHead label={EVENT_LABEL[e.type] ?? e.type} e={e} me={me} />
+            <EntryHead label={EVENT_LABEL[e.type] ?? e.type} e={e} me={me} names={names} />
             {eventDetail(e) ? <div>{eventDetail(e)}</div> : null}
             {e.type === 'RECTIFICATION' ? (
               <table style="max-width:640px;margin-top:6px">
