@@ -464,18 +464,12 @@ export const ListQuery = z.object({
     .enum(['true', 'false'])
     .optional()
     .meta({ description: 'true: the dossiers whose training is interrupted; false: the others' }),
-  sort: z
-    .enum(['recent', 'ancien', 'numero'])
-    .optional()
-    .meta({
-      description: 'recent (newest first, the default), ancien (oldest first), numero (by dossier id)',
-    }),
-  withTotal: z
-    .enum(['true', 'false'])
-    .optional()
-    .meta({
-      description: 'true: the answer also counts the whole list (`total`, up to 10,000; `totalExact`)',
-    }),
+  sort: z.enum(['recent', 'ancien', 'numero']).optional().meta({
+    description: 'recent (newest first, the default), ancien (oldest first), numero (by dossier id)',
+  }),
+  withTotal: z.enum(['true', 'false']).optional().meta({
+    description: 'true: the answer also counts the whole list (`total`, up to 10,000; `totalExact`)',
+  }),
   idPrefix: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'the start of a dossier id: 1 to 64 characters of A-Za-z0-9._-')

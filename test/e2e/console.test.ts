@@ -388,6 +388,7 @@ describe('the console in a browser', () => {
     await ftPage.getByRole('button', { name: 'Rechercher' }).click();
     await ftPage.waitForURL(/financeur=/);
     expect(await ftPage.locator('tbody tr').count()).toBe(ids.length);
+    await expect(ftPage.locator('main p.meta[role=status]').textContent()).resolves.toMatch(/^12 dossiers/);
     const href = await ftPage.getByRole('link', { name: 'Télécharger la liste (CSV)' }).getAttribute('href');
     const csv = await ftPage.context().request.get(`${base}${href}`);
     expect(csv.headers()['content-type']).toContain('text/csv');

@@ -151,9 +151,11 @@ export const ListPage: FC<{
       </p>
     ) : null}
     <section class="card">
-      <p class="meta">
-        {items.length} dossier{items.length > 1 ? 's' : ''} sur cette page
-        {next ? ' (page suivante en bas)' : ''}
+      <p class="meta" role="status">
+        {total
+          ? `${total.exact ? '' : 'Plus de '}${total.n.toLocaleString('fr-FR')} dossier${total.n > 1 ? 's' : ''}`
+          : `${items.length} dossier${items.length > 1 ? 's' : ''}`}
+        {next ? ` · ${items.length} sur cette page (suite en bas)` : ''}
         {csvUrl ? (
           <>
             {' · '}
