@@ -20,7 +20,7 @@ table { border-collapse:collapse; width:100%; } th, td { text-align:left; paddin
 th { font-size:13px; color:var(--muted); font-weight:600; } td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 .badge { display:inline-block; padding:2px 10px; border-radius:12px; font-size:13px; font-weight:600; background:#e3e3fd; color:var(--accent); }
 .badge.clos { background:#e8edff; } .badge.warn { background:#fee9e5; color:var(--warn); }
-form.filters { display:flex; flex-wrap:wrap; gap:10px; align-items:flex-end; }
+form.filters { display:flex; flex-wrap:wrap; gap:12px 16px; align-items:flex-end; } form.filters > label:not(.check) { flex:1 1 170px; } form.filters label.check { flex-direction:row; align-items:center; gap:6px; color:var(--ink); padding-bottom:10px; } form.filters .fr-input, form.filters .fr-select { margin-top:4px; }
 form.filters label, .field label { display:flex; flex-direction:column; font-size:13px; color:var(--muted); gap:3px; }
 input:not([type=hidden]):not([class*=fr-]), select:not([class*=fr-]) { font:inherit; padding:6px 8px; border:1px solid #666; border-radius:4px; background:#fff; color:var(--ink); }
 button:not([class*=fr-]), .button { font:inherit; background:var(--accent); color:#fff; border:1px solid var(--accent); cursor:pointer; text-decoration:none; padding:6px 14px; display:inline-block; }

@@ -273,6 +273,12 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
       params.set('withTotal', 'true');
       res = await api<ListAnswer>(c, `/v1/dossiers?${params}`);
     }
+    // The dispositifs the partner's dossiers have: the filter offers those (the stats' cache serves it).
+    const byDispositif = await api<DossierStats>(c, '/v1/stats/dossiers?groupBy=dispositif');
+    const dispositifs = (byDispositif.body.groups ?? [])
+      .map((g) => g.key)
+      .filter((k): k is string => typeof k === 'string')
+      .sort((a, b) => a.localeCompare(b, 'fr'));
     let items: DossierViewT[] = [];
     let next: string | null = null;
     let total: { n: number; exact: boolean } | null = null;
@@ -300,6 +306,7 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
         canSearchNir={canSearchNir}
         me={me.admin ? null : { siret: me.siret, kind: me.kind, region: me.region ?? null }}
         total={total}
+        dispositifs={dispositifs}
         csvUrl={
           personal
             ? null

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../infra/paths';
-import { launchChromium, signInConsole } from '../helpers/browser';
+import { axeViolations, launchChromium, signInConsole } from '../helpers/browser';
 import { createBody, ev, nir, uid } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
 import { listen, startStack } from '../helpers/stack';
@@ -139,6 +139,7 @@ describe('the console’s CEP pages in a browser', () => {
     await page.getByRole('link', { name: 'Périodes CEP' }).click();
     await page.waitForURL(`${base}/console/cep`);
     await expect(page.locator('tbody tr').count()).resolves.toBe(1);
+    expect(await axeViolations(page), 'periods').toEqual([]);
     await shot(page, 'liste');
     // A search by NIR is posted, never put in the URL.
     await page.getByLabel('N° de période ou NIR du bénéficiaire').fill(person.nir);
@@ -167,6 +168,7 @@ describe('the console’s CEP pages in a browser', () => {
       'Prescription de formation',
       'Clôture',
     ]);
+    expect(await axeViolations(page), 'period').toEqual([]);
     await shot(page, 'periode');
 
     await page.getByRole('link', { name: 'Tableau CEP' }).click();
@@ -174,6 +176,7 @@ describe('the console’s CEP pages in a browser', () => {
     await expect(h1(page)).resolves.toBe('Tableau de bord CEP');
     await expect(page.locator('.kpi').first().textContent()).resolves.toContain('1');
     expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(4);
+    expect(await axeViolations(page), 'CEP figures').toEqual([]);
     await shot(page, 'tableau');
     await page.context().close();
   });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, signInAsAgent, signInConsole } from '../helpers/browser';
+import { axeViolations, launchChromium, signInAsAgent, signInConsole } from '../helpers/browser';
 import { createBody, uid } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
 import { ADMIN_TOKEN, listen, startStack } from '../helpers/stack';
@@ -158,6 +158,22 @@ describe('agents signed in through the embedded provider', () => {
     // Still signed in: the forged sign-out changed nothing.
     await page.goto(`${base}/console/dossiers`);
     expect(page.url()).toBe(`${base}/console/dossiers`);
+    await page.context().close();
+  });
+});
+
+describe('the admin at the console', () => {
+  it('signs in with the admin token and reads the Anomalies page, axe-core clean', async () => {
+    const page = await (await browser.newContext({ locale: 'fr-FR', bypassCSP: true })).newPage();
+    await page.goto(`${base}/console/anomalies`);
+    await page.locator('summary', { hasText: 'Administration de la plateforme' }).click();
+    await page.getByLabel("Jeton d'administration").fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Se connecter comme administrateur' }).click();
+    // Back to the page asked for.
+    await page.waitForURL(`${base}/console/anomalies`);
+    await expect(page.locator('.who').textContent()).resolves.toContain('Plateforme (administration)');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('Anomalies');
+    expect(await axeViolations(page)).toEqual([]);
     await page.context().close();
   });
 });

@@ -383,6 +383,12 @@ describe('the console in a browser', () => {
     // France Travail: "financés par nous", and the list as CSV with the same filters.
     const ftPage = await signIn(ft);
     await ftPage.goto(`${base}/console/dossiers`);
+    // The dispositif filter offers those of its dossiers.
+    expect(await ftPage.getByLabel('Dispositif').locator('option').allTextContents()).toEqual([
+      'Tous',
+      'AIF',
+      'PRF',
+    ]);
     await ftPage.getByLabel('Financés par nous').check();
     await ftPage.getByLabel('Par page').selectOption('20');
     await ftPage.getByRole('button', { name: 'Rechercher' }).click();

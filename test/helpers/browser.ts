@@ -25,7 +25,8 @@ export async function signInConsole(
   agent: { email: string; motDePasse: string },
   viewport = { width: 1366, height: 900 },
 ): Promise<Page> {
-  const context = await browser.newContext({ viewport, locale: 'fr-FR' });
+  // CSP bypassed so that axe-core can be injected (the headers themselves: test/api/security.test.ts).
+  const context = await browser.newContext({ viewport, locale: 'fr-FR', bypassCSP: true });
   const page = await context.newPage();
   await page.goto(`${base}/console`);
   if (!page.url().startsWith(`${base}/console/connexion`))

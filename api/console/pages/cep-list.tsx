@@ -24,13 +24,21 @@ export const CepListPage: FC<{
     <section class="card" aria-label="Recherche et filtres">
       <form method="post" action="/console/cep" class="filters" role="search">
         <CsrfField />
-        <label>
+        <label class="fr-label">
           N° de période ou NIR du bénéficiaire
-          <input type="search" name="q" value={filters.q ?? ''} placeholder="ML-69-2026-000042 ou NIR" />
+          <input
+            class="fr-input"
+            type="search"
+            name="q"
+            value={filters.q ?? ''}
+            placeholder="ML-69-2026-000042 ou NIR"
+          />
         </label>
         <Select name="statut" label="Statut" value={filters.statut} options={CEP_STATUT_LABEL} />
         <Select name="region" label="Région" value={filters.region} options={REGION_LABEL} />
-        <button type="submit">Rechercher</button>
+        <button class="fr-btn" type="submit">
+          Rechercher
+        </button>
         <a href="/console/cep">Effacer</a>
       </form>
     </section>

@@ -27,9 +27,9 @@ export const Select: FC<{
   value?: string | undefined;
   options: Record<string, string>;
 }> = ({ name, label, value, options }) => (
-  <label>
+  <label class="fr-label">
     {label}
-    <select name={name}>
+    <select class="fr-select" name={name}>
       <option value="">Tous</option>
       {Object.entries(options).map(([k, v]) => (
         <option value={k} selected={value === k}>
@@ -54,15 +54,29 @@ export const ListPage: FC<{
   csvUrl?: string | null;
   /** The whole list's count (up to 10,000; not exact past it). */
   total?: { n: number; exact: boolean } | null;
-}> = ({ filters, items, next, firstUrl, error, canSearchNir, me = null, csvUrl = null, total = null }) => (
+  /** The dispositifs of the dossiers the partner sees (the filter's choices). */
+  dispositifs?: string[];
+}> = ({
+  filters,
+  items,
+  next,
+  firstUrl,
+  error,
+  canSearchNir,
+  me = null,
+  csvUrl = null,
+  total = null,
+  dispositifs = [],
+}) => (
   <>
     <h1>Dossiers</h1>
     <section class="card" aria-label="Recherche et filtres">
       <form method="post" action="/console/dossiers" class="filters" role="search">
         <CsrfField />
-        <label>
+        <label class="fr-label">
           {canSearchNir ? 'N° de dossier, nom ou NIR' : 'N° de dossier ou nom'}
           <input
+            class="fr-input"
             type="search"
             name="q"
             value={filters.q ?? ''}
@@ -71,10 +85,19 @@ export const ListPage: FC<{
         </label>
         <Select name="status" label="État" value={filters.status} options={STATUS_LABEL} />
         <Select name="issue" label="Issue" value={filters.issue} options={ISSUE_LABEL} />
-        <label>
-          Dispositif
-          <input name="dispositif" value={filters.dispositif ?? ''} size={10} />
-        </label>
+        {dispositifs.length ? (
+          <Select
+            name="dispositif"
+            label="Dispositif"
+            value={filters.dispositif}
+            options={Object.fromEntries(dispositifs.map((d) => [d, d]))}
+          />
+        ) : (
+          <label class="fr-label">
+            Dispositif
+            <input class="fr-input" name="dispositif" value={filters.dispositif ?? ''} size={10} />
+          </label>
+        )}
         <Select
           name="region"
           label="Région"
@@ -85,9 +108,15 @@ export const ListPage: FC<{
               : REGION_LABEL
           }
         />
-        <label>
+        <label class="fr-label">
           Organisme (SIRET)
-          <input name="organisme" value={filters.organisme ?? ''} size={15} inputmode="numeric" />
+          <input
+            class="fr-input"
+            name="organisme"
+            value={filters.organisme ?? ''}
+            size={15}
+            inputmode="numeric"
+          />
         </label>
         {me && isFundingKind(me.kind as PartnerKind) ? (
           <label class="check">
@@ -100,18 +129,24 @@ export const ListPage: FC<{
             Financés par nous
           </label>
         ) : (
-          <label>
+          <label class="fr-label">
             Financeur (SIRET)
-            <input name="financeur" value={filters.financeur ?? ''} size={15} inputmode="numeric" />
+            <input
+              class="fr-input"
+              name="financeur"
+              value={filters.financeur ?? ''}
+              size={15}
+              inputmode="numeric"
+            />
           </label>
         )}
         <label class="check">
           <input type="checkbox" name="interrompu" value="true" checked={filters.interrompu === 'true'} />{' '}
           Interrompus
         </label>
-        <label>
+        <label class="fr-label">
           Tri
-          <select name="sort">
+          <select class="fr-select" name="sort">
             <option value="" selected={!filters.sort}>
               Plus récents d'abord
             </option>
@@ -123,9 +158,9 @@ export const ListPage: FC<{
             </option>
           </select>
         </label>
-        <label>
+        <label class="fr-label">
           Par page
-          <select name="limit">
+          <select class="fr-select" name="limit">
             {['20', '50', '100', '200'].map((n) => (
               <option value={n} selected={(filters.limit ?? '50') === n}>
                 {n}
@@ -133,15 +168,17 @@ export const ListPage: FC<{
             ))}
           </select>
         </label>
-        <label>
+        <label class="fr-label">
           Reçu depuis le
-          <input type="date" name="createdFrom" value={filters.createdFrom ?? ''} />
+          <input class="fr-input" type="date" name="createdFrom" value={filters.createdFrom ?? ''} />
         </label>
-        <label>
+        <label class="fr-label">
           jusqu'au
-          <input type="date" name="createdTo" value={filters.createdTo ?? ''} />
+          <input class="fr-input" type="date" name="createdTo" value={filters.createdTo ?? ''} />
         </label>
-        <button type="submit">Rechercher</button>
+        <button class="fr-btn" type="submit">
+          Rechercher
+        </button>
         <a href="/console/dossiers">Effacer</a>
       </form>
     </section>
