@@ -11,7 +11,7 @@ import { checkPassword } from '../../infra/passwords';
 import { findAgentByEmail } from '../../db/agents';
 import { createDataSession, endSession, takeDataSession, useDataSession } from '../../db/sessions';
 import { type Buckets, clientAddress, sameSecret } from '../auth';
-import { ConsoleOidcClient, type PendingSignIn, SignInError } from '../oidc/console-client';
+import { ConsoleOidcClient, type PendingSignIn } from '../oidc/console-client';
 import type { EmbeddedProvider } from '../oidc/embedded-provider';
 import { EMBEDDED_CLIENT_ID, embeddedSecret } from '../oidc/shared';
 import { Layout } from './layout';
@@ -204,7 +204,11 @@ export function consoleSignIn(deps: {
     try {
       claims = await client.finish(callbackUrl, pending);
     } catch (err) {
-      deps.logger.warn({ err: err instanceof SignInError ? err.message : err }, 'console sign-in refused');
+      // The message only: a provider's error may carry the answer it refused, claims and all.
+      deps.logger.warn(
+        { reason: err instanceof Error ? err.message : String(err) },
+        'console sign-in refused',
+      );
       return c.redirect('/console/connexion?refus=echec', 303);
     }
     const [partner] = claims.siret
