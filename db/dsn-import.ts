@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import pg from 'pg';
 import { keyFingerprint } from '../infra/pseudonym';
-import { ENSURE_HASH_KEY_SQL, mismatch } from './hash-key';
+import { ENSURE_HASH_KEY_SQL, HASH_KEY_SQL, mismatch } from './hash-key';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DSN_FIELDS, parseDsnLine } from '../domain/dsn-line';
 
@@ -124,8 +124,10 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     await client.query('select pg_advisory_lock(hashtext($1))', [lockKey]);
     // The month is hashed with the platform's key, or not at all.
     const mine = keyFingerprint(opts.hashNir);
-    const platform = (await client.query<{ value: string }>(ENSURE_HASH_KEY_SQL, [mine])).rows[0]!.value;
-    if (platform !== mine) throw mismatch(mine, platform);
+    const platform =
+      (await client.query<{ value: string | null }>(ENSURE_HASH_KEY_SQL, [mine])).rows[0]?.value ??
+      (await client.query<{ value: string | null }>(HASH_KEY_SQL)).rows[0]?.value;
+    if (platform !== mine) throw mismatch(mine, platform ?? 'none');
     await dropStrayTables(client, opts.mois);
     const version = Number(
       (await client.query('select nextval($1) as v', ['dsn_load_version_seq'])).rows[0].v,

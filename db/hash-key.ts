@@ -15,6 +15,12 @@ export const ENSURE_HASH_KEY_SQL = `with first as (
   )
   select coalesce((select value from first), (select value from platform_settings where key = '${HASH_KEY_SETTING}')) as value`;
 
+/**
+ * The recorded fingerprint, read alone: when another process records it at the same instant, the
+ * statement above waits for it and answers null (its snapshot predates that insert); read again.
+ */
+export const HASH_KEY_SQL = `select value from platform_settings where key = '${HASH_KEY_SETTING}'`;
+
 export function mismatch(mine: string, platform: string): HashKeyMismatchError {
   return new HashKeyMismatchError(
     `this process hashes NIRs with another key than the platform's (fingerprint ${mine}, the platform's ${platform}): ` +
@@ -24,8 +30,8 @@ export function mismatch(mine: string, platform: string): HashKeyMismatchError {
 
 /** At a process's start: the platform's fingerprint recorded on first use, and ours compared to it. */
 export async function ensureHashKey(em: EntityManager, mine: string): Promise<void> {
-  const [row] = await em
-    .getConnection()
-    .execute<{ value: string }[]>(ENSURE_HASH_KEY_SQL.replace('$1', '?'), [mine]);
-  if (row!.value !== mine) throw mismatch(mine, row!.value);
+  const conn = em.getConnection();
+  let [row] = await conn.execute<{ value: string | null }[]>(ENSURE_HASH_KEY_SQL.replace('$1', '?'), [mine]);
+  if (row?.value == null) [row] = await conn.execute<{ value: string | null }[]>(HASH_KEY_SQL);
+  if (row?.value !== mine) throw mismatch(mine, row?.value ?? 'none');
 }
