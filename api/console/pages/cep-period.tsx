@@ -52,8 +52,10 @@ export const CepPeriodPage: FC<{ p: CepView; events: CepEntry[] }> = ({ p, event
     </p>
     <h1>
       Période {p.periodeId}{' '}
-      <span class={`badge ${p.statut === 'CLOSE' ? 'clos' : ''}`}>{CEP_STATUT_LABEL[p.statut]}</span>{' '}
-      <span class="badge">Niveau {p.niveau}</span>
+      <span class={`fr-badge fr-badge--sm ${p.statut === 'CLOSE' ? '' : 'fr-badge--info'}`}>
+        {CEP_STATUT_LABEL[p.statut]}
+      </span>{' '}
+      <span class="fr-badge fr-badge--sm fr-badge--info">Niveau {p.niveau}</span>
     </h1>
     <div class="grid">
       <section class="card" aria-labelledby="t-benef">
@@ -154,7 +156,13 @@ export const CepPeriodPage: FC<{ p: CepView; events: CepEntry[] }> = ({ p, event
                   {x.dispositif ? ` · ${x.dispositif}` : ''}
                 </td>
                 <td>{frDate(x.date)}</td>
-                <td>{x.statut === 'SUIVIE' ? <span class="badge">Suivie d’un dossier</span> : 'Émise'}</td>
+                <td>
+                  {x.statut === 'SUIVIE' ? (
+                    <span class="fr-badge fr-badge--sm fr-badge--info">Suivie d’un dossier</span>
+                  ) : (
+                    'Émise'
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -230,7 +230,9 @@ export const ListPage: FC<{
                 </td>
                 <td data-label="État">
                   {stateLabel(d.status, d.issue)}
-                  {d.interrompu ? <span class="badge warn"> interrompu</span> : null}
+                  {d.interrompu ? (
+                    <span class="fr-badge fr-badge--sm fr-badge--warning"> interrompu</span>
+                  ) : null}
                 </td>
                 <td data-label="Action">
                   {d.action.dispositif} · {d.action.intitule}

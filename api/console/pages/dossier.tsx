@@ -101,8 +101,10 @@ export const DossierPage: FC<{
     ) : null}
     <h1>
       Dossier {d.dossierId}{' '}
-      <span class={`badge ${d.status === 'CLOS' ? 'clos' : ''}`}>{stateLabel(d.status, d.issue)}</span>{' '}
-      {d.interrompu ? <span class="badge warn">Interrompu</span> : null}
+      <span class={`fr-badge fr-badge--sm ${d.status === 'CLOS' ? '' : 'fr-badge--info'}`}>
+        {stateLabel(d.status, d.issue)}
+      </span>{' '}
+      {d.interrompu ? <span class="fr-badge fr-badge--sm fr-badge--warning">Interrompu</span> : null}
     </h1>
     <div class="grid">
       <section class="card" aria-labelledby="t-stagiaire">
@@ -251,7 +253,9 @@ export const DossierPage: FC<{
             </dd>
             <dt>Résultat</dt>
             <dd>
-              <span class={`badge ${d.certification.statut === 'INCONNUE' ? 'warn' : ''}`}>
+              <span
+                class={`fr-badge fr-badge--sm ${d.certification.statut === 'INCONNUE' ? 'fr-badge--warning' : 'fr-badge--info'}`}
+              >
                 {CERT_STATUT_LABEL[d.certification.statut] ?? d.certification.statut}
               </span>
             </dd>
@@ -299,7 +303,7 @@ export const DossierPage: FC<{
                     {r.suspendue ? (
                       <>
                         {' '}
-                        <span class="badge warn">Suspendue</span>
+                        <span class="fr-badge fr-badge--sm fr-badge--warning">Suspendue</span>
                       </>
                     ) : null}
                   </td>
