@@ -13,17 +13,8 @@ export async function createSession(
   subject: string,
   ttlMs: number,
 ): Promise<{ id: string; expiresAt: Date }> {
-  const id = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + ttlMs);
-  const conn = em.getConnection();
-  await conn.execute('delete from sessions where expires_at < now()');
-  await conn.execute('insert into sessions (id_hash, kind, subject, expires_at) values (?, ?, ?, ?)', [
-    sha256Hex(id),
-    kind,
-    subject,
-    expiresAt.toISOString(),
-  ]);
-  return { id, expiresAt };
+  return { id: await createDataSession(em, kind, subject, null, ttlMs, ttlMs), expiresAt };
 }
 
 /** The subject of a live session of that kind, or null (unknown, expired or ended). */
@@ -71,7 +62,7 @@ export async function createDataSession(
       subject,
       new Date(Math.min(now + idleMs, absolute.getTime())).toISOString(),
       absolute.toISOString(),
-      JSON.stringify(data),
+      data === null ? null : JSON.stringify(data),
     ],
   );
   return id;
