@@ -276,6 +276,11 @@ export async function listDossiers(
   if (q.interrompu) filter('interrompu = ?', q.interrompu === 'true');
   if (q.createdFrom) filter("created_at >= (?::date)::timestamp at time zone 'UTC'", q.createdFrom);
   if (q.createdTo) filter("created_at < (?::date + 1)::timestamp at time zone 'UTC'", q.createdTo);
+  // Business dates (ISO days in the view): compared as text, which orders them.
+  if (q.entreeFrom) filter("data->'dates'->>'entree' >= ?", q.entreeFrom);
+  if (q.entreeTo) filter("data->'dates'->>'entree' <= ?", q.entreeTo);
+  if (q.sortieFrom) filter("data->'dates'->>'sortie' >= ?", q.sortieFrom);
+  if (q.sortieTo) filter("data->'dates'->>'sortie' <= ?", q.sortieTo);
   // The count, before the cursor: the whole list's, up to TOTAL_CAP.
   let total: { total: number; totalExact: boolean } | undefined;
   if (q.withTotal === 'true') {

@@ -460,6 +460,10 @@ export const ListQuery = z.object({
   issue: Issue.optional(),
   createdFrom: DateString.optional().meta({ description: 'received on or after this day (UTC)' }),
   createdTo: DateString.optional().meta({ description: 'received on or before this day (UTC)' }),
+  entreeFrom: DateString.optional().meta({ description: 'training entered on or after this day' }),
+  entreeTo: DateString.optional().meta({ description: 'training entered on or before this day' }),
+  sortieFrom: DateString.optional().meta({ description: 'training left on or after this day' }),
+  sortieTo: DateString.optional().meta({ description: 'training left on or before this day' }),
   interrompu: z
     .enum(['true', 'false'])
     .optional()

@@ -593,6 +593,35 @@ describe('list order and count', () => {
     expect((await list('sort=alphabet')).status).toBe(400);
   });
 
+  it('filters by the business dates of entry and exit, bounds included', async () => {
+    const prefix = `DATES-${uid()}`;
+    const enter = async (n: string, entree: string, sortie?: string) => {
+      await create({ dossierId: `${prefix}-${n}` });
+      const v = await send(`${prefix}-${n}`, region.token, ev('VALIDATION', '2026-01-20'));
+      expect(v.status, JSON.stringify(v.body)).toBe(200);
+      expect((await send(`${prefix}-${n}`, of.token, ev('ENTREE', entree))).status).toBe(200);
+      if (sortie) {
+        const out = await send(`${prefix}-${n}`, of.token, ev('SORTIE', sortie, { motif: 'FIN_FORMATION' }));
+        expect(out.status, JSON.stringify(out.body)).toBe(200);
+      }
+    };
+    await enter('a', '2026-02-01', '2026-06-30');
+    await enter('b', '2026-03-15');
+    await enter('c', '2026-04-01', '2026-07-01');
+    const ids = async (q: string) => {
+      const res = await stack.call('GET', `/v1/dossiers?idPrefix=${prefix}&sort=numero&${q}`, region.token);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body.items.map((d: { dossierId: string }) => d.dossierId.slice(-1)).join('');
+    };
+    expect(await ids('entreeFrom=2026-03-15')).toBe('bc');
+    expect(await ids('entreeTo=2026-03-15')).toBe('ab');
+    expect(await ids('entreeFrom=2026-02-02&entreeTo=2026-03-31')).toBe('b');
+    expect(await ids('sortieFrom=2026-06-30&sortieTo=2026-06-30')).toBe('a');
+    expect(await ids('sortieFrom=2026-01-01')).toBe('ac');
+    const bad = await stack.call('GET', '/v1/dossiers?entreeFrom=2026-13-01', region.token);
+    expect(bad.status).toBe(400);
+  });
+
   it('names registered partners by SIRET, leaving out the others', async () => {
     const res = await stack.call(
       'GET',

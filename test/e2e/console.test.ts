@@ -408,6 +408,13 @@ describe('the console in a browser', () => {
         .map((l) => l.split(',')[0])
         .sort(),
     ).toEqual([...ids].sort());
+    // Business dates: the dossiers that entered training (all but the last) from that day.
+    await ftPage.getByRole('group', { name: 'Entrée en formation' }).getByLabel('du').fill('2024-01-08');
+    await ftPage.getByRole('button', { name: 'Rechercher' }).click();
+    await ftPage.waitForURL(/entreeFrom=2024-01-08/);
+    await expect(ftPage.locator('main p.meta[role=status]').textContent()).resolves.toMatch(/^11 dossiers/);
+    await ftPage.goto(`${base}/console/dossiers?sortieTo=2024-02-31`);
+    expect(await ftPage.getByRole('alert').textContent()).toContain('« Sortie au »');
     await ftPage.context().close();
   });
 });

@@ -16,10 +16,34 @@ export interface ListFilters {
   financeur?: string | undefined;
   createdFrom?: string | undefined;
   createdTo?: string | undefined;
+  entreeFrom?: string | undefined;
+  entreeTo?: string | undefined;
+  sortieFrom?: string | undefined;
+  sortieTo?: string | undefined;
   interrompu?: string | undefined;
   limit?: string | undefined;
   sort?: string | undefined;
 }
+
+/** Two date fields, "du" and "au", for one of the list's dates (business dates or arrival). */
+const DateRange: FC<{
+  legend: string;
+  from: 'entreeFrom' | 'sortieFrom' | 'createdFrom';
+  to: 'entreeTo' | 'sortieTo' | 'createdTo';
+  filters: ListFilters;
+}> = ({ legend, from, to, filters }) => (
+  <fieldset class="fr-fieldset date-range">
+    <legend class="fr-fieldset__legend fr-text--regular">{legend}</legend>
+    <label class="fr-label">
+      du
+      <input class="fr-input" type="date" name={from} value={filters[from] ?? ''} />
+    </label>
+    <label class="fr-label">
+      au
+      <input class="fr-input" type="date" name={to} value={filters[to] ?? ''} />
+    </label>
+  </fieldset>
+);
 
 export const Select: FC<{
   name: string;
@@ -168,14 +192,9 @@ export const ListPage: FC<{
             ))}
           </select>
         </label>
-        <label class="fr-label">
-          Reçu depuis le
-          <input class="fr-input" type="date" name="createdFrom" value={filters.createdFrom ?? ''} />
-        </label>
-        <label class="fr-label">
-          jusqu'au
-          <input class="fr-input" type="date" name="createdTo" value={filters.createdTo ?? ''} />
-        </label>
+        <DateRange legend="Entrée en formation" from="entreeFrom" to="entreeTo" filters={filters} />
+        <DateRange legend="Sortie de formation" from="sortieFrom" to="sortieTo" filters={filters} />
+        <DateRange legend="Reçu par la plateforme" from="createdFrom" to="createdTo" filters={filters} />
         <button class="fr-btn" type="submit">
           Rechercher
         </button>
