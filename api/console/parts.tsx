@@ -4,6 +4,22 @@ import { frDate, frInstant } from './labels';
 
 /** What the console's pages share: a list's pages, the head of a timeline's entry. */
 
+/**
+ * A data table in the DSFR's markup (bordered, small): on a narrow screen it scrolls inside its
+ * frame, never the page.
+ */
+export const DataTable: FC<{ children?: unknown }> = ({ children }) => (
+  <div class="fr-table fr-table--sm fr-table--bordered fr-table--no-caption">
+    <div class="fr-table__wrapper">
+      <div class="fr-table__container" tabindex={0}>
+        <div class="fr-table__content">
+          <table>{children}</table>
+        </div>
+      </div>
+    </div>
+  </div>
+);
+
 /** A list's links to its pages: a link, or (a NIR search) the form posted again with the cursor. */
 export const Pager: FC<{
   action: string;

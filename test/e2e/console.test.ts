@@ -333,7 +333,7 @@ describe('the console in a browser', () => {
     );
     expect(await page.locator('.kpi').first().textContent()).toContain('1');
     expect(
-      await page.locator('section[aria-labelledby=t-regime] > table tbody tr').allTextContents(),
+      await page.locator('section[aria-labelledby=t-regime] .fr-table tbody tr').allTextContents(),
     ).toEqual([expect.stringMatching(/RFPE.*1.*685,00\s€/)]);
     await shot(page, 'remunerations');
     await page.context().close();

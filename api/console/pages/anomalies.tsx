@@ -1,3 +1,4 @@
+import { DataTable } from '../parts';
 import type { FC } from 'hono/jsx';
 import type { AnomalyReport } from '../../routes/admin';
 import { frDate } from '../labels';
@@ -16,7 +17,7 @@ export const AnomaliesPage: FC<{ items: AnomalyRow[] }> = ({ items }) => (
       {items.length === 0 ? (
         <p>Aucune anomalie sur la période.</p>
       ) : (
-        <table>
+        <DataTable>
           <caption class="sr">Anomalies, du jour le plus récent au plus ancien</caption>
           <thead>
             <tr>
@@ -40,7 +41,7 @@ export const AnomaliesPage: FC<{ items: AnomalyRow[] }> = ({ items }) => (
               </tr>
             ))}
           </tbody>
-        </table>
+        </DataTable>
       )}
     </section>
   </>

@@ -1,3 +1,4 @@
+import { DataTable } from '../parts';
 import type { FC } from 'hono/jsx';
 import type { CepStats } from '../../routes/stats';
 import { BarChart } from '../chart';
@@ -65,7 +66,7 @@ export const CepDashboardPage: FC<{ stats: CepStats[] }> = ({ stats }) => {
                 value: g.periodes,
               }))}
             />
-            <table>
+            <DataTable>
               <thead>
                 <tr>
                   <th>Groupe</th>
@@ -86,7 +87,7 @@ export const CepDashboardPage: FC<{ stats: CepStats[] }> = ({ stats }) => {
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </DataTable>
           </section>
         ))}
       </div>

@@ -2,7 +2,7 @@ import type { FC } from 'hono/jsx';
 import { CsrfField } from '../csrf';
 import type { CepView } from '../../../domain/cep-schemas';
 import { CEP_STATUT_LABEL, REGION_LABEL, frDate } from '../labels';
-import { Pager } from '../parts';
+import { Pager, DataTable } from '../parts';
 import { Select } from './dossier-list';
 
 export interface CepFilters {
@@ -51,7 +51,7 @@ export const CepListPage: FC<{
       {items.length === 0 ? (
         <p>Aucune période ne correspond.</p>
       ) : (
-        <table>
+        <DataTable>
           <caption class="sr">Périodes, de la plus récente à la plus ancienne</caption>
           <thead>
             <tr>
@@ -83,7 +83,7 @@ export const CepListPage: FC<{
               </tr>
             ))}
           </tbody>
-        </table>
+        </DataTable>
       )}
       <Pager
         action="/console/cep"

@@ -16,7 +16,7 @@ import {
   frDate,
   frMonth,
 } from '../labels';
-import { EntryHead } from '../parts';
+import { EntryHead, DataTable } from '../parts';
 
 type CepEntry = Omit<HistoryEntry, 'type'> & { type: string };
 
@@ -99,7 +99,7 @@ export const CepPeriodPage: FC<{ p: CepView; events: CepEntry[] }> = ({ p, event
       </section>
       <section class="card" aria-labelledby="t-services">
         <h2 id="t-services">Services rendus</h2>
-        <table>
+        <DataTable>
           <tbody>
             {Object.entries(p.services).map(([k, n]) => (
               <tr>
@@ -108,7 +108,7 @@ export const CepPeriodPage: FC<{ p: CepView; events: CepEntry[] }> = ({ p, event
               </tr>
             ))}
           </tbody>
-        </table>
+        </DataTable>
       </section>
     </div>
     <section class="card" aria-labelledby="t-suivi">
@@ -138,7 +138,7 @@ export const CepPeriodPage: FC<{ p: CepView; events: CepEntry[] }> = ({ p, event
       {p.prescriptions.length === 0 ? (
         <p class="meta">Aucune prescription.</p>
       ) : (
-        <table>
+        <DataTable>
           <thead>
             <tr>
               <th>Prescription</th>
@@ -166,7 +166,7 @@ export const CepPeriodPage: FC<{ p: CepView; events: CepEntry[] }> = ({ p, event
               </tr>
             ))}
           </tbody>
-        </table>
+        </DataTable>
       )}
     </section>
     <section class="card" aria-labelledby="t-form">
@@ -174,7 +174,7 @@ export const CepPeriodPage: FC<{ p: CepView; events: CepEntry[] }> = ({ p, event
       {p.formations.length === 0 ? (
         <p class="meta">Aucun dossier de formation ne cite encore une prescription de cette période.</p>
       ) : (
-        <table>
+        <DataTable>
           <thead>
             <tr>
               <th>Dossier</th>
@@ -195,7 +195,7 @@ export const CepPeriodPage: FC<{ p: CepView; events: CepEntry[] }> = ({ p, event
               </tr>
             ))}
           </tbody>
-        </table>
+        </DataTable>
       )}
     </section>
     <section class="card" aria-labelledby="t-links">

@@ -1,7 +1,17 @@
+import { DataTable } from '../parts';
 import type { FC } from 'hono/jsx';
 import type { CertificationStats, CoutStats, DossierStats, InsertionStats } from '../../routes/stats';
 import { type Bar, BarChart } from '../chart';
-import { ISSUE_LABEL, REGION_LABEL, STATUS_LABEL, euros, frInstant, frMonth, percent } from '../labels';
+import {
+  ISSUE_LABEL,
+  REGION_LABEL,
+  STATUS_LABEL,
+  euros,
+  frInstant,
+  frMonth,
+  objectifLabel,
+  percent,
+} from '../labels';
 
 /** The link that downloads a panel's figures as CSV. */
 const Download: FC<{ stat: string }> = ({ stat }) => (
@@ -19,6 +29,7 @@ const keyLabel = (by: string, key: string | null): string => {
   if (by === 'region') return `${REGION_LABEL[key] ?? key} (${key})`;
   if (by === 'qpv') return key === 'true' ? 'En QPV' : 'Hors QPV';
   if (by === 'nsf') return `NSF ${key}`;
+  if (by === 'objectif') return objectifLabel(key);
   return key;
 };
 
@@ -95,7 +106,7 @@ export const DashboardPage: FC<{
             }))}
             format={(n) => euros(n)}
           />
-          <table>
+          <DataTable>
             <thead>
               <tr>
                 <th>Dispositif</th>
@@ -118,7 +129,7 @@ export const DashboardPage: FC<{
                 </tr>
               ))}
             </tbody>
-          </table>
+          </DataTable>
           <Download stat="/v1/stats/couts?groupBy=dispositif" />
         </section>
         <section class="card wide" aria-labelledby="t-certification">
@@ -138,7 +149,7 @@ export const DashboardPage: FC<{
             format={percent}
             max={1}
           />
-          <table>
+          <DataTable>
             <thead>
               <tr>
                 <th>Dispositif</th>
@@ -161,7 +172,7 @@ export const DashboardPage: FC<{
                 </tr>
               ))}
             </tbody>
-          </table>
+          </DataTable>
           <Download stat="/v1/stats/certification?groupBy=dispositif" />
         </section>
         <section class="card wide" aria-labelledby="t-insertion">
@@ -170,7 +181,7 @@ export const DashboardPage: FC<{
             En bleu : taux d'emploi ; en vert : taux d'emploi durable (CDI, CDD ou intérim de 6 mois et plus).
           </p>
           <BarChart title="Taux d'emploi à 6 mois par dispositif" bars={bars} format={percent} max={1} />
-          <table>
+          <DataTable>
             <thead>
               <tr>
                 <th>Dispositif</th>
@@ -193,7 +204,7 @@ export const DashboardPage: FC<{
                 </tr>
               ))}
             </tbody>
-          </table>
+          </DataTable>
           <Download stat="/v1/stats/insertion?point=M6&groupBy=dispositif" />
         </section>
       </div>

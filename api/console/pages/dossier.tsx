@@ -18,7 +18,7 @@ import {
   objectifLabel,
   stateLabel,
 } from '../labels';
-import { EntryHead } from '../parts';
+import { EntryHead, DataTable } from '../parts';
 
 /** Flatten `{dates: {sortie: '...'}}` to `[['Dates · sortie', '...']]` for the before/after table. */
 function flatten(o: Record<string, unknown> | undefined, prefix = ''): [string, string][] {
@@ -286,7 +286,7 @@ export const DossierPage: FC<{
           </p>
         ) : null}
         {d.remunerations.length ? (
-          <table>
+          <DataTable>
             <thead>
               <tr>
                 <th>Régime</th>
@@ -316,7 +316,7 @@ export const DossierPage: FC<{
                 </tr>
               ))}
             </tbody>
-          </table>
+          </DataTable>
         ) : (
           <p class="meta">Aucune période de rémunération déclarée.</p>
         )}
@@ -324,7 +324,7 @@ export const DossierPage: FC<{
     </div>
     <section class="card" aria-labelledby="t-fin">
       <h2 id="t-fin">Financements</h2>
-      <table>
+      <DataTable>
         <thead>
           <tr>
             <th>Financeur</th>
@@ -358,7 +358,7 @@ export const DossierPage: FC<{
             </tr>
           </tfoot>
         ) : null}
-      </table>
+      </DataTable>
     </section>
     <section class="card" aria-labelledby="t-hist">
       <h2 id="t-hist">Historique</h2>

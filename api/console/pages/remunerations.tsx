@@ -1,3 +1,4 @@
+import { DataTable } from '../parts';
 import type { FC } from 'hono/jsx';
 import type { RemunerationStats } from '../../routes/stats';
 import { BarChart } from '../chart';
@@ -49,7 +50,7 @@ export const RemunerationsPage: FC<{ stats: RemunerationStats[] }> = ({ stats })
               bars={s.groups.map((g) => ({ label: keyLabel(s.groupBy, g.key), value: g.montantVerse }))}
               format={(n) => euros(n)}
             />
-            <table>
+            <DataTable>
               <thead>
                 <tr>
                   <th>{TITLES[s.groupBy]?.replace('Par ', '') ?? s.groupBy}</th>
@@ -68,7 +69,7 @@ export const RemunerationsPage: FC<{ stats: RemunerationStats[] }> = ({ stats })
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </DataTable>
           </section>
         ))}
       </div>
