@@ -195,6 +195,30 @@ export const frMonth = (m: string | null) => {
   return `${mo}/${y}`;
 };
 
+/** The regional file's columns (db/insertion-export.ts), in words. */
+export const INSERTION_COLUMN_LABEL: Record<string, string> = {
+  dossier_id: 'N° de dossier',
+  stagiaire_pseudo: 'Pseudonyme du stagiaire (stable dans la région)',
+  region: 'Région',
+  departement: 'Département',
+  dispositif: 'Dispositif',
+  organisme_siret: "SIRET de l'organisme de formation",
+  date_entree: "Date d'entrée en formation",
+  date_sortie: 'Date de sortie de formation',
+  motif_sortie: 'Motif de sortie',
+  statut: 'État du dossier',
+  issue: 'Issue',
+  situation_validation: 'Situation à la validation',
+  situation_entree: "Situation à l'entrée",
+  situation_sortie: 'Situation à la sortie',
+  situation_3m: 'Situation 3 mois après la sortie',
+  situation_6m: 'Situation 6 mois après la sortie',
+  situation_12m: 'Situation 12 mois après la sortie',
+  multi_emploi_3m: 'Plusieurs employeurs 3 mois après',
+  multi_emploi_6m: 'Plusieurs employeurs 6 mois après',
+  multi_emploi_12m: 'Plusieurs employeurs 12 mois après',
+};
+
 // ---- CEP periods ------------------------------------------------------------------------------
 
 export const CEP_STATUT_LABEL: Record<string, string> = {
@@ -299,6 +323,16 @@ export function frError(error: { message?: string; details?: { path?: string }[]
 }
 
 /** The action's objective: the usual codes in words, any other as written. */
+export const OBJECTIF_CODES = [
+  'CERTIFIANTE',
+  'QUALIFIANTE',
+  'PRE_QUALIFIANTE',
+  'PROFESSIONNALISANTE',
+  'REMISE_A_NIVEAU',
+  'CREATION_ENTREPRISE',
+  'MOBILISATION',
+  'PERFECTIONNEMENT',
+] as const;
 const OBJECTIF_LABEL: Record<string, string> = {
   CERTIFIANTE: 'Certifiante',
   QUALIFIANTE: 'Qualifiante',
@@ -308,7 +342,7 @@ const OBJECTIF_LABEL: Record<string, string> = {
   CREATION_ENTREPRISE: "Création d'entreprise",
   MOBILISATION: 'Mobilisation',
   PERFECTIONNEMENT: 'Perfectionnement',
-};
+} satisfies Record<(typeof OBJECTIF_CODES)[number], string>;
 export const objectifLabel = (code: string) =>
   OBJECTIF_LABEL[code] ?? code.charAt(0) + code.slice(1).toLowerCase().replace(/_/g, ' ');
 
