@@ -33,6 +33,7 @@ import { dossierWorkflowId, dsnMonthLoadedSignal } from '../workflows/dossier-me
 import type { CepFollowUpLookup } from '../workflows/cep-messages';
 import { cepWorkflowId } from '../workflows/cep-messages';
 import { webhookActivities } from './webhooks';
+import { type PartnerWriter, fluxActivities } from './flux';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -54,6 +55,8 @@ export interface ActivityDeps {
   unseal?: (sealed: Buffer) => string;
   /** Webhook deliveries: private addresses allowed (AGORA_WEBHOOK_ALLOW_PRIVATE), the time a POST may take. */
   webhooks?: { allowPrivate: boolean; timeoutMs?: number };
+  /** Partner files: the partner writes their lines run through, built on first use. */
+  writer?: () => PartnerWriter;
 }
 
 const SIGNAL_PAGE = 500;
@@ -74,6 +77,7 @@ export function createActivities({
   retentionYears = 10,
   unseal,
   webhooks,
+  writer,
 }: ActivityDeps) {
   const projector = createProjector({ orm, hashNir, seal });
   const hashKey = keyFingerprint(hashNir);
@@ -136,6 +140,15 @@ export function createActivities({
     throw new Error('webhook deliveries need the data key (unseal)');
   };
   return {
+    ...fluxActivities({
+      orm,
+      unseal: unseal ?? noUnseal,
+      writer:
+        writer ??
+        (() => {
+          throw new Error('partner files need the partner writes (ActivityDeps.writer)');
+        }),
+    }),
     ...webhookActivities({
       orm,
       unseal: unseal ?? noUnseal,

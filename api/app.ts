@@ -4,28 +4,20 @@ import type { Tracer } from '@opentelemetry/api';
 import type { PayloadCodec } from '@temporalio/common';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../infra/logger';
-import { createProjector } from '../db/projection-intents';
-import { createRecordStore } from '../db/dossier-records';
 import type { AppEnv } from './app-env';
 import { Buckets, TokenRegistry, authenticate } from './auth';
-import { createCepGateway } from './cep-gateway';
-import { createDossierGateway } from './dossier-gateway';
 import { docsRoutes } from './docs';
-import { ApiError, errorResponse, toApiError } from './errors';
+import { ApiError, errorResponse } from './errors';
 import { bodyLimits, requestLog, securityHeaders, traceRequests } from './http-middleware';
 import { Metrics } from './metrics';
 import { methodsOf } from './method-not-allowed';
 import { operationsRoutes } from './operations';
 import { rateLimit } from './rate-limit';
-import { rejectionLog } from './rejection-log';
 import { adminRoutes } from './routes/admin';
-import { cepRoutes } from './routes/cep';
 import { certificationRoutes } from './routes/certifications';
 import { openDataRoutes } from './routes/open-data';
 import { changeRoutes } from './routes/changes';
-import { createCertificationService } from './certification-service';
 import { codecRoutes } from './routes/codec';
-import { dossierRoutes } from './routes/dossiers';
 import { dsnRoutes } from './routes/dsn';
 import { meRoutes } from './routes/me';
 import { qualityRoutes } from './routes/quality';
@@ -34,6 +26,8 @@ import { consoleRoutes } from './console/routes';
 import { dsfrAssets } from './console/assets';
 import { type Origins, consoleSignIn } from './console/sign-in';
 import { webhookRoutes } from './routes/webhooks';
+import { answerErrors, createWriteServices, mountPartnerWrites } from './partner-writes';
+import { fluxRoutes } from './routes/flux';
 
 export interface AppDeps {
   client: Client;
@@ -86,33 +80,10 @@ export function createApp(deps: AppDeps) {
   const { orm, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const metrics = deps.metrics ?? new Metrics();
-  const projector = createProjector({ orm, hashNir: deps.hashNir, seal: deps.seal });
-  const gateway = createDossierGateway({
-    client: deps.client,
-    taskQueue: deps.taskQueue,
-    projector,
-    records: createRecordStore(orm, deps.unseal),
-    vouchKey: deps.vouchKey,
-    logger,
-  });
-  const cep = createCepGateway({
-    client: deps.client,
-    orm,
-    taskQueue: deps.taskQueue,
-    unseal: deps.unseal,
-    vouchKey: deps.vouchKey,
-    logger,
-  });
-  const certifications = createCertificationService({ orm, gateway, hashNir: deps.hashNir, logger });
+  const services = createWriteServices({ ...deps, now, metrics });
+  const { certifications } = services;
   const app = new OpenAPIHono<AppEnv>();
-
-  app.onError((err, c) => {
-    const e = toApiError(err, (id, cause) =>
-      logger.error({ errorId: id, err: cause, path: c.req.path }, 'unexpected error'),
-    );
-    if (e.code === 'UNAVAILABLE') logger.warn({ err, path: c.req.path }, 'dependency unavailable');
-    return errorResponse(c, e);
-  });
+  answerErrors(app, logger);
   app.notFound((c) => {
     // A path the API serves, asked with another method: 405 with the methods it takes.
     const allowed = methodsOf(app.routes, c.req.path);
@@ -137,13 +108,9 @@ export function createApp(deps: AppDeps) {
   const failures = new Buckets(deps.authFailures?.perSecond ?? 1, deps.authFailures?.burst ?? 30);
   app.use('/v1/*', authenticate(tokens, deps.adminToken, failures));
   app.use('/v1/*', rateLimit(deps.rateLimit?.perSecond ?? 0, deps.rateLimit?.burst ?? 1));
-  const rejections = rejectionLog({ orm, metrics, logger, family: 'dossier' });
-  app.use('/v1/dossiers/*', rejections);
-  app.use('/v1/dossiers', rejections);
-  const cepRejections = rejectionLog({ orm, metrics, logger, family: 'cep' });
-  app.use('/v1/cep/periodes/*', cepRejections);
-  app.use('/v1/cep/periodes', cepRejections);
+  mountPartnerWrites(app, services, { orm, logger, hashNir: deps.hashNir, now, metrics });
 
+  app.route('/', fluxRoutes({ orm, client: deps.client, taskQueue: deps.taskQueue, seal: deps.seal }));
   app.route('/', openDataRoutes({ orm }));
   app.route('/', changeRoutes({ orm }));
   app.route(
@@ -157,9 +124,7 @@ export function createApp(deps: AppDeps) {
       ...(deps.webhookTiming ? { timing: deps.webhookTiming } : {}),
     }),
   );
-  app.route('/', dossierRoutes({ gateway, cep, certifications, orm, now, hashNir: deps.hashNir }));
   app.route('/', certificationRoutes({ service: certifications, orm, now }));
-  app.route('/', cepRoutes({ gateway: cep, orm, now, hashNir: deps.hashNir }));
   app.route('/', meRoutes({ orm }));
   app.route('/', adminRoutes({ orm, onRevoke: (tokenId) => tokens.revoke(tokenId) }));
   app.route('/', qualityRoutes({ orm }));

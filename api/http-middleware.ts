@@ -90,8 +90,11 @@ export function bodyLimits(maxSize: number): MiddlewareHandler {
   const codecLimit = bodyLimitByHeader(tooLarge(Math.max(maxSize, 4 * 1024 * 1024)));
   // A batch of 10,000 certification results (CONTRACT.md).
   const resultsLimit = bodyLimitByHeader(tooLarge(Math.max(maxSize, 16 * 1024 * 1024)));
+  // A partner file: 200,000 lines (CONTRACT.md), up to 256 MiB.
+  const fluxLimit = bodyLimitByHeader(tooLarge(Math.max(maxSize, 256 * 1024 * 1024)));
   return (c, next) => {
     if (c.req.path === '/v1/dsn/imports') return next();
+    if (c.req.path === '/v1/flux') return fluxLimit(c, next);
     const ndjson = /^application\/(x-)?ndjson/i.test(c.req.header('content-type') ?? '');
     if (c.req.path === '/v1/certifications/resultats' && ndjson) return resultsLimit(c, next);
     return c.req.path === '/codec/decode' ? codecLimit(c, next) : limit(c, next);

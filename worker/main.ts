@@ -9,7 +9,11 @@ import { openOrm } from '../db/orm';
 import { loadEnv } from '../infra/env';
 import { createLogger } from '../infra/logger';
 import { connectionOptions, dataConverter } from '../infra/temporal';
-import { exportPseudonymizer, keyFingerprint, nirHasher } from '../infra/pseudonym';
+import { exportPseudonymizer, keyFingerprint, nirHasher, vouchKey } from '../infra/pseudonym';
+// The one API module the worker runs: partner files' lines go through the single call's routes
+// (validation, authorization, idempotence, answers), in process, by design.
+// eslint-disable-next-line no-restricted-imports
+import { type PartnerWriter, createPartnerWriter } from '../api/partner-writes';
 import { ensureHashKey } from '../db/hash-key';
 import { DATA_DIR } from '../infra/paths';
 import { join } from 'node:path';
@@ -82,6 +86,7 @@ for (let turn = 0; !stopping; turn++) {
     ...(telemetry.clientInterceptors ? { interceptors: telemetry.clientInterceptors } : {}),
   });
   let stopSweeper: () => Promise<void> = async () => undefined;
+  let writer: PartnerWriter | undefined;
   try {
     const worker = await Worker.create({
       connection,
@@ -101,6 +106,17 @@ for (let turn = 0; !stopping; turn++) {
         retentionYears: env.AGORA_RETENTION_YEARS,
         unseal,
         webhooks: { allowPrivate: env.AGORA_WEBHOOK_ALLOW_PRIVATE === '1' },
+        writer: () =>
+          (writer ??= createPartnerWriter({
+            client,
+            orm,
+            logger,
+            taskQueue: env.TEMPORAL_TASK_QUEUE,
+            hashNir,
+            seal,
+            unseal,
+            vouchKey: vouchKey(env),
+          })),
       }),
       dataConverter: dataConverter(env),
       // Workflow, update and activity spans, joined to the caller's trace (infra/telemetry.ts).

@@ -8,3 +8,4 @@ export { anomalyReportWorkflow } from './anomaly-report-workflow';
 export { cepWorkflow } from './cep-workflow';
 export { openDataWorkflow } from './open-data-workflow';
 export { webhookWorkflow } from './webhook-workflow';
+export { fluxWorkflow } from './flux-workflow';

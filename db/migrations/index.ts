@@ -23,6 +23,7 @@ import { Migration20261215000000_changes_parties } from './Migration202612150000
 import { Migration20261216000000_open_data_order } from './Migration20261216000000_open_data_order';
 import { Migration20261217000000_console_sessions } from './Migration20261217000000_console_sessions';
 import { Migration20261218000000_name_search } from './Migration20261218000000_name_search';
+import { Migration20261219000000_flux } from './Migration20261219000000_flux';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -54,4 +55,5 @@ export const migrationsList = [
   { name: 'Migration20261216000000_open_data_order', class: Migration20261216000000_open_data_order },
   { name: 'Migration20261217000000_console_sessions', class: Migration20261217000000_console_sessions },
   { name: 'Migration20261218000000_name_search', class: Migration20261218000000_name_search },
+  { name: 'Migration20261219000000_flux', class: Migration20261219000000_flux },
 ];

@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index';
 import { createApp } from '../../api/app';
+import { type PartnerWriter, createPartnerWriter } from '../../api/partner-writes';
 import { openOrm } from '../../db/orm';
 import { createLogger } from '../../infra/logger';
 import { apiConnectionOptions, dataConverter, payloadCodec } from '../../infra/temporal';
@@ -47,6 +48,7 @@ export async function startStack(
   const client = new Client({ connection, dataConverter: converter });
   const nativeConnection = await NativeConnection.connect({ address });
   const exportDir = mkdtempSync(join(tmpdir(), 'agora-exports-'));
+  let writer: PartnerWriter | undefined;
   const worker = await Worker.create({
     connection: nativeConnection,
     taskQueue,
@@ -62,6 +64,17 @@ export async function startStack(
       unseal: sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).open,
       // The tests' webhook receivers listen on 127.0.0.1 (AGORA_WEBHOOK_ALLOW_PRIVATE=1).
       webhooks: { allowPrivate: true, timeoutMs: opts.webhookTimeoutMs ?? 10_000 },
+      writer: () =>
+        (writer ??= createPartnerWriter({
+          client,
+          orm,
+          logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test-worker'),
+          taskQueue,
+          hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
+          seal: sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).seal,
+          unseal: sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).open,
+          vouchKey: vouchKey({ AGORA_DATA_KEY: TEST_DATA_KEY }),
+        })),
     }),
     dataConverter: converter,
   });

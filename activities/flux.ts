@@ -1,0 +1,95 @@
+import { Context } from '@temporalio/activity';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { type LineAnswer, finishFlux, fluxActor, pendingLines, recordAnswers } from '../db/flux';
+import { fluxCall } from '../domain/flux';
+import type { Actor } from '../domain/authorization';
+
+/**
+ * A partner write run in process, as api/partner-writes.ts makes it: the single call's routes for
+ * that actor, its status and JSON body.
+ */
+export type PartnerWriter = (
+  actor: Actor,
+  path: string,
+  body: string,
+) => Promise<{ status: number; body: unknown }>;
+
+/** Lines read (and answers recorded) at a time in one share of a file. */
+const PAGE = 1000;
+/** Dossiers of one share run at once (each dossier's lines in file order). */
+const DOSSIERS_AT_ONCE = 16;
+
+/** Thrown for an answer that says "try again" (503, 500): the share is retried, nothing recorded. */
+class RetryLater extends Error {}
+
+/**
+ * The partner files' activities: each share of a file runs its lines through the partner writes
+ * (api/partner-writes.ts), the lines of one dossier in order, dossiers in parallel.
+ */
+export function fluxActivities(deps: {
+  orm: MikroORM;
+  unseal: (sealed: Buffer) => string;
+  /** Built on first use: a worker that never runs a file never loads the routes. */
+  writer: () => PartnerWriter;
+}) {
+  const { orm, unseal } = deps;
+  return {
+    /** One share of a file, resumed where it stopped: the lines without an answer, in order. */
+    async runFluxLot(input: { fluxId: string; lot: number }): Promise<{ lignes: number }> {
+      const em = orm.em.fork();
+      const actor = await fluxActor(em, input.fluxId);
+      if (!actor) return { lignes: 0 };
+      const write = deps.writer();
+      let done = 0;
+      for (;;) {
+        const lines = await pendingLines(em, input.fluxId, input.lot, PAGE);
+        if (lines.length === 0) return { lignes: done };
+        const groups = new Map<string, typeof lines>();
+        for (const l of lines) {
+          const g = groups.get(l.cle);
+          if (g) g.push(l);
+          else groups.set(l.cle, [l]);
+        }
+        const answers: LineAnswer[] = [];
+        const queue = [...groups.values()];
+        const runGroup = async (group: typeof lines) => {
+          for (const l of group) {
+            const call = fluxCall(unseal(l.contenu), l.ligne);
+            if ('status' in call) {
+              answers.push({ ligne: l.ligne, ...call });
+              continue;
+            }
+            const res = await write(actor, call.path, call.body);
+            if (res.status >= 500)
+              throw new RetryLater(
+                `line ${l.ligne}: answered ${res.status} (${(res.body as { error?: { code?: string } } | null)?.error?.code ?? '?'}), run again`,
+              );
+            const error = (res.body as { error?: { code?: string; message?: string } } | null)?.error;
+            const body = res.body as { dossierId?: string; periodeId?: string } | null;
+            answers.push({
+              ligne: l.ligne,
+              status: res.status,
+              code: error?.code,
+              message: error?.message,
+              objet: body?.dossierId ?? body?.periodeId ?? (call.objet || undefined),
+            });
+          }
+        };
+        const workers = Array.from({ length: Math.min(DOSSIERS_AT_ONCE, queue.length) }, async () => {
+          for (let g = queue.shift(); g; g = queue.shift()) await runGroup(g);
+        });
+        const settled = await Promise.allSettled(workers);
+        // What ran is recorded even when a line asks to try again: only the rest runs again.
+        await recordAnswers(em, input.fluxId, answers);
+        const failed = settled.find((s) => s.status === 'rejected');
+        if (failed) throw failed.reason;
+        done += answers.length;
+        Context.current().heartbeat({ lignes: done });
+      }
+    },
+
+    async finishFlux(input: { fluxId: string }): Promise<void> {
+      await finishFlux(orm.em.fork(), input.fluxId);
+    },
+  };
+}

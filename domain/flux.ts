@@ -1,0 +1,141 @@
+/**
+ * Partner files (CONTRACT.md, "Partner files (batch)"): what each NDJSON line asks, as the single
+ * call it stands for. Pure: the API reads the lines' keys when it receives a file, the worker the
+ * calls when it runs them.
+ */
+import type { ErrorCode } from './codes';
+
+export const FLUX_MAX_LINES = 200_000;
+/** A line is one call's body: the single call's limit (AGORA_BODY_LIMIT's default). */
+export const FLUX_LINE_MAX_BYTES = 1024 * 1024;
+
+export const FLUX_OPS = ['CREATE', 'EVENT', 'CEP_CREATE', 'CEP_EVENT'] as const;
+export type FluxOp = (typeof FLUX_OPS)[number];
+
+/** The single call a line stands for, and the dossier or period it concerns. */
+export interface FluxCall {
+  cle: string;
+  path: string;
+  body: string;
+  /** The dossier or CEP period the line names. */
+  objet: string;
+}
+/** A line refused before any call, as the single call would refuse its body. */
+export interface FluxRefusal {
+  cle: string;
+  status: 400 | 413;
+  code: ErrorCode;
+  message: string;
+  objet?: string;
+}
+
+const idOf = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 64 ? v : undefined);
+
+/** UTF-8 length without Node's Buffer (domain code runs in workflows too). */
+const utf8Bytes = (s: string) => {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+};
+
+/**
+ * A line of a file (1-based `ligne`): its call, or its refusal. Lines of one dossier (or period)
+ * share `cle` and run in file order; a line naming none runs alone.
+ */
+export function fluxCall(text: string, ligne: number): FluxCall | FluxRefusal {
+  const alone = `#${ligne}`;
+  if (utf8Bytes(text) > FLUX_LINE_MAX_BYTES)
+    return {
+      cle: alone,
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `line ${ligne} is over the limit of ${FLUX_LINE_MAX_BYTES} bytes of a single call`,
+    };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return {
+      cle: alone,
+      status: 400,
+      code: 'VALIDATION_ERROR',
+      message: `line ${ligne} is not JSON: ${e instanceof Error ? e.message : 'malformed'}`,
+    };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return {
+      cle: alone,
+      status: 400,
+      code: 'VALIDATION_ERROR',
+      message: `line ${ligne} is not a JSON object`,
+    };
+  const { op, ...rest } = value as Record<string, unknown>;
+  const refuse = (message: string, objet?: string): FluxRefusal => ({
+    cle: alone,
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message,
+    ...(objet ? { objet } : {}),
+  });
+  switch (op) {
+    case 'CREATE': {
+      const id = idOf(rest.dossierId);
+      // Without a usable id the creation's own validation answers (it runs alone).
+      return {
+        cle: id ? `D:${id}` : alone,
+        path: '/v1/dossiers',
+        body: JSON.stringify(rest),
+        objet: id ?? '',
+      };
+    }
+    case 'CEP_CREATE': {
+      const id = idOf(rest.periodeId);
+      return {
+        cle: id ? `C:${id}` : alone,
+        path: '/v1/cep/periodes',
+        body: JSON.stringify(rest),
+        objet: id ?? '',
+      };
+    }
+    case 'EVENT':
+    case 'CEP_EVENT': {
+      const field = op === 'EVENT' ? 'dossierId' : 'periodeId';
+      const { [field]: target, ...event } = rest;
+      const id = idOf(target);
+      if (!id)
+        return refuse(`line ${ligne}: an ${op} line names its ${field} (a string of 1 to 64 characters)`);
+      const base = op === 'EVENT' ? '/v1/dossiers' : '/v1/cep/periodes';
+      return {
+        cle: `${op === 'EVENT' ? 'D' : 'C'}:${id}`,
+        path: `${base}/${encodeURIComponent(id)}/events`,
+        body: JSON.stringify(event),
+        objet: id,
+      };
+    }
+    default:
+      return refuse(
+        `line ${ligne}: "op" must be one of ${FLUX_OPS.join(', ')}${op === undefined ? '' : `, not ${JSON.stringify(op).slice(0, 40)}`}`,
+      );
+  }
+}
+
+/** Which share of a file (0 to lots - 1) runs a key's lines: FNV-1a, stable across processes. */
+export function fluxLot(cle: string, lots: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < cle.length; i++) {
+    h ^= cle.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % lots;
+}
+
+/** How many shares a file of `lignes` lines runs as: one activity each, in parallel. */
+export const fluxLots = (lignes: number) => Math.max(1, Math.min(16, Math.ceil(lignes / 2000)));

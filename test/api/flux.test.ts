@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBody, uid } from '../helpers/fixtures';
+import { type Line, mixedFile, ndjson } from '../helpers/flux-file';
+import type { Stack } from '../helpers/stack';
+import { ADMIN_TOKEN, startStack } from '../helpers/stack';
+
+/**
+ * Partner files (CONTRACT.md, "Partner files (batch)"): a file gives the same dossiers and the same
+ * answers as the same calls one by one; sent again, it changes nothing.
+ */
+let stack: Stack;
+let region: { siret: string; token: string };
+let other: { siret: string; token: string };
+let of: { siret: string; token: string };
+
+beforeAll(async () => {
+  stack = await startStack();
+  region = await stack.partner('REGION', '84');
+  other = await stack.partner('REGION', '84');
+  of = await stack.partner('ORGANISME_FORMATION');
+}, 120_000);
+afterAll(async () => stack?.stop());
+
+async function sendFile(token: string, body: string) {
+  const res = await stack.app.request('/v1/flux', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+    body,
+  });
+  return { status: res.status, body: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+async function waitDone(token: string, fluxId: string) {
+  for (let i = 0; i < 600; i++) {
+    const s = await stack.call('GET', `/v1/flux/${fluxId}`, token);
+    expect(s.status).toBe(200);
+    if (s.body.statut === 'TERMINE') return s.body;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`file ${fluxId} still running`);
+}
+
+async function allAnswers(token: string, fluxId: string, statut = '') {
+  const out: { ligne: number; status: number; code?: string; objet?: string }[] = [];
+  let cursor: string | null = null;
+  do {
+    const q = new URLSearchParams({
+      limit: '1000',
+      ...(statut ? { statut } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    const page = await stack.call('GET', `/v1/flux/${fluxId}/resultats?${q}`, token);
+    expect(page.status).toBe(200);
+    out.push(...page.body.items);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+/** The same lines as single calls, each dossier's in file order, dossiers in parallel. */
+async function oneByOne(token: string, lines: Line[]) {
+  const answers = new Map<number, { status: number; code?: string }>();
+  const lanes = new Map<string, number[]>();
+  lines.forEach((l, i) => {
+    const key = typeof l === 'string' ? `#${i}` : String(l.dossierId ?? `#${i}`);
+    lanes.set(key, [...(lanes.get(key) ?? []), i]);
+  });
+  const queue = [...lanes.values()];
+  const worker = async () => {
+    for (let lane = queue.shift(); lane; lane = queue.shift()) {
+      for (const i of lane) {
+        const l = lines[i]!;
+        if (typeof l === 'string') {
+          const r = await stack.call('POST', '/v1/dossiers', token, undefined, l);
+          answers.set(i + 1, { status: r.status, code: r.body?.error?.code });
+          continue;
+        }
+        const { op, ...rest } = l;
+        if (op !== 'CREATE' && op !== 'EVENT') continue;
+        if (op === 'EVENT' && !rest.dossierId) continue;
+        const { dossierId, ...event } = rest;
+        const r =
+          op === 'CREATE'
+            ? await stack.call('POST', '/v1/dossiers', token, rest)
+            : await stack.call('POST', `/v1/dossiers/${String(dossierId)}/events`, token, event);
+        answers.set(i + 1, { status: r.status, code: r.body?.error?.code });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return answers;
+}
+
+describe('partner files', () => {
+  it('gives the same dossiers and answers as the same calls one by one, and changes nothing sent again', async () => {
+    const foreign = createBody({
+      dossierId: `FOREIGN-${uid()}`,
+      financements: [{ financeurSiret: other.siret, montantEngage: 100 }],
+    });
+    expect((await stack.call('POST', '/v1/dossiers', other.token, foreign)).status).toBe(201);
+    // 200 dossiers here (about 1,100 lines); the fault suite sends 5,000 lines with a worker killed.
+    const n = Number(process.env.FLUX_TEST_DOSSIERS ?? 200);
+    const parties = { organisme: of.siret, financeur: region.siret, foreign: foreign.dossierId };
+    const viaFile = mixedFile(`FX-${uid()}`, n, parties);
+    const viaCalls = mixedFile(`FC-${uid()}`, n, parties);
+    expect(viaFile.length).toBeGreaterThanOrEqual(n * 5);
+
+    const sent = await sendFile(region.token, ndjson(viaFile));
+    expect(sent.status).toBe(202);
+    expect(sent.body).toEqual({ fluxId: expect.stringMatching(/^[0-9a-f]{32}$/), lignes: viaFile.length });
+    const fluxId: string = sent.body.fluxId;
+    // Its workflow, visible to operators.
+    const described = await stack.client.workflow.getHandle(`flux-${fluxId}`).describe();
+    expect(described.type).toBe('fluxWorkflow');
+    const [direct] = await Promise.all([oneByOne(region.token, viaCalls), waitDone(region.token, fluxId)]);
+
+    const status = await waitDone(region.token, fluxId);
+    expect(status).toMatchObject({ lignes: viaFile.length, traitees: viaFile.length });
+    expect(status.acceptees + status.refusees).toBe(viaFile.length);
+    expect(status.fin).not.toBeNull();
+    const answers = await allAnswers(region.token, fluxId);
+    expect(answers.map((a) => a.ligne)).toEqual(viaFile.map((_, i) => i + 1));
+
+    // Line by line: the same status and error code as the single call.
+    for (const a of answers) {
+      const single = direct.get(a.ligne);
+      if (!single) {
+        expect(a, `line ${a.ligne} has no single call`).toMatchObject({
+          status: 400,
+          code: 'VALIDATION_ERROR',
+        });
+        continue;
+      }
+      // A creation run again after a crash answers 200 (the same creation): not here, none crashed.
+      expect({ ligne: a.ligne, status: a.status, code: a.code }).toEqual({
+        ligne: a.ligne,
+        status: single.status,
+        code: single.code,
+      });
+    }
+    const refused = await allAnswers(region.token, fluxId, 'REFUSE');
+    expect(refused.length).toBe(status.refusees);
+    expect(refused.every((a) => a.status >= 400 && a.code)).toBe(true);
+    // The other Region's dossier, in the same territory: seen, not acted on.
+    expect(refused.find((a) => a.objet === foreign.dossierId)).toMatchObject({
+      status: 403,
+      code: 'FORBIDDEN',
+    });
+
+    // The same dossiers: state and version of each, file against calls.
+    const states = async (prefix: string) => {
+      const out: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const q = new URLSearchParams({ idPrefix: `${prefix}-`, sort: 'numero', limit: '500' });
+        if (cursor) q.set('cursor', cursor);
+        const page = await stack.call('GET', `/v1/dossiers?${q}`, region.token);
+        expect(page.status).toBe(200);
+        for (const d of page.body.items)
+          out.push(
+            `${d.dossierId.slice(prefix.length)} ${d.status} ${d.issue} ${d.interrompu} v${d.version}`,
+          );
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return out;
+    };
+    const fileStates = await states(
+      String((viaFile[0] as { dossierId: string }).dossierId).replace(/-0$/, ''),
+    );
+    const callStates = await states(
+      String((viaCalls[0] as { dossierId: string }).dossierId).replace(/-0$/, ''),
+    );
+    expect(fileStates).toHaveLength(n);
+    expect(fileStates).toEqual(callStates);
+
+    // Sent again: the same file, nothing runs again.
+    const again = await sendFile(region.token, ndjson(viaFile));
+    expect(again).toEqual({ status: 202, body: { fluxId, lignes: viaFile.length } });
+    expect(await waitDone(region.token, fluxId)).toEqual(status);
+    const first = (viaFile[0] as { dossierId: string }).dossierId;
+    const read = await stack.call('GET', `/v1/dossiers/${first}`, region.token);
+    const d = read.body;
+    expect(`-0 ${d.status} ${d.issue} ${d.interrompu} v${d.version}`).toBe(fileStates[0]);
+  }, 300_000);
+
+  it('keeps a file to its sender and refuses what is not a file', async () => {
+    const sent = await sendFile(
+      of.token,
+      `${JSON.stringify({ op: 'EVENT', dossierId: 'NOPE-1', eventId: randomUUID(), type: 'ENTREE', date: '2026-02-01' })}\n`,
+    );
+    expect(sent.status).toBe(202);
+    const fluxId = sent.body.fluxId as string;
+    await waitDone(of.token, fluxId);
+    expect(await allAnswers(of.token, fluxId)).toEqual([
+      { ligne: 1, status: 404, code: 'NOT_FOUND', message: expect.any(String), objet: 'NOPE-1' },
+    ]);
+    expect((await stack.call('GET', `/v1/flux/${fluxId}`, region.token)).status).toBe(404);
+    expect((await stack.call('GET', `/v1/flux/${fluxId}`, ADMIN_TOKEN)).status).toBe(200);
+    expect((await stack.call('GET', '/v1/flux/not-an-id', of.token)).status).toBe(400);
+    expect((await stack.call('GET', `/v1/flux/${fluxId}/resultats?statut=PEUT-ETRE`, of.token)).status).toBe(
+      400,
+    );
+    // Not NDJSON, empty.
+    const json = await stack.call('POST', '/v1/flux', of.token, { op: 'CREATE' });
+    expect(json.status).toBe(400);
+    expect(json.body.error.message).toContain('application/x-ndjson');
+    expect((await sendFile(of.token, '\n\n')).status).toBe(400);
+    expect((await stack.call('POST', '/v1/flux', null)).status).toBe(401);
+  }, 60_000);
+});
