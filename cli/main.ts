@@ -7,6 +7,7 @@ import { exportInsertionCommand } from './commands/export';
 import { partnerCreate, partnerList, partnerToken } from './commands/partners';
 import { referentielImport } from './commands/referentiel';
 import { changesCommand } from './commands/changes';
+import { fluxCommand } from './commands/flux';
 import { setup } from './commands/setup';
 import { type Command, UsageError } from './context';
 
@@ -43,6 +44,10 @@ Commands:
   changes [--follow] [--cursor C] [--token T] [--url U]  the change feed as NDJSON (a partner's token: AGORA_TOKEN
                                                             or --token; default the admin's); --follow keeps
                                                             asking; the cursor to resume from goes to stderr
+  flux send FILE [--token T] [--url U]                      send a partner file (NDJSON, CONTRACT.md "Partner
+                                                            files") with the partner's token (AGORA_TOKEN or
+                                                            --token), with a progress bar; lists the refused
+                                                            lines; exit code 3 when some were refused
   demo [--dossiers N]                                       load the demo data set through the running API
                                                             (partners, DSN months, N dossiers; default 1500)
   export insertion --region XX [--out FILE|-]               a region's insertion file (all regions without
@@ -69,6 +74,7 @@ const COMMANDS: Record<string, Command> = {
   'dsn months': dsnMonths,
   'referentiel import': referentielImport,
   changes: changesCommand,
+  'flux send': fluxCommand,
   demo,
   'export insertion': exportInsertionCommand,
 };

@@ -179,6 +179,59 @@ describe('the agora CLI', () => {
     }
   });
 
+  it('sends a partner file with a progress bar and lists its refused lines', async () => {
+    const region = await stack.partner('AGEFIPH');
+    const dossierId = `CLI-FX-${Date.now()}`;
+    const file = join(dir, 'flux.ndjson');
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({
+          op: 'CREATE',
+          ...createBody({ dossierId, financements: [{ financeurSiret: region.siret, montantEngage: 100 }] }),
+        }),
+        JSON.stringify({
+          op: 'EVENT',
+          dossierId,
+          eventId: `v-${dossierId}`,
+          type: 'VALIDATION',
+          date: '2026-01-20',
+        }),
+        JSON.stringify({
+          op: 'EVENT',
+          dossierId,
+          eventId: `s-${dossierId}`,
+          type: 'SORTIE',
+          date: '2026-02-20',
+        }),
+        'not json',
+      ].join('\n'),
+    );
+    const server = await listen(stack.app);
+    try {
+      const sent = await agora('flux', 'send', file, '--url', server.url, '--token', region.token);
+      expect(sent.err).toMatch(/file [0-9a-f]{32}: 4 lines/);
+      expect(sent.err).toMatch(/\[#{30}\] 100 %\s+4 \/ 4 lines/);
+      expect(sent.out).toMatch(/^line 3: 400 VALIDATION_ERROR \(CLI-FX-\d+\) /m);
+      expect(sent.out).toMatch(/^line 4: 400 VALIDATION_ERROR .*not JSON/m);
+      expect(sent.out).toMatch(/4 lines: 2 accepted, 2 refused/);
+      expect(sent.code).toBe(3);
+      expect((await stack.call('GET', `/v1/dossiers/${dossierId}`, region.token)).body.status).toBe('VALIDE');
+      const missing = await agora(
+        'flux',
+        'send',
+        join(dir, 'none.ndjson'),
+        '--url',
+        server.url,
+        '--token',
+        region.token,
+      );
+      expect(missing.code).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("loads France compétences' referential, reports its bad lines, and refuses what is not an export", async () => {
     const zip = fileURLToPath(new URL('../fixtures/export-fiches-csv-2026-11-02.zip', import.meta.url));
     try {
