@@ -19,6 +19,34 @@ const PAGE = 1000;
 /** Dossiers of one share run at once (each dossier's lines in file order). */
 const DOSSIERS_AT_ONCE = 16;
 
+/**
+ * Answers written together: each caller waits for the write of its own (one statement for all the
+ * answers given meanwhile, however many dossiers run at once).
+ */
+function batcher<T>(write: (batch: T[]) => Promise<void>): (item: T) => Promise<void> {
+  let pending: { item: T; done: () => void; fail: (e: unknown) => void }[] = [];
+  let scheduled = false;
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    scheduled = false;
+    try {
+      await write(batch.map((p) => p.item));
+      for (const p of batch) p.done();
+    } catch (e) {
+      for (const p of batch) p.fail(e);
+    }
+  };
+  return (item) =>
+    new Promise<void>((done, fail) => {
+      pending.push({ item, done, fail });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => void flush());
+      }
+    });
+}
+
 /** Thrown for an answer that says "try again" (503, 500): the share is retried, nothing recorded. */
 class RetryLater extends Error {}
 
@@ -50,13 +78,18 @@ export function fluxActivities(deps: {
           if (g) g.push(l);
           else groups.set(l.cle, [l]);
         }
-        const answers: LineAnswer[] = [];
+        // A dossier's next line runs once the answer of the one before is recorded: after a crash
+        // a share resumes at the first line without an answer, and at most that line runs again
+        // (accepted: the same answer, its eventId known; refused: nothing had changed).
+        let answered = 0;
+        const record = batcher((batch: LineAnswer[]) => recordAnswers(em, input.fluxId, batch));
         const queue = [...groups.values()];
         const runGroup = async (group: typeof lines) => {
           for (const l of group) {
             const call = fluxCall(unseal(l.contenu), l.ligne);
             if ('status' in call) {
-              answers.push({ ligne: l.ligne, ...call });
+              await record({ ligne: l.ligne, ...call });
+              answered++;
               continue;
             }
             const res = await write(actor, call.path, call.body);
@@ -66,24 +99,23 @@ export function fluxActivities(deps: {
               );
             const error = (res.body as { error?: { code?: string; message?: string } } | null)?.error;
             const body = res.body as { dossierId?: string; periodeId?: string } | null;
-            answers.push({
+            await record({
               ligne: l.ligne,
               status: res.status,
               code: error?.code,
               message: error?.message,
               objet: body?.dossierId ?? body?.periodeId ?? (call.objet || undefined),
             });
+            answered++;
           }
         };
         const workers = Array.from({ length: Math.min(DOSSIERS_AT_ONCE, queue.length) }, async () => {
           for (let g = queue.shift(); g; g = queue.shift()) await runGroup(g);
         });
         const settled = await Promise.allSettled(workers);
-        // What ran is recorded even when a line asks to try again: only the rest runs again.
-        await recordAnswers(em, input.fluxId, answers);
         const failed = settled.find((s) => s.status === 'rejected');
         if (failed) throw failed.reason;
-        done += answers.length;
+        done += answered;
         Context.current().heartbeat({ lignes: done });
       }
     },

@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   console.log(`
   agora-flow is running
     API            ${api}
-    Console        ${api}/console   (sign in with a partner token)
+    Console        ${api}/console   (agents: POST /v1/admin/agents; --demo prints demo logins)
     API docs       ${api}/docs   (OpenAPI: ${api}/openapi.json)
     Metrics        ${api}/metrics, worker: http://${env.AGORA_WORKER_METRICS ?? '127.0.0.1:9464'}/metrics
     Temporal UI    ${embedded ? `http://127.0.0.1:${env.AGORA_TEMPORAL_UI_PORT} (read-only)` : `your cluster's own, namespace ${env.TEMPORAL_NAMESPACE}`}

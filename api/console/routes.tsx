@@ -137,10 +137,11 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
   app.get('/console/export.csv', async (c) => {
     const path = c.req.query('stat') ?? '';
     if (!/^\/v1\/stats\/[a-z]+(\?[A-Za-z0-9=&_-]*)?$/.test(path)) {
-      return c.text('stat: a /v1/stats/... route of the dashboard', 400);
+      return c.text('Tableau inconnu : ce lien ne correspond à aucun tableau de la console.', 400);
     }
     const res = await api<{ groups?: Record<string, unknown>[]; error?: { message: string } }>(c, path);
-    if (res.status !== 200 || !res.body.groups) return c.text(res.body.error?.message ?? 'refused', 400);
+    if (res.status !== 200 || !res.body.groups)
+      return c.text(`Téléchargement impossible : ${frError(res.body.error)}`, 400);
     const flat = (g: Record<string, unknown>) =>
       Object.fromEntries(
         Object.entries(g).flatMap(([k, v]) => (v !== null && typeof v === 'object' ? [] : [[k, v]])),
@@ -610,6 +611,11 @@ export function consoleRoutes(callApi: ApiCall, signIn: ReturnType<typeof consol
       />,
     );
   });
+
+  // Any other console address: a page in French, never the API's JSON.
+  app.all('/console/*', (c) =>
+    notFoundPage(c, null, 'Page introuvable', "Cette page n'existe pas. Revenez à la liste des dossiers."),
+  );
 
   return app;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBody, uid } from '../helpers/fixtures';
-import { type Line, mixedFile, ndjson } from '../helpers/flux-file';
+import { mixedFile, ndjson, oneByOne } from '../helpers/flux-file';
 import type { Stack } from '../helpers/stack';
 import { ADMIN_TOKEN, startStack } from '../helpers/stack';
 
@@ -58,40 +58,6 @@ async function allAnswers(token: string, fluxId: string, statut = '') {
   return out;
 }
 
-/** The same lines as single calls, each dossier's in file order, dossiers in parallel. */
-async function oneByOne(token: string, lines: Line[]) {
-  const answers = new Map<number, { status: number; code?: string }>();
-  const lanes = new Map<string, number[]>();
-  lines.forEach((l, i) => {
-    const key = typeof l === 'string' ? `#${i}` : String(l.dossierId ?? `#${i}`);
-    lanes.set(key, [...(lanes.get(key) ?? []), i]);
-  });
-  const queue = [...lanes.values()];
-  const worker = async () => {
-    for (let lane = queue.shift(); lane; lane = queue.shift()) {
-      for (const i of lane) {
-        const l = lines[i]!;
-        if (typeof l === 'string') {
-          const r = await stack.call('POST', '/v1/dossiers', token, undefined, l);
-          answers.set(i + 1, { status: r.status, code: r.body?.error?.code });
-          continue;
-        }
-        const { op, ...rest } = l;
-        if (op !== 'CREATE' && op !== 'EVENT') continue;
-        if (op === 'EVENT' && !rest.dossierId) continue;
-        const { dossierId, ...event } = rest;
-        const r =
-          op === 'CREATE'
-            ? await stack.call('POST', '/v1/dossiers', token, rest)
-            : await stack.call('POST', `/v1/dossiers/${String(dossierId)}/events`, token, event);
-        answers.set(i + 1, { status: r.status, code: r.body?.error?.code });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
-  return answers;
-}
-
 describe('partner files', () => {
   it('gives the same dossiers and answers as the same calls one by one, and changes nothing sent again', async () => {
     const foreign = createBody({
@@ -113,7 +79,11 @@ describe('partner files', () => {
     // Its workflow, visible to operators.
     const described = await stack.client.workflow.getHandle(`flux-${fluxId}`).describe();
     expect(described.type).toBe('fluxWorkflow');
-    const [direct] = await Promise.all([oneByOne(region.token, viaCalls), waitDone(region.token, fluxId)]);
+    const post = async (path: string, raw: string) => {
+      const r = await stack.call('POST', path, region.token, undefined, raw);
+      return { status: r.status, code: r.body?.error?.code as string | undefined };
+    };
+    const [direct] = await Promise.all([oneByOne(viaCalls, post), waitDone(region.token, fluxId)]);
 
     const status = await waitDone(region.token, fluxId);
     expect(status).toMatchObject({ lignes: viaFile.length, traitees: viaFile.length });

@@ -178,6 +178,9 @@ describe('the console’s CEP pages in a browser', () => {
     expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(4);
     expect(await axeViolations(page), 'CEP figures').toEqual([]);
     await shot(page, 'tableau');
+    // At 390 px its tables scroll in their frame, never the page.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await page.context().close();
   });
 

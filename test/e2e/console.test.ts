@@ -413,6 +413,10 @@ describe('the console in a browser', () => {
     await ftPage.getByRole('button', { name: 'Rechercher' }).click();
     await ftPage.waitForURL(/entreeFrom=2024-01-08/);
     await expect(ftPage.locator('main p.meta[role=status]').textContent()).resolves.toMatch(/^11 dossiers/);
+    // An address the console does not have: a page in French.
+    const lost = await ftPage.goto(`${base}/console/nimportequoi`);
+    expect(lost?.status()).toBe(404);
+    expect(await ftPage.getByRole('heading', { level: 1 }).textContent()).toBe('Page introuvable');
     await ftPage.goto(`${base}/console/dossiers?sortieTo=2024-02-31`);
     expect(await ftPage.getByRole('alert').textContent()).toContain('« Sortie au »');
     await ftPage.context().close();

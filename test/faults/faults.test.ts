@@ -8,6 +8,7 @@ import { ROOT } from '../../infra/paths';
 import { ADMIN_TOKEN, TEST_DATA_KEY } from '../helpers/stack';
 import { Platform, type LoadResult, partnerLoad, partners, verify, waitReady } from './harness';
 import { webhookReceiver } from '../helpers/webhook-receiver';
+import { mixedFile, ndjson, oneByOne } from '../helpers/flux-file';
 
 /**
  * Faults on the real stack, each while partners' traffic runs: at the end every accepted event
@@ -174,6 +175,123 @@ describe('faults under load', () => {
     // ever, so it answers 503 until the database is back (the partners retry).
     expect(figures.acceptedDuringOutage).toBeGreaterThan(5);
   }, 300_000);
+
+  it('runs a partner file of 5,000 mixed lines through both workers killed halfway: the answers and dossiers of the same calls one by one', async () => {
+    const url = platform.apiUrls[0]!;
+    const token = who.tokens.financeur;
+    const auth = { authorization: `Bearer ${token}` };
+    const parties = {
+      organisme: who.parties.of,
+      financeur: who.parties.financeur,
+      foreign: `NOPE-${Date.now()}`,
+    };
+    const n = 920;
+    const viaFile = mixedFile(`FF-${Date.now()}`, n, parties);
+    const viaCalls = mixedFile(`FK-${Date.now()}`, n, parties);
+    expect(viaFile.length).toBeGreaterThanOrEqual(5000);
+    const sent = await fetch(`${url}/v1/flux`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/x-ndjson' },
+      body: ndjson(viaFile),
+    });
+    expect(sent.status).toBe(202);
+    const { fluxId } = (await sent.json()) as { fluxId: string };
+    const status = async () =>
+      (await (await fetch(`${url}/v1/flux/${fluxId}`, { headers: auth })).json()) as {
+        statut: string;
+        traitees: number;
+        acceptees: number;
+        refusees: number;
+      };
+    let killedAt = 0;
+    const started = Date.now();
+    for (;;) {
+      const s = await status();
+      if (!killedAt && s.traitees >= viaFile.length / 4) {
+        killedAt = s.traitees;
+        for (const w of platform.workers) w.kill('SIGKILL');
+      }
+      if (s.statut === 'TERMINE') break;
+      if (Date.now() - started > 400_000) throw new Error(`file still running: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(killedAt).toBeGreaterThan(0);
+    expect(killedAt).toBeLessThan(viaFile.length);
+    const final = await status();
+    const answers: { ligne: number; status: number; code?: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await (
+        await fetch(`${url}/v1/flux/${fluxId}/resultats?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, {
+          headers: auth,
+        })
+      ).json()) as { items: typeof answers; nextCursor: string | null };
+      answers.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(answers.map((a) => a.ligne)).toEqual(viaFile.map((_, i) => i + 1));
+    const direct = await oneByOne(viaCalls, async (path, body) => {
+      const r = await fetch(`${platform.apiUrls[1]}${path}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body,
+      });
+      return { status: r.status, code: ((await r.json()) as { error?: { code?: string } }).error?.code };
+    });
+    let reran = 0;
+    for (const a of answers) {
+      const single = direct.get(a.ligne);
+      if (!single) {
+        expect(a).toMatchObject({ status: 400, code: 'VALIDATION_ERROR' });
+        continue;
+      }
+      // A creation that ran just before the kill, its answer not yet written, ran again: 200,
+      // the same creation (at most one line per dossier in flight).
+      if (a.status === 200 && single.status === 201) {
+        reran++;
+        continue;
+      }
+      expect({ ligne: a.ligne, status: a.status, code: a.code }).toEqual({ ligne: a.ligne, ...single });
+    }
+    const states = async (prefix: string) => {
+      const out: string[] = [];
+      let next: string | null = null;
+      do {
+        const q = new URLSearchParams({ idPrefix: `${prefix}-`, sort: 'numero', limit: '500' });
+        if (next) q.set('cursor', next);
+        const page = (await (await fetch(`${url}/v1/dossiers?${q}`, { headers: auth })).json()) as {
+          items: {
+            dossierId: string;
+            status: string;
+            issue: string | null;
+            interrompu: boolean;
+            version: number;
+          }[];
+          nextCursor: string | null;
+        };
+        for (const d of page.items)
+          out.push(
+            `${d.dossierId.slice(prefix.length)} ${d.status} ${d.issue} ${d.interrompu} v${d.version}`,
+          );
+        next = page.nextCursor;
+      } while (next);
+      return out;
+    };
+    const prefixOf = (lines: typeof viaFile) =>
+      String((lines[0] as { dossierId: string }).dossierId).replace(/-0$/, '');
+    const fileStates = await states(prefixOf(viaFile));
+    expect(fileStates).toHaveLength(n);
+    expect(fileStates).toEqual(await states(prefixOf(viaCalls)));
+    platform.report('flux-workers-sigkill', {
+      lines: viaFile.length,
+      killedAtLine: killedAt,
+      accepted: final.acceptees,
+      refused: final.refusees,
+      creationsRunAgain: reran,
+      seconds: Math.round((Date.now() - started) / 1000),
+    });
+    for (const u of platform.apiUrls) await waitReady(u);
+  }, 600_000);
 
   it('keeps the previous data of a month when its import is killed halfway', async () => {
     const url = platform.apiUrls[0]!;

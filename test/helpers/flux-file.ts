@@ -86,3 +86,42 @@ export function mixedFile(
 
 export const ndjson = (lines: Line[]) =>
   lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
+
+/** A single call's answer: its status and error code. */
+export type Answer = { status: number; code?: string | undefined };
+
+/**
+ * The lines of a file as single calls (`post` sends one), each dossier's in file order, dossiers
+ * in parallel: the answers by line number (none for a line no single call stands for).
+ */
+export async function oneByOne(
+  lines: Line[],
+  post: (path: string, body: string) => Promise<Answer>,
+): Promise<Map<number, Answer>> {
+  const answers = new Map<number, Answer>();
+  const lanes = new Map<string, number[]>();
+  lines.forEach((l, i) => {
+    const key = typeof l === 'string' ? `#${i}` : String(l.dossierId ?? `#${i}`);
+    lanes.set(key, [...(lanes.get(key) ?? []), i]);
+  });
+  const queue = [...lanes.values()];
+  const worker = async () => {
+    for (let lane = queue.shift(); lane; lane = queue.shift()) {
+      for (const i of lane) {
+        const l = lines[i]!;
+        if (typeof l === 'string') {
+          answers.set(i + 1, await post('/v1/dossiers', l));
+          continue;
+        }
+        const { op, ...rest } = l;
+        if (op === 'CREATE') answers.set(i + 1, await post('/v1/dossiers', JSON.stringify(rest)));
+        else if (op === 'EVENT' && rest.dossierId) {
+          const { dossierId, ...event } = rest;
+          answers.set(i + 1, await post(`/v1/dossiers/${String(dossierId)}/events`, JSON.stringify(event)));
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return answers;
+}

@@ -55,7 +55,7 @@ export const CepDashboardPage: FC<{ stats: CepStats[] }> = ({ stats }) => {
           <span style="display:block">à 12 mois : {percent(total.tauxEmploi12m)}</span>
         </div>
       </div>
-      <div class="grid" style="grid-template-columns:repeat(auto-fit, minmax(520px, 1fr))">
+      <div class="grid" style="grid-template-columns:repeat(auto-fit, minmax(min(520px, 100%), 1fr))">
         {stats.map((s) => (
           <section class="card" aria-labelledby={`t-${s.groupBy}`}>
             <h2 id={`t-${s.groupBy}`}>{TITLES[s.groupBy] ?? s.groupBy}</h2>
