@@ -19,10 +19,10 @@ import { type InsertionFile, exportRegionFile, writeManifest } from '../services
 import type { DossierMonthLoad } from '../db/dsn-lookup';
 import {
   REGISTER_CEP_MONTHS_SQL,
-  dossiersUsingMonth,
+  dossierResultsUsingMonth,
   dossiersWaitingOnLoadedMonths,
   lookupMonths,
-  periodsUsingMonth,
+  periodResultsUsingMonth,
 } from '../db/dsn-lookup';
 import { purgeDsnMonths } from '../db/dsn-retention';
 import { findAnomalies, saveAnomalies } from '../db/anomalies';
@@ -95,11 +95,11 @@ export function createActivities({
     let signalled = 0;
     for (let i = 0; i < loads.length; i += SIGNAL_CONCURRENCY) {
       await Promise.all(
-        loads.slice(i, i + SIGNAL_CONCURRENCY).map(async ({ dossierId, mois, version }) => {
+        loads.slice(i, i + SIGNAL_CONCURRENCY).map(async ({ dossierId, mois, version, lines }) => {
           try {
             await client.workflow
               .getHandle(workflowId(dossierId))
-              .signal(dsnMonthLoadedSignal, { mois, version });
+              .signal(dsnMonthLoadedSignal, { mois, version, ...(lines ? { lines } : {}) });
             signalled++;
           } catch (e) {
             if (!(e instanceof WorkflowNotFoundError)) throw e;
@@ -342,19 +342,22 @@ export function createActivities({
       let signalled = progress?.signalled ?? 0;
       let refreshed = 0;
       // The dossiers, then the CEP periods' follow-ups.
+      // Set-based: each page of records comes with each one's lines of the month, read in one
+      // statement (db/dsn-lookup.ts), and goes in the signal: no look-up activity per record.
       const families = [
-        { family: 'dossier' as const, using: dossiersUsingMonth, workflowId: dossierWorkflowId },
-        { family: 'cep' as const, using: periodsUsingMonth, workflowId: cepWorkflowId },
+        { family: 'dossier' as const, using: dossierResultsUsingMonth, workflowId: dossierWorkflowId },
+        { family: 'cep' as const, using: periodResultsUsingMonth, workflowId: cepWorkflowId },
       ];
       const start = families.findIndex((f) => f.family === (progress?.family ?? 'dossier'));
       for (const { family, using, workflowId } of families.slice(start)) {
         let after = family === progress?.family ? (progress.after ?? '') : '';
         for (;;) {
-          const ids = await using(orm.em.fork(), mois, after, SIGNAL_PAGE);
-          if (ids.length === 0) break;
+          const page = await using(orm.em.fork(), { mois, version, hashKey }, after, SIGNAL_PAGE);
+          if (page.length === 0) break;
+          const ids = page.map((r) => r.id);
           const ended: string[] = [];
           signalled += await signalLoads(
-            ids.map((dossierId) => ({ dossierId, mois, version })),
+            page.map((r) => ({ dossierId: r.id, mois, version, ...(r.lines ? { lines: r.lines } : {}) })),
             workflowId,
             family === 'dossier' ? (id) => ended.push(id) : undefined,
           );

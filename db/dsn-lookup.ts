@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MonthLookup } from '../domain/situations';
+import type { ContractLine } from '../domain/best-job';
 import { runPrepared } from './prepared';
 import { HashKeyMismatchError } from './hash-key';
 
@@ -89,29 +90,13 @@ export async function lookupMonths(
   return out;
 }
 
-/** The records registered for a month, in pages ordered by id: a dossier's, or a CEP period's follow-up. */
-const usingMonth =
-  (table: 'dossier_dsn_months' | 'cep_dsn_months', column: 'dossier_id' | 'periode_id') =>
-  async (em: EntityManager, mois: string, after: string, limit: number): Promise<string[]> => {
-    const rows = await em
-      .getConnection()
-      .execute<Record<string, string>[]>(
-        `select ${column} as id from ${table} where mois = ? and ${column} > ? order by ${column} limit ?`,
-        [mois, after, limit],
-      );
-    return rows.map((r) => r.id!);
-  };
-
-/** The dossiers that wait on a month or used it. */
-export const dossiersUsingMonth = usingMonth('dossier_dsn_months', 'dossier_id');
-/** The CEP periods whose follow-up waits on a month or used it. */
-export const periodsUsingMonth = usingMonth('cep_dsn_months', 'periode_id');
-
 /** A dossier, and a load of a month to tell it about. */
 export interface DossierMonthLoad {
   dossierId: string;
   mois: string;
   version: number;
+  /** The person's lines of the month, read by the wake-up (absent: the record looks them up). */
+  lines?: ContractLine[];
 }
 
 /**
@@ -139,3 +124,55 @@ export async function dossiersWaitingOnLoadedMonths(
   );
   return rows.map((r) => ({ dossierId: r.dossier_id, mois: r.mois, version: Number(r.version) }));
 }
+
+/** A record registered for a month, with its person's lines of that month read in the same pass. */
+export interface MonthResult {
+  id: string;
+  /**
+   * The person's lines of the month (none: no job that month); null when they could not be read
+   * here (the record not in the read model yet, the month hashed with another key, or reloaded
+   * since): the record then looks the month up itself.
+   */
+  lines: ContractLine[] | null;
+}
+
+/**
+ * The month's wake-up, set-based: a page of the records registered for a month (by id) and, in
+ * one statement, each one's lines of that month (the month's partition joined on the NIR's keyed
+ * hash), when the month is still at `version` and was hashed with `hashKey`. No look-up per record.
+ */
+const resultsUsingMonth =
+  (table: 'dossier_dsn_months' | 'cep_dsn_months', column: 'dossier_id' | 'periode_id', records: string) =>
+  async (
+    em: EntityManager,
+    month: { mois: string; version: number; hashKey: string },
+    after: string,
+    limit: number,
+  ): Promise<MonthResult[]> => {
+    const rows = await em
+      .getConnection()
+      .execute<{ id: string; readable: boolean; lines: ContractLine[] | null }[]>(
+        `with m as (
+         select (version = ? and (hash_key is null or hash_key = ?)) as ok from dsn_months where mois = ?
+       ),
+       r as (
+         select x.${column} as id, d.nir_hash
+           from (select ${column} from ${table} where mois = ? and ${column} > ? order by ${column} limit ?) x
+           left join ${records} d on d.${column} = x.${column}
+       )
+       select r.id, (r.nir_hash is not null and coalesce((select ok from m), false)) as readable,
+              (select jsonb_agg(jsonb_build_object(
+                  'siret', l.siret, 'naf', l.naf, 'natureContrat', l.nature,
+                  'dateDebutContrat', l.date_debut::text, 'dateFinContrat', l.date_fin::text,
+                  'heures', l.heures::float8) order by l.siret, l.date_debut, l.nature, l.heures)
+                 from dsn_lines l where l.mois = ? and l.nir_hash = r.nir_hash) as lines
+         from r order by r.id`,
+        [month.version, month.hashKey, month.mois, month.mois, after, limit, month.mois],
+      );
+    return rows.map((r) => ({ id: r.id, lines: r.readable ? (r.lines ?? []) : null }));
+  };
+
+/** The dossiers registered for a month, each with its trainee's lines of it. */
+export const dossierResultsUsingMonth = resultsUsingMonth('dossier_dsn_months', 'dossier_id', 'dossiers');
+/** The CEP periods' follow-ups registered for a month, each with the person's lines of it. */
+export const periodResultsUsingMonth = resultsUsingMonth('cep_dsn_months', 'periode_id', 'cep_periodes');

@@ -1,3 +1,4 @@
+import type { ContractLine } from '../domain/best-job';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CreateCommand, DossierAggregate, EventCommand } from '../domain/dossier-aggregate';
 import type { EventResultOf, RecordOf } from '../domain/aggregate';
@@ -77,7 +78,12 @@ export const creationQuery = defineQuery<{ eventId: string; bodyHash: string; st
 );
 
 /** A DSN month was loaded (or loaded again): the points that wait on it or used it look again. */
-export const dsnMonthLoadedSignal = defineSignal<[{ mois: string; version: number }]>('dsnMonthLoaded');
+/**
+ * A DSN month was loaded (its version); `lines`: the person's lines of that month, read by the
+ * month's wake-up in one pass over it (absent: the record looks the month up itself).
+ */
+export const dsnMonthLoadedSignal =
+  defineSignal<[{ mois: string; version: number; lines?: ContractLine[] }]>('dsnMonthLoaded');
 
 /** The workflow id of the wake-up run of one load of a month. */
 export function dsnMonthWorkflowId(mois: string, version: number): string {

@@ -9,6 +9,25 @@ import {
 } from '../domain/situations';
 import { isRefusedPayload } from '../domain/vouch';
 import { MonthLoads } from './month-loads';
+import type { ContractLine } from '../domain/best-job';
+
+/** A signal's lines, as the wake-up writes them (db/dsn-lookup.ts). */
+function isContractLines(v: unknown): v is ContractLine[] {
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (l: Record<string, unknown> | null) =>
+        typeof l === 'object' &&
+        l !== null &&
+        typeof l.siret === 'string' &&
+        typeof l.naf === 'string' &&
+        typeof l.natureContrat === 'string' &&
+        typeof l.dateDebutContrat === 'string' &&
+        (l.dateFinContrat === null || typeof l.dateFinContrat === 'string') &&
+        typeof l.heures === 'number',
+    )
+  );
+}
 
 /** What a record holding a follow-up gives it: its points, its plan, and how to change its points. */
 export interface FollowUpHost<P extends string> {
@@ -85,14 +104,22 @@ export class FollowUp<P extends string> {
 
   /**
    * A DSN month was loaded (the signal's payload); one not encrypted with a platform key, or
-   * malformed, changes nothing. The points that wait on it, or used an older load, look again.
+   * malformed, changes nothing. The points that wait on it, or used an older load, look again; when
+   * the signal brings the person's lines of that month (the set-based wake-up), those points take
+   * them at once, with no look-up. A load already overtaken by a newer one brings nothing.
    */
   onMonthLoaded(load: unknown): void {
     if (isRefusedPayload(load)) return;
-    const { mois, version } = (load ?? {}) as { mois?: unknown; version?: unknown };
+    const { mois, version, lines } = (load ?? {}) as { mois?: unknown; version?: unknown; lines?: unknown };
     if (typeof mois !== 'string' || typeof version !== 'number') return;
+    const newer = (this.loads.latest(mois) ?? 0) > version;
     this.host.setSituations(onMonthLoaded(this.host.situations(), mois, version));
+    // Signalled even with its lines: a look-up running now, that read the month before this load,
+    // is not trusted for it (MonthLoads.trusted).
     this.loads.signal(mois, version);
+    if (newer || !isContractLines(lines)) return;
+    const points = this.owedLookups().filter((p) => this.monthOf(p) === mois);
+    if (points.length > 0) this.record(points, { [mois]: { version, lines } });
   }
 
   /** The next day the rule can change something (null: only a signal or an event). */

@@ -17,6 +17,11 @@ export class MonthLoads {
     this.signalled.set(mois, Math.max(version, this.signalled.get(mois) ?? 0));
   }
 
+  /** The newest load of `mois` signalled and not looked up since. */
+  latest(mois: string): number | undefined {
+    return this.signalled.get(mois);
+  }
+
   /** Of the months a caller found not loaded, those no load signalled since contradicts. */
   notLoaded(months: readonly string[]): string[] {
     return months.filter((m) => !this.signalled.has(m));

@@ -196,8 +196,23 @@ describe('DSN months over HTTP', () => {
         heures: 151.67,
       },
     ];
+    const handle = stack.client.workflow.getHandle(`dossier-${body.dossierId}`);
+    const before = (await handle.fetchHistory()).events?.length ?? 0;
     await importMonth(cdc.token, '2025-08', csv(m3));
     s = await waitFor((x) => x[3]?.statut !== 'EN_ATTENTE');
+    // Set-based: the wake-up's signal brought the month's lines; the dossier looked nothing up.
+    const lateEvents = ((await handle.fetchHistory()).events ?? []).slice(before);
+    const activityTypes = lateEvents
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+      .map((e) =>
+        Buffer.from(e.markerRecordedEventAttributes!.details!.data!.payloads![0]!.data!).toString('utf8'),
+      );
+    expect(
+      lateEvents.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'dsnMonthLoaded'),
+    ).toBe(true);
+    // The markers name their activity: the new situation written, no look-up.
+    expect(activityTypes.some((t) => t.includes('projectDossier'))).toBe(true);
+    expect(activityTypes.filter((t) => t.includes('lookupDsn'))).toEqual([]);
     expect(s[3]).toMatchObject({ ...expected(m3, person), meilleurEmploi: { emploiDurable: true } });
     // The look-ups and the projection ran as local activities: markers, no activity task on the server.
     const events =
