@@ -4,7 +4,11 @@ import pg from 'pg';
 import { keyFingerprint } from '../infra/pseudonym';
 import { ENSURE_HASH_KEY_SQL, HASH_KEY_SQL, mismatch } from './hash-key';
 import { from as copyFrom } from 'pg-copy-streams';
-import { DSN_FIELDS, parseDsnLine } from '../domain/dsn-line';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { DSN_FIELDS } from '../domain/dsn-line';
+import { hasherKey } from '../infra/pseudonym';
+import { type BatchContext, type BatchResult, parseBatch, splitCsv } from './dsn-parse';
 
 export type DsnFormat = 'csv' | 'ndjson';
 
@@ -28,7 +32,67 @@ export interface ImportOptions {
   beforeSwap?: () => Promise<void>;
   /** The most bytes the source may send (DSN_MAX_BYTES by default). */
   maxBytes?: number;
+  /**
+   * Threads checking and hashing the lines while COPY streams (default: the cores, 4 at most;
+   * AGORA_DSN_THREADS); 0: all in this thread. A month of one batch or less uses none.
+   */
+  threads?: number;
 }
+
+/** Lines per batch handed to a thread. */
+const BATCH = 2000;
+
+/** Each batch of lines checked and hashed, in this thread or spread over threads, answers in order. */
+function batchParser(ctx: BatchContext, hashNir: (nir: string) => Buffer, threads: number) {
+  const key = hasherKey(hashNir);
+  let pool: {
+    worker: Worker;
+    waiting: Map<number, { ok: (r: BatchResult) => void; ko: (e: unknown) => void }>;
+  }[] = [];
+  let next = 0;
+  let batches = 0;
+  const start = () => {
+    pool = Array.from({ length: threads }, () => {
+      const worker = new Worker(new URL('./dsn-parse-thread.mjs', import.meta.url), {
+        workerData: { key: new Uint8Array(key!), ctx },
+      });
+      const waiting = new Map<number, { ok: (r: BatchResult) => void; ko: (e: unknown) => void }>();
+      worker.on('message', (m: BatchResult & { id: number }) => {
+        waiting.get(m.id)?.ok(m);
+        waiting.delete(m.id);
+      });
+      const fail = (e: unknown) => {
+        for (const w of waiting.values()) w.ko(e);
+        waiting.clear();
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => fail(new Error(`a DSN import thread stopped (${code})`)));
+      return { worker, waiting };
+    });
+  };
+  return {
+    submit(numbers: number[], texts: string[]): Promise<BatchResult> {
+      // The first batch here: a small month never pays for starting threads.
+      if (batches++ === 0 || threads === 0 || !key)
+        return Promise.resolve(parseBatch(ctx, numbers, texts, hashNir));
+      if (pool.length === 0) start();
+      const t = pool[next++ % pool.length]!;
+      return new Promise((ok, ko) => {
+        t.waiting.set(next, { ok, ko });
+        t.worker.postMessage({ id: next, numbers, texts });
+      });
+    },
+    async close() {
+      await Promise.all(pool.map((t) => t.worker.terminate()));
+    },
+  };
+}
+
+const defaultThreads = () => {
+  const set = process.env.AGORA_DSN_THREADS;
+  if (set !== undefined && /^\d+$/.test(set)) return Number(set);
+  return Math.min(4, availableParallelism());
+};
 
 /** Reported bad lines are capped: the total is still counted. */
 const MAX_REPORTED = 1000;
@@ -82,29 +146,6 @@ export async function* boundedLines(
   }
 }
 
-function splitCsv(line: string, sep: string): string[] {
-  if (!line.includes('"')) return line.split(sep);
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === sep) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
 const partitionName = (mois: string, version: number) => `dsn_lines_${mois.replace('-', '_')}_v${version}`;
 
 /**
@@ -119,6 +160,7 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
   const lockKey = `dsn-import:${opts.mois}`;
   let table: string | null = null;
   let copying: ReturnType<typeof copyFrom> | null = null;
+  const parsers: (() => Promise<void> | undefined)[] = [];
   try {
     // One import of a month at a time, across every process.
     await client.query('select pg_advisory_lock(hashtext($1))', [lockKey]);
@@ -151,64 +193,57 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     let lineNo = 0;
     let header: string[] | null = null;
     let sep = ',';
-    let buffer = '';
-    const flush = async () => {
-      if (buffer && !copy.write(buffer)) await new Promise((r) => copy.once('drain', r));
-      buffer = '';
+    let parser: ReturnType<typeof batchParser> | null = null;
+    parsers.push(() => parser?.close());
+    const threads = opts.threads ?? defaultThreads();
+    // Batches in flight, answered in file order: their COPY text goes out in that order.
+    const inFlight: Promise<BatchResult>[] = [];
+    let numbers: number[] = [];
+    let texts: string[] = [];
+    let reported = 0;
+    const writeNext = async () => {
+      const r = await inFlight.shift()!;
+      if (r.copy && !copy.write(r.copy)) await new Promise((ok) => copy.once('drain', ok));
+      lines += r.lines;
+      rejected += r.rejects.length;
+      for (const x of r.rejects) if (rejets.length < MAX_REPORTED) rejets.push(x);
+      if (Math.floor(lines / 50_000) > reported) {
+        reported = Math.floor(lines / 50_000);
+        opts.onProgress?.({ lines, rejected });
+      }
     };
-    const reject = (message: string) => {
-      rejected++;
-      if (rejets.length < MAX_REPORTED) rejets.push({ ligne: lineNo, message });
+    const send = async () => {
+      if (texts.length === 0) return;
+      parser ??= batchParser({ mois: opts.mois, format: opts.format, header, sep }, opts.hashNir, threads);
+      const batch = parser.submit(numbers, texts);
+      // Awaited in order by writeNext; a batch failed while an earlier one is written must not
+      // count as unhandled meanwhile.
+      batch.catch(() => undefined);
+      inFlight.push(batch);
+      numbers = [];
+      texts = [];
+      while (inFlight.length > Math.max(2, threads * 2)) await writeNext();
     };
 
     for await (const raw of boundedLines(opts.source, DSN_MAX_LINE_BYTES, opts.maxBytes ?? DSN_MAX_BYTES)) {
       lineNo++;
       const text = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (text.trim() === '') continue;
-      let record: Record<string, unknown>;
-      if (opts.format === 'csv') {
-        if (!header) {
-          sep = text.includes(';') && !text.includes(',') ? ';' : ',';
-          header = splitCsv(text, sep).map((h) => h.trim());
-          const missing = DSN_FIELDS.filter((f) => f !== 'dateFinContrat' && !header!.includes(f));
-          if (missing.length)
-            throw new ImportFormatError(`line 1: the CSV header lacks ${missing.join(', ')}`);
-          continue;
-        }
-        const cells = splitCsv(text, sep);
-        if (cells.length !== header.length) {
-          reject(`expected ${header.length} fields, found ${cells.length}`);
-          continue;
-        }
-        record = {};
-        for (let i = 0; i < header.length; i++) record[header[i]!] = cells[i];
-      } else {
-        try {
-          const parsed: unknown = JSON.parse(text);
-          if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-            reject('expected a JSON object');
-            continue;
-          }
-          record = parsed as Record<string, unknown>;
-        } catch {
-          reject('not valid JSON');
-          continue;
-        }
-      }
-      const r = parseDsnLine(record);
-      if (!r.ok) {
-        reject(r.message);
+      if (opts.format === 'csv' && !header) {
+        sep = text.includes(';') && !text.includes(',') ? ';' : ',';
+        header = splitCsv(text, sep).map((h) => h.trim());
+        const missing = DSN_FIELDS.filter((f) => f !== 'dateFinContrat' && !header!.includes(f));
+        if (missing.length) throw new ImportFormatError(`line 1: the CSV header lacks ${missing.join(', ')}`);
         continue;
       }
-      const l = r.line;
-      buffer += `${opts.mois}\t\\\\x${opts.hashNir(l.nir).toString('hex')}\t${l.siret}\t${l.naf}\t${l.natureContrat}\t${l.dateDebutContrat}\t${l.dateFinContrat ?? '\\N'}\t${l.heures}\n`;
-      lines++;
-      if (buffer.length > 64 * 1024) await flush();
-      if (lines % 50_000 === 0) opts.onProgress?.({ lines, rejected });
+      numbers.push(lineNo);
+      texts.push(text);
+      if (texts.length === BATCH) await send();
     }
     if (opts.format === 'csv' && !header)
       throw new ImportFormatError('the file is empty: a CSV needs its header line');
-    await flush();
+    await send();
+    while (inFlight.length > 0) await writeNext();
     copy.end();
     await copyDone;
     copying = null;
@@ -216,6 +251,8 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
 
     // The check constraint lets ATTACH skip its validation scan.
     await client.query(`alter table ${table} add constraint ${table}_mois check (mois = '${opts.mois}')`);
+    // The month's index is built in memory (a million hashes sort in well under 256 MiB).
+    await client.query(`set maintenance_work_mem = '256MB'`);
     await client.query(`create index ${table}_nir on ${table} (nir_hash)`);
     await opts.beforeSwap?.();
 
@@ -250,6 +287,7 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     if (table) await client.query(`drop table if exists ${table}`).catch(() => undefined);
     throw e;
   } finally {
+    for (const close of parsers) await close()?.catch(() => undefined);
     await client.query('select pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
     await client.end().catch(() => undefined);
   }

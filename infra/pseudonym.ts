@@ -33,6 +33,18 @@ const PREPARED_MAX = 256;
  * the figures made"). Node.js before 20.12 has no crypto.hash: createHmac there.
  */
 export function hmacSha256(key: Buffer): (data: string) => Buffer {
+  const hasher = preparedHmac(key);
+  KEYS.set(hasher, Buffer.from(key));
+  return hasher;
+}
+
+/** Each hasher's key, for the threads that hash in parallel (db/dsn-import.ts): never exported. */
+const KEYS = new WeakMap<object, Buffer>();
+
+/** The key of a hasher `hmacSha256` made (undefined for any other function). */
+export const hasherKey = (hasher: (data: string) => Buffer): Buffer | undefined => KEYS.get(hasher);
+
+function preparedHmac(key: Buffer): (data: string) => Buffer {
   const slow = (data: string) => createHmac('sha256', key).update(data).digest();
   const oneShot = (crypto as { hash?: typeof crypto.hash }).hash;
   if (typeof oneShot !== 'function' || key.length > 64) return slow;

@@ -154,4 +154,36 @@ describe('DSN month import', () => {
     await expect(load(freshMonth(), 'csv', '')).rejects.toBeInstanceOf(ImportFormatError);
     await expect(load(freshMonth(), 'csv', 'nir,siret\n1,2\n')).rejects.toThrow(/lacks naf/);
   });
+
+  it('gives the same month over threads as in one thread: lines, refusals in order, people', async () => {
+    const header = 'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures';
+    const people = Array.from({ length: 50 }, (_, i) => nir(`19201691${String(10000 + i)}`));
+    const rows = Array.from({ length: 7000 }, (_, i) =>
+      i % 997 === 5
+        ? `${people[i % 50]},${employer},6201Z,01,2020-02-30,,151.67`
+        : `${people[i % 50]},${employer},6201Z,0${(i % 3) + 1},2020-01-01,,${(i % 200) + 1}`,
+    );
+    const text = [header, ...rows].join('\n');
+    const run = (mois: string, threads: number) =>
+      importDsnMonth({
+        databaseUrl: inject('databaseUrl'),
+        mois,
+        format: 'csv',
+        source: Readable.from([text]),
+        hashNir,
+        threads,
+      });
+    const [a, b] = [freshMonth(), freshMonth()];
+    const one = await run(a, 0);
+    const many = await run(b, 2);
+    expect(one.lignes).toBe(7000 - 8);
+    expect({ ...many, mois: a, version: 0 }).toEqual({ ...one, version: 0 });
+    for (const who of [people[0]!, people[17]!, people[49]!]) {
+      const [x, y] = [await lookup(a, who), await lookup(b, who)];
+      expect(y!.lines).toHaveLength(x!.lines.length);
+      expect(new Set(y!.lines.map((l) => JSON.stringify(l)))).toEqual(
+        new Set(x!.lines.map((l) => JSON.stringify(l))),
+      );
+    }
+  });
 });
