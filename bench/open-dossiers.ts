@@ -65,7 +65,9 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
       LOG_LEVEL: 'error',
       // The production default (500) unless the run is smaller: flat memory means the same cache
       // holding a shrinking share of the open dossiers as they grow.
-      AGORA_WORKER_CACHE: String(Math.min(500, Math.max(50, Math.floor(count / 4)))),
+      // BENCH_WORKER_CACHE: another cache size, to measure what it costs.
+      AGORA_WORKER_CACHE:
+        process.env.BENCH_WORKER_CACHE ?? String(Math.min(500, Math.max(50, Math.floor(count / 4)))),
     },
     () => undefined,
     () => undefined,

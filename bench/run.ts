@@ -12,11 +12,12 @@ import { benchReadModel } from './read-model';
 import { benchOpenDossiers } from './open-dossiers';
 import { benchCep } from './cep';
 import { benchChanges } from './changes';
+import { benchFlux } from './flux';
 
 // Benchmarks print one figure per line (`name: value unit`), then ratios against the baseline
 // measured in the same run (`name_ratio: value`). BENCH_QUICK=1 runs small sizes in seconds.
 const quick = process.env.BENCH_QUICK === '1';
-// BENCH_ONLY=events,dsn,read,open,cep,feed: some scenarios only (all by default).
+// BENCH_ONLY=events,dsn,read,open,cep,feed,flux: some scenarios only (all by default).
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const runs = (scenario: string) => !only || only.includes(scenario);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agora_bench';
@@ -81,6 +82,19 @@ if (runs('events')) {
   );
 }
 
+if (runs('flux')) {
+  // A partner file of 100,000 lines (2,000 quick): BENCH_FLUX_DOSSIERS x 5 lines.
+  const dossiers = Number(process.env.BENCH_FLUX_DOSSIERS ?? (quick ? 400 : 20_000));
+  const flux = await benchFlux(databaseUrl, dossiers);
+  for (const [k, v] of Object.entries(flux)) {
+    const unit = k.endsWith('_per_s') ? '/s' : k.endsWith('_s') || k.endsWith('_seconds') ? 's' : '';
+    console.log(`${k}: ${fmt(v)}${unit ? ` ${unit}` : ''}`);
+  }
+  console.log(
+    `flux_vs_raw_update_sa_ratio: ${(flux.flux_lines_per_s / flux.flux_raw_update_sa_per_s).toFixed(2)}`,
+  );
+}
+
 if (runs('dsn')) {
   const lines = quick ? 100_000 : 1_000_000;
   const dsn = await benchDsnImport(databaseUrl, lines);
@@ -118,7 +132,11 @@ if (runs('read')) {
 }
 
 if (runs('open')) {
-  const open = await benchOpenDossiers(databaseUrl, quick ? 200 : 10_000);
+  // BENCH_OPEN_DOSSIERS=n: another count (200 quick, 10,000 full).
+  const open = await benchOpenDossiers(
+    databaseUrl,
+    Number(process.env.BENCH_OPEN_DOSSIERS ?? (quick ? 200 : 10_000)),
+  );
   for (const [k, v] of Object.entries(open)) {
     const unit = k.endsWith('_mb')
       ? 'MiB'

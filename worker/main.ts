@@ -1,4 +1,6 @@
-import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index';
@@ -15,7 +17,7 @@ import { exportPseudonymizer, keyFingerprint, nirHasher, vouchKey } from '../inf
 // eslint-disable-next-line no-restricted-imports
 import { type PartnerWriter, createPartnerWriter } from '../api/partner-writes';
 import { ensureHashKey } from '../db/hash-key';
-import { DATA_DIR } from '../infra/paths';
+import { DATA_DIR, ROOT } from '../infra/paths';
 import { join } from 'node:path';
 import { sealer } from '../infra/sealing';
 import { startTelemetry } from '../infra/telemetry';
@@ -45,7 +47,25 @@ const orm = await openOrm(env.DATABASE_URL);
 await ensureHashKey(orm.em.fork(), keyFingerprint(nirHasher(env)));
 const hashNir = nirHasher(env);
 const { seal, open: unseal } = sealer(env);
-const require = createRequire(import.meta.url);
+
+/**
+ * The workflow code's bundle: the file given (`--bundle FILE`), else built now by a child process
+ * (worker/bundle.ts) into a file of its own. Bundling in this process would leave webpack's
+ * memory in it for good (some 80 MiB of RSS, docs/PERFORMANCE.md).
+ */
+function workflowBundlePath(): string {
+  if (process.argv[2] === '--bundle' && process.argv[3]) return process.argv[3];
+  const dir = mkdtempSync(join(tmpdir(), 'agora-workflows-'));
+  // Read again at each reconnection (a new Worker): kept until the process ends.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'bundle.js');
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/bootstrap.mjs'), 'worker/bundle.ts', out], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (built.status !== 0) throw new Error(`bundling the workflow code failed (exit ${built.status})`);
+  return out;
+}
+const bundlePath = workflowBundlePath();
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => (stopping = true));
@@ -92,9 +112,7 @@ for (let turn = 0; !stopping; turn++) {
       connection,
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
-      ...(process.argv[2] === '--bundle' && process.argv[3]
-        ? { workflowBundle: { codePath: process.argv[3] } }
-        : { workflowsPath: require.resolve('../workflows/index.ts') }),
+      workflowBundle: { codePath: bundlePath },
       activities: createActivities({
         orm,
         hashNir,
