@@ -16,8 +16,6 @@ export type PartnerWriter = (
 
 /** Lines read (and answers recorded) at a time in one share of a file. */
 const PAGE = 1000;
-/** Dossiers of one share run at once (each dossier's lines in file order). */
-const DOSSIERS_AT_ONCE = 16;
 
 /**
  * Answers written together: each caller waits for the write of its own (one statement for all the
@@ -59,11 +57,17 @@ export function fluxActivities(deps: {
   unseal: (sealed: Buffer) => string;
   /** Built on first use: a worker that never runs a file never loads the routes. */
   writer: () => PartnerWriter;
+  /**
+   * Dossiers of a file run at once, over all its shares (AGORA_FLUX_CONCURRENCY): a file is a
+   * partner's burst, not a flood that makes the single calls of others wait.
+   */
+  concurrency?: number;
 }) {
   const { orm, unseal } = deps;
   return {
     /** One share of a file, resumed where it stopped: the lines without an answer, in order. */
-    async runFluxLot(input: { fluxId: string; lot: number }): Promise<{ lignes: number }> {
+    async runFluxLot(input: { fluxId: string; lot: number; lots?: number }): Promise<{ lignes: number }> {
+      const atOnce = Math.max(1, Math.ceil((deps.concurrency ?? 32) / (input.lots ?? 1)));
       const em = orm.em.fork();
       const actor = await fluxActor(em, input.fluxId);
       if (!actor) return { lignes: 0 };
@@ -109,7 +113,7 @@ export function fluxActivities(deps: {
             answered++;
           }
         };
-        const workers = Array.from({ length: Math.min(DOSSIERS_AT_ONCE, queue.length) }, async () => {
+        const workers = Array.from({ length: Math.min(atOnce, queue.length) }, async () => {
           for (let g = queue.shift(); g; g = queue.shift()) await runGroup(g);
         });
         const settled = await Promise.allSettled(workers);

@@ -57,6 +57,8 @@ export interface ActivityDeps {
   webhooks?: { allowPrivate: boolean; timeoutMs?: number };
   /** Partner files: the partner writes their lines run through, built on first use. */
   writer?: () => PartnerWriter;
+  /** Dossiers of a partner file run at once (AGORA_FLUX_CONCURRENCY). */
+  fluxConcurrency?: number;
 }
 
 const SIGNAL_PAGE = 500;
@@ -78,6 +80,7 @@ export function createActivities({
   unseal,
   webhooks,
   writer,
+  fluxConcurrency,
 }: ActivityDeps) {
   const projector = createProjector({ orm, hashNir, seal });
   const hashKey = keyFingerprint(hashNir);
@@ -143,6 +146,7 @@ export function createActivities({
     ...fluxActivities({
       orm,
       unseal: unseal ?? noUnseal,
+      ...(fluxConcurrency ? { concurrency: fluxConcurrency } : {}),
       writer:
         writer ??
         (() => {

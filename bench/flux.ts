@@ -142,8 +142,9 @@ export async function benchFlux(databaseUrl: string, dossiers: number) {
     }
     const fileSeconds = (performance.now() - t0) / 1000;
     if (status.refusees > 0) throw new Error(`${status.refusees} lines of the bench file refused`);
+    // The file's own concurrency (activities/flux.ts): AGORA_FLUX_CONCURRENCY over its shares.
     const lots = Math.max(1, Math.min(16, Math.ceil(lines.length / 2000)));
-    const concurrency = Math.min(ids.length, lots * 16);
+    const concurrency = Math.min(ids.length, lots * Math.ceil(32 / lots));
 
     // The raw baseline: as many Updates, each setting a search attribute, at the same concurrency.
     await Promise.all(

@@ -85,6 +85,8 @@ const EnvSchema = z.object({
   AGORA_OIDC_CLIENT_SECRET: optional,
   /** Deliveries a worker runs at once (each webhook's waits for changes holds one). */
   AGORA_WORKER_ACTIVITIES: z.coerce.number().int().min(1).default(1000),
+  /** Dossiers of one partner file run at once, over all its shares. */
+  AGORA_FLUX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

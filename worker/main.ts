@@ -124,6 +124,7 @@ for (let turn = 0; !stopping; turn++) {
         retentionYears: env.AGORA_RETENTION_YEARS,
         unseal,
         webhooks: { allowPrivate: env.AGORA_WEBHOOK_ALLOW_PRIVATE === '1' },
+        fluxConcurrency: env.AGORA_FLUX_CONCURRENCY,
         writer: () =>
           (writer ??= createPartnerWriter({
             client,

@@ -24,7 +24,9 @@ export interface FluxInput {
  */
 export async function fluxWorkflow(input: FluxInput): Promise<{ lignes: number }> {
   const done = await Promise.all(
-    Array.from({ length: input.lots }, (_, lot) => runFluxLot({ fluxId: input.fluxId, lot })),
+    Array.from({ length: input.lots }, (_, lot) =>
+      runFluxLot({ fluxId: input.fluxId, lot, lots: input.lots }),
+    ),
   );
   await finishFlux({ fluxId: input.fluxId });
   return { lignes: done.reduce((n, d) => n + d.lignes, 0) };
