@@ -1,3 +1,4 @@
+import { nirKey } from '../domain/nir';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -58,4 +59,26 @@ export async function ensureBenchFinanceur(orm: MikroORM): Promise<void> {
   } catch (e) {
     if (!(e instanceof PartnerExistsError)) throw e;
   }
+}
+
+/** The benchmarks' trainee (a valid NIR) and a creation body funded by the bench financeur. */
+export function benchCreation(dossierId: string, eventId: string): Record<string, unknown> {
+  const n13 = '1800575123456';
+  const nir = `${n13}${String(nirKey(n13)).padStart(2, '0')}`;
+  return {
+    eventId,
+    dossierId,
+    date: '2026-01-15',
+    stagiaire: { nir, nom: 'Bench', prenom: 'Mark', dateNaissance: '1980-05-02' },
+    organisme: { siret: '12345678200010', raisonSociale: 'OF' },
+    action: {
+      intitule: 'T',
+      dispositif: 'PRF',
+      objectif: 'CERTIFIANTE',
+      region: '84',
+      dateDebutPrevue: '2026-02-01',
+      dateFinPrevue: '2026-09-30',
+    },
+    financements: [{ financeurSiret: BENCH_FINANCEUR, montantEngage: 100 }],
+  };
 }

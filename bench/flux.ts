@@ -5,19 +5,12 @@ import { createActivities } from '../activities/index';
 import { createApp } from '../api/app';
 import { createPartnerWriter } from '../api/partner-writes';
 import { openOrm } from '../db/orm';
-import { nirKey } from '../domain/nir';
 import { createLogger } from '../infra/logger';
 import { exportPseudonymizer, nirHasher, vouchKey } from '../infra/pseudonym';
 import { sealer } from '../infra/sealing';
 import { dataConverter } from '../infra/temporal';
 import { stopChild } from '../scripts/temporal-server';
-import {
-  BENCH_ENV,
-  BENCH_FINANCEUR,
-  benchBundles,
-  benchTemporal,
-  ensureBenchFinanceur,
-} from './bench-server';
+import { BENCH_ENV, benchCreation, benchBundles, benchTemporal, ensureBenchFinanceur } from './bench-server';
 import { rawUpdate } from './raw-workflow';
 
 /**
@@ -73,31 +66,11 @@ export async function benchFlux(databaseUrl: string, dossiers: number) {
   });
   try {
     await ensureBenchFinanceur(orm);
-    const n13 = '1800575123456';
-    const nir = `${n13}${String(nirKey(n13)).padStart(2, '0')}`;
     const run = randomUUID().slice(0, 8);
     const lines: string[] = [];
     const ids = Array.from({ length: dossiers }, (_, i) => `FLX-${run}-${i}`);
     for (const id of ids) {
-      lines.push(
-        JSON.stringify({
-          op: 'CREATE',
-          eventId: `c-${id}`,
-          dossierId: id,
-          date: '2026-01-15',
-          stagiaire: { nir, nom: 'Bench', prenom: 'Mark', dateNaissance: '1980-05-02' },
-          organisme: { siret: '12345678200010', raisonSociale: 'OF' },
-          action: {
-            intitule: 'T',
-            dispositif: 'PRF',
-            objectif: 'CERTIFIANTE',
-            region: '84',
-            dateDebutPrevue: '2026-02-01',
-            dateFinPrevue: '2026-09-30',
-          },
-          financements: [{ financeurSiret: BENCH_FINANCEUR, montantEngage: 100 }],
-        }),
-      );
+      lines.push(JSON.stringify({ op: 'CREATE', ...benchCreation(id, `c-${id}`) }));
     }
     // Events after the creations, one dossier after the other: each dossier's lines in order.
     for (const [type, date] of [

@@ -19,7 +19,6 @@ import { exportPseudonymizer, nirHasher, vouchKey } from '../infra/pseudonym';
 import { sealer } from '../infra/sealing';
 import { createRecordStore } from '../db/dossier-records';
 import { dataConverter, payloadCodec } from '../infra/temporal';
-import { nirKey } from '../domain/nir';
 import { DATA_DIR } from '../infra/paths';
 import { stopChild } from '../scripts/temporal-server';
 import {
@@ -27,7 +26,7 @@ import {
   BENCH_KEY,
   benchBundles,
   benchTemporal,
-  BENCH_FINANCEUR,
+  benchCreation,
   ensureBenchFinanceur,
 } from './bench-server';
 import { cpuMeter, processCpuMs } from './cpu';
@@ -303,29 +302,12 @@ export async function benchPartnerEvents(
   try {
     await ensureBenchFinanceur(orm);
     const ids = Array.from({ length: dossiers }, (_, i) => `B-${randomUUID().slice(0, 8)}-${i}`);
-    const n13 = '1800575123456';
-    const nir = `${n13}${String(nirKey(n13)).padStart(2, '0')}`;
     const createLat: number[] = [];
     let t = performance.now();
     let phase = cpu.start();
     await pool(ids, concurrency, async (id) => {
       const s = performance.now();
-      await post('/v1/dossiers', {
-        eventId: randomUUID(),
-        dossierId: id,
-        date: '2026-01-15',
-        stagiaire: { nir, nom: 'Bench', prenom: 'Mark', dateNaissance: '1980-05-02' },
-        organisme: { siret: '12345678200010', raisonSociale: 'OF' },
-        action: {
-          intitule: 'T',
-          dispositif: 'PRF',
-          objectif: 'CERTIFIANTE',
-          region: '84',
-          dateDebutPrevue: '2026-02-01',
-          dateFinPrevue: '2026-09-30',
-        },
-        financements: [{ financeurSiret: BENCH_FINANCEUR, montantEngage: 100 }],
-      });
+      await post('/v1/dossiers', benchCreation(id, randomUUID()));
       createLat.push(performance.now() - s);
     });
     const createSeconds = (performance.now() - t) / 1000;
