@@ -1,6 +1,7 @@
 /**
- * `node scripts/bootstrap.mjs worker/bundle.ts FILE`: the workflow code bundled (webpack) into
- * FILE. The worker runs it in a child process of its own (worker/main.ts): webpack's memory goes
+ * `node scripts/bootstrap.mjs worker/bundle.ts FILE [--otel]`: the workflow code bundled (webpack)
+ * into FILE; with --otel, OpenTelemetry's workflow interceptors too (the worker's plugin cannot add
+ * them to a bundle built beforehand: infra/telemetry.ts). The worker runs it in a child process of its own (worker/main.ts): webpack's memory goes
  * with the child, and the worker's stays that of its cache (docs/PERFORMANCE.md, "Worker memory").
  */
 import { writeFileSync } from 'node:fs';
@@ -15,6 +16,13 @@ if (!out) {
 const require = createRequire(import.meta.url);
 const { code } = await bundleWorkflowCode({
   workflowsPath: require.resolve('../workflows/index.ts'),
+  ...(process.argv.includes('--otel')
+    ? {
+        workflowInterceptorModules: [
+          require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+        ],
+      }
+    : {}),
   logger: {
     log: () => undefined,
     trace: () => undefined,

@@ -59,7 +59,10 @@ function workflowBundlePath(): string {
   // Read again at each reconnection (a new Worker): kept until the process ends.
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'bundle.js');
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/bootstrap.mjs'), 'worker/bundle.ts', out], {
+  const args = [join(ROOT, 'scripts/bootstrap.mjs'), 'worker/bundle.ts', out];
+  // Traced: the workflow spans' interceptors go into the bundle (the plugin adds only the sink).
+  if (telemetry.workerPlugin) args.push('--otel');
+  const built = spawnSync(process.execPath, args, {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (built.status !== 0) throw new Error(`bundling the workflow code failed (exit ${built.status})`);
