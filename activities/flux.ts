@@ -68,6 +68,7 @@ export function fluxActivities(deps: {
     /** One share of a file, resumed where it stopped: the lines without an answer, in order. */
     async runFluxLot(input: { fluxId: string; lot: number; lots?: number }): Promise<{ lignes: number }> {
       const atOnce = Math.max(1, Math.ceil((deps.concurrency ?? 32) / (input.lots ?? 1)));
+      const ctx = Context.current();
       const em = orm.em.fork();
       const actor = await fluxActor(em, input.fluxId);
       if (!actor) return { lignes: 0 };
@@ -94,6 +95,7 @@ export function fluxActivities(deps: {
             if ('status' in call) {
               await record({ ligne: l.ligne, ...call });
               answered++;
+              ctx.heartbeat({ lignes: done + answered });
               continue;
             }
             const res = await write(actor, call.path, call.body);
@@ -111,6 +113,8 @@ export function fluxActivities(deps: {
               objet: body?.dossierId ?? body?.periodeId ?? (call.objet || undefined),
             });
             answered++;
+            // After each answer (the SDK throttles): a share killed is retried within a minute.
+            ctx.heartbeat({ lignes: done + answered });
           }
         };
         const workers = Array.from({ length: Math.min(atOnce, queue.length) }, async () => {
@@ -120,7 +124,7 @@ export function fluxActivities(deps: {
         const failed = settled.find((s) => s.status === 'rejected');
         if (failed) throw failed.reason;
         done += answered;
-        Context.current().heartbeat({ lignes: done });
+        ctx.heartbeat({ lignes: done });
       }
     },
 

@@ -3,12 +3,13 @@ import type { createActivities } from '../activities/index';
 
 type Activities = ReturnType<typeof createActivities>;
 
-// A share of 200,000 lines runs for minutes; it heartbeats after each page of answers, and a
-// retried share resumes at its first line without an answer. Retried as long as it takes (a
+// A share of 200,000 lines runs for minutes; it heartbeats after each answer (a line takes at
+// most an Update's deadline, 20 s), so a share whose worker died is retried within 45 s, and it
+// resumes at its first line without an answer. Retried as long as it takes (a
 // dependency away: Temporal, PostgreSQL), never lost.
 const { runFluxLot, finishFlux } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '45 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
 

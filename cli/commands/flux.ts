@@ -1,5 +1,4 @@
 import { readFileSync, statSync } from 'node:fs';
-import { existingSecret } from '../../infra/local-secrets';
 import { type Command, UsageError, env } from '../context';
 
 interface Status {
@@ -30,8 +29,8 @@ function bar(s: Status): string {
  */
 export const fluxCommand: Command = async ({ command, arg, values, json }) => {
   if (command !== 'send' || !arg) throw new UsageError('usage: agora flux send FILE [--token T] [--url U]');
-  const token =
-    values.token ?? process.env.AGORA_TOKEN ?? env.AGORA_ADMIN_TOKEN ?? existingSecret('admin-token');
+  // The partner's own token, never the admin's by default: a file runs as its sender.
+  const token = values.token ?? process.env.AGORA_TOKEN;
   if (!token)
     throw new UsageError('no token: pass --token, or set AGORA_TOKEN (the partner sending the file)');
   let size: number;

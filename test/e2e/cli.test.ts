@@ -227,6 +227,10 @@ describe('the agora CLI', () => {
         region.token,
       );
       expect(missing.code).toBe(2);
+      // A file runs as its sender: no token given, none taken (not the admin's).
+      const anonymous = await agora('flux', 'send', file, '--url', server.url);
+      expect(anonymous.code).toBe(2);
+      expect(anonymous.err).toMatch(/no token/);
     } finally {
       await server.close();
     }
