@@ -17,6 +17,7 @@ import { createRecordStore } from '../db/dossier-records';
 import { applyLookups, onMonthLoaded, pendingPoints, seenOf } from '../domain/situations';
 import { type InsertionFile, exportRegionFile, writeManifest } from '../services/insertion-files';
 import type { DossierMonthLoad } from '../db/dsn-lookup';
+import type { ContractLine } from '../domain/best-job';
 import {
   REGISTER_CEP_MONTHS_SQL,
   dossierResultsUsingMonth,
@@ -120,7 +121,13 @@ export function createActivities({
    * (domain/situations.ts), and a changed record is written as the platform's own change. No
    * workflow can write it meanwhile: an ended dossier takes no more events.
    */
-  const refreshEnded = async (dossierId: string, mois: string, version: number): Promise<boolean> => {
+  const refreshEnded = async (
+    dossierId: string,
+    mois: string,
+    version: number,
+    /** The trainee's lines of the month when the wake-up read them already. */
+    lines?: ContractLine[],
+  ): Promise<boolean> => {
     if (!records) return false;
     const state = await records.state(dossierId);
     if (!state) return false;
@@ -130,7 +137,9 @@ export function createActivities({
       (p) => reopened.find((s) => s.point === p)?.mois === mois,
     );
     if (points.length === 0) return false;
-    const found = await lookupMonths(orm.em.fork(), dossierId, hashNir(state.stagiaire.nir), [mois], hashKey);
+    const found = lines
+      ? { [mois]: { version, lines } }
+      : await lookupMonths(orm.em.fork(), dossierId, hashNir(state.stagiaire.nir), [mois], hashKey);
     const situations = applyLookups(reopened, points, found, state.dates, today);
     if (situations.every((x, i) => seenOf(x) === seenOf(state.situations[i]!))) return false;
     await projector.project({
@@ -358,15 +367,22 @@ export function createActivities({
         for (;;) {
           const page = await using(orm.em.fork(), { mois, version, hashKey }, after, SIGNAL_PAGE);
           if (page.length === 0) break;
-          const ids = page.map((r) => r.id);
+          const loads = page.map((r) => ({
+            dossierId: r.id,
+            mois,
+            version,
+            ...(r.lines ? { lines: r.lines } : {}),
+          }));
           const ended: string[] = [];
           signalled += await signalLoads(
-            page.map((r) => ({ dossierId: r.id, mois, version, ...(r.lines ? { lines: r.lines } : {}) })),
+            loads,
             workflowId,
             family === 'dossier' ? (id) => ended.push(id) : undefined,
           );
-          for (const id of ended) if (await refreshEnded(id, mois, version)) refreshed++;
-          after = ids[ids.length - 1]!;
+          // An ended dossier's record takes the lines this page read (no second read of the month).
+          const linesOf = new Map(page.map((r) => [r.id, r.lines ?? undefined]));
+          for (const id of ended) if (await refreshEnded(id, mois, version, linesOf.get(id))) refreshed++;
+          after = page[page.length - 1]!.id;
           ctx.heartbeat({ family, after, signalled });
         }
       }

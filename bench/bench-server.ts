@@ -61,23 +61,39 @@ export async function ensureBenchFinanceur(orm: MikroORM): Promise<void> {
   }
 }
 
-/** The benchmarks' trainee (a valid NIR) and a creation body funded by the bench financeur. */
-export function benchCreation(dossierId: string, eventId: string): Record<string, unknown> {
+/** The benchmarks' trainee: a valid NIR. */
+export const BENCH_NIR = (() => {
   const n13 = '1800575123456';
-  const nir = `${n13}${String(nirKey(n13)).padStart(2, '0')}`;
+  return `${n13}${String(nirKey(n13)).padStart(2, '0')}`;
+})();
+
+/**
+ * A creation body for the benchmarks' trainee, funded by the bench financeur; the dates and the
+ * dispositif of a scenario's own when it needs them.
+ */
+export function benchCreation(
+  dossierId: string,
+  eventId: string,
+  at: { date: string; debut: string; fin: string; dispositif: string } = {
+    date: '2026-01-15',
+    debut: '2026-02-01',
+    fin: '2026-09-30',
+    dispositif: 'PRF',
+  },
+): Record<string, unknown> {
   return {
     eventId,
     dossierId,
-    date: '2026-01-15',
-    stagiaire: { nir, nom: 'Bench', prenom: 'Mark', dateNaissance: '1980-05-02' },
+    date: at.date,
+    stagiaire: { nir: BENCH_NIR, nom: 'Bench', prenom: 'Mark', dateNaissance: '1980-05-02' },
     organisme: { siret: '12345678200010', raisonSociale: 'OF' },
     action: {
       intitule: 'T',
-      dispositif: 'PRF',
+      dispositif: at.dispositif,
       objectif: 'CERTIFIANTE',
       region: '84',
-      dateDebutPrevue: '2026-02-01',
-      dateFinPrevue: '2026-09-30',
+      dateDebutPrevue: at.debut,
+      dateFinPrevue: at.fin,
     },
     financements: [{ financeurSiret: BENCH_FINANCEUR, montantEngage: 100 }],
   };

@@ -4,7 +4,6 @@ import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { createApp } from '../api/app';
 import { openOrm } from '../db/orm';
-import { nirKey } from '../domain/nir';
 import { createLogger } from '../infra/logger';
 import { exportPseudonymizer, nirHasher, vouchKey } from '../infra/pseudonym';
 import { sealer } from '../infra/sealing';
@@ -13,7 +12,14 @@ import { DATA_DIR } from '../infra/paths';
 import { Supervised } from '../scripts/supervisor';
 import { stopChild } from '../scripts/temporal-server';
 import { registerSearchAttributes } from '../services/namespace-setup';
-import { BENCH_ENV, BENCH_KEY, benchTemporal, BENCH_FINANCEUR, ensureBenchFinanceur } from './bench-server';
+import {
+  BENCH_ENV,
+  BENCH_KEY,
+  BENCH_NIR,
+  benchCreation,
+  benchTemporal,
+  ensureBenchFinanceur,
+} from './bench-server';
 import { processCpuMs } from './cpu';
 
 const rssMb = (pid: number | undefined) => {
@@ -111,8 +117,7 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
         if (!loaded.has(candidate)) mois = candidate;
       }
     }
-    const n13 = '1800575123456';
-    const nir = `${n13}${String(nirKey(n13)).padStart(2, '0')}`;
+    const nir = BENCH_NIR;
     const run = Math.random().toString(36).slice(2, 8);
     const ids = Array.from({ length: count }, (_, i) => `O-${run}-${i}`);
     let next = 0;
@@ -123,22 +128,15 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
         Array.from({ length: 20 }, async () => {
           while (next < upTo) {
             const id = ids[next++]!;
-            await post('/v1/dossiers', {
-              eventId: `${id}-c`,
-              dossierId: id,
-              date: `${mois}-01`,
-              stagiaire: { nir, nom: 'Bench', prenom: 'Open', dateNaissance: '1980-05-02' },
-              organisme: { siret: '12345678200010', raisonSociale: 'OF' },
-              action: {
-                intitule: 'T',
+            await post(
+              '/v1/dossiers',
+              benchCreation(id, `${id}-c`, {
+                date: `${mois}-01`,
+                debut: `${mois}-20`,
+                fin: `${mois}-28`,
                 dispositif: 'OPEN',
-                objectif: 'CERTIFIANTE',
-                region: '84',
-                dateDebutPrevue: `${mois}-20`,
-                dateFinPrevue: `${mois}-28`,
-              },
-              financements: [{ financeurSiret: BENCH_FINANCEUR, montantEngage: 100 }],
-            });
+              }),
+            );
             await post(`/v1/dossiers/${id}/events`, {
               eventId: `${id}-v`,
               type: 'VALIDATION',

@@ -160,7 +160,7 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
   const lockKey = `dsn-import:${opts.mois}`;
   let table: string | null = null;
   let copying: ReturnType<typeof copyFrom> | null = null;
-  const parsers: (() => Promise<void> | undefined)[] = [];
+  let parser: ReturnType<typeof batchParser> | null = null;
   try {
     // One import of a month at a time, across every process.
     await client.query('select pg_advisory_lock(hashtext($1))', [lockKey]);
@@ -193,8 +193,6 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     let lineNo = 0;
     let header: string[] | null = null;
     let sep = ',';
-    let parser: ReturnType<typeof batchParser> | null = null;
-    parsers.push(() => parser?.close());
     const threads = opts.threads ?? defaultThreads();
     // Batches in flight, answered in file order: their COPY text goes out in that order.
     const inFlight: Promise<BatchResult>[] = [];
@@ -287,7 +285,8 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     if (table) await client.query(`drop table if exists ${table}`).catch(() => undefined);
     throw e;
   } finally {
-    for (const close of parsers) await close()?.catch(() => undefined);
+    // Set inside `send` (a closure): TypeScript's narrowing does not see it.
+    await (parser as ReturnType<typeof batchParser> | null)?.close().catch(() => undefined);
     await client.query('select pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
     await client.end().catch(() => undefined);
   }

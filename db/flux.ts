@@ -16,8 +16,9 @@ export interface FluxRow {
   traitees: number;
   acceptees: number;
   refusees: number;
-  debut: Date;
-  fin: Date | null;
+  /** Timestamps as PostgreSQL writes them (raw queries: not parsed into Dates). */
+  debut: string;
+  fin: string | null;
 }
 
 const ROW = `flux_id as "fluxId", sender, lignes, lots, traitees, acceptees, refusees, debut, fin`;

@@ -29,6 +29,16 @@ export interface FluxRefusal {
   objet?: string;
 }
 
+/** What a dossier's lines and a CEP period's lines are keyed by, name their record with, call. */
+const DOSSIER = { key: 'D', field: 'dossierId', base: '/v1/dossiers' } as const;
+const CEP = { key: 'C', field: 'periodeId', base: '/v1/cep/periodes' } as const;
+const OPS: Record<FluxOp, { family: typeof DOSSIER | typeof CEP; event: boolean }> = {
+  CREATE: { family: DOSSIER, event: false },
+  EVENT: { family: DOSSIER, event: true },
+  CEP_CREATE: { family: CEP, event: false },
+  CEP_EVENT: { family: CEP, event: true },
+};
+
 const idOf = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 64 ? v : undefined);
 
 /** UTF-8 length without Node's Buffer (domain code runs in workflows too). */
@@ -78,53 +88,33 @@ export function fluxCall(text: string, ligne: number): FluxCall | FluxRefusal {
       message: `line ${ligne} is not a JSON object`,
     };
   const { op, ...rest } = value as Record<string, unknown>;
-  const refuse = (message: string, objet?: string): FluxRefusal => ({
+  const refuse = (message: string): FluxRefusal => ({
     cle: alone,
     status: 400,
     code: 'VALIDATION_ERROR',
     message,
-    ...(objet ? { objet } : {}),
   });
-  switch (op) {
-    case 'CREATE': {
-      const id = idOf(rest.dossierId);
-      // Without a usable id the creation's own validation answers (it runs alone).
-      return {
-        cle: id ? `D:${id}` : alone,
-        path: '/v1/dossiers',
-        body: JSON.stringify(rest),
-        objet: id ?? '',
-      };
-    }
-    case 'CEP_CREATE': {
-      const id = idOf(rest.periodeId);
-      return {
-        cle: id ? `C:${id}` : alone,
-        path: '/v1/cep/periodes',
-        body: JSON.stringify(rest),
-        objet: id ?? '',
-      };
-    }
-    case 'EVENT':
-    case 'CEP_EVENT': {
-      const field = op === 'EVENT' ? 'dossierId' : 'periodeId';
-      const { [field]: target, ...event } = rest;
-      const id = idOf(target);
-      if (!id)
-        return refuse(`line ${ligne}: an ${op} line names its ${field} (a string of 1 to 64 characters)`);
-      const base = op === 'EVENT' ? '/v1/dossiers' : '/v1/cep/periodes';
-      return {
-        cle: `${op === 'EVENT' ? 'D' : 'C'}:${id}`,
-        path: `${base}/${encodeURIComponent(id)}/events`,
-        body: JSON.stringify(event),
-        objet: id,
-      };
-    }
-    default:
-      return refuse(
-        `line ${ligne}: "op" must be one of ${FLUX_OPS.join(', ')}${op === undefined ? '' : `, not ${JSON.stringify(op).slice(0, 40)}`}`,
-      );
+  const known = typeof op === 'string' && Object.hasOwn(OPS, op) ? OPS[op as FluxOp] : null;
+  if (!known)
+    return refuse(
+      `line ${ligne}: "op" must be one of ${FLUX_OPS.join(', ')}${op === undefined ? '' : `, not ${JSON.stringify(op).slice(0, 40)}`}`,
+    );
+  const { key, field, base } = known.family;
+  if (!known.event) {
+    const id = idOf(rest[field]);
+    // Without a usable id the creation's own validation answers (it runs alone).
+    return { cle: id ? `${key}:${id}` : alone, path: base, body: JSON.stringify(rest), objet: id ?? '' };
   }
+  const { [field]: target, ...event } = rest;
+  const id = idOf(target);
+  if (!id)
+    return refuse(`line ${ligne}: an ${String(op)} line names its ${field} (a string of 1 to 64 characters)`);
+  return {
+    cle: `${key}:${id}`,
+    path: `${base}/${encodeURIComponent(id)}/events`,
+    body: JSON.stringify(event),
+    objet: id,
+  };
 }
 
 /** Which share of a file (0 to lots - 1) runs a key's lines: FNV-1a, stable across processes. */
