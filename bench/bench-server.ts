@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { PartnerExistsError, createPartner } from '../db/partners';
-import { FAILURE_CONVERTER_PATH } from '../infra/temporal';
+import { workflowBundleOptions } from '../worker/bundle-options';
 import { DATA_DIR } from '../infra/paths';
 import { startDevServer } from '../scripts/temporal-server';
 import { ensureTools } from '../scripts/tools';
@@ -36,11 +36,7 @@ const require = createRequire(import.meta.url);
 /** The platform's workflow code and the raw baseline's, each bundled once for a benchmark's workers. */
 export function benchBundles() {
   return Promise.all([
-    bundleWorkflowCode({
-      workflowsPath: require.resolve('../workflows/index.ts'),
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-      logger: quietLogger,
-    }),
+    bundleWorkflowCode(workflowBundleOptions()),
     bundleWorkflowCode({ workflowsPath: require.resolve('./raw-workflow.ts'), logger: quietLogger }),
   ]);
 }

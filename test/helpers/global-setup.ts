@@ -2,7 +2,6 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { migrate, openOrm } from '../../db/orm';
@@ -12,7 +11,7 @@ import { startDevServer, stopChild } from '../../scripts/temporal-server';
 import { ensureTools } from '../../scripts/tools';
 import { ensureChromium } from '../../scripts/chromium';
 import { startReaper } from './reaper';
-import { FAILURE_CONVERTER_PATH } from '../../infra/temporal';
+import { workflowBundleOptions } from '../../worker/bundle-options';
 import { SIRETS, TEST_DATA_KEY } from './fixtures';
 import { ensureHashKey } from '../../db/hash-key';
 import { keyFingerprint, nirHasher } from '../../infra/pseudonym';
@@ -102,18 +101,7 @@ export async function setup(project: TestProject): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const [child, bundle] = await Promise.all([
     startDevServer({ temporalCli: tools.temporal, port, headless: true, logFile: join(dir, 'temporal.log') }),
-    bundleWorkflowCode({
-      workflowsPath: createRequire(import.meta.url).resolve('../../workflows/index.ts'),
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-      logger: {
-        log: () => undefined,
-        trace: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        warn: console.warn,
-        error: console.error,
-      },
-    }),
+    bundleWorkflowCode(workflowBundleOptions()),
   ]);
   server = child;
   // Finished workflows are deleted within seconds (RECORD_HISTORIES keeps them to export them).

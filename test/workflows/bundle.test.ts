@@ -18,4 +18,16 @@ describe('the workflow bundle', () => {
     ]);
     expect(code).not.toMatch(/require\("node:/);
   });
+
+  // The worker's bundle and this one come from the same options (worker/bundle-options.ts).
+  it('encodes failures, and loads the workflow modules once per context, stacks off', () => {
+    const code = readFileSync(inject('workflowBundlePath'), 'utf8');
+    // Without the platform's failure converter, refusals' messages would be in clear in histories.
+    expect(code).toContain('new DefaultFailureConverter({ encodeCommonAttributes: true })');
+    const preload = /exports\.preloadModules = function preloadModules\(\) \{([^}]*)\}/.exec(code)?.[1] ?? '';
+    expect([...preload.matchAll(/"(\.\/workflows\/[a-z-]+\.ts)"\)/g)].map((m) => m[1])).toEqual([
+      './workflows/sandbox.ts',
+      './workflows/index.ts',
+    ]);
+  });
 });
