@@ -48,6 +48,11 @@ const EnvSchema = z.object({
    * their history when they wake. Bounds the worker's memory whatever the number of open dossiers.
    */
   AGORA_WORKER_CACHE: z.coerce.number().int().min(0).default(500),
+  /**
+   * `1`: errors in workflow code keep their call stacks (the Web UI's "Stack Trace" tab), to debug
+   * a workflow; off by default, their capture costs CPU on every workflow task (workflows/sandbox.ts).
+   */
+  AGORA_WORKFLOW_STACK_TRACES: z.enum(['0', '1']).default('0'),
   /** host:port where a worker serves Temporal's own worker metrics (Prometheus); unset: none. */
   AGORA_WORKER_METRICS: optional,
   /** Where the weekly regional files are written (default: .data/exports of the project). */

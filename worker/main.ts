@@ -62,6 +62,7 @@ function workflowBundlePath(): string {
   const args = [join(ROOT, 'scripts/bootstrap.mjs'), 'worker/bundle.ts', out];
   // Traced: the workflow spans' interceptors go into the bundle (the plugin adds only the sink).
   if (telemetry.workerPlugin) args.push('--otel');
+  if (env.AGORA_WORKFLOW_STACK_TRACES === '1') args.push('--stack-traces');
   const built = spawnSync(process.execPath, args, {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
