@@ -21,6 +21,8 @@ import type { ContractLine } from '../domain/best-job';
 import {
   REGISTER_CEP_MONTHS_SQL,
   dossierResultsUsingMonth,
+  dossiersStillAwaiting,
+  periodsStillAwaiting,
   dossiersWaitingOnLoadedMonths,
   lookupMonths,
   periodResultsUsingMonth,
@@ -30,11 +32,13 @@ import { findAnomalies, saveAnomalies } from '../db/anomalies';
 import { refreshOpenData } from '../db/open-data';
 import { keyFingerprint } from '../infra/pseudonym';
 import { purgeClosedDossiers, purgeClosedPeriods, retentionCutoff } from '../db/dossier-retention';
+import { purgeFinishedFlux } from '../db/flux';
 import { dossierWorkflowId, dsnMonthLoadedSignal } from '../workflows/dossier-messages';
 import type { CepFollowUpLookup } from '../workflows/cep-messages';
 import { cepWorkflowId } from '../workflows/cep-messages';
 import { webhookActivities } from './webhooks';
 import { type PartnerWriter, fluxActivities } from './flux';
+import { WakePacer } from './wake-pacer';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -60,6 +64,8 @@ export interface ActivityDeps {
   writer?: () => PartnerWriter;
   /** Dossiers of a partner file run at once (AGORA_FLUX_CONCURRENCY). */
   fluxConcurrency?: number;
+  /** Days a partner file is kept once it has run (AGORA_FLUX_RETENTION_DAYS). */
+  fluxRetentionDays?: number;
 }
 
 const SIGNAL_PAGE = 500;
@@ -82,6 +88,7 @@ export function createActivities({
   webhooks,
   writer,
   fluxConcurrency,
+  fluxRetentionDays = 30,
 }: ActivityDeps) {
   const projector = createProjector({ orm, hashNir, seal });
   const hashKey = keyFingerprint(hashNir);
@@ -94,17 +101,22 @@ export function createActivities({
     workflowId: (id: string) => string = dossierWorkflowId,
     /** Told the dossiers whose workflow has ended (their life is over: the record alone remains). */
     ended: (dossierId: string) => void = () => undefined,
+    /** A month's wake-up: signals no faster than the workers take them in (activities/wake-pacer.ts). */
+    pacer?: WakePacer,
   ): Promise<number> => {
     if (!client) throw new Error('signalling dossiers needs a Temporal client');
     let signalled = 0;
     for (let i = 0; i < loads.length; i += SIGNAL_CONCURRENCY) {
+      const chunk = loads.slice(i, i + SIGNAL_CONCURRENCY);
+      await pacer?.room(chunk.length);
       await Promise.all(
-        loads.slice(i, i + SIGNAL_CONCURRENCY).map(async ({ dossierId, mois, version, lines }) => {
+        chunk.map(async ({ dossierId, mois, version, lines }) => {
           try {
             await client.workflow
               .getHandle(workflowId(dossierId))
               .signal(dsnMonthLoadedSignal, { mois, version, ...(lines ? { lines } : {}) });
             signalled++;
+            pacer?.sent(dossierId);
           } catch (e) {
             if (!(e instanceof WorkflowNotFoundError)) throw e;
             ended(dossierId);
@@ -212,7 +224,8 @@ export function createActivities({
 
     /**
      * Delete the records of the dossiers closed more than `retentionYears` ago (db/dossier-retention.ts),
-     * heartbeating the running totals, and log them.
+     * heartbeating the running totals, and log them; then the CEP periods' records, and the partner
+     * files that ran more than `fluxRetentionDays` ago (db/flux.ts).
      */
     async purgeClosedDossiers(): Promise<{ dossiers: number; events: number }> {
       const ctx = Context.current();
@@ -229,6 +242,10 @@ export function createActivities({
         updatedBefore: new Date(Date.now() - 35 * 86_400_000),
       });
       ctx.log.info('CEP period records past their retention deleted', { closedBefore, ...periods });
+      // The partner files that ran more than AGORA_FLUX_RETENTION_DAYS ago, their answers with them.
+      const finishedBefore = new Date(Date.now() - fluxRetentionDays * 86_400_000);
+      const flux = await purgeFinishedFlux(orm.em.fork(), { finishedBefore });
+      ctx.log.info('partner files past their retention deleted', { finishedBefore, ...flux });
       return purged;
     },
 
@@ -339,7 +356,8 @@ export function createActivities({
 
     /**
      * Wake every dossier that waits on (or used) a month just loaded: paged through the index of
-     * months, signals sent 50 at a time, progress kept in heartbeats so a retry resumes.
+     * months, signals sent 50 at a time at the pace the workers take them in (activities/wake-pacer.ts),
+     * progress kept in heartbeats so a retry resumes.
      */
     async notifyMonthLoaded({
       mois,
@@ -358,12 +376,26 @@ export function createActivities({
       // Set-based: each page of records comes with each one's lines of the month, read in one
       // statement (db/dsn-lookup.ts), and goes in the signal: no look-up activity per record.
       const families = [
-        { family: 'dossier' as const, using: dossierResultsUsingMonth, workflowId: dossierWorkflowId },
-        { family: 'cep' as const, using: periodResultsUsingMonth, workflowId: cepWorkflowId },
+        {
+          family: 'dossier' as const,
+          using: dossierResultsUsingMonth,
+          awaiting: dossiersStillAwaiting,
+          workflowId: dossierWorkflowId,
+        },
+        {
+          family: 'cep' as const,
+          using: periodResultsUsingMonth,
+          awaiting: periodsStillAwaiting,
+          workflowId: cepWorkflowId,
+        },
       ];
       const start = families.findIndex((f) => f.family === (progress?.family ?? 'dossier'));
-      for (const { family, using, workflowId } of families.slice(start)) {
+      for (const { family, using, awaiting, workflowId } of families.slice(start)) {
         let after = family === progress?.family ? (progress.after ?? '') : '';
+        const pacer = new WakePacer({
+          stillWaiting: (ids) => awaiting(orm.em.fork(), mois, ids),
+          beat: () => ctx.heartbeat({ family, after, signalled }),
+        });
         for (;;) {
           const page = await using(orm.em.fork(), { mois, version, hashKey }, after, SIGNAL_PAGE);
           if (page.length === 0) break;
@@ -378,6 +410,7 @@ export function createActivities({
             loads,
             workflowId,
             family === 'dossier' ? (id) => ended.push(id) : undefined,
+            pacer,
           );
           // An ended dossier's record takes the lines this page read (no second read of the month).
           const linesOf = new Map(page.map((r) => [r.id, r.lines ?? undefined]));

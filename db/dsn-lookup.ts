@@ -176,3 +176,33 @@ const resultsUsingMonth =
 export const dossierResultsUsingMonth = resultsUsingMonth('dossier_dsn_months', 'dossier_id', 'dossiers');
 /** The CEP periods' follow-ups registered for a month, each with the person's lines of it. */
 export const periodResultsUsingMonth = resultsUsingMonth('cep_dsn_months', 'periode_id', 'cep_periodes');
+
+/** A PostgreSQL array literal of these texts, each quoted (an id "NULL" stays a text). */
+const textArray = (texts: readonly string[]): string =>
+  `{${texts.map((t) => `"${t.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+
+/**
+ * Of these records, the ones whose record still shows a point awaiting the month: a wake-up's
+ * signals not taken in yet (activities/wake-pacer.ts). One statement on the primary keys.
+ */
+const stillAwaiting =
+  (
+    records: 'dossiers' | 'cep_periodes',
+    column: 'dossier_id' | 'periode_id',
+    points: 'situations' | 'suivi',
+  ) =>
+  async (em: EntityManager, mois: string, ids: readonly string[]): Promise<string[]> => {
+    if (ids.length === 0) return [];
+    const rows = await em.getConnection().execute<{ id: string }[]>(
+      `select ${column} as id from ${records}
+        where ${column} = any(?::text[])
+          and data->'${points}' @> jsonb_build_array(jsonb_build_object('mois', ?::text, 'statut', 'EN_ATTENTE'))`,
+      [textArray(ids), mois],
+    );
+    return rows.map((r) => r.id);
+  };
+
+/** The dossiers, of these, whose record still awaits the month. */
+export const dossiersStillAwaiting = stillAwaiting('dossiers', 'dossier_id', 'situations');
+/** The CEP periods, of these, whose record still awaits the month. */
+export const periodsStillAwaiting = stillAwaiting('cep_periodes', 'periode_id', 'suivi');

@@ -133,6 +133,35 @@ export async function finishFlux(em: EntityManager, fluxId: string): Promise<voi
   await em.getConnection().execute('update flux set fin = coalesce(fin, now()) where flux_id = ?', [fluxId]);
 }
 
+/**
+ * Delete the files that finished before `finishedBefore`, their lines and answers with them (the
+ * foreign key cascades), a few files per statement so that no transaction holds a million rows.
+ * Their lines' effects are the dossiers' own records; sent again, such a file runs again and each
+ * line answers as a line already received. Returns the files and lines deleted.
+ */
+export async function purgeFinishedFlux(
+  em: EntityManager,
+  opts: { finishedBefore: Date; batch?: number; onBatch?: (done: { files: number }) => void },
+): Promise<{ files: number; lines: number }> {
+  const conn = em.getConnection();
+  const done = { files: 0, lines: 0 };
+  for (;;) {
+    const [row] = await conn.execute<{ files: number; lines: number }[]>(
+      `with gone as (
+         delete from flux where flux_id in (
+           select flux_id from flux where fin < ? order by fin limit ?
+         ) returning lignes
+       )
+       select count(*)::int as files, coalesce(sum(lignes), 0)::int as lines from gone`,
+      [opts.finishedBefore, opts.batch ?? 20],
+    );
+    if (!row || row.files === 0) return done;
+    done.files += row.files;
+    done.lines += row.lines;
+    opts.onBatch?.({ files: done.files });
+  }
+}
+
 /** A page of a file's answers, in line order, after line `after`. */
 export async function fluxAnswers(
   em: EntityManager,

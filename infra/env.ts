@@ -92,6 +92,8 @@ const EnvSchema = z.object({
   AGORA_WORKER_ACTIVITIES: z.coerce.number().int().min(1).default(1000),
   /** Dossiers of one partner file run at once, over all its shares. */
   AGORA_FLUX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  /** Days a partner file's status and answers are kept once it has run (the daily retention purge). */
+  AGORA_FLUX_RETENTION_DAYS: z.coerce.number().min(0).default(30),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -129,6 +129,7 @@ for (let turn = 0; !stopping; turn++) {
         unseal,
         webhooks: { allowPrivate: env.AGORA_WEBHOOK_ALLOW_PRIVATE === '1' },
         fluxConcurrency: env.AGORA_FLUX_CONCURRENCY,
+        fluxRetentionDays: env.AGORA_FLUX_RETENTION_DAYS,
         writer: () =>
           (writer ??= createPartnerWriter({
             client,

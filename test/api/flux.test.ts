@@ -4,6 +4,8 @@ import { createBody, uid } from '../helpers/fixtures';
 import { mixedFile, ndjson, oneByOne } from '../helpers/flux-file';
 import type { Stack } from '../helpers/stack';
 import { ADMIN_TOKEN, startStack } from '../helpers/stack';
+import { purgeFinishedFlux, storeFlux } from '../../db/flux';
+import { ADMIN } from '../../domain/authorization';
 
 /**
  * Partner files (CONTRACT.md, "Partner files (batch)"): a file gives the same dossiers and the same
@@ -177,5 +179,36 @@ describe('partner files', () => {
     expect(json.body.error.message).toContain('application/x-ndjson');
     expect((await sendFile(of.token, '\n\n')).status).toBe(400);
     expect((await stack.call('POST', '/v1/flux', null)).status).toBe(401);
+  }, 60_000);
+
+  it('forgets a file AGORA_FLUX_RETENTION_DAYS after it ran, not before, not while it runs', async () => {
+    const line = () =>
+      `${JSON.stringify({ op: 'EVENT', dossierId: `NOPE-${uid()}`, eventId: randomUUID(), type: 'ENTREE', date: '2026-02-01' })}\n`;
+    const [old, recent] = [
+      (await sendFile(of.token, line())).body.fluxId,
+      (await sendFile(of.token, line())).body.fluxId,
+    ];
+    await waitDone(of.token, old);
+    await waitDone(of.token, recent);
+    const conn = stack.orm.em.getConnection();
+    await conn.execute(`update flux set fin = now() - interval '31 days' where flux_id = ?`, [old]);
+    // A file still running (no end yet) is never purged, however old.
+    const running = randomUUID().replaceAll('-', '');
+    await storeFlux(stack.orm.em.fork(), { fluxId: running, sender: of.siret, actor: ADMIN, lots: 1 }, []);
+    await conn.execute(`update flux set debut = now() - interval '400 days' where flux_id = ?`, [running]);
+
+    const purged = await purgeFinishedFlux(stack.orm.em.fork(), {
+      finishedBefore: new Date(Date.now() - 30 * 86_400_000),
+    });
+    expect(purged).toEqual({ files: 1, lines: 1 });
+    expect((await stack.call('GET', `/v1/flux/${old}`, of.token)).status).toBe(404);
+    expect((await stack.call('GET', `/v1/flux/${old}/resultats`, of.token)).status).toBe(404);
+    const lines = await conn.execute<{ n: number }[]>(
+      'select count(*)::int as n from flux_lignes where flux_id = ?',
+      [old],
+    );
+    expect(lines[0]!.n).toBe(0);
+    expect((await stack.call('GET', `/v1/flux/${recent}`, of.token)).status).toBe(200);
+    expect((await stack.call('GET', `/v1/flux/${running}`, ADMIN_TOKEN)).body.statut).toBe('EN_COURS');
   }, 60_000);
 });

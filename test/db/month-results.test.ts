@@ -2,7 +2,12 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { importDsnMonth } from '../../db/dsn-import';
-import { dossierResultsUsingMonth, lookupMonths } from '../../db/dsn-lookup';
+import {
+  dossierResultsUsingMonth,
+  dossiersStillAwaiting,
+  lookupMonths,
+  periodsStillAwaiting,
+} from '../../db/dsn-lookup';
 import { openOrm } from '../../db/orm';
 import type { MikroORM } from '../../db/orm';
 import { type ContractLine, bestJob } from '../../domain/best-job';
@@ -27,7 +32,9 @@ afterAll(async () => {
   if (created.length)
     await orm.em
       .getConnection()
-      .execute('delete from dossiers where dossier_id = any(?::varchar[])', [`{${created.join(',')}}`]);
+      .execute('delete from dossiers where dossier_id = any(?::varchar[])', [
+        `{${created.map((id) => `"${id}"`).join(',')}}`,
+      ]);
   await orm?.close();
 });
 
@@ -141,4 +148,33 @@ describe("the month's set-based wake-up", () => {
       { numRuns: 12, seed },
     );
   }, 120_000);
+
+  it("tells which of the signalled dossiers still await the month (the wake-up's pace)", async () => {
+    const mois = freshMonth();
+    const run = uid();
+    const conn = orm.em.getConnection();
+    const situations = (statut: string, m = mois) =>
+      JSON.stringify({ situations: [{ point: 'VALIDATION', mois: m, statut }] });
+    // Ids as partners may choose them: NULL is an id like another.
+    const rows: [string, string][] = [
+      [`W-${run}-a`, situations('EN_ATTENTE')],
+      [`W-${run}-b`, situations('EN_EMPLOI')],
+      [`W-${run}-c`, situations('EN_ATTENTE', '1799-01')],
+      ['NULL', situations('EN_ATTENTE')],
+    ];
+    for (const [id, data] of rows) {
+      await conn.execute('delete from dossiers where dossier_id = ?', [id]);
+      created.push(id);
+      await conn.execute(
+        `insert into dossiers (dossier_id, version, status, interrompu, organisme_siret, financeur_sirets,
+           region, dispositif, objectif, created_at, updated_at, data, nir_hash)
+         values (?, 1, 'VALIDE', false, '00000000000000', '{}', '06', 'PROP', 'PROP', now(), now(), ?::jsonb, null)`,
+        [id, data],
+      );
+    }
+    const asked = [...rows.map(([id]) => id), `W-${run}-not-there`];
+    expect((await dossiersStillAwaiting(orm.em.fork(), mois, asked)).sort()).toEqual(['NULL', `W-${run}-a`]);
+    expect(await dossiersStillAwaiting(orm.em.fork(), mois, [])).toEqual([]);
+    expect(await periodsStillAwaiting(orm.em.fork(), mois, [`W-${run}-a`])).toEqual([]);
+  });
 });
