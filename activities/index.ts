@@ -244,7 +244,10 @@ export function createActivities({
       ctx.log.info('CEP period records past their retention deleted', { closedBefore, ...periods });
       // The partner files that ran more than AGORA_FLUX_RETENTION_DAYS ago, their answers with them.
       const finishedBefore = new Date(Date.now() - fluxRetentionDays * 86_400_000);
-      const flux = await purgeFinishedFlux(orm.em.fork(), { finishedBefore });
+      const flux = await purgeFinishedFlux(orm.em.fork(), {
+        finishedBefore,
+        onBatch: (done) => ctx.heartbeat(done),
+      });
       ctx.log.info('partner files past their retention deleted', { finishedBefore, ...flux });
       return purged;
     },

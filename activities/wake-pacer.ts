@@ -4,13 +4,13 @@
  * Each signal schedules a workflow task on the sticky queue of the worker that last ran the
  * record. Sent all at once (a month wakes up to millions of records), they queue for minutes or
  * hours: a task left more than 10 s on its sticky queue times out and is scheduled again (two more
- * history events and a full history to send: a quarter more server CPU per record, measured), and
- * partner events queue behind the whole month. So the wake-up keeps only a few seconds of the
- * workers' work ahead of them: the records signalled whose record (PostgreSQL) still shows the
- * month awaited are in flight; before each chunk of signals it waits until those in flight are
- * fewer than `aheadSeconds` of the rate observed so far. Records that do not move for `stallMs`
- * are no longer waited for (a busy or failing workflow must not hold the month back; the nightly
- * re-check signals again those still waiting).
+ * history events and a full history to send: about a fifth more server CPU per record, measured
+ * at 10,000), and partner events queue behind the whole month. So the wake-up keeps only a few
+ * seconds of the workers' work ahead of them: the records signalled whose record (PostgreSQL)
+ * still shows the month awaited are in flight; before each chunk of signals it waits until those
+ * in flight are fewer than `aheadSeconds` of the rate observed so far. Records that do not move
+ * for `stallMs` are no longer waited for (a busy or failing workflow must not hold the month back;
+ * the nightly re-check signals again those still waiting).
  */
 export interface WakePacerOptions {
   /** Of these records, the ones still awaiting the month (their record not yet written). */

@@ -153,7 +153,7 @@ export async function purgeFinishedFlux(
          ) returning lignes
        )
        select count(*)::int as files, coalesce(sum(lignes), 0)::int as lines from gone`,
-      [opts.finishedBefore, opts.batch ?? 20],
+      [opts.finishedBefore, opts.batch ?? 5],
     );
     if (!row || row.files === 0) return done;
     done.files += row.files;

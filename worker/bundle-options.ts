@@ -14,7 +14,7 @@ const noop = () => undefined;
  *   (`preloadModules`), rather than evaluated again for each workflow the worker creates or
  *   replays: they hold no per-workflow state (pure rules, handler definitions, activity proxies;
  *   the SDK freezes them), and a cached workflow no longer carries its own copy of them
- *   (docs/PERFORMANCE.md, "Worker memory");
+ *   (docs/PERFORMANCE.md, "National scale, session 13");
  * - errors created by workflow code without a call stack (workflows/sandbox.ts), unless
  *   `stackTraces`;
  * - with `otel`, OpenTelemetry's workflow interceptors (the worker's plugin cannot add them to a
