@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { type LineAnswer, finishFlux, fluxActor, pendingLines, recordAnswers } from '../db/flux';
-import { fluxCall } from '../domain/flux';
+import { dossiersAtOnce, fluxCall } from '../domain/flux';
 import type { Actor } from '../domain/authorization';
 
 /**
@@ -67,7 +67,7 @@ export function fluxActivities(deps: {
   return {
     /** One share of a file, resumed where it stopped: the lines without an answer, in order. */
     async runFluxLot(input: { fluxId: string; lot: number; lots?: number }): Promise<{ lignes: number }> {
-      const atOnce = Math.max(1, Math.ceil((deps.concurrency ?? 32) / (input.lots ?? 1)));
+      const atOnce = dossiersAtOnce(deps.concurrency ?? 32, input.lots ?? 1);
       const ctx = Context.current();
       const em = orm.em.fork();
       const actor = await fluxActor(em, input.fluxId);

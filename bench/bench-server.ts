@@ -1,9 +1,9 @@
-import { nirKey } from '../domain/nir';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { PartnerExistsError, createPartner } from '../db/partners';
+import { nirKey } from '../domain/nir';
 import { workflowBundleOptions } from '../worker/bundle-options';
 import { DATA_DIR } from '../infra/paths';
 import { startDevServer } from '../scripts/temporal-server';

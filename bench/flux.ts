@@ -12,6 +12,7 @@ import { dataConverter } from '../infra/temporal';
 import { stopChild } from '../scripts/temporal-server';
 import { BENCH_ENV, benchCreation, benchBundles, benchTemporal, ensureBenchFinanceur } from './bench-server';
 import { rawUpdate } from './raw-workflow';
+import { dossiersAtOnce, fluxLots } from '../domain/flux';
 
 /**
  * A partner file (`POST /v1/flux`) of `dossiers` x 5 lines (creation, validation, entry,
@@ -116,8 +117,8 @@ export async function benchFlux(databaseUrl: string, dossiers: number) {
     const fileSeconds = (performance.now() - t0) / 1000;
     if (status.refusees > 0) throw new Error(`${status.refusees} lines of the bench file refused`);
     // The file's own concurrency (activities/flux.ts): AGORA_FLUX_CONCURRENCY over its shares.
-    const lots = Math.max(1, Math.min(16, Math.ceil(lines.length / 2000)));
-    const concurrency = Math.min(ids.length, lots * Math.ceil(32 / lots));
+    const lots = fluxLots(lines.length);
+    const concurrency = Math.min(ids.length, lots * dossiersAtOnce(32, lots));
 
     // The raw baseline: as many Updates, each setting a search attribute, at the same concurrency.
     await Promise.all(

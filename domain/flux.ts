@@ -129,3 +129,10 @@ export function fluxLot(cle: string, lots: number): number {
 
 /** How many shares a file of `lignes` lines runs as: one activity each, in parallel. */
 export const fluxLots = (lignes: number) => Math.max(1, Math.min(16, Math.ceil(lignes / 2000)));
+
+/**
+ * Dossiers one share runs at once: the file's concurrency (AGORA_FLUX_CONCURRENCY) shared among its
+ * shares, at least one each.
+ */
+export const dossiersAtOnce = (concurrency: number, lots: number) =>
+  Math.max(1, Math.ceil(concurrency / lots));
