@@ -82,13 +82,14 @@ describe('partner files', () => {
     const described = await stack.client.workflow.getHandle(`flux-${fluxId}`).describe();
     expect(described.type).toBe('fluxWorkflow');
     // As a partner calls: a 503 (Temporal busy past the call's deadline, as two cores running the
-    // whole suite may be) is tried again, the same body; the file's lines are too.
+    // whole suite may be) is tried again after its Retry-After (5 s), the same body, for up to a
+    // minute; the file's lines are too.
     const post = async (path: string, raw: string) => {
       for (let attempt = 1; ; attempt++) {
         const r = await stack.call('POST', path, region.token, undefined, raw);
-        if (r.status !== 503 || attempt === 5)
+        if (r.status !== 503 || attempt === 12)
           return { status: r.status, code: r.body?.error?.code as string | undefined };
-        await new Promise((done) => setTimeout(done, 1000));
+        await new Promise((done) => setTimeout(done, 5000));
       }
     };
     const [direct] = await Promise.all([oneByOne(viaCalls, post), waitDone(region.token, fluxId)]);
