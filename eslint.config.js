@@ -62,7 +62,7 @@ const LAYERS = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.data/**', 'bin/**', 'test-artifacts/**'] },
+  { ignores: ['node_modules/**', '.tools/**', '.data/**', 'bin/**', 'test-artifacts/**', '.build/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

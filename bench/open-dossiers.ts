@@ -182,6 +182,8 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
     // CPU per woken dossier: the worker (signals, workflow tasks, look-up and projection) and the server.
     out.wakeup_cpu_worker_ms = (processCpuMs(worker.pid) - cpuBefore.worker) / Math.max(1, done);
     out.wakeup_cpu_temporal_ms = (processCpuMs(server.pid) - cpuBefore.temporal) / Math.max(1, done);
+    // The worker once it woke them all: its busiest moment.
+    out.wakeup_worker_rss_mb = rssMb(worker.pid);
   } finally {
     await worker.stop();
     await db.end();

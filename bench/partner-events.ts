@@ -185,7 +185,8 @@ export async function benchPartnerEvents(
     workflowBundle: rawBundle,
   });
   const running = Promise.all([worker?.run(), rawWorker.run()]);
-  const adminToken = 'bench-admin';
+  // 32 characters at least: the API's configuration refuses a shorter one (BENCH_PROCESSES=1).
+  const adminToken = 'bench-admin-token-0123456789abcdef';
   const apiPort = port + 1000;
   let apiServer: { close: () => void };
   let processes: Supervised[] = [];

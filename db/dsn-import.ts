@@ -6,6 +6,8 @@ import { ENSURE_HASH_KEY_SQL, HASH_KEY_SQL, mismatch } from './hash-key';
 import { from as copyFrom } from 'pg-copy-streams';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import { ROOT } from '../infra/paths';
 import { DSN_FIELDS } from '../domain/dsn-line';
 import { hasherKey } from '../infra/pseudonym';
 import { type BatchContext, type BatchResult, parseBatch, splitCsv } from './dsn-parse';
@@ -53,7 +55,7 @@ function batchParser(ctx: BatchContext, hashNir: (nir: string) => Buffer, thread
   let batches = 0;
   const start = () => {
     pool = Array.from({ length: threads }, () => {
-      const worker = new Worker(new URL('./dsn-parse-thread.mjs', import.meta.url), {
+      const worker = new Worker(join(ROOT, 'db', 'dsn-parse-thread.mjs'), {
         workerData: { key: new Uint8Array(key!), ctx },
       });
       const waiting = new Map<number, { ok: (r: BatchResult) => void; ko: (e: unknown) => void }>();

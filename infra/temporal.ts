@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { Env } from './env';
 import { AesGcmPayloadCodec, dataKeys } from './payload-codec';
+import { ROOT } from './paths';
 
 /** Encodes failures' messages and stack traces (bundled into workflows: see the test bundle too). */
-export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
+export const FAILURE_CONVERTER_PATH = join(ROOT, 'infra', 'failure-converter.cjs');
 
 /**
  * The data converter every client and worker of the platform uses: payloads encrypted at rest,

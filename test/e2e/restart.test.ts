@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { Supervised } from '../../scripts/supervisor';
+import { ROOT } from '../../infra/paths';
 import { dataConverter } from '../../infra/temporal';
 import {
   ANOMALY_REPORT_SCHEDULE,
@@ -79,6 +80,7 @@ describe('a restart of the whole stack', () => {
   it('loses no dossier, no history and no deduplication', async () => {
     const ports = { temporal: await freePort(), api: await freePort(), workerMetrics: await freePort() };
     const taskQueue = `restart-${uid()}`;
+    const startedAt = Date.now();
     await up(ports, taskQueue);
     const api = `http://127.0.0.1:${ports.api}`;
     const call = async (method: string, path: string, token: string, body?: unknown) => {
@@ -109,6 +111,16 @@ describe('a restart of the whole stack', () => {
       financements: [{ financeurSiret: s, montantEngage: 100 }],
     });
     expect((await call('POST', '/v1/dossiers', token, b)).status).toBe(201);
+    // The services run as operators run them (docs/OPERATIONS.md): compiled ahead of time, the
+    // worker with its memory settings (scripts/supervisor.ts).
+    const [workerPid, apiPid] = children.map((c) => c.pid!);
+    const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    expect(cmdline(workerPid!)).toContain('--max-semi-space-size=2');
+    expect(readFileSync(`/proc/${workerPid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
+    expect(cmdline(apiPid!)).not.toContain('--max-semi-space-size=2');
+    for (const entry of ['worker-main.mjs', 'api-server.mjs']) {
+      expect(statSync(join(ROOT, '.build', entry)).mtimeMs).toBeGreaterThan(startedAt - 1000);
+    }
     const validation = { eventId: randomUUID(), type: 'VALIDATION', date: '2026-01-20' };
     expect((await call('POST', `/v1/dossiers/${b.dossierId}/events`, token, validation)).status).toBe(200);
 
