@@ -24,7 +24,7 @@ process.argv = [process.argv[0], join(root, script), ...rest];
 if (COMPILED.has(script)) {
   // The long-running processes run their TypeScript compiled ahead of time into one file, not
   // through tsx: its loader and the source maps it keeps of every module cost the worker some
-  // 35 MiB of memory for good (docs/PERFORMANCE.md, "Worker memory").
+  // 30 MiB of memory for good (docs/PERFORMANCE.md, "Worker memory, session 14").
   await import(pathToFileURL(await compile(script)).href);
 } else {
   const { register } = await import('tsx/esm/api');
