@@ -6,10 +6,11 @@ import { ENSURE_HASH_KEY_SQL, HASH_KEY_SQL, mismatch } from './hash-key';
 import { from as copyFrom } from 'pg-copy-streams';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { buildSync } from 'esbuild';
 import { join } from 'node:path';
 import { ROOT } from '../infra/paths';
 import { DSN_FIELDS } from '../domain/dsn-line';
-import { hasherKey } from '../infra/pseudonym';
+import { hasherKey, hmacSha256Hex } from '../infra/pseudonym';
 import { type BatchContext, type BatchResult, parseBatch, splitCsv } from './dsn-parse';
 
 export type DsnFormat = 'csv' | 'ndjson';
@@ -44,9 +45,32 @@ export interface ImportOptions {
 /** Lines per batch handed to a thread. */
 const BATCH = 2000;
 
+let threadCode: string | undefined;
+/**
+ * The threads' code: db/dsn-parse-thread.ts and the rules it imports, compiled once per process
+ * (esbuild, some 30 ms) rather than by tsx in each thread at each import (a loader thread of its
+ * own and a fifth of a second of CPU per thread, docs/PERFORMANCE.md "DSN import, session 14").
+ */
+function parseThreadCode(): string {
+  threadCode ??= buildSync({
+    entryPoints: [join(ROOT, 'db', 'dsn-parse-thread.ts')],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    // A function around it all: the thread evaluates it as a script, whose top-level names would
+    // otherwise meet the globals (crypto).
+    format: 'iife',
+    target: 'node20',
+    logLevel: 'error',
+  }).outputFiles[0]!.text;
+  return threadCode;
+}
+
 /** Each batch of lines checked and hashed, in this thread or spread over threads, answers in order. */
 function batchParser(ctx: BatchContext, hashNir: (nir: string) => Buffer, threads: number) {
   const key = hasherKey(hashNir);
+  // The platform's hasher has its key: hashed in hex directly (infra/pseudonym.ts); any other as given.
+  const hashHex = key ? hmacSha256Hex(key) : (nir: string) => hashNir(nir).toString('hex');
   let pool: {
     worker: Worker;
     waiting: Map<number, { ok: (r: BatchResult) => void; ko: (e: unknown) => void }>;
@@ -55,7 +79,8 @@ function batchParser(ctx: BatchContext, hashNir: (nir: string) => Buffer, thread
   let batches = 0;
   const start = () => {
     pool = Array.from({ length: threads }, () => {
-      const worker = new Worker(join(ROOT, 'db', 'dsn-parse-thread.mjs'), {
+      const worker = new Worker(parseThreadCode(), {
+        eval: true,
         workerData: { key: new Uint8Array(key!), ctx },
       });
       const waiting = new Map<number, { ok: (r: BatchResult) => void; ko: (e: unknown) => void }>();
@@ -76,7 +101,7 @@ function batchParser(ctx: BatchContext, hashNir: (nir: string) => Buffer, thread
     submit(numbers: number[], texts: string[]): Promise<BatchResult> {
       // The first batch here: a small month never pays for starting threads.
       if (batches++ === 0 || threads === 0 || !key)
-        return Promise.resolve(parseBatch(ctx, numbers, texts, hashNir));
+        return Promise.resolve(parseBatch(ctx, numbers, texts, hashHex));
       if (pool.length === 0) start();
       const t = pool[next++ % pool.length]!;
       return new Promise((ok, ko) => {

@@ -1,13 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { hmacSha256 } from '../infra/pseudonym';
+import { hmacSha256Hex } from '../infra/pseudonym';
 import { type BatchContext, parseBatch } from './dsn-parse';
 
 /**
  * A thread of the DSN import: batches of lines in, COPY text and refusals out (db/dsn-parse.ts).
- * Started by db/dsn-parse-thread.mjs, which loads TypeScript in the thread.
+ * Compiled and started by db/dsn-import.ts.
  */
 const { key, ctx } = workerData as { key: Uint8Array; ctx: BatchContext };
-const hashNir = hmacSha256(Buffer.from(key));
+const hashHex = hmacSha256Hex(Buffer.from(key));
 parentPort!.on('message', (m: { id: number; numbers: number[]; texts: string[] }) => {
-  parentPort!.postMessage({ id: m.id, ...parseBatch(ctx, m.numbers, m.texts, hashNir) });
+  parentPort!.postMessage({ id: m.id, ...parseBatch(ctx, m.numbers, m.texts, hashHex) });
 });

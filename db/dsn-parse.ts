@@ -1,4 +1,4 @@
-import { parseDsnLine } from '../domain/dsn-line';
+import { DSN_FIELDS, parseDsnLine } from '../domain/dsn-line';
 
 /**
  * A DSN month's lines, checked, pseudonymised and written as COPY text: the work the import spreads
@@ -44,17 +44,22 @@ export function splitCsv(line: string, sep: string): string[] {
   return out;
 }
 
-/** Lines `texts` numbered from `first` (blank ones already left out carry their own numbers). */
+/** Lines `texts`, numbered by `numbers` (blank ones already left out); `hashHex`: the NIR's keyed hash in hex. */
 export function parseBatch(
   ctx: BatchContext,
   numbers: readonly number[],
   texts: readonly string[],
-  hashNir: (nir: string) => Buffer,
+  hashHex: (nir: string) => string,
 ): BatchResult {
   let copy = '';
   let lines = 0;
   const rejects: BatchResult['rejects'] = [];
   const header = ctx.header;
+  // Where each field of a line is in the CSV (the last column of that name; -1: absent).
+  const at = Object.fromEntries(DSN_FIELDS.map((f) => [f, header?.lastIndexOf(f) ?? -1])) as Record<
+    (typeof DSN_FIELDS)[number],
+    number
+  >;
   for (let k = 0; k < texts.length; k++) {
     const text = texts[k]!;
     const ligne = numbers[k]!;
@@ -65,8 +70,16 @@ export function parseBatch(
         rejects.push({ ligne, message: `expected ${header?.length ?? 0} fields, found ${cells.length}` });
         continue;
       }
-      record = {};
-      for (let i = 0; i < header.length; i++) record[header[i]!] = cells[i];
+      // One shape for every line (the fields parseDsnLine reads), not a key per column.
+      record = {
+        nir: cells[at.nir],
+        siret: cells[at.siret],
+        naf: cells[at.naf],
+        natureContrat: cells[at.natureContrat],
+        dateDebutContrat: cells[at.dateDebutContrat],
+        dateFinContrat: cells[at.dateFinContrat],
+        heures: cells[at.heures],
+      };
     } else {
       try {
         const parsed: unknown = JSON.parse(text);
@@ -86,7 +99,7 @@ export function parseBatch(
       continue;
     }
     const l = r.line;
-    copy += `${ctx.mois}\t\\\\x${hashNir(l.nir).toString('hex')}\t${l.siret}\t${l.naf}\t${l.natureContrat}\t${l.dateDebutContrat}\t${l.dateFinContrat ?? '\\N'}\t${l.heures}\n`;
+    copy += `${ctx.mois}\t\\\\x${hashHex(l.nir)}\t${l.siret}\t${l.naf}\t${l.natureContrat}\t${l.dateDebutContrat}\t${l.dateFinContrat ?? '\\N'}\t${l.heures}\n`;
     lines++;
   }
   return { copy, lines, rejects };

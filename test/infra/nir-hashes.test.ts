@@ -1,6 +1,7 @@
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { exportPseudonymizer, hmacSha256, nirHasher } from '../../infra/pseudonym';
+import { exportPseudonymizer, hmacSha256, hmacSha256Hex, nirHasher } from '../../infra/pseudonym';
+import { hmacSha256 as jsHmac, sha256, shortTextHmacHex } from '../../domain/hmac';
 
 /** The NIR's keyed hashes, computed the fast way (the DSN import hashes a million a month), against their plain definitions. */
 describe('hmacSha256', () => {
@@ -29,6 +30,47 @@ describe('hmacSha256', () => {
   it('falls back to createHmac for a key longer than a block', () => {
     const key = randomBytes(100);
     expect(hmacSha256(key)('abc').equals(createHmac('sha256', key).update('abc').digest())).toBe(true);
+  });
+});
+
+describe('hmacSha256Hex (the DSN import: short texts hashed in JavaScript)', () => {
+  /** A text of `n` characters drawn from `alphabet`. */
+  const text = (n: number, alphabet: string) =>
+    Array.from({ length: n }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
+  const ascii = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)).join('');
+
+  it('gives the hex of createHmac for any key and any text, short and ASCII or not', () => {
+    for (const keyLength of [0, 1, 31, 32, 55, 64, 65, 100]) {
+      const key = randomBytes(keyLength);
+      const hex = hmacSha256Hex(key);
+      const expected = (t: string) => createHmac('sha256', key).update(t).digest('hex');
+      // Every length around the one block a padded text fits in (55 bytes), then longer ones.
+      for (let n = 0; n <= 70; n++) {
+        const t = text(n, ascii);
+        expect(hex(t), `${keyLength} ${JSON.stringify(t)}`).toBe(expected(t));
+      }
+      for (const t of ['180057512345678', '2A0575123456742', 'é€😀', `${'x'.repeat(40)}é`, 'z'.repeat(300)]) {
+        expect(hex(t), `${keyLength} ${t}`).toBe(expected(t));
+      }
+    }
+  });
+
+  it('hashes in JavaScript only the texts of at most 55 ASCII characters', () => {
+    const short = shortTextHmacHex(randomBytes(32));
+    expect(short('x'.repeat(55))).toMatch(/^[0-9a-f]{64}$/);
+    expect(short('x'.repeat(56))).toBeUndefined();
+    expect(short('é')).toBeUndefined();
+  });
+
+  it('rests on a SHA-256 and an HMAC equal to node:crypto byte for byte (domain/hmac.ts)', () => {
+    for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000]) {
+      const data = randomBytes(n);
+      const key = randomBytes(n % 90);
+      expect(Buffer.from(sha256(data)).toString('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+      expect(Buffer.from(jsHmac(key, data)).toString('hex')).toBe(
+        createHmac('sha256', key).update(data).digest('hex'),
+      );
+    }
   });
 });
 
