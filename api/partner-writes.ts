@@ -77,12 +77,10 @@ export function mountPartnerWrites(
   deps: Pick<WriteDeps, 'orm' | 'logger' | 'hashNir'> & { now: () => Date; metrics: Metrics },
 ) {
   const { orm, logger, metrics, now, hashNir } = deps;
-  const rejections = rejectionLog({ orm, metrics, logger, family: 'dossier' });
-  app.use('/v1/dossiers/*', rejections);
-  app.use('/v1/dossiers', rejections);
-  const cepRejections = rejectionLog({ orm, metrics, logger, family: 'cep' });
-  app.use('/v1/cep/periodes/*', cepRejections);
-  app.use('/v1/cep/periodes', cepRejections);
+  // One registration each: Hono's `/x/*` matches `/x` itself too (a second one for `/x` logged and
+  // counted every creation twice).
+  app.use('/v1/dossiers/*', rejectionLog({ orm, metrics, logger, family: 'dossier' }));
+  app.use('/v1/cep/periodes/*', rejectionLog({ orm, metrics, logger, family: 'cep' }));
   const { gateway, cep, certifications } = services;
   app.route('/', dossierRoutes({ gateway, cep, certifications, orm, now, hashNir }));
   app.route('/', cepRoutes({ gateway: cep, orm, now, hashNir }));

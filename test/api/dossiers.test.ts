@@ -221,6 +221,29 @@ describe('refusals', () => {
     expect(all.body.items.some((c: { partnerSiret: string }) => c.partnerSiret === of.siret)).toBe(true);
   });
 
+  it('logs a refused creation once, and counts it once', async () => {
+    const bad = body();
+    bad.stagiaire.nir = '180057512345628';
+    expect((await stack.call('POST', '/v1/dossiers', region.token, bad)).status).toBe(400);
+    const counted = async () => {
+      const text = String((await stack.call('GET', '/metrics', ADMIN_TOKEN)).body);
+      const m =
+        /agora_events_total\{kind="creation",type="CREATION",result="refused",code="VALIDATION_ERROR",status="400"\} (\d+)/.exec(
+          text,
+        );
+      return Number(m?.[1] ?? 0);
+    };
+    const before = await counted();
+    const again = body();
+    again.stagiaire.nir = '180057512345628';
+    expect((await stack.call('POST', '/v1/dossiers', region.token, again)).status).toBe(400);
+    expect(await counted()).toBe(before + 1);
+    const log = await stack.call('GET', '/v1/quality/rejections', region.token);
+    const mine = log.body.items.filter((r: { dossierId: string }) => r.dossierId === again.dossierId);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ code: 'VALIDATION_ERROR' });
+  });
+
   it('answers 400 VALIDATION_ERROR with a path for each problem', async () => {
     const bad = body();
     bad.stagiaire.nir = '180057512345628';
