@@ -4,6 +4,8 @@ import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { migrate, openOrm } from '../db/orm';
+import { HashKeyMismatchError, ensureHashKey } from '../db/hash-key';
+import { keyFingerprint, nirHasher } from '../infra/pseudonym';
 import { loadEnv } from '../infra/env';
 import { DATA_DIR } from '../infra/paths';
 import { ensureDatabase, ensurePostgres } from './postgres';
@@ -56,6 +58,23 @@ async function main(): Promise<void> {
   await ensureDatabase(env.DATABASE_URL);
   const orm = await openOrm(env.DATABASE_URL, { poolMax: 1 });
   await migrate(orm);
+  try {
+    // The database may hold another install's dossiers (another clone's .data/, another key): the
+    // API and the worker would refuse to start, again and again. Said once, here.
+    const hashNir = nirHasher({ AGORA_DATA_KEY: dataKey, AGORA_HASH_KEY: env.AGORA_HASH_KEY });
+    await ensureHashKey(orm.em.fork(), keyFingerprint(hashNir));
+  } catch (err) {
+    if (!(err instanceof HashKeyMismatchError)) throw err;
+    const where = new URL(env.DATABASE_URL);
+    where.password = '';
+    console.error(
+      `[agora] the database ${where.toString()} belongs to another install of agora-flow: its NIRs are ` +
+        `hashed with another key than this one's (${join(DATA_DIR, 'data-key')} or AGORA_DATA_KEY / AGORA_HASH_KEY). ` +
+        'Set DATABASE_URL to another database (it is created), or start with the keys of the install that made it.',
+    );
+    await orm.close();
+    process.exit(1);
+  }
   await orm.close();
   log('database ready, migrations applied');
 
