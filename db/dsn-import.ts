@@ -6,7 +6,7 @@ import { ENSURE_HASH_KEY_SQL, HASH_KEY_SQL, mismatch } from './hash-key';
 import { from as copyFrom } from 'pg-copy-streams';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { buildSync } from 'esbuild';
+import { buildSync, stop } from 'esbuild';
 import { join } from 'node:path';
 import { ROOT } from '../infra/paths';
 import { DSN_FIELDS } from '../domain/dsn-line';
@@ -52,7 +52,8 @@ let threadCode: string | undefined;
  * own and a fifth of a second of CPU per thread, docs/PERFORMANCE.md "DSN import, session 14").
  */
 function parseThreadCode(): string {
-  threadCode ??= buildSync({
+  if (threadCode) return threadCode;
+  threadCode = buildSync({
     entryPoints: [join(ROOT, 'db', 'dsn-parse-thread.ts')],
     bundle: true,
     write: false,
@@ -63,6 +64,8 @@ function parseThreadCode(): string {
     target: 'node20',
     logLevel: 'error',
   }).outputFiles[0]!.text;
+  // esbuild's service process would otherwise stay alive beside this one, with its memory.
+  void stop();
   return threadCode;
 }
 

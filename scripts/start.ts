@@ -48,8 +48,17 @@ async function temporalAnswers(address: string): Promise<boolean> {
   }
 }
 
+/** Where DATABASE_URL points, without its credentials (host, port and database). */
+function databaseName(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'of DATABASE_URL';
+  }
+}
+
 async function main(): Promise<void> {
-  const tools = ensureTools(log);
   const adminToken = env.AGORA_ADMIN_TOKEN ?? localSecret('admin-token', makeAdminToken);
   const dataKey = env.AGORA_DATA_KEY ?? localSecret('data-key', makeDataKey);
 
@@ -65,10 +74,8 @@ async function main(): Promise<void> {
     await ensureHashKey(orm.em.fork(), keyFingerprint(hashNir));
   } catch (err) {
     if (!(err instanceof HashKeyMismatchError)) throw err;
-    const where = new URL(env.DATABASE_URL);
-    where.password = '';
     console.error(
-      `[agora] the database ${where.toString()} belongs to another install of agora-flow: its NIRs are ` +
+      `[agora] the database ${databaseName(env.DATABASE_URL)} belongs to another install of agora-flow: its NIRs are ` +
         `hashed with another key than this one's (${join(DATA_DIR, 'data-key')} or AGORA_DATA_KEY / AGORA_HASH_KEY). ` +
         'Set DATABASE_URL to another database (it is created), or start with the keys of the install that made it.',
     );
@@ -77,6 +84,8 @@ async function main(): Promise<void> {
   }
   await orm.close();
   log('database ready, migrations applied');
+  // Then the Temporal binaries (installed on a fresh clone): not before the database said yes.
+  const tools = ensureTools(log);
 
   let temporal: EmbeddedTemporal | null = null;
   const embedded =
