@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../infra/paths';
@@ -19,5 +20,16 @@ describe('the bootstrap', () => {
       expect(run.stderr, entry).toContain(join(ROOT, '.build', 'api-server.mjs'));
       expect(run.stderr).not.toContain('not compiled');
     }
+  });
+
+  it('is what npm runs in place of its shell: a SIGTERM npm forwards stops the stack, none orphaned', () => {
+    // `sh -c "node …"` leaves node behind when npm and its shell get a SIGTERM (a process manager
+    // stopping `npm start`): `exec` makes node the process npm forwards the signal to.
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const viaBootstrap = Object.entries(scripts).filter(([, cmd]) => cmd.includes('scripts/bootstrap.mjs'));
+    expect(viaBootstrap.map(([name]) => name)).toEqual(expect.arrayContaining(['start', 'test', 'bench']));
+    for (const [name, cmd] of viaBootstrap) expect(cmd, name).toMatch(/^exec node scripts\/bootstrap\.mjs /);
   });
 });
