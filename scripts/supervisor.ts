@@ -12,7 +12,7 @@ import { stopChild } from './temporal-server';
  * arenas; at 2,000 open dossiers (a cache of 500) it holds 285 MiB instead of 441, for the same
  * CPU per workflow task (docs/PERFORMANCE.md, "Worker memory, session 14").
  */
-export const SERVICE_RUNTIME: Record<string, { nodeFlags: string[]; env: NodeJS.ProcessEnv }> = {
+const SERVICE_RUNTIME: Record<string, { nodeFlags: string[]; env: NodeJS.ProcessEnv }> = {
   'worker/main.ts': { nodeFlags: ['--max-semi-space-size=2'], env: { MALLOC_ARENA_MAX: '2' } },
 };
 
