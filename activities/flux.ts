@@ -1,18 +1,24 @@
 import { Context } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { type LineAnswer, finishFlux, fluxActor, pendingLines, recordAnswers } from '../db/flux';
-import { dossiersAtOnce, fluxCall } from '../domain/flux';
+import { type FluxCall, dossiersAtOnce, fluxBatches as batches, fluxCall } from '../domain/flux';
 import type { Actor } from '../domain/authorization';
+
+/** A partner write's answer: its status and JSON body. */
+export type WriteAnswer = { status: number; body: unknown };
 
 /**
  * A partner write run in process, as api/partner-writes.ts makes it: the single call's routes for
- * that actor, its status and JSON body.
+ * that actor, its status and JSON body. `together(dossierId, size)`: the writes of a dossier's
+ * `size` consecutive lines, each by its index, whose events go to the dossier in one Update
+ * (api/event-batches.ts).
  */
-export type PartnerWriter = (
-  actor: Actor,
-  path: string,
-  body: string,
-) => Promise<{ status: number; body: unknown }>;
+export type PartnerWriter = ((actor: Actor, path: string, body: string) => Promise<WriteAnswer>) & {
+  together?: (
+    dossierId: string,
+    size: number,
+  ) => (index: number, actor: Actor, path: string, body: string) => Promise<WriteAnswer>;
+};
 
 /** Lines read (and answers recorded) at a time in one share of a file. */
 const PAGE = 1000;
@@ -83,36 +89,56 @@ export function fluxActivities(deps: {
           if (g) g.push(l);
           else groups.set(l.cle, [l]);
         }
-        // A dossier's next line runs once the answer of the one before is recorded: after a crash
-        // a share resumes at the first line without an answer, and at most that line runs again
-        // (accepted: the same answer, its eventId known; refused: nothing had changed).
+        // A dossier's next lines run once the answers of the ones before are recorded: after a
+        // crash a share resumes at the first line without an answer, and at most the lines of one
+        // batch run again (accepted: the same answers, their eventIds known; refused: nothing had
+        // changed; the batch's Update id the same, Temporal answers it as the first time).
         let answered = 0;
         const record = batcher((batch: LineAnswer[]) => recordAnswers(em, input.fluxId, batch));
         const queue = [...groups.values()];
         const runGroup = async (group: typeof lines) => {
-          for (const l of group) {
-            const call = fluxCall(unseal(l.contenu), l.ligne);
-            if ('status' in call) {
-              await record({ ligne: l.ligne, ...call });
-              answered++;
-              ctx.heartbeat({ lignes: done + answered });
-              continue;
+          for (const batch of batches(
+            group.map((l) => ({ ligne: l.ligne, call: fluxCall(unseal(l.contenu), l.ligne) })),
+          )) {
+            const one = batch.length === 1 ? batch[0]! : null;
+            const answers: LineAnswer[] = [];
+            if (one && 'status' in one.call) answers.push({ ligne: one.ligne, ...one.call });
+            else {
+              const calls = batch as { ligne: number; call: FluxCall }[];
+              const together =
+                calls.length > 1 ? write.together?.(calls[0]!.call.objet, calls.length) : undefined;
+              // Without batches (a writer of one's own), the lines one by one.
+              const results: WriteAnswer[] = [];
+              if (together)
+                results.push(
+                  ...(await Promise.all(
+                    calls.map(({ call }, i) => together(i, actor, call.path, call.body)),
+                  )),
+                );
+              else for (const { call } of calls) results.push(await write(actor, call.path, call.body));
+              for (const [i, res] of results.entries()) {
+                const { ligne, call } = calls[i]!;
+                if (res.status >= 500) {
+                  // The answers before it stand; this line and the ones after it run again.
+                  await Promise.all(answers.map(record));
+                  throw new RetryLater(
+                    `line ${ligne}: answered ${res.status} (${(res.body as { error?: { code?: string } } | null)?.error?.code ?? '?'}), run again`,
+                  );
+                }
+                const error = (res.body as { error?: { code?: string; message?: string } } | null)?.error;
+                const body = res.body as { dossierId?: string; periodeId?: string } | null;
+                answers.push({
+                  ligne,
+                  status: res.status,
+                  code: error?.code,
+                  message: error?.message,
+                  objet: body?.dossierId ?? body?.periodeId ?? (call.objet || undefined),
+                });
+              }
             }
-            const res = await write(actor, call.path, call.body);
-            if (res.status >= 500)
-              throw new RetryLater(
-                `line ${l.ligne}: answered ${res.status} (${(res.body as { error?: { code?: string } } | null)?.error?.code ?? '?'}), run again`,
-              );
-            const error = (res.body as { error?: { code?: string; message?: string } } | null)?.error;
-            const body = res.body as { dossierId?: string; periodeId?: string } | null;
-            await record({
-              ligne: l.ligne,
-              status: res.status,
-              code: error?.code,
-              message: error?.message,
-              objet: body?.dossierId ?? body?.periodeId ?? (call.objet || undefined),
-            });
-            answered++;
+            // A batch's answers in one write: all recorded, or none.
+            await Promise.all(answers.map(record));
+            answered += answers.length;
             // After each answer (the SDK throttles): a share killed is retried within a minute.
             ctx.heartbeat({ lignes: done + answered });
           }

@@ -1,7 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { ApplicationFailure } from '@temporalio/common';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/common';
 import type { OpenedIntent, ProjectedRecord, Projector } from '../db/projection-intents';
 import type { RecordStore } from '../db/dossier-records';
 import type { Logger } from '../infra/logger';
@@ -19,11 +22,13 @@ import {
   creationQuery,
   dossierWorkflowId,
   eventUpdate,
+  eventsUpdate,
   recordQuery,
   stateQuery,
 } from '../workflows/dossier-messages';
+import type { BatchOutcome } from '../workflows/record-entity';
 import { ApiError } from './errors';
-import { bodyHash } from '../infra/canonical-hash';
+import { bodyHash, sha256Hex } from '../infra/canonical-hash';
 import { vouch } from '../domain/vouch';
 
 /** A page of a dossier's history, with who may see it. */
@@ -46,6 +51,14 @@ export interface DossierGateway {
     prescriptionOperateur?: string,
   ): Promise<{ created: boolean; state: DossierState }>;
   send(dossierId: string, event: RecordEvent, actor: Actor, receivedAt: string): Promise<EventResult>;
+  /**
+   * Several events of one dossier in one Update, in order (api/event-batches.ts): each answers
+   * what `send` would have answered it, had it been sent alone after the ones before it.
+   */
+  sendBatch(
+    dossierId: string,
+    items: readonly { event: RecordEvent; actor: Actor; receivedAt: string }[],
+  ): Promise<PromiseSettledResult<EventResult>[]>;
   state(dossierId: string): Promise<DossierState>;
   history(dossierId: string, page: { afterSeq: number; limit: number }): Promise<HistoryPage>;
 }
@@ -208,6 +221,62 @@ export function createDossierGateway(deps: {
     return initial;
   };
 
+  /** An event's message to its workflow, with the read model's intent opened for it. */
+  const prepare = async (dossierId: string, event: RecordEvent, actor: Actor, receivedAt: string) => {
+    const hash = bodyHash(event);
+    const months = monthsOwedBy(event);
+    const intent = await readModel.open(dossierId, { eventId: event.eventId, bodyHash: hash }, months);
+    const extra: Partial<EventMessage> = intent ? { callerProjects: true, ledger: intent.ledger } : {};
+    // Months known not loaded: the workflow records those points as waiting with no look-up.
+    if (intent && intent.notLoaded.length > 0) extra.dsnNotLoaded = intent.notLoaded;
+    const message: EventMessage = { event, bodyHash: hash, actor, receivedAt, ...extra };
+    return {
+      hash,
+      intent,
+      message: { ...message, vouch: vouch(deps.vouchKey, dossierId, message) } as EventMessage,
+      actor,
+    };
+  };
+  type Prepared = Awaited<ReturnType<typeof prepare>>;
+
+  /** What the event's workflow answered: projected, and checked against a reused eventId. */
+  const accepted = async (dossierId: string, p: Prepared, result: EventResult): Promise<EventResult> => {
+    if (p.intent) await readModel.project({ state: result.state, entries: result.entries }, p.intent.id);
+    // ...which also means a reused eventId with another body gets the first result: detect it here.
+    if (result.bodyHash !== p.hash) {
+      if (!canSee(p.actor, partiesOf(result.state))) throw notFound(dossierId);
+      throw eventIdConflict(p.message.event.eventId);
+    }
+    return result;
+  };
+
+  /**
+   * The event did not reach a workflow, or its workflow refused it: the partner's answer (an
+   * event already in the record of a dossier whose life is over answers as a duplicate).
+   */
+  const refused = async (dossierId: string, p: Prepared, e: unknown): Promise<EventResult> => {
+    const { intent, hash, actor } = p;
+    if (intent) await readModel.drop(intent.id, e, { dossierId, months: intent.registered });
+    // Hidden or missing: one answer, that tells nothing of which.
+    if (
+      e instanceof WorkflowUpdateFailedError &&
+      (e.cause as ApplicationFailure | undefined)?.type === 'NOT_FOUND'
+    )
+      throw notFound(dossierId);
+    if (!(e instanceof WorkflowNotFoundError)) throw e;
+    // No running workflow: no such dossier, or one whose life is over (its record remains).
+    const state = await records.state(dossierId);
+    if (!state || !canSee(actor, partiesOf(state))) throw notFound(dossierId);
+    const known = intent?.ledger.eventHash ?? null;
+    if (known === hash) return { outcome: 'duplicate', state, bodyHash: hash, entries: [] };
+    if (known !== null) throw eventIdConflict(p.message.event.eventId);
+    throw new ApiError(
+      'INVALID_TRANSITION',
+      `dossier ${dossierId} is closed and its employment follow-up is complete: it takes no more events`,
+      { state: state.status, interrompu: state.interrompu, event: p.message.event.type },
+    );
+  };
+
   const gateway: DossierGateway = {
     async create(body, actor, receivedAt, prescriptionOperateur) {
       const hash = bodyHash(body);
@@ -269,48 +338,50 @@ export function createDossierGateway(deps: {
     },
 
     async send(dossierId, event, actor, receivedAt) {
-      const hash = bodyHash(event);
-      const months = monthsOwedBy(event);
-      const intent = await readModel.open(dossierId, { eventId: event.eventId, bodyHash: hash }, months);
-      const extra: Partial<EventMessage> = intent ? { callerProjects: true, ledger: intent.ledger } : {};
-      // Months known not loaded: the workflow records those points as waiting with no look-up.
-      if (intent && intent.notLoaded.length > 0) extra.dsnNotLoaded = intent.notLoaded;
+      const prepared = await prepare(dossierId, event, actor, receivedAt);
       let result: EventResult;
       try {
-        const message: EventMessage = { event, bodyHash: hash, actor, receivedAt, ...extra };
         result = await handle(dossierId).executeUpdate(eventUpdate, {
-          args: [{ ...message, vouch: vouch(deps.vouchKey, dossierId, message) }],
+          args: [prepared.message],
           // Temporal itself answers a resent Update id with the first result, without running it again.
           updateId: event.eventId,
         });
       } catch (e) {
-        if (intent) await readModel.drop(intent.id, e, { dossierId, months: intent.registered });
-        // Hidden or missing: one answer, that tells nothing of which.
-        if (
-          e instanceof WorkflowUpdateFailedError &&
-          (e.cause as ApplicationFailure | undefined)?.type === 'NOT_FOUND'
-        )
-          throw notFound(dossierId);
-        if (!(e instanceof WorkflowNotFoundError)) throw e;
-        // No running workflow: no such dossier, or one whose life is over (its record remains).
-        const state = await records.state(dossierId);
-        if (!state || !canSee(actor, partiesOf(state))) throw notFound(dossierId);
-        const known = intent?.ledger.eventHash ?? null;
-        if (known === hash) return { outcome: 'duplicate', state, bodyHash: hash, entries: [] };
-        if (known !== null) throw eventIdConflict(event.eventId);
-        throw new ApiError(
-          'INVALID_TRANSITION',
-          `dossier ${dossierId} is closed and its employment follow-up is complete: it takes no more events`,
-          { state: state.status, interrompu: state.interrompu, event: event.type },
-        );
+        return refused(dossierId, prepared, e);
       }
-      if (intent) await readModel.project({ state: result.state, entries: result.entries }, intent.id);
-      // ...which also means a reused eventId with another body gets the first result: detect it here.
-      if (result.bodyHash !== hash) {
-        if (!canSee(actor, partiesOf(result.state))) throw notFound(dossierId);
-        throw eventIdConflict(event.eventId);
+      return accepted(dossierId, prepared, result);
+    },
+
+    async sendBatch(dossierId, items) {
+      const prepared = await Promise.all(
+        items.map((i) => prepare(dossierId, i.event, i.actor, i.receivedAt)),
+      );
+      let outcomes: BatchOutcome<EventResult>[];
+      try {
+        outcomes = await handle(dossierId).executeUpdate(eventsUpdate, {
+          args: [{ messages: prepared.map((p) => p.message) }],
+          // The same events sent again together (a file's share run again after a crash): the
+          // first answers, as for one event.
+          updateId: `events-${sha256Hex(prepared.map((p) => `${p.message.event.eventId} ${p.message.bodyHash}`).join('\n'))}`,
+        });
+      } catch (e) {
+        return Promise.allSettled(prepared.map((p) => refused(dossierId, p, e)));
       }
-      return result;
+      return Promise.allSettled(
+        prepared.map((p, i) => {
+          const outcome = outcomes[i];
+          if (outcome && 'result' in outcome) return accepted(dossierId, p, outcome.result);
+          const reason = outcome?.refused ?? { code: 'INTERNAL', message: 'no answer for this event' };
+          // As the single Update's validator refuses it.
+          const failure = ApplicationFailure.create({
+            message: reason.message,
+            type: reason.code,
+            details: reason.details === undefined ? [] : [reason.details],
+            nonRetryable: true,
+          });
+          return refused(dossierId, p, new WorkflowUpdateFailedError(reason.message, failure));
+        }),
+      );
     },
 
     async state(dossierId) {
@@ -339,6 +410,7 @@ export function createDossierGateway(deps: {
   return {
     create: (...args) => bounded(() => gateway.create(...args)),
     send: (...args) => bounded(() => gateway.send(...args)),
+    sendBatch: (...args) => bounded(() => gateway.sendBatch(...args)),
     state: (...args) => bounded(() => gateway.state(...args)),
     history: (...args) => bounded(() => gateway.history(...args)),
   };

@@ -10,11 +10,13 @@ import type { AppEnv } from './app-env';
 import { createCepGateway } from './cep-gateway';
 import { createCertificationService } from './certification-service';
 import { createDossierGateway } from './dossier-gateway';
+import { EventBatch, batching, inBatch } from './event-batches';
 import { ApiError, errorResponse, toApiError } from './errors';
 import { Metrics } from './metrics';
 import { rejectionLog } from './rejection-log';
 import { cepRoutes } from './routes/cep';
-import { dossierRoutes } from './routes/dossiers';
+import { dossierRoutes, effectsAfter } from './routes/dossiers';
+import { entryActsOn } from '../db/certification-results';
 
 /**
  * What a partner's writes go through, in one place for the HTTP API (api/app.ts) and for the
@@ -38,14 +40,17 @@ export interface WriteDeps {
 export function createWriteServices(deps: WriteDeps) {
   const { orm, logger } = deps;
   const projector = createProjector({ orm, hashNir: deps.hashNir, seal: deps.seal });
-  const gateway = createDossierGateway({
-    client: deps.client,
-    taskQueue: deps.taskQueue,
-    projector,
-    records: createRecordStore(orm, deps.unseal),
-    vouchKey: deps.vouchKey,
-    logger,
-  });
+  // A partner file's consecutive lines for one dossier go in one Update (api/event-batches.ts).
+  const gateway = batching(
+    createDossierGateway({
+      client: deps.client,
+      taskQueue: deps.taskQueue,
+      projector,
+      records: createRecordStore(orm, deps.unseal),
+      vouchKey: deps.vouchKey,
+      logger,
+    }),
+  );
   const cep = createCepGateway({
     client: deps.client,
     orm,
@@ -109,7 +114,7 @@ export function createPartnerWriter(deps: WriteDeps) {
   });
   mountPartnerWrites(app, createWriteServices(deps), { ...deps, now, metrics });
   app.notFound((c) => errorResponse(c, new ApiError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
-  return async (actor: Actor, path: string, body: string): Promise<WriteAnswer> => {
+  const write = async (actor: Actor, path: string, body: string): Promise<WriteAnswer> => {
     const res = await app.request(
       path,
       { method: 'POST', headers: { 'content-type': 'application/json' }, body },
@@ -117,5 +122,15 @@ export function createPartnerWriter(deps: WriteDeps) {
     );
     return { status: res.status, body: await res.json().catch(() => null) };
   };
+  /** A dossier's consecutive lines: each its own call, their events in one Update (api/event-batches.ts). */
+  const together = (dossierId: string, size: number) => {
+    const batch = new EventBatch(dossierId, size, async (id, event) => {
+      const after = effectsAfter(event);
+      return (after.wake || after.attach) && entryActsOn(deps.orm.em.fork(), id);
+    });
+    return (index: number, actor: Actor, path: string, body: string) =>
+      inBatch(batch, index, () => write(actor, path, body));
+  };
+  return Object.assign(write, { together });
 }
 export type PartnerWriter = ReturnType<typeof createPartnerWriter>;

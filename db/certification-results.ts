@@ -102,6 +102,23 @@ export async function saveResult(
 }
 
 /** The results waiting for a dossier of this trainee (an index look-up, not a scan). */
+/**
+ * Whether an entry into training of this dossier would find something to act on: certification
+ * results waiting for its trainee, or CEP periods of theirs to wake (true when the dossier is not
+ * in the record yet).
+ */
+export async function entryActsOn(em: EntityManager, dossierId: string): Promise<boolean> {
+  const [row] = await em.getConnection().execute<{ acts: boolean }[]>(
+    `select d.dossier_id is null
+         or exists (select 1 from certification_results r
+                     where r.nir_hash = d.nir_hash and r.statut = 'NON_RAPPROCHE')
+         or exists (select 1 from cep_periodes p where p.nir_hash = d.nir_hash and p.statut = 'CLOSE') as acts
+       from (select 1) one left join dossiers d on d.dossier_id = ?`,
+    [dossierId],
+  );
+  return row?.acts !== false;
+}
+
 export async function waitingResults(em: EntityManager, nirHash: Buffer): Promise<ResultRow[]> {
   const rows = await em
     .getConnection()

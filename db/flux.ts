@@ -74,7 +74,11 @@ export async function fluxActor(em: EntityManager, fluxId: string): Promise<Acto
   return row?.actor ?? null;
 }
 
-/** The next lines of a share still to run, in file order. */
+/**
+ * The next lines of a share still to run, in file order: every line still to run of the dossiers
+ * (or periods) of its next `limit` lines, at most ten times `limit` in all, so that a dossier's
+ * consecutive lines run together (activities/flux.ts) wherever they are in the file.
+ */
 export async function pendingLines(
   em: EntityManager,
   fluxId: string,
@@ -83,8 +87,11 @@ export async function pendingLines(
 ): Promise<{ ligne: number; cle: string; contenu: Buffer }[]> {
   return em.getConnection().execute(
     `select ligne, cle, contenu from flux_lignes
-      where flux_id = ? and lot = ? and status is null order by ligne limit ?`,
-    [fluxId, lot, limit],
+      where flux_id = ? and lot = ? and status is null
+        and cle in (select cle from flux_lignes
+                     where flux_id = ? and lot = ? and status is null order by ligne limit ?)
+      order by ligne limit ?`,
+    [fluxId, lot, fluxId, lot, limit, limit * 10],
   );
 }
 

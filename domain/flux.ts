@@ -19,6 +19,8 @@ export interface FluxCall {
   body: string;
   /** The dossier or CEP period the line names. */
   objet: string;
+  /** A dossier's event: its type as the line gives it (checked by the call). */
+  dossierEvent?: string;
 }
 /** A line refused before any call, as the single call would refuse its body. */
 export interface FluxRefusal {
@@ -114,7 +116,39 @@ export function fluxCall(text: string, ligne: number): FluxCall | FluxRefusal {
     path: `${base}/${encodeURIComponent(id)}/events`,
     body: JSON.stringify(event),
     objet: id,
+    ...(known.family === DOSSIER ? { dossierEvent: typeof event.type === 'string' ? event.type : '' } : {}),
   };
+}
+
+/** At most this many lines of a dossier in one Update, and this many bytes of their bodies. */
+export const FLUX_BATCH_LINES = 50;
+export const FLUX_BATCH_BYTES = 256 * 1024;
+/**
+ * A dossier's lines (in file order) cut into the batches that run together: consecutive events of
+ * the dossier (api/event-batches.ts sends them in as few Updates as their calls allow); any other
+ * line alone.
+ */
+export function fluxBatches<L extends { call: FluxCall | FluxRefusal }>(lines: readonly L[]): L[][] {
+  const out: L[][] = [];
+  let open: L[] | null = null;
+  let bytes = 0;
+  for (const line of lines) {
+    const type = 'dossierEvent' in line.call ? line.call.dossierEvent : undefined;
+    if (type === undefined) {
+      open = null;
+      out.push([line]);
+      continue;
+    }
+    const size = (line.call as FluxCall).body.length;
+    if (!open || open.length >= FLUX_BATCH_LINES || bytes + size > FLUX_BATCH_BYTES) {
+      open = [];
+      bytes = 0;
+      out.push(open);
+    }
+    open.push(line);
+    bytes += size;
+  }
+  return out;
 }
 
 /** Which share of a file (0 to lots - 1) runs a key's lines: FNV-1a, stable across processes. */

@@ -4,6 +4,7 @@ import type { CreateCommand, DossierAggregate, EventCommand } from '../domain/do
 import type { EventResultOf, RecordOf } from '../domain/aggregate';
 import type { DossierState } from '../domain/dossier-state';
 import type { EventType } from '../domain/schemas';
+import type { BatchOutcome } from './record-entity';
 
 /** The workflow id of a dossier: the one place that builds it. */
 export function dossierWorkflowId(dossierId: string): string {
@@ -69,6 +70,14 @@ export type EventResult = EventResultOf<DossierState, EventType>;
 export type DossierRecord = RecordOf<DossierState, EventType>;
 
 export const eventUpdate = defineUpdate<EventResult, [EventMessage]>('event');
+/**
+ * Several events of the dossier in one Update, in order: a partner file's consecutive lines
+ * (api/event-batches.ts). Each is decided as `event` decides it, on the state the ones before it
+ * left, and answers its result or its refusal; a refusal changes nothing.
+ */
+export const eventsUpdate = defineUpdate<BatchOutcome<EventResult>[], [{ messages: EventMessage[] }]>(
+  'events',
+);
 export const stateQuery = defineQuery<DossierState>('state');
 /** For the history's latest entries and the sweeper: the state and what the ledger may lack. */
 export const recordQuery = defineQuery<DossierRecord>('record');

@@ -6,6 +6,7 @@ import {
   creationQuery,
   dsnMonthLoadedSignal,
   eventUpdate,
+  eventsUpdate,
   recordQuery,
   stateQuery,
 } from './dossier-messages';
@@ -34,6 +35,11 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
     // A refusal in the validator never enters the history: the partner gets the reason, the
     // dossier is untouched.
     { validator: (cmd) => dossier.validate(cmd) },
+  );
+  setHandler(
+    eventsUpdate,
+    ({ messages }) => dossier.eachEvent(messages, (cmd) => dossier.onEvent(cmd, upsert)),
+    { validator: (batch) => dossier.validateBatch(batch) },
   );
   setHandler(dsnMonthLoadedSignal, (load) => dossier.followUp.onMonthLoaded(load));
 

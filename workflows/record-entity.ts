@@ -11,6 +11,10 @@ import type {
 import { carryOver, ledgered } from '../domain/aggregate';
 import { isRefusedPayload, isVouched } from '../domain/vouch';
 
+/** One message of a batch: what the single Update answers, or the reason it refuses. */
+export type BatchOutcome<R> =
+  { result: R } | { refused: { code: string; message: string; details?: unknown } };
+
 // Temporal caps a run at 2000 Updates; stay well below so continue-as-new has room to drain handlers.
 export const DEFAULT_MAX_UPDATES_PER_RUN = 1000;
 // And a run's history small enough for operators and clients to read it whole (a gRPC message is
@@ -115,13 +119,42 @@ export abstract class RecordEntity<S extends { version: number }, E extends Date
    * then the business rules. Validators do not run on replay: the vouch is checked once.
    */
   validate(cmd: CommandOf<E> & { vouch?: string }): void {
+    this.requireVouch(cmd);
+    void this.decideOrRefuse(cmd);
+  }
+
+  /**
+   * The validator of an Update of several messages (a partner file's consecutive lines for one
+   * record): each one vouched for, or the whole Update refused. Their business rules are decided
+   * in turn by the handler (`eachEvent`), each on the state the ones before it left.
+   */
+  validateBatch(batch: { messages?: unknown }): void {
+    if (isRefusedPayload(batch) || !Array.isArray(batch.messages) || batch.messages.length === 0) {
+      throw ApplicationFailure.nonRetryable('a batch of events holds one message or more', 'BAD_INPUT');
+    }
+    for (const cmd of batch.messages as (CommandOf<E> & { vouch?: string })[]) this.requireVouch(cmd);
+  }
+
+  /**
+   * A batch's messages in order: each accepted as the single Update accepts it (`accept`), or
+   * refused with the reason the single Update's validator gives, changing nothing.
+   */
+  eachEvent<C extends CommandOf<E>, R>(cmds: readonly C[], accept: (cmd: C) => R): BatchOutcome<R>[] {
+    return cmds.map((cmd) => {
+      const decision = this.decide(cmd);
+      if (decision.kind !== 'refused') return { result: accept(cmd) };
+      const { code, message, details } = decision.error;
+      return { refused: { code, message, ...(details !== undefined ? { details } : {}) } };
+    });
+  }
+
+  private requireVouch(cmd: CommandOf<E> & { vouch?: string }): void {
     if (isRefusedPayload(cmd) || !this.vouchKey || !isVouched(this.vouchKey, this.vouchedId(), cmd)) {
       throw ApplicationFailure.nonRetryable(
         `only the platform writes to a ${this.noun}: this message was not sent by its API`,
         'FORBIDDEN',
       );
     }
-    void this.decideOrRefuse(cmd);
   }
 
   /** What every family carries to its next run: the aggregate (trimmed), what the record holds, the key. */

@@ -22,6 +22,7 @@ import {
   ListQuery,
   SearchBody,
 } from '../../domain/schemas';
+import type { RecordEvent } from '../../domain/schemas';
 import type { Actor } from '../../domain/authorization';
 import { decodeCursor, listDossiers } from '../../db/dossier-read-model';
 import { recordAccess } from '../../db/audit';
@@ -44,6 +45,21 @@ const HistoryPage = z.object({
   events: z.array(HistoryEntry),
   nextCursor: z.string().nullable().meta({ description: 'null on the last page' }),
 });
+
+/**
+ * What the call of an event does after its Update, once accepted: an entry into training wakes the
+ * person's CEP follow-ups (CONTRACT.md, "CEP periods"); an entry, an exit moved or a certification
+ * aimed at attaches the certification results waiting for this trainee.
+ */
+export function effectsAfter(event: RecordEvent): { wake: boolean; attach: boolean } {
+  const entered =
+    event.type === 'ENTREE' || (event.type === 'RECTIFICATION' && event.changes.dates?.entree !== undefined);
+  const attach =
+    entered ||
+    (event.type === 'RECTIFICATION' &&
+      (event.changes.dates?.sortie !== undefined || event.changes.action?.certification !== undefined));
+  return { wake: entered, attach };
+}
 
 /** The dossier as this actor may see it: 404 when hidden, full NIR for financeurs only. */
 export function viewFor(actor: Actor, state: DossierState, opts: { privileged?: boolean } = {}) {
@@ -211,18 +227,10 @@ export function dossierRoutes(deps: {
       if (lines) await requireFinanceurs(lines);
       if (event.type === 'RECTIFICATION') await requireRemunerateur(event.changes.remunerateurSiret);
       const result = await gateway.send(dossierId, event, actor, now().toISOString());
-      // An entry into training concerns the person's CEP follow-ups (CONTRACT.md, "CEP periods").
-      const entered =
-        event.type === 'ENTREE' ||
-        (event.type === 'RECTIFICATION' && event.changes.dates?.entree !== undefined);
-      if (entered && result.outcome === 'applied')
+      const after = effectsAfter(event);
+      if (after.wake && result.outcome === 'applied')
         await deps.cep.wakeFollowUps(hashNir(result.state.stagiaire.nir));
-      // An entry, an exit moved or a certification aimed at: results waiting for this trainee may match.
-      const matters =
-        entered ||
-        (event.type === 'RECTIFICATION' &&
-          (event.changes.dates?.sortie !== undefined || event.changes.action?.certification !== undefined));
-      if (matters && result.outcome === 'applied')
+      if (after.attach && result.outcome === 'applied')
         await deps.certifications.attachWaiting(hashNir(result.state.stagiaire.nir), now().toISOString());
       return c.json(await titled(orm.em.fork(), viewFor(actor, result.state, { privileged: false })), 200);
     },

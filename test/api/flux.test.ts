@@ -153,6 +153,27 @@ describe('partner files', () => {
     expect(fileStates).toHaveLength(n);
     expect(fileStates).toEqual(callStates);
 
+    // The same histories, though a dossier's consecutive events in the file went in one Update.
+    const filePrefix = String((viaFile[0] as { dossierId: string }).dossierId).replace(/-0$/, '');
+    const callPrefix = String((viaCalls[0] as { dossierId: string }).dossierId).replace(/-0$/, '');
+    const entries = async (dossierId: string) => {
+      const h = await stack.call('GET', `/v1/dossiers/${dossierId}/history`, region.token);
+      expect(h.status).toBe(200);
+      return h.body.events.map(
+        (e: { seq: number; type: string; date: string }) => `${e.seq} ${e.type} ${e.date}`,
+      );
+    };
+    const updates: string[] = [];
+    for (let k = 0; k < 20; k++) {
+      expect(await entries(`${filePrefix}-${k}`)).toEqual(await entries(`${callPrefix}-${k}`));
+      const history = await stack.client.workflow.getHandle(`dossier-${filePrefix}-${k}`).fetchHistory();
+      for (const e of history.events ?? []) {
+        const name = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+        if (name) updates.push(name);
+      }
+    }
+    expect(updates).toContain('events');
+
     // Sent again: the same file, nothing runs again.
     const again = await sendFile(region.token, ndjson(viaFile));
     expect(again).toEqual({ status: 202, body: { fluxId, lignes: viaFile.length } });

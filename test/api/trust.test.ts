@@ -73,6 +73,19 @@ describe('only the platform writes to a dossier', () => {
     expect(ok.status).toBe(200);
   });
 
+  it('refuses a batch of events (the Update partner files use) without the vouch, even encrypted with the keys', async () => {
+    const b = await dossier();
+    // The platform's own client and keys, without the key the API vouches with.
+    const err = await stack.client.workflow
+      .getHandle(`dossier-${b.dossierId}`)
+      .executeUpdate('events', { args: [{ messages: [forgery('forged-batch')] }], updateId: 'forged-batch' })
+      .catch((e: unknown) => e);
+    expect(String((err as Error).cause ?? err)).toMatch(/only the platform writes/);
+    const d = await stack.call('GET', `/v1/dossiers/${b.dossierId}`, ADMIN_TOKEN);
+    expect(d.body.financements).toHaveLength(1);
+    expect(d.body.version).toBe(1);
+  });
+
   it('refuses the same through the temporal CLI, and the dossier goes on', async () => {
     const b = await dossier();
     const r = spawnSync(

@@ -178,6 +178,53 @@ describe('replay of recorded histories (dossiers, CEP periods)', () => {
     }
   });
 
+  it.skipIf(process.env.RECORD_HISTORIES !== '1')(
+    "records a dossier's history from a partner file",
+    async () => {
+      const stack = await startStack();
+      try {
+        const region = await stack.partner('REGION', '84');
+        const body = createBody({ financements: [{ financeurSiret: region.siret, montantEngage: 100 }] });
+        const event = (type: string, date: string, extra: object = {}) =>
+          JSON.stringify({
+            op: 'EVENT',
+            dossierId: body.dossierId,
+            eventId: randomUUID(),
+            type,
+            date,
+            ...extra,
+          });
+        // Its consecutive events in one Update, a refused one (a resumption while not interrupted) among them.
+        const file = [
+          JSON.stringify({ op: 'CREATE', ...body }),
+          event('VALIDATION', '2026-01-20'),
+          event('ENTREE', '2026-02-01'),
+          event('REPRISE', '2026-02-10'),
+          event('INTERRUPTION', '2026-03-01', { motif: 'maladie' }),
+          event('REPRISE', '2026-03-15'),
+        ].join('\n');
+        const sent = await stack.app.request('/v1/flux', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${region.token}`, 'content-type': 'application/x-ndjson' },
+          body: file,
+        });
+        expect(sent.status).toBe(202);
+        const { fluxId } = (await sent.json()) as { fluxId: string };
+        await stack.client.workflow.getHandle(`flux-${fluxId}`).result();
+        const answers = await stack.call('GET', `/v1/flux/${fluxId}/resultats`, region.token);
+        expect(answers.body.items.map((a: { status: number }) => a.status)).toEqual([
+          201, 200, 200, 409, 200, 200,
+        ]);
+        await new Promise((r) => setTimeout(r, 2000));
+        const out = join(DIR, `${process.env.RECORD_PREFIX ?? ''}flux-batched.json`);
+        if (existsSync(out)) throw new Error(`${out} exists: choose another RECORD_PREFIX`);
+        writeFileSync(out, temporalJson('show', `dossier-${body.dossierId}`));
+      } finally {
+        await stack.stop();
+      }
+    },
+  );
+
   it.skipIf(process.env.RECORD_HISTORIES !== '1')("records a CEP period's history", async () => {
     const stack = await startStack();
     try {
