@@ -14,7 +14,7 @@ export type WriteAnswer = { status: number; body: unknown };
  * (api/event-batches.ts).
  */
 export type PartnerWriter = ((actor: Actor, path: string, body: string) => Promise<WriteAnswer>) & {
-  together?: (
+  together: (
     dossierId: string,
     size: number,
   ) => (index: number, actor: Actor, path: string, body: string) => Promise<WriteAnswer>;
@@ -105,17 +105,13 @@ export function fluxActivities(deps: {
             if (one && 'status' in one.call) answers.push({ ligne: one.ligne, ...one.call });
             else {
               const calls = batch as { ligne: number; call: FluxCall }[];
-              const together =
-                calls.length > 1 ? write.together?.(calls[0]!.call.objet, calls.length) : undefined;
-              // Without batches (a writer of one's own), the lines one by one.
-              const results: WriteAnswer[] = [];
-              if (together)
-                results.push(
-                  ...(await Promise.all(
-                    calls.map(({ call }, i) => together(i, actor, call.path, call.body)),
-                  )),
-                );
-              else for (const { call } of calls) results.push(await write(actor, call.path, call.body));
+              const run =
+                calls.length > 1
+                  ? write.together(calls[0]!.call.objet, calls.length)
+                  : (_: number, ...call: Parameters<typeof write>) => write(...call);
+              const results = await Promise.all(
+                calls.map(({ call }, i) => run(i, actor, call.path, call.body)),
+              );
               for (const [i, res] of results.entries()) {
                 const { ligne, call } = calls[i]!;
                 if (res.status >= 500) {

@@ -124,10 +124,12 @@ export function createPartnerWriter(deps: WriteDeps) {
   };
   /** A dossier's consecutive lines: each its own call, their events in one Update (api/event-batches.ts). */
   const together = (dossierId: string, size: number) => {
-    const batch = new EventBatch(dossierId, size, async (id, event) => {
-      const after = effectsAfter(event);
-      return (after.wake || after.attach) && entryActsOn(deps.orm.em.fork(), id);
-    });
+    // (An event that wakes the CEP follow-ups attaches the waiting results too.)
+    const batch = new EventBatch(
+      dossierId,
+      size,
+      async (id, event) => effectsAfter(event).attach && entryActsOn(deps.orm.em.fork(), id),
+    );
     return (index: number, actor: Actor, path: string, body: string) =>
       inBatch(batch, index, () => write(actor, path, body));
   };

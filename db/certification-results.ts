@@ -101,7 +101,6 @@ export async function saveResult(
   );
 }
 
-/** The results waiting for a dossier of this trainee (an index look-up, not a scan). */
 /**
  * Whether an entry into training of this dossier would find something to act on: certification
  * results waiting for its trainee, or CEP periods of theirs to wake (true when the dossier is not
@@ -119,6 +118,7 @@ export async function entryActsOn(em: EntityManager, dossierId: string): Promise
   return row?.acts !== false;
 }
 
+/** The results waiting for a dossier of this trainee (an index look-up, not a scan). */
 export async function waitingResults(em: EntityManager, nirHash: Buffer): Promise<ResultRow[]> {
   const rows = await em
     .getConnection()
