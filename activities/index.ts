@@ -21,7 +21,8 @@ import type { ContractLine } from '../domain/best-job';
 import {
   REGISTER_CEP_MONTHS_SQL,
   dossierResultsUsingMonth,
-  dossiersStillAwaiting,
+  clearPendingLoads,
+  dossierRecordsUsingMonth,
   periodsStillAwaiting,
   dossiersWaitingOnLoadedMonths,
   lookupMonths,
@@ -39,6 +40,9 @@ import { cepWorkflowId } from '../workflows/cep-messages';
 import { webhookActivities } from './webhooks';
 import { type PartnerWriter, fluxActivities } from './flux';
 import { WakePacer } from './wake-pacer';
+import { workflowsStillBusy, writeAhead } from './month-wake';
+import { pendingLoadTaker } from '../services/pending-loads';
+import type { PendingLoad } from '../db/dossier-read-model';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -90,8 +94,13 @@ export function createActivities({
   fluxConcurrency,
   fluxRetentionDays = 30,
 }: ActivityDeps) {
-  const projector = createProjector({ orm, hashNir, seal });
   const hashKey = keyFingerprint(hashNir);
+  const projector = createProjector({
+    orm,
+    hashNir,
+    seal,
+    ...(client ? { onBlocked: pendingLoadTaker(client, orm, hashKey) } : {}),
+  });
   /**
    * Tell dossiers a month was loaded, SIGNAL_CONCURRENCY at a time; how many were told (a dossier
    * whose workflow has ended needs no wake-up).
@@ -110,11 +119,14 @@ export function createActivities({
       const chunk = loads.slice(i, i + SIGNAL_CONCURRENCY);
       await pacer?.room(chunk.length);
       await Promise.all(
-        chunk.map(async ({ dossierId, mois, version, lines }) => {
+        chunk.map(async ({ dossierId, mois, version, lines, ahead }) => {
           try {
-            await client.workflow
-              .getHandle(workflowId(dossierId))
-              .signal(dsnMonthLoadedSignal, { mois, version, ...(lines ? { lines } : {}) });
+            await client.workflow.getHandle(workflowId(dossierId)).signal(dsnMonthLoadedSignal, {
+              mois,
+              version,
+              ...(lines ? { lines } : {}),
+              ...(ahead ? { ahead } : {}),
+            });
             signalled++;
             pacer?.sent(dossierId);
           } catch (e) {
@@ -342,7 +354,13 @@ export function createActivities({
         for (;;) {
           const missed = await dossiersWaitingOnLoadedMonths(orm.em.fork(), window, after, SIGNAL_PAGE);
           if (missed.length === 0) break;
-          signalled += await signalLoads(missed);
+          const ended: string[] = [];
+          signalled += await signalLoads(missed, dossierWorkflowId, (id) => ended.push(id));
+          // An ended dossier keeps the situations written ahead of it: nothing pending any more.
+          for (const id of ended) {
+            const load = missed.find((l) => l.dossierId === id)!;
+            await clearPendingLoads(orm.em.fork(), [id], load);
+          }
           const last = missed[missed.length - 1]!;
           after = { mois: last.mois, dossierId: last.dossierId };
           ctx.heartbeat({ after, signalled, now });
@@ -371,43 +389,73 @@ export function createActivities({
     }): Promise<{ signalled: number }> {
       if (!client) throw new Error('notifyMonthLoaded needs a Temporal client');
       const ctx = Context.current();
-      const progress = ctx.info.heartbeatDetails as
-        { family?: 'dossier' | 'cep'; after?: string; signalled?: number } | undefined;
+      type Progress = { family?: 'dossier' | 'cep'; ahead?: boolean; after?: string; signalled?: number };
+      const progress = ctx.info.heartbeatDetails as Progress | undefined;
       let signalled = progress?.signalled ?? 0;
       let refreshed = 0;
-      // The dossiers, then the CEP periods' follow-ups.
-      // Set-based: each page of records comes with each one's lines of the month, read in one
-      // statement (db/dsn-lookup.ts), and goes in the signal: no look-up activity per record.
+      const month = { mois, version, hashKey };
+      // First the dossiers' situations, written to their records set-based ahead of the workflows
+      // (activities/month-wake.ts): the record answers within seconds of the load.
+      if (unseal && (progress === undefined || (progress.family === 'dossier' && progress.ahead === true))) {
+        let after = progress?.ahead ? (progress.after ?? '') : '';
+        let written = 0;
+        for (;;) {
+          const page = await dossierRecordsUsingMonth(orm.em.fork(), month, after, SIGNAL_PAGE);
+          if (page.length === 0) break;
+          written += await writeAhead(() => orm.em.fork(), page, { mois, version }, unseal);
+          after = page[page.length - 1]!.id;
+          ctx.heartbeat({ family: 'dossier', ahead: true, after, signalled } satisfies Progress);
+        }
+        ctx.log.info('situations written ahead of the workflows', { mois, version, written });
+      }
+      // Then the signals: the dossiers, then the CEP periods' follow-ups. Set-based: each page of
+      // records comes with each one's lines of the month, read in one statement (db/dsn-lookup.ts),
+      // and goes in the signal: no look-up activity per record.
       const families = [
         {
           family: 'dossier' as const,
           using: dossierResultsUsingMonth,
-          awaiting: dossiersStillAwaiting,
+          // The records show the situations written ahead: the workflows themselves tell the pace.
+          awaiting: (ids: string[]) => workflowsStillBusy(client, dossierWorkflowId)(ids),
           workflowId: dossierWorkflowId,
         },
         {
           family: 'cep' as const,
           using: periodResultsUsingMonth,
-          awaiting: periodsStillAwaiting,
+          awaiting: (ids: string[]) => periodsStillAwaiting(orm.em.fork(), mois, ids),
           workflowId: cepWorkflowId,
         },
       ];
       const start = families.findIndex((f) => f.family === (progress?.family ?? 'dossier'));
       for (const { family, using, awaiting, workflowId } of families.slice(start)) {
-        let after = family === progress?.family ? (progress.after ?? '') : '';
+        let after = family === progress?.family && progress.ahead === false ? (progress.after ?? '') : '';
         const pacer = new WakePacer({
-          stillWaiting: (ids) => awaiting(orm.em.fork(), mois, ids),
-          beat: () => ctx.heartbeat({ family, after, signalled }),
+          stillWaiting: awaiting,
+          beat: () => ctx.heartbeat({ family, ahead: false, after, signalled } satisfies Progress),
+          // A workflow that took the load in has it in every state it writes from now on: the
+          // load written ahead is no longer pending on its record (nor the nightly re-check's).
+          ...(family === 'dossier'
+            ? { taken: (ids: string[]) => clearPendingLoads(orm.em.fork(), ids, { mois, version }) }
+            : {}),
         });
         for (;;) {
-          const page = await using(orm.em.fork(), { mois, version, hashKey }, after, SIGNAL_PAGE);
+          const page = await using(orm.em.fork(), month, after, SIGNAL_PAGE);
           if (page.length === 0) break;
-          const loads = page.map((r) => ({
-            dossierId: r.id,
-            mois,
-            version,
-            ...(r.lines ? { lines: r.lines } : {}),
-          }));
+          const loads = page.map((r): DossierMonthLoad => {
+            // Written ahead for this load: the workflow takes it as the wake-up did.
+            const pending = 'pending_load' in r ? (r.pending_load as PendingLoad | null) : null;
+            const ahead =
+              pending && pending.mois === mois && pending.version === version && r.lines
+                ? { base: pending.base, today: pending.today, at: pending.at, seen: pending.seen }
+                : undefined;
+            return {
+              dossierId: r.id,
+              mois,
+              version,
+              ...(r.lines ? { lines: r.lines } : {}),
+              ...(ahead ? { ahead } : {}),
+            };
+          });
           const ended: string[] = [];
           signalled += await signalLoads(
             loads,
@@ -415,12 +463,18 @@ export function createActivities({
             family === 'dossier' ? (id) => ended.push(id) : undefined,
             pacer,
           );
-          // An ended dossier's record takes the lines this page read (no second read of the month).
+          // An ended dossier's record takes the lines this page read (no second read of the month),
+          // or, written ahead already, is the record for good: nothing pending on it any more.
           const linesOf = new Map(page.map((r) => [r.id, r.lines ?? undefined]));
-          for (const id of ended) if (await refreshEnded(id, mois, version, linesOf.get(id))) refreshed++;
+          for (const id of ended) {
+            if (loads.find((l) => l.dossierId === id)?.ahead)
+              await clearPendingLoads(orm.em.fork(), [id], { mois, version });
+            else if (await refreshEnded(id, mois, version, linesOf.get(id))) refreshed++;
+          }
           after = page[page.length - 1]!.id;
-          ctx.heartbeat({ family, after, signalled });
+          ctx.heartbeat({ family, ahead: false, after, signalled } satisfies Progress);
         }
+        await pacer.drain();
       }
       if (refreshed > 0) ctx.log.info('ended dossiers refreshed from their record', { mois, refreshed });
       return { signalled };

@@ -7,6 +7,7 @@ import {
 } from '@temporalio/common';
 import type { OpenedIntent, ProjectedRecord, Projector } from '../db/projection-intents';
 import type { RecordStore } from '../db/dossier-records';
+import type { PendingLoad } from '../db/dossier-read-model';
 import type { Logger } from '../infra/logger';
 import { canSee, sourceOf } from '../domain/authorization';
 import type { Actor } from '../domain/authorization';
@@ -144,6 +145,8 @@ export function createDossierGateway(deps: {
   /** The key the API vouches for its messages with (infra/pseudonym.ts, domain/vouch.ts). */
   vouchKey: string;
   logger?: Logger;
+  /** Has a workflow take a load the wake-up wrote ahead of it (services/pending-loads.ts). */
+  takeLoad?: (dossierId: string, load: PendingLoad) => Promise<void>;
 }): DossierGateway {
   const { client, taskQueue, projector, records, logger } = deps;
   const handle = (dossierId: string) => client.workflow.getHandle(dossierWorkflowId(dossierId));
@@ -152,17 +155,17 @@ export function createDossierGateway(deps: {
     client.connection.withDeadline(Date.now() + CALL_TIMEOUT_MS, fn);
 
   /**
-   * From the workflow while it lives (read your writes), else from the record; null: none. A
-   * closed dossier's workflow may have ended (Temporal answers queries of an ended workflow for
-   * its retention) while the platform wrote its record since (a month loaded again): the newer of
-   * the two.
+   * From the workflow while it lives (read your writes), else from the record; null: none. The
+   * newer of the two: a closed dossier's workflow may have ended (Temporal answers queries of an
+   * ended workflow for its retention) while the platform wrote its record since (a month loaded
+   * again), and a month's wake-up writes the situations a load gives ahead of the workflow.
    */
   const current = async (dossierId: string): Promise<DossierState | null> => {
+    // Read side by side. (PostgreSQL away: the workflow's answer stands.)
+    const stored = records.state(dossierId).catch(() => null);
     try {
       const state = await handle(dossierId).query(stateQuery);
-      if (state.status !== 'CLOS') return state;
-      // (PostgreSQL away: the workflow's answer stands.)
-      const record = await records.state(dossierId).catch(() => null);
+      const record = await stored;
       return record && record.version > state.version ? record : state;
     } catch (e) {
       if (!(e instanceof WorkflowNotFoundError)) throw e;
@@ -226,6 +229,12 @@ export function createDossierGateway(deps: {
     const hash = bodyHash(event);
     const months = monthsOwedBy(event);
     const intent = await readModel.open(dossierId, { eventId: event.eventId, bodyHash: hash }, months);
+    // A load written ahead of the workflow is taken first: the event's state then has it.
+    if (intent?.pendingLoad && deps.takeLoad) {
+      await deps.takeLoad(dossierId, intent.pendingLoad).catch((err: unknown) => {
+        logger?.warn({ err, dossierId }, 'a pending DSN load not signalled before an event');
+      });
+    }
     const extra: Partial<EventMessage> = intent ? { callerProjects: true, ledger: intent.ledger } : {};
     // Months known not loaded: the workflow records those points as waiting with no look-up.
     if (intent && intent.notLoaded.length > 0) extra.dsnNotLoaded = intent.notLoaded;

@@ -17,6 +17,8 @@ import { rejectionLog } from './rejection-log';
 import { cepRoutes } from './routes/cep';
 import { dossierRoutes, effectsAfter } from './routes/dossiers';
 import { entryActsOn } from '../db/certification-results';
+import { pendingLoadTaker } from '../services/pending-loads';
+import { keyFingerprint } from '../infra/pseudonym';
 
 /**
  * What a partner's writes go through, in one place for the HTTP API (api/app.ts) and for the
@@ -39,7 +41,8 @@ export interface WriteDeps {
 
 export function createWriteServices(deps: WriteDeps) {
   const { orm, logger } = deps;
-  const projector = createProjector({ orm, hashNir: deps.hashNir, seal: deps.seal });
+  const takeLoad = pendingLoadTaker(deps.client, orm, keyFingerprint(deps.hashNir));
+  const projector = createProjector({ orm, hashNir: deps.hashNir, seal: deps.seal, onBlocked: takeLoad });
   // A partner file's consecutive lines for one dossier go in one Update (api/event-batches.ts).
   const gateway = batching(
     createDossierGateway({
@@ -49,6 +52,7 @@ export function createWriteServices(deps: WriteDeps) {
       records: createRecordStore(orm, deps.unseal),
       vouchKey: deps.vouchKey,
       logger,
+      takeLoad,
     }),
   );
   const cep = createCepGateway({

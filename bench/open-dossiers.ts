@@ -8,6 +8,7 @@ import { createLogger } from '../infra/logger';
 import { exportPseudonymizer, nirHasher, vouchKey } from '../infra/pseudonym';
 import { sealer } from '../infra/sealing';
 import { dataConverter } from '../infra/temporal';
+import { dossierWorkflowId, dsnMonthWorkflowId } from '../workflows/dossier-messages';
 import { DATA_DIR } from '../infra/paths';
 import { Supervised } from '../scripts/supervisor';
 import { stopChild } from '../scripts/temporal-server';
@@ -179,6 +180,20 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
     out.wakeup_all_recorded_s = (performance.now() - imported) / 1000;
     out.wakeup_recorded = done;
     out.wakeup_per_s = done / out.wakeup_all_recorded_s;
+    // The records have their situations (written ahead: activities/month-wake.ts); the workflows
+    // take the load from their signals after: until the wake-up's run has signalled them all and
+    // no dossier has a workflow task left.
+    const load = await db.query(`select version::int as v from dsn_months where mois = $1`, [mois]);
+    await client.workflow.getHandle(dsnMonthWorkflowId(mois, Number(load.rows[0].v))).result();
+    for (let busy = true; busy && performance.now() - imported < 1_200_000;) {
+      const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(count / 20)) === 0 || i === count - 1);
+      const described = await Promise.all(
+        sample.map((id) => client.workflow.getHandle(dossierWorkflowId(id)).describe()),
+      );
+      busy = described.some((d) => d.raw.pendingWorkflowTask != null);
+      if (busy) await new Promise((r) => setTimeout(r, 250));
+    }
+    out.wakeup_workflows_took_s = (performance.now() - imported) / 1000;
     // CPU per woken dossier: the worker (signals, workflow tasks, look-up and projection) and the server.
     out.wakeup_cpu_worker_ms = (processCpuMs(worker.pid) - cpuBefore.worker) / Math.max(1, done);
     out.wakeup_cpu_temporal_ms = (processCpuMs(server.pid) - cpuBefore.temporal) / Math.max(1, done);

@@ -287,6 +287,7 @@ export async function benchPartnerEvents(
                     notLoaded: months,
                     registered: months,
                     ledger: { eventHash: null, sameFact: false, seq: 0 },
+                    pendingLoad: null,
                   }),
                   claim: async () => ({ intentId: randomUUID(), claimed: true, holder: null }),
                   dropIntent: async () => undefined,

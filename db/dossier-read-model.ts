@@ -4,6 +4,7 @@ import { publicEntry } from '../domain/dossier-aggregate';
 import type { DossierState } from '../domain/dossier-state';
 import { publicView, toRecord } from '../domain/dossier-view';
 import { numbered, runPrepared } from './prepared';
+import { loadsTaken } from '../domain/situations';
 import { DossierId, type DossierViewT, type HistoryEntry, type ListQuery } from '../domain/schemas';
 import type { Actor } from '../domain/authorization';
 import { seesAsRemunerateurOnly } from '../domain/authorization';
@@ -15,8 +16,27 @@ function situationCode(s: DossierViewT['situations'][number] | undefined): strin
   return s.statut === 'EMPLOI' && s.meilleurEmploi ? s.meilleurEmploi.categorie : s.statut;
 }
 
-const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?::uuid),
-     prev as (select data from dossiers where dossier_id = ?),
+/**
+ * The incoming state's load of the pending load's month (a parameter: `loadsTaken`, none: past
+ * any, it no longer waits on that month) compared with the pending load's version.
+ */
+const takenVersus = (pending: string, cmp: '<' | '>=') =>
+  `coalesce((?::jsonb ->> (${pending}->>'mois'))::bigint, 9223372036854775807) ${cmp} (${pending}->>'version')::bigint`;
+
+/**
+ * The projection of a state. `dossiers.pending_load` is a DSN load whose situations the month's
+ * wake-up wrote before the workflow took it (activities/month-wake.ts): a state that has not taken
+ * it is held back (`blocked`: the caller has the workflow take it, and its intent stays for the
+ * sweeper), and a state of the same version that has taken it replaces the wake-up's. The wake-up's
+ * own write (`WAKE_GUARD`) goes only where no load is pending and no event is in flight.
+ */
+const UPSERT_TEMPLATE = `with prev as (select data, version, pending_load from dossiers where dossier_id = ?),
+     blocked as (
+       select p.pending_load from prev p
+        where p.pending_load is not null
+          and ${takenVersus('p.pending_load', '<')}
+     ),
+     settled as (delete from projection_intents where id = ?::uuid and not exists (select 1 from blocked)),
      ledger as (
        insert into dossier_events (dossier_id, seq, event_id, body_hash, type, source, received_at, entry)
        select ?, e.seq, e.event_id, e.body_hash, e.entry->>'type', e.entry->>'source',
@@ -32,8 +52,8 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
      d as (
        insert into dossiers (dossier_id, version, status, interrompu, issue, organisme_siret, financeur_sirets,
          region, dispositif, objectif, created_at, updated_at, data, nir_hash, nir_sealed, closed_on,
-         remunerateur_siret)
-       values (?, ?, ?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::date, ?)
+         remunerateur_siret, pending_load)
+       values (?, ?, ?, ?, ?, ?, ?::varchar(14)[], ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::date, ?, ?::jsonb)
        on conflict (dossier_id) do update set
          version = excluded.version, status = excluded.status, interrompu = excluded.interrompu,
          issue = excluded.issue, organisme_siret = excluded.organisme_siret,
@@ -41,8 +61,12 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
          dispositif = excluded.dispositif, objectif = excluded.objectif,
          updated_at = excluded.updated_at, data = excluded.data,
          nir_hash = excluded.nir_hash, nir_sealed = excluded.nir_sealed, closed_on = excluded.closed_on,
-         remunerateur_siret = excluded.remunerateur_siret
-       where dossiers.version < excluded.version
+         remunerateur_siret = excluded.remunerateur_siret, pending_load = excluded.pending_load
+       where (dossiers.version < excluded.version
+              or (dossiers.version = excluded.version and dossiers.pending_load is not null))
+         and (dossiers.pending_load is null
+              or ${takenVersus('dossiers.pending_load', '>=')})
+         WAKE_GUARD
        returning 1
      ),
      -- A version past the new entries' (or a new version with none): what the platform itself
@@ -66,11 +90,12 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
                        else 'SITUATION' end,
                   (?::timestamptz)::date, ?::timestamptz, 'PLATEFORME', 2147483647
              from prev p
-            where exists (select 1 from d)
+            where exists (select 1 from d) and p.version < ?::integer
               and ?::integer > coalesce((select max(coalesce((l.entry->>'version')::integer, 0)) from ledger l), 0)
          ) x
         order by x.version, x.ord
-     )
+     ),
+     facts as (
      insert into dossier_facts (dossier_id, version, status, issue, organisme_siret, financeur_sirets, region,
        departement, dispositif, objectif, date_entree, date_sortie, motif_sortie,
        sit_validation, sit_entree, sit_sortie, sit_m3, sit_m6, sit_m12,
@@ -95,8 +120,41 @@ const UPSERT_SQL = `with settled as (delete from projection_intents where id = ?
        nir_hash = excluded.nir_hash, remunerateur_siret = excluded.remunerateur_siret,
        nsf = excluded.nsf, certification = excluded.certification, cert_statut = excluded.cert_statut,
        qpv = excluded.qpv, duree_heures = excluded.duree_heures, heures_realisees = excluded.heures_realisees
-     where dossier_facts.version < excluded.version`;
+     where dossier_facts.version <= excluded.version and exists (select 1 from d)
+     )
+     select exists (select 1 from d) as written, (select pending_load from blocked) as blocked`;
+const UPSERT_SQL = UPSERT_TEMPLATE.replace('WAKE_GUARD', '');
 const UPSERT_SQL_NUMBERED = numbered(UPSERT_SQL);
+/** The wake-up's write: where no load is pending and no partner event is in flight. */
+const WAKE_UPSERT_SQL_NUMBERED = numbered(
+  UPSERT_TEMPLATE.replace(
+    'WAKE_GUARD',
+    `and dossiers.pending_load is null
+         and not exists (select 1 from projection_intents i where i.dossier_id = dossiers.dossier_id)`,
+  ),
+);
+
+/** A DSN load whose situations the month's wake-up wrote before the dossier's workflow took it. */
+export interface PendingLoad {
+  mois: string;
+  version: number;
+  /** The record's version the situations were computed from (they make version base + 1). */
+  base: number;
+  /** The day and the time they were computed at (the workflow takes the load with the same). */
+  today: string;
+  at: string;
+  /** What they show (domain/situations.ts `seenDigest`): the workflow's must be the same. */
+  seen: string;
+}
+
+/**
+ * Whether the state was written; if not, the load it has to take first (null: it was merely not
+ * newer than the stored one).
+ */
+export interface UpsertOutcome {
+  written: boolean;
+  blockedBy: PendingLoad | null;
+}
 
 /**
  * Write the dossier's row unless the stored one is already as new: a late or replayed projection
@@ -113,7 +171,12 @@ export async function upsertDossier(
   intentId?: string,
   /** Accepted events the ledger may lack (written once: the ledger is keyed by dossier and seq). */
   entries: readonly LedgerEntry[] = [],
-): Promise<void> {
+  /**
+   * The month's wake-up writing a load's situations ahead of the workflow (activities/month-wake.ts):
+   * recorded as pending, and written only where none is pending and no event is in flight.
+   */
+  wake?: PendingLoad,
+): Promise<UpsertOutcome> {
   const view = toRecord(state);
   const ledger = entries.map((e) => ({
     seq: e.seq,
@@ -132,9 +195,11 @@ export async function upsertDossier(
     .map((s) => s.mois!);
   // Who sees the changes of this version (the feed's rows carry them: db/changes.ts).
   const parties = [state.organisme.siret, financeurs, state.action.region, state.remunerateurSiret ?? null];
+  const taken = JSON.stringify(loadsTaken(state.situations));
   const values = [
-    intentId ?? null,
     state.dossierId,
+    taken,
+    intentId ?? null,
     state.dossierId,
     JSON.stringify(ledger),
     state.dossierId,
@@ -156,6 +221,8 @@ export async function upsertDossier(
     nir.sealed,
     state.dates.cloture,
     state.remunerateurSiret ?? null,
+    wake ? JSON.stringify(wake) : null,
+    taken,
     state.dossierId,
     ...parties,
     state.version,
@@ -164,6 +231,7 @@ export async function upsertDossier(
     JSON.stringify(view),
     state.updatedAt,
     state.updatedAt,
+    state.version,
     state.version,
     state.dossierId,
     state.version,
@@ -197,8 +265,19 @@ export async function upsertDossier(
     state.sortie?.heuresRealisees ?? null,
   ];
   const ctx = em.getTransactionContext();
-  if (ctx) await em.getConnection().execute(UPSERT_SQL, values, 'run', ctx);
-  else await runPrepared(em, 'agora_upsert_dossier', UPSERT_SQL_NUMBERED, values);
+  if (wake && ctx) throw new Error("the wake-up's write runs outside a transaction");
+  const rows = wake
+    ? await runPrepared<UpsertRow>(em, 'agora_wake_upsert_dossier', WAKE_UPSERT_SQL_NUMBERED, values)
+    : ctx
+      ? await em.getConnection().execute<UpsertRow[]>(UPSERT_SQL, values, 'all', ctx)
+      : await runPrepared<UpsertRow>(em, 'agora_upsert_dossier', UPSERT_SQL_NUMBERED, values);
+  const row = rows[0];
+  return { written: row?.written === true, blockedBy: row?.blocked ?? null };
+}
+
+interface UpsertRow {
+  written: boolean;
+  blocked: PendingLoad | null;
 }
 
 interface Cursor {

@@ -3,6 +3,8 @@ import type { MonthLookup } from '../domain/situations';
 import type { ContractLine } from '../domain/best-job';
 import { runPrepared } from './prepared';
 import { HashKeyMismatchError } from './hash-key';
+import type { PendingLoad } from './dossier-read-model';
+import type { DossierViewT } from '../domain/schemas';
 
 /** A PostgreSQL array literal of months (knex would spread a JS array into a list). */
 export const monthArray = (months: string[]): string => {
@@ -97,12 +99,32 @@ export interface DossierMonthLoad {
   version: number;
   /** The person's lines of the month, read by the wake-up (absent: the record looks them up). */
   lines?: ContractLine[];
+  /** The wake-up wrote the situations they give ahead of the workflow (workflows/dossier-messages.ts). */
+  ahead?: { base: number; today: string; at: string; seen: string };
+}
+
+/**
+ * These dossiers' workflows took a load in (or have ended, keeping the situations written ahead):
+ * it is no longer pending on their records. One statement.
+ */
+export async function clearPendingLoads(
+  em: EntityManager,
+  dossierIds: readonly string[],
+  load: { mois: string; version: number },
+): Promise<void> {
+  if (dossierIds.length === 0) return;
+  await em.getConnection().execute(
+    `update dossiers set pending_load = null
+      where dossier_id = any(?::text[]) and pending_load->>'mois' = ? and (pending_load->>'version')::bigint = ?`,
+    [textArray(dossierIds), load.mois, load.version],
+  );
 }
 
 /**
  * The central re-check: dossiers registered for a month loaded in the window whose read model
- * still shows a point waiting on it. Their signal was missed, or their look-up lost; a healthy
- * platform finds none. Paged by (month, dossier id), after `after`.
+ * still shows a point waiting on it, or a load of it written ahead that the workflow has not taken
+ * (activities/month-wake.ts). Their signal was missed, or their look-up lost; a healthy platform
+ * finds none. Paged by (month, dossier id), after `after`.
  */
 export async function dossiersWaitingOnLoadedMonths(
   em: EntityManager,
@@ -117,7 +139,9 @@ export async function dossiersWaitingOnLoadedMonths(
        join dossiers d on d.dossier_id = r.dossier_id
       where m.loaded_at > ? and m.loaded_at < ?
         and (r.mois, r.dossier_id) > (?, ?)
-        and d.data->'situations' @> jsonb_build_array(jsonb_build_object('mois', m.mois, 'statut', 'EN_ATTENTE'))
+        and (d.data->'situations' @> jsonb_build_array(jsonb_build_object('mois', m.mois, 'statut', 'EN_ATTENTE'))
+             -- or its situations were written ahead and the workflow has not taken the load
+             or d.pending_load->>'mois' = m.mois)
       order by r.mois, r.dossier_id
       limit ?`,
     [window.loadedAfter, window.loadedBefore, after.mois, after.dossierId, limit],
@@ -136,46 +160,87 @@ export interface MonthResult {
   lines: ContractLine[] | null;
 }
 
+/** A person's lines of a month (one `?`: the month) as JSON, the hash of the NIR given by `nirHash`. */
+const LINES_OF = (nirHash: string) => `(select jsonb_agg(jsonb_build_object(
+                  'siret', l.siret, 'naf', l.naf, 'natureContrat', l.nature,
+                  'dateDebutContrat', l.date_debut::text, 'dateFinContrat', l.date_fin::text,
+                  'heures', l.heures::float8) order by l.siret, l.date_debut, l.nature, l.heures)
+                 from dsn_lines l where l.mois = ? and l.nir_hash = ${nirHash})`;
+
 /**
  * The month's wake-up, set-based: a page of the records registered for a month (by id) and, in
  * one statement, each one's lines of that month (the month's partition joined on the NIR's keyed
  * hash), when the month is still at `version` and was hashed with `hashKey`. No look-up per record.
+ * `columns`: more of the record's columns (`d.`), in each result as they are read.
  */
 const resultsUsingMonth =
-  (table: 'dossier_dsn_months' | 'cep_dsn_months', column: 'dossier_id' | 'periode_id', records: string) =>
+  <X = object>(
+    table: 'dossier_dsn_months' | 'cep_dsn_months',
+    column: 'dossier_id' | 'periode_id',
+    records: string,
+    columns?: string,
+  ) =>
   async (
     em: EntityManager,
     month: { mois: string; version: number; hashKey: string },
     after: string,
     limit: number,
-  ): Promise<MonthResult[]> => {
+  ): Promise<(MonthResult & X)[]> => {
     const rows = await em
       .getConnection()
-      .execute<{ id: string; readable: boolean; lines: ContractLine[] | null }[]>(
+      .execute<({ id: string; readable: boolean; lines: ContractLine[] | null } & X)[]>(
         `with m as (
          select (version = ? and (hash_key is null or hash_key = ?)) as ok from dsn_months where mois = ?
        ),
        r as (
-         select x.${column} as id, d.nir_hash
+         select x.${column} as id, d.nir_hash${columns ? `, ${columns}` : ''}
            from (select ${column} from ${table} where mois = ? and ${column} > ? order by ${column} limit ?) x
            left join ${records} d on d.${column} = x.${column}
        )
-       select r.id, (r.nir_hash is not null and coalesce((select ok from m), false)) as readable,
-              (select jsonb_agg(jsonb_build_object(
-                  'siret', l.siret, 'naf', l.naf, 'natureContrat', l.nature,
-                  'dateDebutContrat', l.date_debut::text, 'dateFinContrat', l.date_fin::text,
-                  'heures', l.heures::float8) order by l.siret, l.date_debut, l.nature, l.heures)
-                 from dsn_lines l where l.mois = ? and l.nir_hash = r.nir_hash) as lines
+       select r.*, (r.nir_hash is not null and coalesce((select ok from m), false)) as readable,
+              ${LINES_OF('r.nir_hash')} as lines
          from r order by r.id`,
         [month.version, month.hashKey, month.mois, month.mois, after, limit, month.mois],
       );
-    return rows.map((r) => ({ id: r.id, lines: r.readable ? (r.lines ?? []) : null }));
+    return rows.map((r) => ({ ...r, lines: r.readable ? (r.lines ?? []) : null }) as MonthResult & X);
   };
 
-/** The dossiers registered for a month, each with its trainee's lines of it. */
-export const dossierResultsUsingMonth = resultsUsingMonth('dossier_dsn_months', 'dossier_id', 'dossiers');
+/** The dossiers registered for a month, each with its trainee's lines of it and its pending load. */
+export const dossierResultsUsingMonth = resultsUsingMonth<{ pending_load: PendingLoad | null }>(
+  'dossier_dsn_months',
+  'dossier_id',
+  'dossiers',
+  'd.pending_load',
+);
+/** The same with what the wake-up's write of each record needs (activities/month-wake.ts). */
+export const dossierRecordsUsingMonth = resultsUsingMonth<{
+  version: number;
+  data: DossierViewT;
+  nir_hash: Buffer;
+  nir_sealed: Buffer;
+  pending_load: PendingLoad | null;
+}>('dossier_dsn_months', 'dossier_id', 'dossiers', 'd.version, d.data, d.nir_sealed, d.pending_load');
 /** The CEP periods' follow-ups registered for a month, each with the person's lines of it. */
 export const periodResultsUsingMonth = resultsUsingMonth('cep_dsn_months', 'periode_id', 'cep_periodes');
+
+/**
+ * The person's lines of a month for a dossier, read as the wake-up reads them (null: the month is
+ * no longer at that version or hashed with another key, or the dossier is not in the record).
+ */
+export async function linesOfLoad(
+  em: EntityManager,
+  dossierId: string,
+  load: { mois: string; version: number },
+  hashKey: string,
+): Promise<ContractLine[] | null> {
+  const [row] = await em.getConnection().execute<{ ok: boolean | null; lines: ContractLine[] | null }[]>(
+    `select (select version = ? and (hash_key is null or hash_key = ?) from dsn_months where mois = ?) as ok,
+            ${LINES_OF('d.nir_hash')} as lines
+       from dossiers d where d.dossier_id = ?`,
+    [load.version, hashKey, load.mois, load.mois, dossierId],
+  );
+  return row?.ok ? (row.lines ?? []) : null;
+}
 
 /** A PostgreSQL array literal of these texts, each quoted (an id "NULL" stays a text). */
 const textArray = (texts: readonly string[]): string =>

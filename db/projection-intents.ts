@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { LedgerEntry, LedgerKnowledge } from '../domain/dossier-aggregate';
 import type { DossierState } from '../domain/dossier-state';
-import { upsertDossier } from './dossier-read-model';
+import { type PendingLoad, upsertDossier } from './dossier-read-model';
 import { REGISTER_MONTHS_SQL, monthArray, monthsNotLoaded } from './dsn-lookup';
 import { numbered, runPrepared } from './prepared';
 
@@ -21,6 +21,9 @@ export interface Projector {
    * caller's.
    */
   project(record: ProjectedRecord, intentId?: string, em?: EntityManager): Promise<void>;
+  // A state held back by a load the month's wake-up wrote ahead of its workflow (`pending_load`,
+  // db/dossier-read-model.ts) is not written: the projector's `onBlocked` has the workflow take
+  // the load, after which the workflow writes its state itself (and the intent stays meanwhile).
   /**
    * Record that an event is about to be sent for the dossier; its id settles it. The same
    * statement reads what the ledger knows of the event (LedgerKnowledge). `months`: the DSN months
@@ -56,6 +59,12 @@ export interface OpenedIntent {
   /** Of the months asked, those this intent registered (the dossier had not used them yet). */
   registered: string[];
   ledger: LedgerKnowledge;
+  /**
+   * A load the month's wake-up wrote ahead of the dossier's workflow, not taken yet: the caller has
+   * the workflow take it before the event (services/pending-loads.ts), so that the state the event
+   * answers has it and its projection is not held back.
+   */
+  pendingLoad: PendingLoad | null;
 }
 
 /** The creation that first claimed a dossierId; `purged`: its record was deleted at the end of retention. */
@@ -82,7 +91,8 @@ const LEDGER_KNOWLEDGE_SQL = `select
     exists (select 1 from dossier_events where dossier_id = ? and body_hash = ?) as same_fact,
     (select coalesce(max(seq), 0) from (
        select seq, row_number() over (order by seq) as n from dossier_events where dossier_id = ?
-     ) numbered where seq = n) as seq`;
+     ) numbered where seq = n) as seq,
+    (select pending_load from dossiers where dossier_id = ?) as pending_load`;
 const OPEN_INTENT_SQL = numbered(
   `with intent as (insert into projection_intents (id, dossier_id) values (?, ?)) ${LEDGER_KNOWLEDGE_SQL}`,
 );
@@ -108,6 +118,7 @@ type KnowledgeRow = {
   same_fact: boolean;
   seq: number | string;
   registered?: string[] | null;
+  pending_load: PendingLoad | null;
 };
 
 // Unless the dossier's record has a point on that month (an accepted event of its own needs it).
@@ -120,6 +131,12 @@ export function createProjector(deps: {
   orm: MikroORM;
   hashNir: (nir: string) => Buffer;
   seal: (text: string) => Buffer;
+  /**
+   * A state was held back by a load the wake-up wrote ahead of the dossier's workflow: have the
+   * workflow take it (services/pending-loads.ts). A failure is not the projection's: the intent
+   * stays for the sweeper, and the nightly re-check signals pending loads too.
+   */
+  onBlocked?: (dossierId: string, load: PendingLoad) => Promise<void>;
 }): Projector {
   const em = (): EntityManager => deps.orm.em.fork();
   const knowledge = (row: KnowledgeRow | undefined): LedgerKnowledge => ({
@@ -130,25 +147,33 @@ export function createProjector(deps: {
   return {
     async project({ state, entries }, intentId, within) {
       const nir = state.stagiaire.nir;
-      await upsertDossier(
+      const { blockedBy } = await upsertDossier(
         within ?? em(),
         state,
         { hash: deps.hashNir(nir), sealed: deps.seal(nir) },
         intentId,
         entries,
       );
+      if (blockedBy && deps.onBlocked)
+        await deps.onBlocked(state.dossierId, blockedBy).catch(() => undefined);
     },
     async openIntent(dossierId, event, months = []) {
       const id = randomUUID();
       const conn = em();
-      const asked = [dossierId, event.eventId, dossierId, event.bodyHash, dossierId];
+      const asked = [dossierId, event.eventId, dossierId, event.bodyHash, dossierId, dossierId];
       if (months.length === 0) {
         const rows = await runPrepared<KnowledgeRow>(conn, 'agora_open_intent_ledger', OPEN_INTENT_SQL, [
           id,
           dossierId,
           ...asked,
         ]);
-        return { id, notLoaded: [], registered: [], ledger: knowledge(rows[0]) };
+        return {
+          id,
+          notLoaded: [],
+          registered: [],
+          ledger: knowledge(rows[0]),
+          pendingLoad: rows[0]?.pending_load ?? null,
+        };
       }
       const rows = await runPrepared<KnowledgeRow>(
         conn,
@@ -162,6 +187,7 @@ export function createProjector(deps: {
         notLoaded: await monthsNotLoaded(conn, months),
         registered: rows[0]?.registered ?? [],
         ledger: knowledge(rows[0]),
+        pendingLoad: rows[0]?.pending_load ?? null,
       };
     },
     async claim(dossierId, creation) {

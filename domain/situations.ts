@@ -1,6 +1,8 @@
 import type { ContractLine, MeilleurEmploi } from './best-job';
 import { bestJob } from './best-job';
 import { addDays, addMonths, monthOf } from './dates';
+import { sha256, toHex, utf8 } from './hmac';
+import { canonicalJson } from './vouch';
 import type { DossierDates } from './schemas';
 
 /** The six points of the employment follow-up. */
@@ -204,6 +206,21 @@ function lookAgain<P extends string>(s: SituationState<P>): SituationState<P> {
 export const seenOf = (s: SituationState<string>): string =>
   JSON.stringify([s.statut, s.mois, s.meilleurEmploi, s.multiEmploi]);
 
+/**
+ * What a partner sees of a follow-up's points, as a short digest: a record's and a workflow's
+ * compared (whatever the order of their keys: a record comes back from PostgreSQL's jsonb).
+ */
+export const seenDigest = (situations: readonly SituationState<string>[]): string =>
+  toHex(
+    sha256(
+      utf8(
+        canonicalJson(
+          situations.map((s) => [s.statut, s.mois, s.meilleurEmploi ?? null, s.multiEmploi ?? null]),
+        ),
+      ),
+    ),
+  ).slice(0, 32);
+
 /** A month was (re)loaded: the points that wait on it, or used an older load of it, look again. */
 export function onMonthLoaded<P extends string>(
   situations: readonly SituationState<P>[],
@@ -215,6 +232,32 @@ export function onMonthLoaded<P extends string>(
     if (s.statut !== 'EN_ATTENTE' && s.monthVersion === version) return s;
     return lookAgain(s);
   });
+}
+
+/**
+ * A load of a month with the person's lines of it (read by the month's wake-up), taken on `today`:
+ * the points that wait on it or used an older load look again, and those due find their situation
+ * in the lines. The one rule for a workflow's signal, an ended dossier's record and the wake-up's
+ * own write of the record (activities/month-wake.ts).
+ */
+export function takeLoad<P extends string>(
+  situations: readonly SituationState<P>[],
+  anchors: Anchors<P>,
+  load: { mois: string; version: number; lines: ContractLine[] },
+  today: string,
+): SituationState<P>[] {
+  const reopened = onMonthLoaded(situations, load.mois, load.version);
+  const points = pendingPoints(reopened, anchors, today).filter(
+    (p) => reopened.find((s) => s.point === p)?.mois === load.mois,
+  );
+  if (points.length === 0) return reopened;
+  return applyLookups(
+    reopened,
+    points,
+    { [load.mois]: { version: load.version, lines: load.lines } },
+    anchors,
+    today,
+  );
 }
 
 /**
@@ -241,6 +284,23 @@ export function nextWake<P extends string>(
     else if (s.checkedOn !== undefined && limit !== null) consider(addDays(limit, 1));
   }
   return next;
+}
+
+/**
+ * For each month a point still follows (not final), the oldest load of it its points took (0: one
+ * of them awaits it). The read model compares it with a load the month's wake-up wrote ahead of the
+ * workflow (db/dossier-read-model.ts): a month absent here is followed by no point any more.
+ */
+export function loadsTaken<P extends string>(
+  situations: readonly SituationState<P>[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of situations) {
+    if (s.mois === null || isFinal(s.statut)) continue;
+    const v = s.statut === 'EN_ATTENTE' ? 0 : (s.monthVersion ?? 0);
+    out[s.mois] = Math.min(out[s.mois] ?? v, v);
+  }
+  return out;
 }
 
 /** The record is closed and every point is final: the follow-up is over. */

@@ -6,6 +6,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index';
 import { ensureSchedules } from '../services/schedules';
 import { startIntentSweeper } from './intent-sweeper';
+import { pendingLoadTaker } from '../services/pending-loads';
 import { createProjector } from '../db/projection-intents';
 import { openOrm } from '../db/orm';
 import { loadEnv } from '../infra/env';
@@ -160,7 +161,12 @@ for (let turn = 0; !stopping; turn++) {
     stopSweeper = startIntentSweeper({
       orm,
       client,
-      projector: createProjector({ orm, hashNir, seal }),
+      projector: createProjector({
+        orm,
+        hashNir,
+        seal,
+        onBlocked: pendingLoadTaker(client, orm, keyFingerprint(hashNir)),
+      }),
       logger,
     });
     logger.info(

@@ -24,7 +24,7 @@ export async function cepWorkflow(input: CepWorkflowInput): Promise<void> {
   setHandler(cepEventUpdate, (cmd) => period.onEvent(cmd, upsert), {
     validator: (cmd) => period.validate(cmd),
   });
-  setHandler(dsnMonthLoadedSignal, (load) => period.followUp.onMonthLoaded(load));
+  setHandler(dsnMonthLoadedSignal, (load) => void period.followUp.onMonthLoaded(load));
   setHandler(cepFormationSignal, () => period.onFormation());
 
   for (;;) {

@@ -5,7 +5,7 @@ import type { DossierState } from '../domain/dossier-state';
 import type { RecordEvent } from '../domain/schemas';
 import type { Clock } from '../domain/lifecycle';
 import type { Point, SituationState } from '../domain/situations';
-import { dossierPlan, seenOf } from '../domain/situations';
+import { dossierPlan, seenDigest, seenOf } from '../domain/situations';
 import type { Carried, DossierWorkflowInput, EventMessage, EventResult } from './dossier-messages';
 import { FollowUp } from './follow-up';
 import { certificationAwaited, settleCertification, unknownOn } from '../domain/certification';
@@ -14,6 +14,19 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { searchAttributeChanges } from './search-attributes';
 
 const clock = (): Clock => ({ now: new Date().toISOString() });
+
+/** A signal's load written ahead by the wake-up, well formed (the codec already checked its origin). */
+function writtenAhead(load: unknown): { base: number; today: string; at: string; seen: string } | null {
+  const ahead = (load as { ahead?: Record<string, unknown> } | null)?.ahead;
+  if (typeof ahead !== 'object' || ahead === null) return null;
+  const { base, today, at, seen } = ahead;
+  return typeof base === 'number' &&
+    typeof today === 'string' &&
+    typeof at === 'string' &&
+    typeof seen === 'string'
+    ? { base, today, at, seen }
+    : null;
+}
 
 /**
  * One living dossier's state and decisions, as Temporal's entity samples keep them: the workflow
@@ -145,6 +158,32 @@ export class DossierEntity extends RecordEntity<DossierState, RecordEvent> {
 
   // ---- The employment follow-up --------------------------------------------------------------
 
+  /**
+   * A DSN month loaded (the signal). When the month's wake-up wrote this load's situations in the
+   * record ahead of the workflow (`ahead`: the version it computed them from, its day and time;
+   * activities/month-wake.ts) and the state is still that version, the load is taken as the wake-up
+   * took it, on its day and with its time: the same new version, which the record already holds
+   * when it shows the same. (When it does not, the state is written over the wake-up's, of the same
+   * version: db/dossier-read-model.ts.)
+   */
+  onMonthLoaded(load: unknown): void {
+    const ahead = writtenAhead(load);
+    const base = this.agg.state.version;
+    const adopt = ahead !== null && ahead.base === base && this.projectedVersion === base;
+    this.stamp = adopt ? ahead.at : null;
+    try {
+      const took = this.followUp.onMonthLoaded(load, adopt ? ahead.today : undefined);
+      const state = this.agg.state;
+      if (adopt && took && state.version === base + 1 && seenDigest(state.situations) === ahead.seen)
+        this.projectedVersion = base + 1;
+    } finally {
+      this.stamp = null;
+    }
+  }
+
+  /** The time a change of situations is stamped with: the wake-up's, while its load is taken. */
+  private stamp: string | null = null;
+
   /** New situations; a new version when a partner would see the change. */
   private setSituations(situations: SituationState[]): void {
     const current = this.agg.state;
@@ -154,7 +193,7 @@ export class DossierEntity extends RecordEntity<DossierState, RecordEvent> {
       state: {
         ...current,
         situations,
-        ...(changed ? { version: current.version + 1, updatedAt: clock().now } : {}),
+        ...(changed ? { version: current.version + 1, updatedAt: this.stamp ?? clock().now } : {}),
       },
     };
   }

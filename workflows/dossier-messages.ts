@@ -86,13 +86,20 @@ export const creationQuery = defineQuery<{ eventId: string; bodyHash: string; st
   'creation',
 );
 
-/** A DSN month was loaded (or loaded again): the points that wait on it or used it look again. */
 /**
- * A DSN month was loaded (its version); `lines`: the person's lines of that month, read by the
- * month's wake-up in one pass over it (absent: the record looks the month up itself).
+ * A DSN month was loaded (or loaded again: its version): the points that wait on it or used it look
+ * again. `lines`: the person's lines of that month, read by the month's wake-up in one pass over it
+ * (absent: the record looks the month up itself). `ahead`: the wake-up wrote the situations they
+ * give in the record already, from version `base`, on `today` at `at`, showing `seen`
+ * (activities/month-wake.ts).
  */
-export const dsnMonthLoadedSignal =
-  defineSignal<[{ mois: string; version: number; lines?: ContractLine[] }]>('dsnMonthLoaded');
+export interface MonthLoadSignal {
+  mois: string;
+  version: number;
+  lines?: ContractLine[];
+  ahead?: { base: number; today: string; at: string; seen: string };
+}
+export const dsnMonthLoadedSignal = defineSignal<[MonthLoadSignal]>('dsnMonthLoaded');
 
 /** The workflow id of the wake-up run of one load of a month. */
 export function dsnMonthWorkflowId(mois: string, version: number): string {

@@ -41,7 +41,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
     ({ messages }) => dossier.eachEvent(messages, (cmd) => dossier.onEvent(cmd, upsert)),
     { validator: (batch) => dossier.validateBatch(batch) },
   );
-  setHandler(dsnMonthLoadedSignal, (load) => dossier.followUp.onMonthLoaded(load));
+  setHandler(dsnMonthLoadedSignal, (load) => dossier.onMonthLoaded(load));
 
   /** Write the state and the entries the ledger may lack; false when the database refused for now. */
   const writeRecord = async (): Promise<boolean> => {

@@ -6,6 +6,7 @@ import {
   onMonthLoaded,
   pendingPoints,
   settle,
+  takeLoad,
 } from '../domain/situations';
 import { isRefusedPayload } from '../domain/vouch';
 import { MonthLoads } from './month-loads';
@@ -106,20 +107,24 @@ export class FollowUp<P extends string> {
    * A DSN month was loaded (the signal's payload); one not encrypted with a platform key, or
    * malformed, changes nothing. The points that wait on it, or used an older load, look again; when
    * the signal brings the person's lines of that month (the set-based wake-up), those points take
-   * them at once, with no look-up. A load already overtaken by a newer one brings nothing.
+   * them at once, with no look-up (on `day`, the wake-up's when it wrote them ahead: true then).
+   * A load already overtaken by a newer one brings nothing.
    */
-  onMonthLoaded(load: unknown): void {
-    if (isRefusedPayload(load)) return;
+  onMonthLoaded(load: unknown, day?: string): boolean {
+    if (isRefusedPayload(load)) return false;
     const { mois, version, lines } = (load ?? {}) as { mois?: unknown; version?: unknown; lines?: unknown };
-    if (typeof mois !== 'string' || typeof version !== 'number') return;
+    if (typeof mois !== 'string' || typeof version !== 'number') return false;
     const newer = (this.loads.latest(mois) ?? 0) > version;
-    this.host.setSituations(onMonthLoaded(this.host.situations(), mois, version));
+    const withLines = !newer && isContractLines(lines);
+    this.host.setSituations(
+      withLines
+        ? takeLoad(this.host.situations(), this.host.plan(), { mois, version, lines }, day ?? this.today())
+        : onMonthLoaded(this.host.situations(), mois, version),
+    );
     // Signalled even with its lines: a look-up running now, that read the month before this load,
     // is not trusted for it (MonthLoads.trusted).
     this.loads.signal(mois, version);
-    if (newer || !isContractLines(lines)) return;
-    const points = this.owedLookups().filter((p) => this.monthOf(p) === mois);
-    if (points.length > 0) this.record(points, { [mois]: { version, lines } });
+    return withLines;
   }
 
   /** The next day the rule can change something (null: only a signal or an event). */

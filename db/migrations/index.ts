@@ -24,6 +24,7 @@ import { Migration20261216000000_open_data_order } from './Migration202612160000
 import { Migration20261217000000_console_sessions } from './Migration20261217000000_console_sessions';
 import { Migration20261218000000_name_search } from './Migration20261218000000_name_search';
 import { Migration20261219000000_flux } from './Migration20261219000000_flux';
+import { Migration20261220000000_pending_load } from './Migration20261220000000_pending_load';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -56,4 +57,5 @@ export const migrationsList = [
   { name: 'Migration20261217000000_console_sessions', class: Migration20261217000000_console_sessions },
   { name: 'Migration20261218000000_name_search', class: Migration20261218000000_name_search },
   { name: 'Migration20261219000000_flux', class: Migration20261219000000_flux },
+  { name: 'Migration20261220000000_pending_load', class: Migration20261220000000_pending_load },
 ];

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { importDsnMonth } from '../../db/dsn-import';
-import { nirHasher } from '../../infra/pseudonym';
+import { keyFingerprint, nirHasher } from '../../infra/pseudonym';
+import { sealer } from '../../infra/sealing';
+import { dossierRecordsUsingMonth } from '../../db/dsn-lookup';
+import { createProjector } from '../../db/projection-intents';
+import { writeAhead } from '../../activities/month-wake';
+import type { DossierState } from '../../domain/dossier-state';
 import type { ContractLine } from '../../domain/best-job';
 import { createBody, nir, siret } from '../helpers/fixtures';
 import type { Stack } from '../helpers/stack';
@@ -200,7 +205,17 @@ describe('DSN months over HTTP', () => {
     const before = (await handle.fetchHistory()).events?.length ?? 0;
     await importMonth(cdc.token, '2025-08', csv(m3));
     s = await waitFor((x) => x[3]?.statut !== 'EN_ATTENTE');
-    // Set-based: the wake-up's signal brought the month's lines; the dossier looked nothing up.
+    // The record had it first (written ahead); the workflow takes the load from its signal.
+    for (let i = 0; i < 100; i++) {
+      if (
+        (await handle.query<{ situations: { statut: string }[] }>('state')).situations[3]?.statut !==
+        'EN_ATTENTE'
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // Set-based: the wake-up wrote the situation and its signal brought the month's lines; the
+    // dossier looked nothing up and wrote nothing.
     const lateEvents = ((await handle.fetchHistory()).events ?? []).slice(before);
     const activityTypes = lateEvents
       .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
@@ -210,10 +225,12 @@ describe('DSN months over HTTP', () => {
     expect(
       lateEvents.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'dsnMonthLoaded'),
     ).toBe(true);
-    // The markers name their activity: the new situation written, no look-up.
-    expect(activityTypes.some((t) => t.includes('projectDossier'))).toBe(true);
-    expect(activityTypes.filter((t) => t.includes('lookupDsn'))).toEqual([]);
+    expect(activityTypes).toEqual([]);
     expect(s[3]).toMatchObject({ ...expected(m3, person), meilleurEmploi: { emploiDurable: true } });
+    const [record] = await stack.orm.em
+      .getConnection()
+      .execute<{ version: number }[]>('select version from dossiers where dossier_id = ?', [body.dossierId]);
+    expect((await handle.query<{ version: number }>('state')).version).toBe(record!.version);
     // The look-ups and the projection ran as local activities: markers, no activity task on the server.
     const events =
       (await stack.client.workflow.getHandle(`dossier-${body.dossierId}`).fetchHistory()).events ?? [];
@@ -367,5 +384,145 @@ describe('DSN months over HTTP', () => {
       statut: 'EMPLOI',
       meilleurEmploi: { categorie: 'CDI' },
     });
+  });
+
+  it("writes a month's situations ahead of the workflows, which take the load as written; an event takes it first, and a state without it is held back", async () => {
+    const conn = stack.orm.em.getConnection();
+    let year = 2004 + Math.floor(Math.random() * 15);
+    while ((await conn.execute('select 1 from dsn_months where mois = ?', [`${year}-06`])).length > 0) year++;
+    const mois = `${year}-06`;
+    const people = [0, 1, 2].map((i) => nir(`${i + 1}${String(Date.now() + i).slice(-12)}`));
+    const ids: string[] = [];
+    for (const [i, person] of people.entries()) {
+      const body = createBody({
+        date: `${year}-06-02`,
+        stagiaire: { nir: person, nom: 'Roux', prenom: `N${i}`, dateNaissance: '1980-01-01' },
+        organisme: { siret: of.siret, raisonSociale: 'OF' },
+        financements: [{ financeurSiret: region.siret, montantEngage: 1000 }],
+      });
+      expect((await stack.call('POST', '/v1/dossiers', region.token, body)).status).toBe(201);
+      const validated = await stack.call('POST', `/v1/dossiers/${body.dossierId}/events`, region.token, {
+        eventId: randomUUID(),
+        type: 'VALIDATION',
+        date: `${year}-06-10`,
+      });
+      expect(validated.status).toBe(200);
+      ids.push(body.dossierId);
+    }
+    const [d1, d2, d3] = ids as [string, string, string];
+    const handle = (id: string) => stack.client.workflow.getHandle(`dossier-${id}`);
+    type S = { version: number; situations: { point: string; statut: string }[] };
+    const workflowState = (id: string) => handle(id).query<S>('state');
+    const row = async (id: string) =>
+      (
+        await conn.execute<{ version: number; pending_load: { base: number } | null; data: S }[]>(
+          'select version, pending_load, data from dossiers where dossier_id = ?',
+          [id],
+        )
+      )[0]!;
+    // Every workflow settled on its waiting point (registered for the month).
+    for (const id of ids) {
+      for (let i = 0; i < 50 && (await row(id)).version !== (await workflowState(id)).version; i++)
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    const before = await workflowState(d3);
+
+    // The month is loaded; its wake-up's first pass writes the records, before any signal.
+    await importDsnMonth({
+      databaseUrl: inject('databaseUrl'),
+      hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
+      mois,
+      format: 'csv',
+      source: Readable.from([
+        csv(
+          people.map((person) => ({
+            nir: person,
+            siret: siret('4444444400001'),
+            naf: '6201Z',
+            natureContrat: '01',
+            dateDebutContrat: `${year}-01-01`,
+            dateFinContrat: null,
+            heures: 151.67,
+          })),
+        ),
+      ]),
+    });
+    const version = (
+      await conn.execute<{ version: number }[]>(
+        'select version::int as version from dsn_months where mois = ?',
+        [mois],
+      )
+    )[0]!.version;
+    const hashKey = keyFingerprint(nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }));
+    const page = await dossierRecordsUsingMonth(stack.orm.em.fork(), { mois, version, hashKey }, '', 50);
+    expect(page.map((r) => r.id).sort()).toEqual([...ids].sort());
+    const open = sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).open;
+    expect(await writeAhead(() => stack.orm.em.fork(), page, { mois, version }, open)).toBe(3);
+    for (const id of ids) {
+      const r = await row(id);
+      expect(r.data.situations[0]).toMatchObject({ point: 'VALIDATION', statut: 'EMPLOI' });
+      expect(r.pending_load).toMatchObject({ mois, version, base: r.version - 1 });
+      // The workflow has not taken it; a read of the dossier is the newer of the two.
+      expect((await workflowState(id)).situations[0]!.statut).toBe('EN_ATTENTE');
+      const read = await stack.call('GET', `/v1/dossiers/${id}`, region.token);
+      expect(read.body.situations[0]).toMatchObject({ statut: 'EMPLOI' });
+    }
+    // Written once: a second pass finds the load pending and writes nothing.
+    expect(await writeAhead(() => stack.orm.em.fork(), page, { mois, version }, open)).toBe(0);
+
+    // An event before the dossier's signal: the API has the workflow take the load first.
+    const written = (await row(d1)).version;
+    const entree = await stack.call('POST', `/v1/dossiers/${d1}/events`, of.token, {
+      eventId: randomUUID(),
+      type: 'ENTREE',
+      date: `${year}-07-01`,
+    });
+    expect(entree.status).toBe(200);
+    expect(entree.body.version).toBe(written + 1);
+    expect(entree.body.situations[0]).toMatchObject({ point: 'VALIDATION', statut: 'EMPLOI' });
+    expect(await row(d1)).toMatchObject({ version: written + 1, pending_load: null });
+
+    // A state of the workflow without the load is held back, and its workflow asked to take it.
+    const blockedBy: string[] = [];
+    const projector = createProjector({
+      orm: stack.orm,
+      hashNir: nirHasher({ AGORA_DATA_KEY: TEST_DATA_KEY }),
+      seal: sealer({ AGORA_DATA_KEY: TEST_DATA_KEY }).seal,
+      onBlocked: async (id, load) => void blockedBy.push(`${id} ${load.mois}`),
+    });
+    const d3Row = await row(d3);
+    const stale = { ...(before as unknown as DossierState), version: d3Row.version + 1 };
+    await projector.project({ state: stale });
+    expect(blockedBy).toEqual([`${d3} ${mois}`]);
+    expect(await row(d3)).toMatchObject({ version: d3Row.version, pending_load: { mois } });
+
+    // The wake-up's signals: a workflow still at the version the record was written from takes
+    // the load as written, with nothing to write (no local activity).
+    const events = (await handle(d2).fetchHistory()).events?.length ?? 0;
+    const { signalled } = await stack.client.workflow.execute('dsnMonthWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId: `dsn-month-${randomUUID()}`,
+      args: [{ mois, version }],
+    });
+    expect(signalled).toBe(3);
+    for (const id of [d2, d3]) {
+      let taken = await workflowState(id);
+      for (let i = 0; i < 100 && taken.situations[0]!.statut === 'EN_ATTENTE'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        taken = await workflowState(id);
+      }
+      const stored = await row(id);
+      expect(taken.version).toBe(stored.version);
+      const seen = (x: S) => x.situations.map(({ point, statut }) => `${point} ${statut}`);
+      expect(seen(taken)).toEqual(seen(stored.data));
+      expect((taken as unknown as DossierState).updatedAt).toBe(
+        (stored.data as unknown as DossierState).updatedAt,
+      );
+    }
+    const after = ((await handle(d2).fetchHistory()).events ?? []).slice(events);
+    expect(
+      after.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'dsnMonthLoaded'),
+    ).toBe(true);
+    expect(after.filter((e) => e.markerRecordedEventAttributes)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContractLine } from '../../domain/best-job';
 import type { FollowUpPlan, SituationState } from '../../domain/situations';
+import { loadsTaken, seenDigest, takeLoad } from '../../domain/situations';
 import { FollowUp } from '../../workflows/follow-up';
 
 /**
@@ -75,5 +76,43 @@ describe('a month loaded with its lines', () => {
     f.onMonthLoaded({ mois: '2025-08', version: 3, lines: [{ siret: 1 }] });
     expect(h.situations()[1]).toMatchObject({ statut: 'EN_ATTENTE' });
     expect(f.owedLookups()).toEqual(['M3']);
+  });
+});
+
+describe('a load written ahead of the workflow (activities/month-wake.ts)', () => {
+  it('is taken on the day the wake-up took it, and the record tells a state that has not', () => {
+    const h = host();
+    const f = new FollowUp<P>(h);
+    const before = h.situations();
+    // The wake-up's rule, from the record's points (no bookkeeping kept there), on its day.
+    const record = before.map(({ point, mois, statut }) => ({ point, mois, statut }));
+    const load = { mois: '2025-08', version: 5, lines: [job(151.67)] };
+    const written = takeLoad(record, h.plan(), load, '2025-09-20');
+    expect(f.onMonthLoaded(load, '2025-09-20')).toBe(true);
+    expect(seenDigest(h.situations())).toBe(seenDigest(written));
+    // Whatever the order of the keys (a record comes back from jsonb with its own).
+    const reordered = written.map((x) =>
+      x.meilleurEmploi
+        ? {
+            ...x,
+            meilleurEmploi: Object.fromEntries(
+              Object.entries(x.meilleurEmploi).reverse(),
+            ) as typeof x.meilleurEmploi,
+          }
+        : x,
+    );
+    expect(seenDigest(reordered)).toBe(seenDigest(written));
+    expect(seenDigest(before)).not.toBe(seenDigest(written));
+    // The month's load taken by the points that follow it; one not taken, or an older one, is not.
+    expect(loadsTaken(h.situations())).toEqual({ '2025-05': 0, '2025-08': 5 });
+    expect(loadsTaken(before)['2025-08']).toBe(0);
+    expect(loadsTaken([{ point: 'M3', mois: '2025-08', statut: 'EMPLOI', monthVersion: 4 }])).toEqual({
+      '2025-08': 4,
+    });
+    // A point that will never come, or no point on the month: nothing to take.
+    expect(loadsTaken([{ point: 'M3', mois: null, statut: 'SANS_OBJET' }])).toEqual({});
+    // Without the lines, or overtaken by a newer load, the signal takes nothing at once.
+    expect(f.onMonthLoaded({ mois: '2025-08', version: 4, lines: [] })).toBe(false);
+    expect(f.onMonthLoaded({ mois: '2025-05', version: 1 })).toBe(false);
   });
 });
