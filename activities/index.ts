@@ -357,10 +357,8 @@ export function createActivities({
           const ended: string[] = [];
           signalled += await signalLoads(missed, dossierWorkflowId, (id) => ended.push(id));
           // An ended dossier keeps the situations written ahead of it: nothing pending any more.
-          for (const id of ended) {
-            const load = missed.find((l) => l.dossierId === id)!;
-            await clearPendingLoads(orm.em.fork(), [id], load);
-          }
+          for (const load of missed.filter((l) => ended.includes(l.dossierId)))
+            await clearPendingLoads(orm.em.fork(), [load.dossierId], load);
           const last = missed[missed.length - 1]!;
           after = { mois: last.mois, dossierId: last.dossierId };
           ctx.heartbeat({ after, signalled, now });
@@ -432,11 +430,6 @@ export function createActivities({
         const pacer = new WakePacer({
           stillWaiting: awaiting,
           beat: () => ctx.heartbeat({ family, ahead: false, after, signalled } satisfies Progress),
-          // A workflow that took the load in has it in every state it writes from now on: the
-          // load written ahead is no longer pending on its record (nor the nightly re-check's).
-          ...(family === 'dossier'
-            ? { taken: (ids: string[]) => clearPendingLoads(orm.em.fork(), ids, { mois, version }) }
-            : {}),
         });
         for (;;) {
           const page = await using(orm.em.fork(), month, after, SIGNAL_PAGE);
@@ -463,18 +456,24 @@ export function createActivities({
             family === 'dossier' ? (id) => ended.push(id) : undefined,
             pacer,
           );
-          // An ended dossier's record takes the lines this page read (no second read of the month),
-          // or, written ahead already, is the record for good: nothing pending on it any more.
+          // The load is in the history of every dossier signalled with it written ahead: each state
+          // its workflow makes from now on has taken it, or comes after the version written ahead
+          // (DossierEntity.onMonthLoaded). Nothing pending on their records any more, nor on those
+          // of dossiers whose workflow has ended (their record is the one written ahead).
+          await clearPendingLoads(
+            orm.em.fork(),
+            loads.filter((l) => l.ahead).map((l) => l.dossierId),
+            { mois, version },
+          );
+          // An ended dossier's record takes the lines this page read (no second read of the month).
           const linesOf = new Map(page.map((r) => [r.id, r.lines ?? undefined]));
           for (const id of ended) {
-            if (loads.find((l) => l.dossierId === id)?.ahead)
-              await clearPendingLoads(orm.em.fork(), [id], { mois, version });
-            else if (await refreshEnded(id, mois, version, linesOf.get(id))) refreshed++;
+            if (loads.find((l) => l.dossierId === id)?.ahead) continue;
+            if (await refreshEnded(id, mois, version, linesOf.get(id))) refreshed++;
           }
           after = page[page.length - 1]!.id;
           ctx.heartbeat({ family, ahead: false, after, signalled } satisfies Progress);
         }
-        await pacer.drain();
       }
       if (refreshed > 0) ctx.log.info('ended dossiers refreshed from their record', { mois, refreshed });
       return { signalled };

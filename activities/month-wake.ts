@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ContractLine } from '../domain/best-job';
 import { stateOfRecord } from '../domain/dossier-view';
-import { dossierPlan, loadsTaken, seenDigest, seenOf, takeLoad } from '../domain/situations';
+import { dossierPlan, loadsTaken, seenDigest, takeLoad } from '../domain/situations';
 import type { PendingLoad } from '../db/dossier-read-model';
 import { upsertDossier } from '../db/dossier-read-model';
 import type { dossierRecordsUsingMonth } from '../db/dsn-lookup';
@@ -23,8 +23,9 @@ type RecordRow = Awaited<ReturnType<typeof dossierRecordsUsingMonth>>[number];
  * Written only where nothing else is under way: no load pending already, no partner event in
  * flight (its intent), the record still at the version read (db/dossier-read-model.ts, the wake
  * guard). The others take the load the usual way, from their signal. Until its workflow takes it,
- * the load stays pending on the record (`pending_load`): a state of the workflow that has not
- * taken it is held back, and its writer has the workflow take it first (services/pending-loads.ts).
+ * the load stays pending on the record (`pending_load`, cleared once the signal is sent): a state
+ * of the workflow that has not taken it is held back, and its writer has the workflow take it
+ * first (services/pending-loads.ts).
  * How many were written.
  */
 export async function writeAhead(
@@ -42,7 +43,8 @@ export async function writeAhead(
     const lines: ContractLine[] = row.lines;
     const state = stateOfRecord(row.data, open(row.nir_sealed));
     const situations = takeLoad(state.situations, dossierPlan(state.dates), { ...load, lines }, today);
-    if (situations.every((s, i) => seenOf(s) === seenOf(state.situations[i]!))) continue;
+    // (Compared whatever the order of their keys: the record's come back from jsonb.)
+    if (seenDigest(situations) === seenDigest(state.situations)) continue;
     // A workflow that took the load as here passes the record's guard: the points on its month took it.
     if ((loadsTaken(situations)[load.mois] ?? Number.MAX_SAFE_INTEGER) < load.version) continue;
     const base = Number(row.version);

@@ -17,8 +17,6 @@ export interface WakePacerOptions {
   stillWaiting: (ids: string[]) => Promise<string[]>;
   /** Called at each look while waiting: the activity's heartbeat. */
   beat: () => void;
-  /** Told the records seen taking their signal in (not those no longer waited for). */
-  taken?: (ids: string[]) => Promise<void>;
   /** Seconds of work kept ahead of the workers (4). */
   aheadSeconds?: number;
   /** Records in flight before any rate is known, and at least (200). */
@@ -45,7 +43,6 @@ export class WakePacer {
       stallMs: 30_000,
       now: () => Date.now(),
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      taken: async () => undefined,
       ...options,
     };
   }
@@ -72,15 +69,13 @@ export class WakePacer {
 
   /** Wait until there is room for `count` more signals. */
   async room(count: number): Promise<void> {
-    const { stillWaiting, beat, taken, pollMs, stallMs, now, sleep } = this.o;
+    const { stillWaiting, beat, pollMs, stallMs, now, sleep } = this.o;
     let moved = now();
     while (this.inFlight.size > 0 && this.inFlight.size + count > this.window()) {
       await sleep(pollMs);
       const still = new Set(await stillWaiting([...this.inFlight]));
       const before = this.inFlight.size;
-      const done = [...this.inFlight].filter((id) => !still.has(id));
-      for (const id of done) this.inFlight.delete(id);
-      if (done.length > 0) await taken(done);
+      for (const id of [...this.inFlight]) if (!still.has(id)) this.inFlight.delete(id);
       this.done += before - this.inFlight.size;
       beat();
       if (this.inFlight.size < before) moved = now();
@@ -89,10 +84,5 @@ export class WakePacer {
         this.inFlight.clear();
       }
     }
-  }
-
-  /** Wait until every record signalled took its signal in, or is no longer waited for. */
-  async drain(): Promise<void> {
-    await this.room(MAX_WINDOW + 1);
   }
 }

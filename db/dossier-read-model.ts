@@ -272,7 +272,20 @@ export async function upsertDossier(
       ? await em.getConnection().execute<UpsertRow[]>(UPSERT_SQL, values, 'all', ctx)
       : await runPrepared<UpsertRow>(em, 'agora_upsert_dossier', UPSERT_SQL_NUMBERED, values);
   const row = rows[0];
-  return { written: row?.written === true, blockedBy: row?.blocked ?? null };
+  const written = row?.written === true;
+  if (written || row?.blocked || wake) return { written, blockedBy: row?.blocked ?? null };
+  // Not written, and not held back as of the statement's snapshot: a load written ahead since (its
+  // row is what the conflict clause saw) may have held it back all the same.
+  const [now] = await runPrepared<{ pending_load: PendingLoad | null }>(
+    em,
+    'agora_pending_load',
+    'select pending_load from dossiers where dossier_id = $1',
+    [state.dossierId],
+  );
+  const pending = now?.pending_load ?? null;
+  const blocked =
+    pending !== null && (loadsTaken(state.situations)[pending.mois] ?? Infinity) < pending.version;
+  return { written, blockedBy: blocked ? pending : null };
 }
 
 interface UpsertRow {

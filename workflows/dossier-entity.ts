@@ -163,26 +163,45 @@ export class DossierEntity extends RecordEntity<DossierState, RecordEvent> {
    * record ahead of the workflow (`ahead`: the version it computed them from, its day and time;
    * activities/month-wake.ts) and the state is still that version, the load is taken as the wake-up
    * took it, on its day and with its time: the same new version, which the record already holds
-   * when it shows the same. (When it does not, the state is written over the wake-up's, of the same
-   * version: db/dossier-read-model.ts.)
+   * when it shows the same. Otherwise the state's next version comes after the wake-up's, and the
+   * workflow writes it.
    */
   onMonthLoaded(load: unknown): void {
     const ahead = writtenAhead(load);
     const base = this.agg.state.version;
     const adopt = ahead !== null && ahead.base === base && this.projectedVersion === base;
     this.stamp = adopt ? ahead.at : null;
+    let adopted = false;
     try {
       const took = this.followUp.onMonthLoaded(load, adopt ? ahead.today : undefined);
       const state = this.agg.state;
-      if (adopt && took && state.version === base + 1 && seenDigest(state.situations) === ahead.seen)
-        this.projectedVersion = base + 1;
+      adopted = adopt && took && state.version === base + 1 && seenDigest(state.situations) === ahead.seen;
     } finally {
       this.stamp = null;
+    }
+    if (!ahead) return;
+    const key = `${ahead.base}:${ahead.at}`;
+    if (adopted) {
+      this.projectedVersion = base + 1;
+      this.adoptedAhead = key;
+      // Nothing to write, but the next wake-up may have moved, or the follow-up ended.
+      this.rethink = true;
+      return;
+    }
+    // Not taken as written (the state had moved, found something else, or had a newer load): the
+    // record holds the wake-up's version base + 1, which this state must come after, or its write
+    // would be that version's and not newer. (The same load signalled again after it was taken as
+    // written changes nothing.)
+    const s = this.agg.state;
+    if (s.version <= ahead.base + 1 && this.adoptedAhead !== key) {
+      this.agg = { ...this.agg, state: { ...s, version: ahead.base + 2, updatedAt: clock().now } };
     }
   }
 
   /** The time a change of situations is stamped with: the wake-up's, while its load is taken. */
   private stamp: string | null = null;
+  /** The last load written ahead that this run took as written (its base and time). */
+  private adoptedAhead: string | null = null;
 
   /** New situations; a new version when a partner would see the change. */
   private setSituations(situations: SituationState[]): void {

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { importDsnMonth } from '../../db/dsn-import';
 import { keyFingerprint, nirHasher } from '../../infra/pseudonym';
 import { sealer } from '../../infra/sealing';
-import { dossierRecordsUsingMonth } from '../../db/dsn-lookup';
+import { dossierRecordsUsingMonth, linesOfLoad } from '../../db/dsn-lookup';
+import type { PendingLoad } from '../../db/dossier-read-model';
 import { createProjector } from '../../db/projection-intents';
 import { writeAhead } from '../../activities/month-wake';
 import type { DossierState } from '../../domain/dossier-state';
@@ -495,6 +496,20 @@ describe('DSN months over HTTP', () => {
     await projector.project({ state: stale });
     expect(blockedBy).toEqual([`${d3} ${mois}`]);
     expect(await row(d3)).toMatchObject({ version: d3Row.version, pending_load: { mois } });
+
+    // A signal whose workflow does not find what was written ahead (here: told another digest)
+    // takes the load its own way, and its next version comes after the one written ahead.
+    const d3Pending = (await row(d3)).pending_load as unknown as PendingLoad;
+    await handle(d3).signal('dsnMonthLoaded', {
+      mois,
+      version,
+      lines: await linesOfLoad(stack.orm.em.fork(), d3, d3Pending, hashKey),
+      ahead: { base: d3Pending.base, today: d3Pending.today, at: d3Pending.at, seen: 'another' },
+    });
+    for (let i = 0; i < 100 && (await row(d3)).version === d3Row.version; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await row(d3)).toMatchObject({ version: d3Pending.base + 2, pending_load: null });
+    expect((await workflowState(d3)).version).toBe(d3Pending.base + 2);
 
     // The wake-up's signals: a workflow still at the version the record was written from takes
     // the load as written, with nothing to write (no local activity).

@@ -2,10 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WakePacer } from '../../activities/wake-pacer';
 
 /** A pacer on a fake clock, whose workers take in `perPoll` records at each look. */
-function fakePacer(
-  perPoll: number,
-  opts: { stallMs?: number; taken?: (ids: string[]) => Promise<void> } = {},
-) {
+function fakePacer(perPoll: number, opts: { stallMs?: number } = {}) {
   let t = 0;
   const waiting = new Set<string>();
   let looks = 0;
@@ -73,21 +70,5 @@ describe('the wake-up pacer', () => {
     expect(pacer.pending).toBe(10);
     expect(clock()).toBeGreaterThanOrEqual(5_000);
     expect(clock()).toBeLessThan(6_000);
-  });
-
-  it('tells which records took their signal in, and drains the last ones', async () => {
-    const taken: string[] = [];
-    const { pacer, send } = fakePacer(7, { taken: async (ids) => void taken.push(...ids) });
-    for (let i = 0; i < 100; i += 10) await send(10, i);
-    await pacer.drain();
-    expect(pacer.pending).toBe(0);
-    expect(taken.sort()).toEqual(Array.from({ length: 100 }, (_, i) => `d${i}`).sort());
-    // Those no longer waited for are not told.
-    const stalled: string[] = [];
-    const stuck = fakePacer(0, { stallMs: 2_000, taken: async (ids) => void stalled.push(...ids) });
-    await stuck.send(5, 0);
-    await stuck.pacer.drain();
-    expect(stuck.pacer.pending).toBe(0);
-    expect(stalled).toEqual([]);
   });
 });
