@@ -14,7 +14,7 @@ import { RegionCode } from '../domain/codes';
 import { isCalendarDate } from '../domain/dates';
 import { createProjector } from '../db/projection-intents';
 import { createRecordStore } from '../db/dossier-records';
-import { applyLookups, onMonthLoaded, pendingPoints, seenOf } from '../domain/situations';
+import { applyLookups, owedByLoad, seenDigest } from '../domain/situations';
 import { type InsertionFile, exportRegionFile, writeManifest } from '../services/insertion-files';
 import type { DossierMonthLoad } from '../db/dsn-lookup';
 import type { ContractLine } from '../domain/best-job';
@@ -156,16 +156,14 @@ export function createActivities({
     const state = await records.state(dossierId);
     if (!state) return false;
     const today = new Date().toISOString().slice(0, 10);
-    const reopened = onMonthLoaded(state.situations, mois, version);
-    const points = pendingPoints(reopened, state.dates, today).filter(
-      (p) => reopened.find((s) => s.point === p)?.mois === mois,
-    );
+    const { reopened, points } = owedByLoad(state.situations, state.dates, { mois, version }, today);
     if (points.length === 0) return false;
     const found = lines
       ? { [mois]: { version, lines } }
       : await lookupMonths(orm.em.fork(), dossierId, hashNir(state.stagiaire.nir), [mois], hashKey);
     const situations = applyLookups(reopened, points, found, state.dates, today);
-    if (situations.every((x, i) => seenOf(x) === seenOf(state.situations[i]!))) return false;
+    // (Compared whatever the order of their keys: the record's come back from jsonb.)
+    if (seenDigest(situations) === seenDigest(state.situations)) return false;
     await projector.project({
       state: { ...state, situations, version: state.version + 1, updatedAt: new Date().toISOString() },
       entries: [],
@@ -414,7 +412,7 @@ export function createActivities({
           family: 'dossier' as const,
           using: dossierResultsUsingMonth,
           // The records show the situations written ahead: the workflows themselves tell the pace.
-          awaiting: (ids: string[]) => workflowsStillBusy(client, dossierWorkflowId)(ids),
+          awaiting: workflowsStillBusy(client, dossierWorkflowId),
           workflowId: dossierWorkflowId,
         },
         {

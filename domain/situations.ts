@@ -235,6 +235,23 @@ export function onMonthLoaded<P extends string>(
 }
 
 /**
+ * A load of a month, before its lines are read: the points reopened (those that wait on it or used
+ * an older load), and those of them due today, which its lines decide (`takeLoad`).
+ */
+export function owedByLoad<P extends string>(
+  situations: readonly SituationState<P>[],
+  anchors: Anchors<P>,
+  load: { mois: string; version: number },
+  today: string,
+): { reopened: SituationState<P>[]; points: P[] } {
+  const reopened = onMonthLoaded(situations, load.mois, load.version);
+  const points = pendingPoints(reopened, anchors, today).filter(
+    (p) => reopened.find((s) => s.point === p)?.mois === load.mois,
+  );
+  return { reopened, points };
+}
+
+/**
  * A load of a month with the person's lines of it (read by the month's wake-up), taken on `today`:
  * the points that wait on it or used an older load look again, and those due find their situation
  * in the lines. The one rule for a workflow's signal, an ended dossier's record and the wake-up's
@@ -246,10 +263,7 @@ export function takeLoad<P extends string>(
   load: { mois: string; version: number; lines: ContractLine[] },
   today: string,
 ): SituationState<P>[] {
-  const reopened = onMonthLoaded(situations, load.mois, load.version);
-  const points = pendingPoints(reopened, anchors, today).filter(
-    (p) => reopened.find((s) => s.point === p)?.mois === load.mois,
-  );
+  const { reopened, points } = owedByLoad(situations, anchors, load, today);
   if (points.length === 0) return reopened;
   return applyLookups(
     reopened,

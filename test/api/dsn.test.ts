@@ -80,6 +80,33 @@ function expected(lines: Line[], person: string) {
   };
 }
 
+/** A month of its own, not loaded (the test database is shared, and kept between local runs). */
+async function freeMonth(mm: string) {
+  const conn = stack.orm.em.getConnection();
+  let year = 2004 + Math.floor(Math.random() * 15);
+  while ((await conn.execute('select 1 from dsn_months where mois = ?', [`${year}-${mm}`])).length > 0)
+    year++;
+  return { year, mois: `${year}-${mm}` };
+}
+
+/** A dossier of the person created and validated in that month: its VALIDATION point waits on it. */
+async function validatedDossier(person: string, mois: string, nom: string) {
+  const body = createBody({
+    date: `${mois}-02`,
+    stagiaire: { nir: person, nom, prenom: 'Ali', dateNaissance: '1950-01-01' },
+    organisme: { siret: of.siret, raisonSociale: 'OF' },
+    financements: [{ financeurSiret: region.siret, montantEngage: 1000 }],
+  });
+  expect((await stack.call('POST', '/v1/dossiers', region.token, body)).status).toBe(201);
+  const validation = await stack.call('POST', `/v1/dossiers/${body.dossierId}/events`, region.token, {
+    eventId: randomUUID(),
+    type: 'VALIDATION',
+    date: `${mois}-10`,
+  });
+  expect(validation.status).toBe(200);
+  return body;
+}
+
 describe('DSN months over HTTP', () => {
   it('lets only the admin and the CDC load a month, and refuses a bad month or content type', async () => {
     expect((await importMonth(region.token, '2001-01', HEADER)).status).toBe(403);
@@ -319,24 +346,9 @@ describe('DSN months over HTTP', () => {
 
   it('sets no timer for a month not loaded, and the daily re-check wakes a dossier whose load signal was lost', async () => {
     const person = nir(`2${String(Date.now()).slice(-12)}`);
-    // A month of its own, not loaded (the test database is shared, and kept between local runs).
     const conn = stack.orm.em.getConnection();
-    let year = 2004 + Math.floor(Math.random() * 15);
-    while ((await conn.execute('select 1 from dsn_months where mois = ?', [`${year}-03`])).length > 0) year++;
-    const mois = `${year}-03`;
-    const body = createBody({
-      date: `${year}-03-02`,
-      stagiaire: { nir: person, nom: 'Petit', prenom: 'Ali', dateNaissance: '1950-01-01' },
-      organisme: { siret: of.siret, raisonSociale: 'OF' },
-      financements: [{ financeurSiret: region.siret, montantEngage: 1000 }],
-    });
-    expect((await stack.call('POST', '/v1/dossiers', region.token, body)).status).toBe(201);
-    const validation = await stack.call('POST', `/v1/dossiers/${body.dossierId}/events`, region.token, {
-      eventId: randomUUID(),
-      type: 'VALIDATION',
-      date: `${year}-03-10`,
-    });
-    expect(validation.status).toBe(200);
+    const { year, mois } = await freeMonth('03');
+    const body = await validatedDossier(person, mois, 'Petit');
     const handle = stack.client.workflow.getHandle(`dossier-${body.dossierId}`);
     // The point waits on the month's load (it is registered for it): no weekly re-check timer.
     await handle.query('state');
@@ -389,27 +401,10 @@ describe('DSN months over HTTP', () => {
 
   it("writes a month's situations ahead of the workflows, which take the load as written; an event takes it first, and a state without it is held back", async () => {
     const conn = stack.orm.em.getConnection();
-    let year = 2004 + Math.floor(Math.random() * 15);
-    while ((await conn.execute('select 1 from dsn_months where mois = ?', [`${year}-06`])).length > 0) year++;
-    const mois = `${year}-06`;
+    const { year, mois } = await freeMonth('06');
     const people = [0, 1, 2].map((i) => nir(`${i + 1}${String(Date.now() + i).slice(-12)}`));
     const ids: string[] = [];
-    for (const [i, person] of people.entries()) {
-      const body = createBody({
-        date: `${year}-06-02`,
-        stagiaire: { nir: person, nom: 'Roux', prenom: `N${i}`, dateNaissance: '1980-01-01' },
-        organisme: { siret: of.siret, raisonSociale: 'OF' },
-        financements: [{ financeurSiret: region.siret, montantEngage: 1000 }],
-      });
-      expect((await stack.call('POST', '/v1/dossiers', region.token, body)).status).toBe(201);
-      const validated = await stack.call('POST', `/v1/dossiers/${body.dossierId}/events`, region.token, {
-        eventId: randomUUID(),
-        type: 'VALIDATION',
-        date: `${year}-06-10`,
-      });
-      expect(validated.status).toBe(200);
-      ids.push(body.dossierId);
-    }
+    for (const person of people) ids.push((await validatedDossier(person, mois, 'Roux')).dossierId);
     const [d1, d2, d3] = ids as [string, string, string];
     const handle = (id: string) => stack.client.workflow.getHandle(`dossier-${id}`);
     type S = { version: number; situations: { point: string; statut: string }[] };
