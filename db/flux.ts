@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../domain/authorization';
+import { storable } from './storable';
 
 /**
  * Partner files in PostgreSQL (migration flux): the file as received, its lines sealed until they
@@ -46,7 +47,7 @@ export async function storeFlux(
         [
           flux.fluxId,
           JSON.stringify(
-            page.map((l) => ({ l: l.ligne, t: l.lot, k: l.cle, c: l.contenu.toString('base64') })),
+            page.map((l) => ({ l: l.ligne, t: l.lot, k: storable(l.cle), c: l.contenu.toString('base64') })),
           ),
         ],
       );
@@ -126,8 +127,8 @@ export async function recordAnswers(em: EntityManager, fluxId: string, answers: 
           l: a.ligne,
           s: a.status,
           c: a.code ?? null,
-          m: a.message ?? null,
-          o: a.objet ?? null,
+          m: storable(a.message ?? null),
+          o: storable(a.objet ?? null),
         })),
       ),
       fluxId,

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Rejection } from './entities';
+import { storable } from './storable';
 
 export interface RejectionInput {
   partnerSiret: string;
@@ -11,10 +12,6 @@ export interface RejectionInput {
   code: string;
   message: string;
 }
-
-/** PostgreSQL refuses NUL in text: a hostile value is kept readable instead of lost. */
-const storable = <T extends string | null>(v: T): T =>
-  (typeof v === 'string' ? v.replace(/\u0000/g, '\\0') : v) as T;
 
 export async function recordRejection(em: EntityManager, r: RejectionInput): Promise<void> {
   em.create(Rejection, {

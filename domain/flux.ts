@@ -4,6 +4,7 @@
  * calls when it runs them.
  */
 import type { ErrorCode } from './codes';
+import { jsonFault } from './json-fault';
 
 export const FLUX_MAX_LINES = 200_000;
 /** A line is one call's body: the single call's limit (AGORA_BODY_LIMIT's default). */
@@ -79,7 +80,7 @@ export function fluxCall(text: string, ligne: number): FluxCall | FluxRefusal {
       cle: alone,
       status: 400,
       code: 'VALIDATION_ERROR',
-      message: `line ${ligne} is not JSON: ${e instanceof Error ? e.message : 'malformed'}`,
+      message: `line ${ligne} is not JSON: ${jsonFault(e)}`,
     };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))

@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Actor, PartnerActor } from '../../domain/authorization';
 import { CertificationCode, ResultatBody } from '../../domain/certification-schemas';
 import { RESULT_STATUTS } from '../../domain/code-lists';
+import { jsonFault } from '../../domain/json-fault';
 import { listResults } from '../../db/certification-results';
 import { ficheDetail, latestImport } from '../../db/referentiel';
 import type { CertificationService, ResultAnswer } from '../certification-service';
@@ -139,7 +140,7 @@ export function certificationRoutes(deps: { service: CertificationService; orm: 
         try {
           return { ok: true as const, value: JSON.parse(l.text) as unknown };
         } catch (e) {
-          return { ok: false as const, message: e instanceof Error ? e.message : 'malformed JSON' };
+          return { ok: false as const, message: jsonFault(e) };
         }
       });
       const good = parsed.flatMap((p, i) => (p.ok ? [{ i, value: p.value }] : []));

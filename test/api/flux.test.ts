@@ -209,6 +209,37 @@ describe('partner files', () => {
     expect((await stack.call('POST', '/v1/flux', null)).status).toBe(401);
   }, 60_000);
 
+  it('answers lines PostgreSQL cannot hold as they are (NUL), and never quotes a line in its answer', async () => {
+    const lines = [
+      '\u0000garbage',
+      '{"op": "CREATE", "nir": "185077512345',
+      JSON.stringify({ op: 'CREATE', ...createBody(), dossierId: 'A\u0000B' }),
+      JSON.stringify({
+        op: 'EVENT',
+        dossierId: 'X\u0000Y',
+        eventId: randomUUID(),
+        type: 'ENTREE',
+        date: '2026-02-01',
+      }),
+    ];
+    const sent = await sendFile(of.token, `${lines.join('\n')}\n`);
+    expect(sent.status).toBe(202);
+    const fluxId = sent.body.fluxId as string;
+    const done = await waitDone(of.token, fluxId);
+    expect(done).toMatchObject({ traitees: 4, refusees: 4 });
+    const answers = await allAnswers(of.token, fluxId);
+    expect(answers.map((a) => [a.ligne, a.status])).toEqual([
+      [1, 400],
+      [2, 400],
+      [3, 400],
+      [4, 400],
+    ]);
+    const text = JSON.stringify(answers);
+    expect(text).not.toContain('\u0000');
+    expect(text).not.toContain('185077');
+    expect(text).toContain("Unexpected token '\\\\u0000'");
+  }, 60_000);
+
   it('forgets a file AGORA_FLUX_RETENTION_DAYS after it ran, not before, not while it runs', async () => {
     const line = () =>
       `${JSON.stringify({ op: 'EVENT', dossierId: `NOPE-${uid()}`, eventId: randomUUID(), type: 'ENTREE', date: '2026-02-01' })}\n`;
