@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import pg from 'pg';
 import { keyFingerprint } from '../infra/pseudonym';
 import { ENSURE_HASH_KEY_SQL, HASH_KEY_SQL, mismatch } from './hash-key';
@@ -11,7 +10,8 @@ import { join } from 'node:path';
 import { ROOT } from '../infra/paths';
 import { DSN_FIELDS } from '../domain/dsn-line';
 import { hasherKey, hmacSha256Hex } from '../infra/pseudonym';
-import { type BatchContext, type BatchResult, parseBatch, splitCsv } from './dsn-parse';
+import { type BatchContext, type ChunkResult, type NirHasher, parseChunk, splitCsv } from './dsn-parse';
+import { shortTextHmacHexInto } from '../domain/hmac';
 
 export type DsnFormat = 'csv' | 'ndjson';
 
@@ -42,8 +42,8 @@ export interface ImportOptions {
   threads?: number;
 }
 
-/** Lines per batch handed to a thread. */
-const BATCH = 2000;
+/** Bytes handed to a thread at once: some 2,000 lines of a DSN extract. */
+const CHUNK_BYTES = 128 * 1024;
 
 let threadCode: string | undefined;
 /**
@@ -69,14 +69,20 @@ function parseThreadCode(): string {
   return threadCode;
 }
 
-/** Each batch of lines checked and hashed, in this thread or spread over threads, answers in order. */
+/**
+ * Each piece of the file checked and hashed, in this thread or spread over threads, answers in
+ * order of submission.
+ */
 function batchParser(ctx: BatchContext, hashNir: (nir: string) => Buffer, threads: number) {
   const key = hasherKey(hashNir);
   // The platform's hasher has its key: hashed in hex directly (infra/pseudonym.ts); any other as given.
-  const hashHex = key ? hmacSha256Hex(key) : (nir: string) => hashNir(nir).toString('hex');
+  const hasher: NirHasher = key
+    ? { hex: hmacSha256Hex(key), into: shortTextHmacHexInto(key) }
+    : { hex: (nir: string) => hashNir(nir).toString('hex') };
+  const decoder = new TextDecoder();
   let pool: {
     worker: Worker;
-    waiting: Map<number, { ok: (r: BatchResult) => void; ko: (e: unknown) => void }>;
+    waiting: Map<number, { ok: (r: ChunkResult) => void; ko: (e: unknown) => void }>;
   }[] = [];
   let next = 0;
   let batches = 0;
@@ -86,8 +92,8 @@ function batchParser(ctx: BatchContext, hashNir: (nir: string) => Buffer, thread
         eval: true,
         workerData: { key: new Uint8Array(key!), ctx },
       });
-      const waiting = new Map<number, { ok: (r: BatchResult) => void; ko: (e: unknown) => void }>();
-      worker.on('message', (m: BatchResult & { id: number }) => {
+      const waiting = new Map<number, { ok: (r: ChunkResult) => void; ko: (e: unknown) => void }>();
+      worker.on('message', (m: ChunkResult & { id: number }) => {
         waiting.get(m.id)?.ok(m);
         waiting.delete(m.id);
       });
@@ -101,15 +107,17 @@ function batchParser(ctx: BatchContext, hashNir: (nir: string) => Buffer, thread
     });
   };
   return {
-    submit(numbers: number[], texts: string[]): Promise<BatchResult> {
-      // The first batch here: a small month never pays for starting threads.
+    submit(bytes: Uint8Array): Promise<ChunkResult> {
+      // The first piece here: a small month never pays for starting threads.
       if (batches++ === 0 || threads === 0 || !key)
-        return Promise.resolve(parseBatch(ctx, numbers, texts, hashHex));
+        return Promise.resolve(parseChunk(ctx, decoder.decode(bytes), hasher));
       if (pool.length === 0) start();
       const t = pool[next++ % pool.length]!;
+      // A piece that is its whole buffer moves to the thread without a copy.
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
       return new Promise((ok, ko) => {
         t.waiting.set(next, { ok, ko });
-        t.worker.postMessage({ id: next, numbers, texts });
+        t.worker.postMessage({ id: next, bytes }, whole ? [bytes.buffer as ArrayBuffer] : []);
       });
     },
     async close() {
@@ -136,41 +144,69 @@ export const DSN_MAX_LINE_BYTES = 64 * 1024;
 /** A month of the whole country is a few GiB. */
 export const DSN_MAX_BYTES = 16 * 1024 ** 3;
 
+/** The source's last line, still without its end, is longer than the most a line may be. */
+class LineTooLong extends Error {}
+
 /**
- * The source's lines (LF or CRLF), read as they come with a bounded memory: a line longer than
- * `maxLine` or a source longer than `maxBytes` stops the read (the source is destroyed) with an
- * error, where a line splitter would hold a line without end in memory.
+ * The source in pieces of whole lines (each ending with its line feed, but the source's last), of
+ * CHUNK_BYTES or more, each in a buffer of its own (moved to a thread without a copy). Memory stays
+ * bounded: a line longer than `maxLine` (LineTooLong, once the lines before it are handed out) or a
+ * source longer than `maxBytes` stops the read (the source is destroyed), where a line splitter
+ * would hold a line without end in memory.
  */
-export async function* boundedLines(
+export async function* lineChunks(
   source: Readable,
   maxLine = DSN_MAX_LINE_BYTES,
   maxBytes = DSN_MAX_BYTES,
-): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
+): AsyncGenerator<Uint8Array> {
+  let parts: Buffer[] = [];
+  let size = 0;
   let bytes = 0;
-  let lineNo = 0;
-  const tooLong = () =>
-    new ImportFormatError(`line ${lineNo + 1} is longer than ${maxLine} bytes: not a DSN contract line`);
+  // Bytes at the end of `parts` after their last line feed.
+  let tail = 0;
+  const take = (n: number): Uint8Array => {
+    const out = new Uint8Array(n);
+    let off = 0;
+    const keep: Buffer[] = [];
+    for (const p of parts) {
+      if (off >= n) {
+        keep.push(p);
+        continue;
+      }
+      const k = Math.min(p.length, n - off);
+      out.set(k === p.length ? p : p.subarray(0, k), off);
+      off += k;
+      if (k < p.length) keep.push(p.subarray(k));
+    }
+    parts = keep;
+    size -= n;
+    return out;
+  };
   try {
-    for await (const chunk of source as AsyncIterable<Buffer | string>) {
+    for await (const c of source as AsyncIterable<Buffer | string>) {
+      const chunk = typeof c === 'string' ? Buffer.from(c) : c;
       bytes += chunk.length;
       if (bytes > maxBytes) throw new ImportTooLargeError(`the month is larger than ${maxBytes} bytes`);
-      const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-      let start = 0;
-      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-        if (end - start > maxLine) throw tooLong();
-        lineNo++;
-        yield text.slice(start, end);
-        start = nl + 1;
+      parts.push(chunk);
+      size += chunk.length;
+      const nl = chunk.lastIndexOf(10);
+      tail = nl === -1 ? tail + chunk.length : chunk.length - nl - 1;
+      if (tail > maxLine) {
+        if (size > tail) yield take(size - tail);
+        throw new LineTooLong();
       }
-      rest = text.slice(start);
-      if (rest.length > maxLine) throw tooLong();
+      if (size - tail < CHUNK_BYTES) continue;
+      const whole = take(size - tail);
+      // A source's chunk far larger than a piece (a string, a large read) is cut at line feeds.
+      let at = 0;
+      while (whole.length - at >= 2 * CHUNK_BYTES) {
+        const nl = whole.indexOf(10, at + CHUNK_BYTES - 1);
+        yield whole.slice(at, nl + 1);
+        at = nl + 1;
+      }
+      yield at === 0 ? whole : whole.slice(at);
     }
-    rest += decoder.end();
-    if (rest.length > maxLine) throw tooLong();
-    if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+    if (size > 0) yield take(size);
   } finally {
     source.destroy();
   }
@@ -220,57 +256,81 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     const rejets: ImportResult['rejets'] = [];
     let rejected = 0;
     let lines = 0;
-    let lineNo = 0;
+    // The lines numbered so far: those of the pieces written, the header's before them.
+    let numbered = 0;
     let header: string[] | null = null;
     let sep = ',';
     const threads = opts.threads ?? defaultThreads();
-    // Batches in flight, answered in file order: their COPY text goes out in that order.
-    const inFlight: Promise<BatchResult>[] = [];
-    let numbers: number[] = [];
-    let texts: string[] = [];
+    // Pieces in flight, answered in file order: their COPY text goes out in that order.
+    const inFlight: Promise<ChunkResult>[] = [];
     let reported = 0;
+    const tooLong = (ligne: number) =>
+      new ImportFormatError(
+        `line ${ligne} is longer than ${DSN_MAX_LINE_BYTES} bytes: not a DSN contract line`,
+      );
     const writeNext = async () => {
       const r = await inFlight.shift()!;
-      if (r.copy && !copy.write(r.copy)) await new Promise((ok) => copy.once('drain', ok));
+      if (r.tooLong !== undefined) throw tooLong(numbered + r.tooLong);
+      if (r.copy.length > 0) {
+        const ok = copy.write(Buffer.from(r.copy.buffer, r.copy.byteOffset, r.copy.byteLength));
+        if (!ok) await new Promise((done) => copy.once('drain', done));
+      }
       lines += r.lines;
       rejected += r.rejects.length;
-      for (const x of r.rejects) if (rejets.length < MAX_REPORTED) rejets.push(x);
+      for (const x of r.rejects)
+        if (rejets.length < MAX_REPORTED) rejets.push({ ligne: numbered + x.ligne, message: x.message });
+      numbered += r.count;
       if (Math.floor(lines / 50_000) > reported) {
         reported = Math.floor(lines / 50_000);
         opts.onProgress?.({ lines, rejected });
       }
     };
-    const send = async () => {
-      if (texts.length === 0) return;
-      parser ??= batchParser({ mois: opts.mois, format: opts.format, header, sep }, opts.hashNir, threads);
-      const batch = parser.submit(numbers, texts);
-      // Awaited in order by writeNext; a batch failed while an earlier one is written must not
+    const send = async (bytes: Uint8Array) => {
+      parser ??= batchParser(
+        { mois: opts.mois, format: opts.format, header, sep, maxLine: DSN_MAX_LINE_BYTES },
+        opts.hashNir,
+        threads,
+      );
+      const batch = parser.submit(bytes);
+      // Awaited in order by writeNext; a piece failed while an earlier one is written must not
       // count as unhandled meanwhile.
       batch.catch(() => undefined);
       inFlight.push(batch);
-      numbers = [];
-      texts = [];
       while (inFlight.length > Math.max(2, threads * 2)) await writeNext();
     };
 
-    for await (const raw of boundedLines(opts.source, DSN_MAX_LINE_BYTES, opts.maxBytes ?? DSN_MAX_BYTES)) {
-      lineNo++;
-      const text = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-      if (text.trim() === '') continue;
-      if (opts.format === 'csv' && !header) {
-        sep = text.includes(';') && !text.includes(',') ? ';' : ',';
-        header = splitCsv(text, sep).map((h) => h.trim());
-        const missing = DSN_FIELDS.filter((f) => f !== 'dateFinContrat' && !header!.includes(f));
-        if (missing.length) throw new ImportFormatError(`line 1: the CSV header lacks ${missing.join(', ')}`);
-        continue;
+    const decoder = new TextDecoder();
+    let first = true;
+    try {
+      for await (let bytes of lineChunks(opts.source, DSN_MAX_LINE_BYTES, opts.maxBytes ?? DSN_MAX_BYTES)) {
+        // A byte order mark before the first line is not part of it.
+        if (first && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+        first = false;
+        // A CSV's header, its first line that is not blank, read here: the pieces need it.
+        while (opts.format === 'csv' && !header && bytes.length > 0) {
+          const nl = bytes.indexOf(10);
+          const end = nl === -1 ? bytes.length : nl;
+          const text = decoder.decode(bytes.subarray(0, end > 0 && bytes[end - 1] === 13 ? end - 1 : end));
+          bytes = bytes.subarray(nl === -1 ? bytes.length : nl + 1);
+          numbered++;
+          if (text.length > DSN_MAX_LINE_BYTES) throw tooLong(numbered);
+          if (text.trim() === '') continue;
+          sep = text.includes(';') && !text.includes(',') ? ';' : ',';
+          header = splitCsv(text, sep).map((h) => h.trim());
+          const missing = DSN_FIELDS.filter((f) => f !== 'dateFinContrat' && !header!.includes(f));
+          if (missing.length)
+            throw new ImportFormatError(`line 1: the CSV header lacks ${missing.join(', ')}`);
+        }
+        if (bytes.length > 0) await send(bytes);
       }
-      numbers.push(lineNo);
-      texts.push(text);
-      if (texts.length === BATCH) await send();
+    } catch (e) {
+      if (!(e instanceof LineTooLong)) throw e;
+      // The line after those handed out is too long: they say its number.
+      while (inFlight.length > 0) await writeNext();
+      throw tooLong(numbered + 1);
     }
     if (opts.format === 'csv' && !header)
       throw new ImportFormatError('the file is empty: a CSV needs its header line');
-    await send();
     while (inFlight.length > 0) await writeNext();
     copy.end();
     await copyDone;

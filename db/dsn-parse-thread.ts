@@ -1,13 +1,19 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { shortTextHmacHexInto } from '../domain/hmac';
 import { hmacSha256Hex } from '../infra/pseudonym';
-import { type BatchContext, parseBatch } from './dsn-parse';
+import { type BatchContext, parseChunk } from './dsn-parse';
 
 /**
- * A thread of the DSN import: batches of lines in, COPY text and refusals out (db/dsn-parse.ts).
- * Compiled and started by db/dsn-import.ts.
+ * A thread of the DSN import: pieces of the file in (bytes, whole lines, transferred), COPY bytes
+ * (transferred back) and refusals out (db/dsn-parse.ts). Compiled and started by
+ * db/dsn-import.ts.
  */
 const { key, ctx } = workerData as { key: Uint8Array; ctx: BatchContext };
-const hashHex = hmacSha256Hex(Buffer.from(key));
-parentPort!.on('message', (m: { id: number; numbers: number[]; texts: string[] }) => {
-  parentPort!.postMessage({ id: m.id, ...parseBatch(ctx, m.numbers, m.texts, hashHex) });
+const hasher = { hex: hmacSha256Hex(Buffer.from(key)), into: shortTextHmacHexInto(key) };
+const decoder = new TextDecoder();
+parentPort!.on('message', (m: { id: number; bytes: Uint8Array }) => {
+  const r = parseChunk(ctx, decoder.decode(m.bytes), hasher);
+  // Its own buffer, moved back without a copy.
+  const copy = r.copy.slice();
+  parentPort!.postMessage({ ...r, id: m.id, copy }, [copy.buffer]);
 });

@@ -158,12 +158,15 @@ describe('DSN month import', () => {
   it('gives the same month over threads as in one thread: lines, refusals in order, people', async () => {
     const header = 'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures';
     const people = Array.from({ length: 50 }, (_, i) => nir(`19201691${String(10000 + i)}`));
+    // Blank lines here and there (numbered, not loaded), the file's pieces cut wherever they fall.
     const rows = Array.from({ length: 7000 }, (_, i) =>
       i % 997 === 5
         ? `${people[i % 50]},${employer},6201Z,01,2020-02-30,,151.67`
-        : `${people[i % 50]},${employer},6201Z,0${(i % 3) + 1},2020-01-01,,${(i % 200) + 1}`,
+        : i % 1500 === 7
+          ? ''
+          : `${people[i % 50]},${employer},6201Z,0${(i % 3) + 1},2020-01-01,,${(i % 200) + 1}`,
     );
-    const text = [header, ...rows].join('\n');
+    const text = [header, ...rows].join('\r\n');
     const run = (mois: string, threads: number) =>
       importDsnMonth({
         databaseUrl: inject('databaseUrl'),
@@ -176,7 +179,10 @@ describe('DSN month import', () => {
     const [a, b] = [freshMonth(), freshMonth()];
     const one = await run(a, 0);
     const many = await run(b, 2);
-    expect(one.lignes).toBe(7000 - 8);
+    expect(one.lignes).toBe(7000 - 8 - 5);
+    expect(one.rejets.map((r) => r.ligne)).toEqual(
+      rows.flatMap((r, i) => (r.includes('2020-02-30') ? [i + 2] : [])),
+    );
     expect({ ...many, mois: a, version: 0 }).toEqual({ ...one, version: 0 });
     for (const who of [people[0]!, people[17]!, people[49]!]) {
       const [x, y] = [await lookup(a, who), await lookup(b, who)];
@@ -184,6 +190,28 @@ describe('DSN month import', () => {
       expect(new Set(y!.lines.map((l) => JSON.stringify(l)))).toEqual(
         new Set(x!.lines.map((l) => JSON.stringify(l))),
       );
+    }
+  });
+
+  it('stops at a line far too long, wherever it is, and says its number', async () => {
+    const header = 'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures';
+    const row = `${nir('1920169112345')},${employer},6201Z,01,2020-01-01,,151.67`;
+    const long = 'x'.repeat(70 * 1024);
+    for (const threads of [0, 2]) {
+      // Inside a piece (a line feed after it), and last (none).
+      const inside = [header, ...Array<string>(6000).fill(row), long, row].join('\n');
+      const last = [header, ...Array<string>(6000).fill(row), long].join('\n');
+      for (const text of [inside, last])
+        await expect(
+          importDsnMonth({
+            databaseUrl: inject('databaseUrl'),
+            mois: freshMonth(),
+            format: 'csv',
+            source: Readable.from([text]),
+            hashNir,
+            threads,
+          }),
+        ).rejects.toThrow(/^line 6002 is longer than/);
     }
   });
 });

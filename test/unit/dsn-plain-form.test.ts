@@ -1,0 +1,216 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type BatchContext, parseChunk } from '../../db/dsn-parse';
+import { shortTextHmacHexInto } from '../../domain/hmac';
+import { nirKey } from '../../domain/nir';
+import { completeSiret } from '../../domain/siret';
+import { hmacSha256Hex } from '../../infra/pseudonym';
+
+/**
+ * The DSN import writes a line in the plain form of an extract straight from its text
+ * (db/dsn-parse.ts); every other line goes through parseDsnLine, the rule. On random lines, plain
+ * and not, right and wrong, the two ways give the same COPY bytes and the same refusals.
+ */
+const key = Buffer.from('0123456789abcdef0123456789abcdef');
+const hex = hmacSha256Hex(key);
+const into = shortTextHmacHexInto(key);
+// Counts the lines written straight from the text.
+let plain = 0;
+const direct = { hex, into: (...args: Parameters<typeof into>) => (plain++, into(...args)) };
+const ruleOnly = { hex };
+
+const pick = <T>(...xs: T[]) => fc.constantFrom(...xs);
+const digits = (n: number) =>
+  fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(''));
+/** Mostly `plain` (the extract's usual form), now and then any of `others`. */
+const mostly = <T>(plain: fc.Arbitrary<T>, ...others: fc.Arbitrary<T>[]) =>
+  fc.oneof({ weight: 6 * others.length, arbitrary: plain }, ...others);
+const keyed = (n13: string) => `${n13}${String(nirKey(n13)).padStart(2, '0')}`;
+
+const nir = mostly(
+  fc.tuple(pick('1', '2', '3', '4', '7', '8'), digits(12)).map(([s, d]) => keyed(`${s}${d}`)),
+  fc.tuple(pick('0', '5', '9'), digits(12)).map(([s, d]) => keyed(`${s}${d}`)),
+  digits(15),
+  fc.tuple(digits(4), pick('2A', '2B'), digits(6)).map(([a, c, b]) => keyed(`1${a}${c}${b}`)),
+  pick('', ' 180017500000142', '18001750000014'),
+);
+const siret = mostly(
+  digits(13).map(completeSiret),
+  digits(14),
+  digits(5).map((d) => `356000000${d}`),
+  pick('', '35600000000048', '1234567890123', ' 73282932000074'),
+);
+const naf = mostly(
+  pick('6201Z', '4711A', '8559B', '0000A', '9999Z'),
+  pick('62.01Z', '6201z', ' 6201Z', '620Z', '62011'),
+);
+const nature = mostly(pick('01', '10', '03', '29', '50', '99'), pick('1', '1a', '', ' 01'));
+const ymd = (y: number, m: number, d: number) =>
+  `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+const date = mostly(
+  fc
+    .tuple(
+      fc.integer({ min: 1900, max: 2030 }),
+      fc.integer({ min: 1, max: 12 }),
+      fc.integer({ min: 1, max: 28 }),
+    )
+    .map(([y, m, d]) => ymd(y, m, d)),
+  fc
+    .tuple(
+      fc.integer({ min: 1890, max: 2030 }),
+      fc.integer({ min: 0, max: 13 }),
+      fc.integer({ min: 0, max: 32 }),
+    )
+    .map(([y, m, d]) => ymd(y, m, d)),
+  pick(
+    '2024-02-29',
+    '2023-02-29',
+    '1900-02-29',
+    '2000-02-29',
+    '1899-12-31',
+    '1900-01-01',
+    '2024-1-01',
+    '2024/01/01',
+    ' 2024-01-01',
+  ),
+);
+const fin = fc.oneof(pick(''), date);
+const heures = mostly(
+  fc
+    .tuple(
+      fc.integer({ min: 0, max: 9_999_999 }),
+      pick('', '.', ','),
+      fc.integer({ min: 0, max: 99 }),
+      fc.integer({ min: 1, max: 2 }),
+    )
+    .map(([w, p, f, n]) => `${w}${p}${p ? String(f).padStart(2, '0').slice(0, n) : ''}`),
+  fc
+    .tuple(
+      fc.integer({ min: 0, max: 10_000_000 }),
+      pick('', '.', ','),
+      fc.integer({ min: 0, max: 999 }),
+      fc.integer({ min: 0, max: 3 }),
+    )
+    .map(([w, p, f, n]) => `${w}${p}${p && n ? String(f).padStart(3, '0').slice(0, n) : ''}`),
+  pick(
+    '',
+    '0',
+    '00',
+    '007',
+    '0.50',
+    '0.05',
+    '151,67',
+    '9999999',
+    '9999999.5',
+    '9999999.00',
+    '.5',
+    '5.',
+    '1e3',
+    '-1',
+    ' 5',
+    '12345678',
+    '0.999',
+    'NaN',
+  ),
+);
+const extra = mostly(pick('Dupont', 'Élodie', ''), pick('"Martin, Jean"', 'a;b'));
+
+const headers: { fields: string[]; sep: string }[] = [
+  {
+    fields: ['nir', 'siret', 'naf', 'natureContrat', 'dateDebutContrat', 'dateFinContrat', 'heures'],
+    sep: ',',
+  },
+  {
+    fields: ['nom', 'heures', 'dateFinContrat', 'dateDebutContrat', 'natureContrat', 'naf', 'siret', 'nir'],
+    sep: ';',
+  },
+  { fields: ['siret', 'nir', 'naf', 'natureContrat', 'dateDebutContrat', 'heures', 'nom'], sep: ',' },
+];
+
+const row = fc.record({
+  nir,
+  siret,
+  naf,
+  nature,
+  debut: date,
+  fin,
+  heures,
+  extra,
+  cut: fc.integer({ min: 0, max: 20 }),
+});
+
+type Row = typeof row extends fc.Arbitrary<infer T> ? T : never;
+
+describe('the DSN import writing plain lines straight from the text', () => {
+  it('gives the same COPY bytes and refusals as the rule, line by line', () => {
+    const seed = Number(process.env.FUZZ_SEED ?? 20261201);
+    fc.assert(
+      fc.property(
+        pick(...headers),
+        fc.array(row, { minLength: 1, maxLength: 40 }),
+        pick('\n', '\r\n'),
+        (h, rows, eol) => {
+          const values = (r: Row): Record<string, string> => ({
+            nir: r.nir,
+            siret: r.siret,
+            naf: r.naf,
+            natureContrat: r.nature,
+            dateDebutContrat: r.debut,
+            dateFinContrat: r.fin,
+            heures: r.heures,
+            nom: r.extra,
+          });
+          const lines = rows.map((r) => {
+            const cells = h.fields.map((f) => values(r)[f]!);
+            // Now and then a line with a field too few or too many, or blank.
+            return r.cut === 0
+              ? cells.slice(1).join(h.sep)
+              : r.cut === 1
+                ? `${cells.join(h.sep)}${h.sep}x`
+                : r.cut === 2
+                  ? ''
+                  : cells.join(h.sep);
+          });
+          const ctx: BatchContext = {
+            mois: '2026-10',
+            format: 'csv',
+            header: h.fields,
+            sep: h.sep,
+            maxLine: 65536,
+          };
+          const text = lines.join(eol);
+          const a = parseChunk(ctx, text, direct);
+          const b = parseChunk(ctx, text, ruleOnly);
+          expect(Buffer.from(a.copy).toString()).toBe(Buffer.from(b.copy).toString());
+          expect(a.rejects).toEqual(b.rejects);
+          expect([a.lines, a.count]).toEqual([b.lines, b.count]);
+        },
+      ),
+      { numRuns: 400, seed },
+    );
+    // Both ways were compared: the random lines are often plain.
+    expect(plain).toBeGreaterThan(300);
+  });
+
+  it('writes plain lines at all (the comparison above is not between two slow paths)', () => {
+    const n13 = '1800175000001';
+    const line = `${n13}${String(nirKey(n13)).padStart(2, '0')},${completeSiret('4000000000001')},6201Z,01,2024-01-01,,0151.50`;
+    const ctx: BatchContext = {
+      mois: '2026-10',
+      format: 'csv',
+      header: ['nir', 'siret', 'naf', 'natureContrat', 'dateDebutContrat', 'dateFinContrat', 'heures'],
+      sep: ',',
+      maxLine: 65536,
+    };
+    let asked = 0;
+    const counting = {
+      hex,
+      into: (...args: Parameters<typeof direct.into>) => (asked++, direct.into(...args)),
+    };
+    const r = parseChunk(ctx, line, counting);
+    expect(asked).toBe(1);
+    expect(Buffer.from(r.copy).toString()).toBe(
+      `2026-10\t\\\\x${hex(line.slice(0, 15))}\t${completeSiret('4000000000001')}\t6201Z\t01\t2024-01-01\t\\N\t151.5\n`,
+    );
+  });
+});
