@@ -122,7 +122,10 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
     const run = Math.random().toString(36).slice(2, 8);
     const ids = Array.from({ length: count }, (_, i) => `O-${run}-${i}`);
     let next = 0;
-    const checkpoints = [Math.floor(count / 4), Math.floor(count / 2), count];
+    // The issue's point (10,000 open dossiers) in any run that passes it.
+    const checkpoints = [
+      ...new Set([Math.floor(count / 4), Math.floor(count / 2), ...(count > 10_000 ? [10_000] : []), count]),
+    ].sort((a, b) => a - b);
     const started = performance.now();
     for (const upTo of checkpoints) {
       await Promise.all(
