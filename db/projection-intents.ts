@@ -258,14 +258,18 @@ export async function sweepIntents(
   orm: MikroORM,
   projector: Projector,
   current: (dossierId: string) => Promise<ProjectedRecord | null>,
-  opts: { graceSeconds?: number; limit?: number } = {},
+  /** `only`: these dossiers' intents and no others (a test sharing its database with others). */
+  opts: { graceSeconds?: number; limit?: number; only?: readonly string[] } = {},
 ): Promise<{ settled: number; failed: string[]; quarantined: string[] }> {
   const grace = opts.graceSeconds ?? INTENT_GRACE_SECONDS;
+  // An array literal: the driver would spread a JavaScript array into a list.
+  const only = opts.only ? `{${opts.only.map((id) => JSON.stringify(id)).join(',')}}` : null;
   const dossiers = await orm.em.getConnection().execute<{ dossier_id: string }[]>(
     `select dossier_id from projection_intents
       where created_at < now() - make_interval(secs => ?) and attempts < ?
+        and (?::text[] is null or dossier_id = any(?::text[]))
       group by dossier_id order by min(created_at) limit ?`,
-    [grace, QUARANTINE_ATTEMPTS, opts.limit ?? 100],
+    [grace, QUARANTINE_ATTEMPTS, only, only, opts.limit ?? 100],
   );
   let settled = 0;
   const failed: string[] = [];
