@@ -1,4 +1,6 @@
-import { FIRST_OLD_DATE } from '../domain/dates';
+import { FIRST_OLD_DATE, isCalendarDay } from '../domain/dates';
+import { digitsKeyAt } from '../domain/nir';
+import { luhnAt } from '../domain/siret';
 import { DSN_FIELDS, parseDsnLine } from '../domain/dsn-line';
 
 /**
@@ -62,7 +64,6 @@ export function splitCsv(line: string, sep: string): string[] {
 /** Blank: empty or only whitespace (a line's first character is rarely a space). */
 const isBlank = (text: string) => text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '');
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /** The rule's first date is a first of January: a date is from it on when its year is. */
 const FIRST_YEAR = Number(FIRST_OLD_DATE.slice(0, 4));
 if (!FIRST_OLD_DATE.endsWith('-01-01')) throw new Error('dateAt compares years only: FIRST_OLD_DATE moved');
@@ -88,11 +89,7 @@ function dateAt(t: string, s: number): boolean {
   if (t.charCodeAt(s + 4) !== 45 || t.charCodeAt(s + 7) !== 45) return false;
   if (!allDigits(t, s, s + 4) || !allDigits(t, s + 5, s + 7) || !allDigits(t, s + 8, s + 10)) return false;
   const year = digitsAt(t, s, 4);
-  const month = digitsAt(t, s + 5, 2);
-  const day = digitsAt(t, s + 8, 2);
-  if (year < FIRST_YEAR || month < 1 || month > 12 || day < 1) return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
+  return year >= FIRST_YEAR && isCalendarDay(year, digitsAt(t, s + 5, 2), digitsAt(t, s + 8, 2));
 }
 
 /**
@@ -152,23 +149,12 @@ export function parseChunk(ctx: BatchContext, text: string, hasher: NirHasher): 
     if (ends[at_.nir]! - ns !== 15 || !allDigits(text, ns, ns + 15)) return false;
     const sex = text.charCodeAt(ns);
     if (sex === 48 || sex === 53 || sex === 54 || sex === 57) return false;
-    let rest = 0;
-    for (let i = 0; i < 13; i++) rest = (rest * 10 + text.charCodeAt(ns + i) - 48) % 97;
-    if (97 - rest !== digitsAt(text, ns + 13, 2)) return false;
+    if (digitsKeyAt(text, ns) !== digitsAt(text, ns + 13, 2)) return false;
     // SIRET: 14 digits, Luhn (La Poste's own rule left to the rule).
     const ss = starts[at_.siret]!;
     if (ends[at_.siret]! - ss !== 14 || !allDigits(text, ss, ss + 14)) return false;
     if (text.startsWith('356000000', ss)) return false;
-    let sum = 0;
-    for (let i = 0; i < 14; i++) {
-      let d = text.charCodeAt(ss + 13 - i) - 48;
-      if (i % 2 === 1) {
-        d *= 2;
-        if (d > 9) d -= 9;
-      }
-      sum += d;
-    }
-    if (sum % 10 !== 0) return false;
+    if (!luhnAt(text, ss, 14)) return false;
     // NAF: 4 digits and a capital letter.
     const as = starts[at_.naf]!;
     if (ends[at_.naf]! - as !== 5 || !allDigits(text, as, as + 4)) return false;

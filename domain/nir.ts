@@ -6,9 +6,13 @@
 const NIR_PATTERN = /^[1-478]\d{4}(?:2[AB]|\d{2})\d{6}\d{2}$/;
 
 export function nirKey(number13: string): number {
-  const digits = number13.replace('2A', '19').replace('2B', '18');
+  return digitsKeyAt(number13.replace('2A', '19').replace('2B', '18'), 0);
+}
+
+/** The key of the 13 digits at `text[start]` (the caller has checked they are digits). */
+export function digitsKeyAt(text: string, start: number): number {
   let rest = 0;
-  for (const ch of digits) rest = (rest * 10 + (ch.charCodeAt(0) - 48)) % 97;
+  for (let i = start; i < start + 13; i++) rest = (rest * 10 + (text.charCodeAt(i) - 48)) % 97;
   return 97 - rest;
 }
 

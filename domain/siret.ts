@@ -2,10 +2,11 @@
 const LA_POSTE_SIREN = '356000000';
 const LA_POSTE_HEAD_OFFICE = '35600000000048';
 
-function luhn(digits: string): boolean {
+/** The Luhn check of the `length` digits at `text[start]` (the caller has checked they are digits). */
+export function luhnAt(text: string, start: number, length: number): boolean {
   let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+  for (let i = 0; i < length; i++) {
+    let d = text.charCodeAt(start + length - 1 - i) - 48;
     if (i % 2 === 1) {
       d *= 2;
       if (d > 9) d -= 9;
@@ -14,6 +15,8 @@ function luhn(digits: string): boolean {
   }
   return sum % 10 === 0;
 }
+
+const luhn = (digits: string): boolean => luhnAt(digits, 0, digits.length);
 
 export function isValidSiret(siret: string): boolean {
   if (!/^\d{14}$/.test(siret)) return false;
