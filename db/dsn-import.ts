@@ -9,9 +9,17 @@ import { buildSync, stop } from 'esbuild';
 import { join } from 'node:path';
 import { ROOT } from '../infra/paths';
 import { DSN_FIELDS } from '../domain/dsn-line';
-import { hasherKey, hmacSha256Hex } from '../infra/pseudonym';
-import { type BatchContext, type ChunkResult, type NirHasher, parseChunk, splitCsv } from './dsn-parse';
-import { shortTextHmacHexInto } from '../domain/hmac';
+import { hasherKey } from '../infra/pseudonym';
+import {
+  type BatchContext,
+  COPY_HEADER,
+  COPY_TRAILER,
+  type ChunkResult,
+  type NirHasher,
+  parseChunk,
+  splitCsv,
+} from './dsn-parse';
+import { shortTextHmacInto } from '../domain/hmac';
 
 export type DsnFormat = 'csv' | 'ndjson';
 
@@ -75,10 +83,8 @@ function parseThreadCode(): string {
  */
 function batchParser(ctx: BatchContext, hashNir: (nir: string) => Buffer, threads: number) {
   const key = hasherKey(hashNir);
-  // The platform's hasher has its key: hashed in hex directly (infra/pseudonym.ts); any other as given.
-  const hasher: NirHasher = key
-    ? { hex: hmacSha256Hex(key), into: shortTextHmacHexInto(key) }
-    : { hex: (nir: string) => hashNir(nir).toString('hex') };
+  // The platform's hasher has its key: a NIR hashed straight into the COPY bytes (domain/hmac.ts).
+  const hasher: NirHasher = key ? { bytes: hashNir, into: shortTextHmacInto(key) } : { bytes: hashNir };
   const decoder = new TextDecoder();
   let pool: {
     worker: Worker;
@@ -244,8 +250,11 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     await client.query(`create table ${table} (like dsn_lines)`);
 
     const copy = client.query(
-      copyFrom(`copy ${table} (mois, nir_hash, siret, naf, nature, date_debut, date_fin, heures) from stdin`),
+      copyFrom(
+        `copy ${table} (mois, nir_hash, siret, naf, nature, date_debut, date_fin, heures) from stdin (format binary)`,
+      ),
     );
+    copy.write(COPY_HEADER);
     copying = copy;
     const copyDone = new Promise<void>((resolve, reject) => {
       copy.on('finish', resolve);
@@ -261,7 +270,7 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     let header: string[] | null = null;
     let sep = ',';
     const threads = opts.threads ?? defaultThreads();
-    // Pieces in flight, answered in file order: their COPY text goes out in that order.
+    // Pieces in flight, answered in file order: their COPY tuples go out in that order.
     const inFlight: Promise<ChunkResult>[] = [];
     let reported = 0;
     const tooLong = (ligne: number) =>
@@ -332,7 +341,7 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     if (opts.format === 'csv' && !header)
       throw new ImportFormatError('the file is empty: a CSV needs its header line');
     while (inFlight.length > 0) await writeNext();
-    copy.end();
+    copy.end(COPY_TRAILER);
     await copyDone;
     copying = null;
     opts.onProgress?.({ lines, rejected });

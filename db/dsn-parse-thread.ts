@@ -1,15 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { shortTextHmacHexInto } from '../domain/hmac';
-import { hmacSha256Hex } from '../infra/pseudonym';
+import { shortTextHmacInto } from '../domain/hmac';
+import { hmacSha256 } from '../infra/pseudonym';
 import { type BatchContext, parseChunk } from './dsn-parse';
 
 /**
- * A thread of the DSN import: pieces of the file in (bytes, whole lines, transferred), COPY bytes
+ * A thread of the DSN import: pieces of the file in (bytes, whole lines, transferred), binary COPY tuples
  * (transferred back) and refusals out (db/dsn-parse.ts). Compiled and started by
  * db/dsn-import.ts.
  */
 const { key, ctx } = workerData as { key: Uint8Array; ctx: BatchContext };
-const hasher = { hex: hmacSha256Hex(Buffer.from(key)), into: shortTextHmacHexInto(key) };
+const hasher = { bytes: hmacSha256(Buffer.from(key)), into: shortTextHmacInto(key) };
 const decoder = new TextDecoder();
 parentPort!.on('message', (m: { id: number; bytes: Uint8Array }) => {
   const r = parseChunk(ctx, decoder.decode(m.bytes), hasher);

@@ -19,6 +19,19 @@ export function isCalendarDay(year: number, month: number, day: number): boolean
   return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
 }
 
+/**
+ * The day's number: days from 1970-01-01 to year-month-day (proleptic Gregorian, negative before),
+ * counted without a Date (the DSN import writes two per line as PostgreSQL's binary dates).
+ */
+export function dayNumber(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
 /** The platform's first day: no business date of the API or of a partner's file comes before it. */
 export const FIRST_DATE = '2000-01-01';
 /**

@@ -1,6 +1,5 @@
 // A namespace import: crypto.hash is missing before Node.js 20.12, and a named import would not load there.
 import * as crypto from 'node:crypto';
-import { shortTextHmacHex } from '../domain/hmac';
 
 const { createHmac, hkdfSync } = crypto;
 
@@ -37,15 +36,6 @@ export function hmacSha256(key: Buffer): (data: string) => Buffer {
   const hasher = preparedHmac(key);
   KEYS.set(hasher, Buffer.from(key));
   return hasher;
-}
-
-/**
- * The same keyed hash as `hmacSha256(key)`, in lowercase hex: a short ASCII text (a NIR) hashed in
- * JavaScript with the key's blocks prepared (domain/hmac.ts), any other by createHmac.
- */
-export function hmacSha256Hex(key: Buffer): (data: string) => string {
-  const short = shortTextHmacHex(key);
-  return (data) => short(data) ?? createHmac('sha256', key).update(data).digest('hex');
 }
 
 /** Each hasher's key, for the threads that hash in parallel (db/dsn-import.ts): never exported. */

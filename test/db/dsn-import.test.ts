@@ -120,6 +120,62 @@ describe('DSN month import', () => {
     expect(JSON.stringify(rows)).not.toContain(alice.slice(0, 13));
   });
 
+  it('stores each value as written, from the plain form of a CSV line and through the rule alike', async () => {
+    // Binary COPY (db/dsn-parse.ts): dates as days from 2000, hours as base-10000 digits.
+    const cases: [debut: string, fin: string, heures: string, stored: string][] = [
+      ['1900-01-01', '', '0', '0.00'],
+      ['1999-12-31', '2000-01-01', '0.5', '0.50'],
+      ['2000-01-01', '2000-02-29', '0.05', '0.05'],
+      ['2024-02-29', '2100-03-01', '10000', '10000.00'],
+      ['2023-03-01', '', '9999999', '9999999.00'],
+      ['2023-03-01', '', '9999998.99', '9999998.99'],
+      ['2020-01-01', '', '12345.67', '12345.67'],
+      ['2020-01-01', '', '0000100.1', '100.10'],
+      ['2020-01-01', '', '1,25', '1.25'],
+      ['2020-01-01', '', '20000', '20000.00'],
+      ['2020-01-01', '', '99990001', ''],
+    ];
+    const header = 'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures';
+    const people = cases.map((_, i) => nir(`28503751${String(20000 + i)}`));
+    // Separated by semicolons: a decimal comma is then the plain form too.
+    const plainCsv = cases.map(([d, f, h], i) => `${people[i]};${employer};6201Z;01;${d};${f};${h}`);
+    const quoted = cases.map(([d, f, h], i) => `${people[i]},"${employer}",6201Z,01,${d},${f},"${h}"`);
+    const ndjson = cases.map(([d, f, h], i) =>
+      JSON.stringify({
+        nir: people[i],
+        siret: employer,
+        naf: '6201Z',
+        natureContrat: '01',
+        dateDebutContrat: d,
+        dateFinContrat: f || null,
+        heures: h.replace(',', '.'),
+      }),
+    );
+    const expected = cases.flatMap(([d, f, , stored], i) =>
+      stored ? [[hashNir(people[i]!).toString('hex'), employer, d, f || null, stored]] : [],
+    );
+    for (const [format, text] of [
+      ['csv', [header.replace(/,/g, ';'), ...plainCsv].join('\n')],
+      ['csv', [header, ...quoted].join('\n')],
+      ['ndjson', ndjson.join('\n')],
+    ] as const) {
+      const mois = freshMonth();
+      const r = await load(mois, format, text);
+      expect(
+        r.rejets.map((x) => x.ligne),
+        `${format} ${text.slice(0, 200)}`,
+      ).toEqual([format === 'csv' ? cases.length + 1 : cases.length]);
+      const { rows } = await db.query(
+        `select encode(nir_hash, 'hex') as h, siret, date_debut::text as d, date_fin::text as f, heures::text as heures
+           from dsn_lines where mois = $1 order by heures`,
+        [mois],
+      );
+      expect(rows.map((x: Record<string, string | null>) => [x.h, x.siret, x.d, x.f, x.heures])).toEqual(
+        [...expected].sort((a, b) => Number(a[4]) - Number(b[4])),
+      );
+    }
+  });
+
   it('replaces a month loaded again, whole', async () => {
     const mois = freshMonth();
     const header = 'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures';

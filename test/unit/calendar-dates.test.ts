@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCalendarDate } from '../../domain/dates';
+import { dayNumber, isCalendarDate } from '../../domain/dates';
 
 /** isCalendarDate counts days (the DSN import checks two a line): it agrees with Date's own definition. */
 describe('isCalendarDate', () => {
@@ -40,5 +40,26 @@ describe('isCalendarDate', () => {
     ]) {
       expect(isCalendarDate(v), v).toBe(false);
     }
+  });
+});
+
+/** dayNumber counts days from 1970 (the DSN import's binary dates): Date's own count, every day. */
+describe('dayNumber', () => {
+  it('agrees with Date.UTC on every day from 1890 to 2110, and on far years', () => {
+    const day = 86_400_000;
+    for (let t = Date.UTC(1890, 0, 1); t <= Date.UTC(2110, 11, 31); t += day) {
+      const d = new Date(t);
+      const n = dayNumber(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+      if (n !== t / day) expect(n, d.toISOString()).toBe(t / day);
+    }
+    for (const [y, m, d] of [
+      [1, 1, 1],
+      [1600, 2, 29],
+      [2000, 1, 1],
+      [9999, 12, 31],
+    ] as const)
+      // setUTCFullYear: Date.UTC takes years 0 to 99 for 1900 to 1999.
+      expect(dayNumber(y, m, d)).toBe(new Date(0).setUTCFullYear(y, m - 1, d) / day);
+    expect(dayNumber(2000, 1, 1)).toBe(10_957);
   });
 });

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type BatchContext, parseChunk } from '../../db/dsn-parse';
-import { shortTextHmacHexInto } from '../../domain/hmac';
+import { shortTextHmacInto } from '../../domain/hmac';
 import { nirKey } from '../../domain/nir';
 import { completeSiret } from '../../domain/siret';
-import { hmacSha256Hex } from '../../infra/pseudonym';
+import { hmacSha256 } from '../../infra/pseudonym';
 
 /**
  * The DSN import writes a line in the plain form of an extract straight from its text
@@ -12,12 +12,12 @@ import { hmacSha256Hex } from '../../infra/pseudonym';
  * and not, right and wrong, the two ways give the same COPY bytes and the same refusals.
  */
 const key = Buffer.from('0123456789abcdef0123456789abcdef');
-const hex = hmacSha256Hex(key);
-const into = shortTextHmacHexInto(key);
+const bytes = hmacSha256(key);
+const into = shortTextHmacInto(key);
 // Counts the lines written straight from the text.
 let plain = 0;
-const direct = { hex, into: (...args: Parameters<typeof into>) => (plain++, into(...args)) };
-const ruleOnly = { hex };
+const direct = { bytes, into: (...args: Parameters<typeof into>) => (plain++, into(...args)) };
+const ruleOnly = { bytes };
 
 const pick = <T>(...xs: T[]) => fc.constantFrom(...xs);
 const digits = (n: number) =>
@@ -181,7 +181,7 @@ describe('the DSN import writing plain lines straight from the text', () => {
           const text = lines.join(eol);
           const a = parseChunk(ctx, text, direct);
           const b = parseChunk(ctx, text, ruleOnly);
-          expect(Buffer.from(a.copy).toString()).toBe(Buffer.from(b.copy).toString());
+          expect(Buffer.from(a.copy).toString('hex')).toBe(Buffer.from(b.copy).toString('hex'));
           expect(a.rejects).toEqual(b.rejects);
           expect([a.lines, a.count]).toEqual([b.lines, b.count]);
         },
@@ -204,13 +204,37 @@ describe('the DSN import writing plain lines straight from the text', () => {
     };
     let asked = 0;
     const counting = {
-      hex,
+      bytes,
       into: (...args: Parameters<typeof direct.into>) => (asked++, direct.into(...args)),
     };
     const r = parseChunk(ctx, line, counting);
     expect(asked).toBe(1);
-    expect(Buffer.from(r.copy).toString()).toBe(
-      `2026-10\t\\\\x${hex(line.slice(0, 15))}\t${completeSiret('4000000000001')}\t6201Z\t01\t2024-01-01\t\\N\t151.5\n`,
+    // One binary COPY tuple: 8 columns, each its length then its bytes.
+    const hex = (...parts: (string | number[])[]) =>
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p)))).toString(
+        'hex',
+      );
+    const len = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+    // 2024-01-01 is 8,766 days after 2000-01-01; 151.50 is 151 and 5000 ten-thousandths.
+    expect(Buffer.from(r.copy).toString('hex')).toBe(
+      hex(
+        [0, 8],
+        len(7),
+        '2026-10',
+        len(32),
+        [...bytes(line.slice(0, 15))],
+        len(14),
+        completeSiret('4000000000001'),
+        len(5),
+        '6201Z',
+        len(2),
+        '01',
+        len(4),
+        len(8766),
+        len(-1),
+        len(12),
+        [0, 2, 0, 0, 0, 0, 0, 2, 0, 151, 0x13, 0x88],
+      ),
     );
   });
 });
