@@ -148,9 +148,12 @@ export function parseChunk(ctx: BatchContext, text: string, hasher: NirHasher): 
     int32(dayNumber(year, month, day) - PG_EPOCH_DAY);
   };
   /** A numeric(9,2) of `hundredths`: base-10000 digits, none leading or trailing zero. */
+  const groups = new Int32Array(3);
   const numeric = (hundredths: number) => {
     const whole = Math.floor(hundredths / 100);
-    const groups = [Math.floor(whole / 10_000), whole % 10_000, (hundredths % 100) * 100];
+    groups[0] = Math.floor(whole / 10_000);
+    groups[1] = whole % 10_000;
+    groups[2] = (hundredths % 100) * 100;
     let first = 0;
     while (first < 2 && groups[first] === 0) first++;
     let last = 3;
