@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { type LineAnswer, finishFlux, fluxActor, pendingLines, recordAnswers } from '../db/flux';
 import { type FluxCall, dossiersAtOnce, fluxBatches as batches, fluxCall } from '../domain/flux';
 import type { Actor } from '../domain/authorization';
+import { recordRejection } from '../db/rejections';
 
 /** A partner write's answer: its status and JSON body. */
 export type WriteAnswer = { status: number; body: unknown };
@@ -102,8 +103,11 @@ export function fluxActivities(deps: {
           )) {
             const one = batch.length === 1 ? batch[0]! : null;
             const answers: LineAnswer[] = [];
-            if (one && 'status' in one.call) answers.push({ ligne: one.ligne, ...one.call });
-            else {
+            let logged: LineAnswer | null = null;
+            if (one && 'status' in one.call) {
+              logged = { ligne: one.ligne, ...one.call };
+              answers.push(logged);
+            } else {
               const calls = batch as { ligne: number; call: FluxCall }[];
               const run =
                 calls.length > 1
@@ -134,6 +138,19 @@ export function fluxActivities(deps: {
             }
             // A batch's answers in one write: all recorded, or none.
             await Promise.all(answers.map(record));
+            // A line refused before any route (not JSON, no "op", no id) goes to the data-quality
+            // log as the route's refusals do (api/rejection-log.ts): a partner's own, not the admin's.
+            if (logged && !actor.admin)
+              await recordRejection(orm.em.fork(), {
+                partnerSiret: actor.siret,
+                dossierId: null,
+                eventId: null,
+                eventType: null,
+                code: logged.code ?? 'VALIDATION_ERROR',
+                message: logged.message ?? '',
+              }).catch((err: unknown) =>
+                ctx.log.warn('could not record a rejection', { error: String(err) }),
+              );
             answered += answers.length;
             // After each answer (the SDK throttles): a share killed is retried within a minute.
             ctx.heartbeat({ lignes: done + answered });

@@ -8,6 +8,7 @@ interface Status {
   traitees: number;
   acceptees: number;
   refusees: number;
+  fin: string | null;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,16 +58,23 @@ export const fluxCommand: Command = async ({ command, arg, values, json }) => {
   };
   const tty = process.stderr.isTTY === true;
   process.stderr.write(`sending ${arg} (${(size / 1024 / 1024).toFixed(1)} MiB)\n`);
+  const sentAt = Date.now();
   const sent = (await call('/v1/flux', {
     method: 'POST',
     headers: { 'content-type': 'application/x-ndjson' },
     body: readFileSync(arg),
   })) as { fluxId: string; lignes: number };
-  process.stderr.write(`file ${sent.fluxId}: ${sent.lignes} lines, running\n`);
   let status: Status;
   let shown = -1;
-  for (;;) {
+  for (let first = true; ; first = false) {
     status = (await call(`/v1/flux/${sent.fluxId}`)) as unknown as Status;
+    // The same file sent before answers the same fluxId, and runs nothing again.
+    if (first) {
+      const before = status.fin !== null && Date.parse(status.fin) < sentAt;
+      process.stderr.write(
+        `file ${sent.fluxId}: ${sent.lignes} lines, ${before ? 'already run before (nothing runs again)' : 'running'}\n`,
+      );
+    }
     if (tty) process.stderr.write(`\r${bar(status)}`);
     else if (status.statut === 'TERMINE' || status.traitees - shown >= Math.max(1, status.lignes / 10)) {
       // Not a terminal (CI, a log): a line at each tenth.

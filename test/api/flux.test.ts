@@ -238,6 +238,17 @@ describe('partner files', () => {
     expect(text).not.toContain('\u0000');
     expect(text).not.toContain('185077');
     expect(text).toContain("Unexpected token '\\\\u0000'");
+    // Refused before any route, they are in the data-quality log as a single call's would be.
+    const log = await stack.call('GET', '/v1/quality/rejections', of.token);
+    const messages = log.body.items.map((r: { message: string }) => r.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^line 1 is not JSON/),
+        expect.stringMatching(/^line 2 is not JSON/),
+      ]),
+    );
+    expect(JSON.stringify(log.body)).not.toContain('185077');
+    expect(JSON.stringify(log.body)).not.toContain('\u0000');
   }, 60_000);
 
   it('forgets a file AGORA_FLUX_RETENTION_DAYS after it ran, not before, not while it runs', async () => {

@@ -216,7 +216,13 @@ describe('the agora CLI', () => {
       expect(sent.out).toMatch(/^line 4: 400 VALIDATION_ERROR .*not JSON/m);
       expect(sent.out).toMatch(/4 lines: 2 accepted, 2 refused/);
       expect(sent.code).toBe(3);
+      expect(sent.err).toMatch(/4 lines, running/);
       expect((await stack.call('GET', `/v1/dossiers/${dossierId}`, region.token)).body.status).toBe('VALIDE');
+      // Sent again: the same answers, and says that nothing ran again.
+      const again = await agora('flux', 'send', file, '--url', server.url, '--token', region.token);
+      expect(again.err).toMatch(/4 lines, already run before \(nothing runs again\)/);
+      expect(again.out).toBe(sent.out);
+      expect(again.code).toBe(3);
       const missing = await agora(
         'flux',
         'send',
