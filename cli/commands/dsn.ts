@@ -24,12 +24,17 @@ export const dsnImport: Command = async ({ values, arg, json }) => {
   let read = 0;
   const started = Date.now();
   const tty = process.stderr.isTTY;
+  let shown = 0;
   const progress = (lines: number, rejected: number, done = false) => {
     const pct = size ? Math.min(100, Math.round((read / size) * 100)) : 100;
     const rate = Math.round(lines / Math.max(0.001, (Date.now() - started) / 1000));
     const text = `${mois}: ${pct}% ${lines.toLocaleString('en')} lines, ${rejected} rejected, ${rate.toLocaleString('en')} lines/s`;
     if (tty) process.stderr.write(`\r${text}${done ? '\n' : ''}`);
-    else if (done || lines % 200_000 === 0) process.stderr.write(`${text}\n`);
+    else if (done || Math.floor(lines / 200_000) > shown) {
+      // Not a terminal (CI, a log): a line each time the count passes a multiple of 200,000.
+      shown = Math.floor(lines / 200_000);
+      process.stderr.write(`${text}\n`);
+    }
   };
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
