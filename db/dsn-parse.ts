@@ -137,16 +137,17 @@ export function parseChunk(ctx: BatchContext, text: string, hasher: NirHasher): 
     out[at++] = v >>> 8;
     out[at++] = v;
   };
-  // Each tuple's start: its number of columns, the month, the NIR hash's length (the hash follows).
+  // Each tuple's start: its number of columns and the month (the NIR hash's length and bytes follow).
   const moisBytes = encoder.encode(ctx.mois);
-  const head = new Uint8Array(2 + 4 + moisBytes.length + 4);
+  const head = new Uint8Array(2 + 4 + moisBytes.length);
   head.set([0, COPY_COLUMNS, 0, 0, 0, moisBytes.length], 0);
   head.set(moisBytes, 6);
-  head.set([0, 0, 0, 32], 6 + moisBytes.length);
   const date = (year: number, month: number, day: number) => {
     int32(4);
     int32(dayNumber(year, month, day) - PG_EPOCH_DAY);
   };
+  /** A date column from the rule's YYYY-MM-DD. */
+  const ymd = (d: string) => date(Number(d.slice(0, 4)), Number(d.slice(5, 7)), Number(d.slice(8, 10)));
   /** A numeric(9,2) of `hundredths`: base-10000 digits, none leading or trailing zero. */
   const groups = new Int32Array(3);
   const numeric = (hundredths: number) => {
@@ -265,6 +266,7 @@ export function parseChunk(ctx: BatchContext, text: string, hasher: NirHasher): 
     const line = at;
     out.set(head, at);
     at += head.length;
+    int32(32);
     if (!into!(text, ns, ns + 15, out, at)) {
       at = line;
       return false;
@@ -333,16 +335,15 @@ export function parseChunk(ctx: BatchContext, text: string, hasher: NirHasher): 
     }
     const l = r.line;
     const hash = hasher.bytes(l.nir);
-    room(head.length + hash.length + 3 * (l.siret.length + l.naf.length + l.natureContrat.length) + 64);
-    out.set(head.subarray(0, head.length - 4), at);
-    at += head.length - 4;
+    room(head.length + 4 + hash.length + 3 * (l.siret.length + l.naf.length + l.natureContrat.length) + 64);
+    out.set(head, at);
+    at += head.length;
     int32(hash.length);
     out.set(hash, at);
     at += hash.length;
     textField(l.siret);
     textField(l.naf);
     textField(l.natureContrat);
-    const ymd = (d: string) => date(Number(d.slice(0, 4)), Number(d.slice(5, 7)), Number(d.slice(8, 10)));
     ymd(l.dateDebutContrat);
     if (l.dateFinContrat === null) int32(-1);
     else ymd(l.dateFinContrat);
