@@ -70,11 +70,11 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
       AGORA_DATA_KEY: BENCH_KEY,
       AGORA_EXPORT_DIR: join(DATA_DIR, 'bench', 'exports'),
       LOG_LEVEL: 'error',
-      // The production default (500) unless the run is smaller: flat memory means the same cache
+      // The production default (400) unless the run is smaller: flat memory means the same cache
       // holding a shrinking share of the open dossiers as they grow.
       // BENCH_WORKER_CACHE: another cache size, to measure what it costs.
       AGORA_WORKER_CACHE:
-        process.env.BENCH_WORKER_CACHE ?? String(Math.min(500, Math.max(50, Math.floor(count / 4)))),
+        process.env.BENCH_WORKER_CACHE ?? String(Math.min(400, Math.max(50, Math.floor(count / 4)))),
     },
     () => undefined,
     () => undefined,
@@ -188,7 +188,9 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
     // no dossier has a workflow task left.
     const load = await db.query(`select version::int as v from dsn_months where mois = $1`, [mois]);
     await client.workflow.getHandle(dsnMonthWorkflowId(mois, Number(load.rows[0].v))).result();
-    for (let busy = true; busy && performance.now() - imported < 1_200_000;) {
+    // Twenty minutes, or 25 ms a dossier for the largest runs (100,000 take about 26 minutes).
+    const tookCap = Math.max(1_200_000, count * 25);
+    for (let busy = true; busy && performance.now() - imported < tookCap;) {
       const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(count / 20)) === 0 || i === count - 1);
       const described = await Promise.all(
         sample.map((id) => client.workflow.getHandle(dossierWorkflowId(id)).describe()),

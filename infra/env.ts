@@ -44,10 +44,11 @@ const EnvSchema = z.object({
   /** How long a stats answer is served from memory by each API instance (0: never). */
   AGORA_STATS_CACHE_SECONDS: z.coerce.number().min(0).default(30),
   /**
-   * Workflows a worker keeps in memory (each some hundreds of KiB); the others are replayed from
-   * their history when they wake. Bounds the worker's memory whatever the number of open dossiers.
+   * Workflows a worker keeps in memory (about 0.15 MiB each); the others are replayed from their
+   * history when they wake. Bounds the worker's memory whatever the number of open dossiers: 400
+   * keeps it under 300 MiB to 100,000 open (docs/PERFORMANCE.md, "Worker memory, session 19").
    */
-  AGORA_WORKER_CACHE: z.coerce.number().int().min(0).default(500),
+  AGORA_WORKER_CACHE: z.coerce.number().int().min(0).default(400),
   /**
    * `1`: errors in workflow code keep their call stacks (the Web UI's "Stack Trace" tab), to debug
    * a workflow; off by default, their capture costs CPU on every workflow task (workflows/sandbox.ts).
