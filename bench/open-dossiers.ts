@@ -188,7 +188,7 @@ export async function benchOpenDossiers(databaseUrl: string, count: number): Pro
     // no dossier has a workflow task left.
     const load = await db.query(`select version::int as v from dsn_months where mois = $1`, [mois]);
     await client.workflow.getHandle(dsnMonthWorkflowId(mois, Number(load.rows[0].v))).result();
-    // Twenty minutes, or 25 ms a dossier for the largest runs (100,000 take about 26 minutes).
+    // Twenty minutes, or 25 ms a dossier for the largest runs (100,000 took 31 minutes, session 19).
     const tookCap = Math.max(1_200_000, count * 25);
     for (let busy = true; busy && performance.now() - imported < tookCap;) {
       const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(count / 20)) === 0 || i === count - 1);
