@@ -103,11 +103,11 @@ export function fluxActivities(deps: {
           )) {
             const one = batch.length === 1 ? batch[0]! : null;
             const answers: LineAnswer[] = [];
-            let logged: LineAnswer | null = null;
-            if (one && 'status' in one.call) {
-              logged = { ligne: one.ligne, ...one.call };
-              answers.push(logged);
-            } else {
+            // A line refused before any route (not JSON, no "op", no id): its answer is already known.
+            const early: LineAnswer | null =
+              one && 'status' in one.call ? { ligne: one.ligne, ...one.call } : null;
+            if (early) answers.push(early);
+            else {
               const calls = batch as { ligne: number; call: FluxCall }[];
               const run =
                 calls.length > 1
@@ -138,16 +138,16 @@ export function fluxActivities(deps: {
             }
             // A batch's answers in one write: all recorded, or none.
             await Promise.all(answers.map(record));
-            // A line refused before any route (not JSON, no "op", no id) goes to the data-quality
-            // log as the route's refusals do (api/rejection-log.ts): a partner's own, not the admin's.
-            if (logged && !actor.admin)
+            // Such a line goes to the data-quality log as the routes' refusals do
+            // (api/rejection-log.ts): a partner's own, not the admin's.
+            if (early && !actor.admin)
               await recordRejection(orm.em.fork(), {
                 partnerSiret: actor.siret,
                 dossierId: null,
                 eventId: null,
                 eventType: null,
-                code: logged.code ?? 'VALIDATION_ERROR',
-                message: logged.message ?? '',
+                code: early.code ?? 'VALIDATION_ERROR',
+                message: early.message ?? '',
               }).catch((err: unknown) =>
                 ctx.log.warn('could not record a rejection', { error: String(err) }),
               );

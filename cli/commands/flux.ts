@@ -64,17 +64,15 @@ export const fluxCommand: Command = async ({ command, arg, values, json }) => {
     headers: { 'content-type': 'application/x-ndjson' },
     body: readFileSync(arg),
   })) as { fluxId: string; lignes: number };
-  let status: Status;
+  const statusOf = async () => (await call(`/v1/flux/${sent.fluxId}`)) as unknown as Status;
+  let status = await statusOf();
+  // The same file sent before answers the same fluxId, and runs nothing again.
+  const before = status.fin !== null && Date.parse(status.fin) < sentAt;
+  process.stderr.write(
+    `file ${sent.fluxId}: ${sent.lignes} lines, ${before ? 'already run before (nothing runs again)' : 'running'}\n`,
+  );
   let shown = -1;
-  for (let first = true; ; first = false) {
-    status = (await call(`/v1/flux/${sent.fluxId}`)) as unknown as Status;
-    // The same file sent before answers the same fluxId, and runs nothing again.
-    if (first) {
-      const before = status.fin !== null && Date.parse(status.fin) < sentAt;
-      process.stderr.write(
-        `file ${sent.fluxId}: ${sent.lignes} lines, ${before ? 'already run before (nothing runs again)' : 'running'}\n`,
-      );
-    }
+  for (;;) {
     if (tty) process.stderr.write(`\r${bar(status)}`);
     else if (status.statut === 'TERMINE' || status.traitees - shown >= Math.max(1, status.lignes / 10)) {
       // Not a terminal (CI, a log): a line at each tenth.
@@ -83,6 +81,7 @@ export const fluxCommand: Command = async ({ command, arg, values, json }) => {
     }
     if (status.statut === 'TERMINE') break;
     await pause(1000);
+    status = await statusOf();
   }
   if (tty) process.stderr.write('\n');
   const refused: { ligne: number; status: number; code?: string; message?: string; objet?: string }[] = [];
