@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { shortTextHmacInto } from '../domain/hmac';
+import { hmacLanes } from '../infra/hmac-lanes';
 import { hmacSha256 } from '../infra/pseudonym';
 import { type BatchContext, parseChunk } from './dsn-parse';
 
@@ -8,12 +8,16 @@ import { type BatchContext, parseChunk } from './dsn-parse';
  * (transferred back) and refusals out (db/dsn-parse.ts). Compiled and started by
  * db/dsn-import.ts.
  */
-const { key, ctx } = workerData as { key: Uint8Array; ctx: BatchContext };
-const hasher = { bytes: hmacSha256(Buffer.from(key)), into: shortTextHmacInto(key) };
+const { key, ctx, lanes } = workerData as { key: Uint8Array; ctx: BatchContext; lanes: object };
+const hasher = { bytes: hmacSha256(Buffer.from(key)), lanes: hmacLanes(key, lanes) };
 const decoder = new TextDecoder();
+// The buffer the pieces are written into, one after the other (an allocation a piece costs the
+// memory's zeroing and V8's accounting of it).
+let reuse: Uint8Array = new Uint8Array(0);
 parentPort!.on('message', (m: { id: number; bytes: Uint8Array }) => {
-  const r = parseChunk(ctx, decoder.decode(m.bytes), hasher);
-  // Its own buffer, moved back without a copy.
+  const r = parseChunk(ctx, decoder.decode(m.bytes), hasher, reuse);
+  reuse = new Uint8Array(r.copy.buffer);
+  // A buffer of its own, moved back without a copy.
   const copy = r.copy.slice();
   parentPort!.postMessage({ ...r, id: m.id, copy }, [copy.buffer]);
 });

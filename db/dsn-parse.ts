@@ -2,6 +2,7 @@ import { FIRST_OLD_DATE, dayNumber, isCalendarDay } from '../domain/dates';
 import { digitsKeyAt } from '../domain/nir';
 import { luhnAt } from '../domain/siret';
 import { DSN_FIELDS, parseDsnLine } from '../domain/dsn-line';
+import type { HmacLanes } from '../infra/hmac-lanes';
 
 /**
  * A DSN month's lines, checked, pseudonymised and written as binary COPY tuples: the work the import spreads
@@ -32,11 +33,11 @@ export interface ChunkResult {
   tooLong?: number;
 }
 
-/** The NIR's keyed hash, and (the platform's key) the same written straight into the COPY bytes. */
+/** The NIR's keyed hash, and (the platform's key) the same four at a time into the COPY bytes. */
 export interface NirHasher {
   bytes: (nir: string) => Uint8Array;
-  /** 32 bytes at `out[at]`, false for a text it does not take (domain/hmac.ts, shortTextHmacInto). */
-  into?: (text: string, start: number, end: number, out: Uint8Array, at: number) => boolean;
+  /** The plain lines' NIRs queued, their hashes written into the COPY bytes (infra/hmac-lanes.ts). */
+  lanes?: HmacLanes | undefined;
 }
 
 /**
@@ -117,11 +118,21 @@ function dateAt(t: string, s: number): boolean {
  * the lines parseDsnLine takes in that form, and writes what it would
  * (test/db/dsn-import.test.ts, on random lines): a month of a million lines spends a third less.
  */
-export function parseChunk(ctx: BatchContext, text: string, hasher: NirHasher): ChunkResult {
-  let out = new Uint8Array(text.length * 3 + 1024);
+export function parseChunk(
+  ctx: BatchContext,
+  text: string,
+  hasher: NirHasher,
+  /** Written over when large enough (a thread's, piece after piece): `copy` is then a view of it. */
+  reuse?: Uint8Array,
+): ChunkResult {
+  const size = text.length * 3 + 1024;
+  let out = reuse && reuse.length >= size ? reuse : new Uint8Array(size);
   let at = 0;
+  const lanes = ctx.format === 'csv' && ctx.header ? hasher.lanes : undefined;
   const room = (n: number) => {
     if (at + n <= out.length) return;
+    // The hashes queued go into this buffer, before its bytes move.
+    lanes?.flush(out);
     const bigger = new Uint8Array(Math.max(out.length * 2, at + n));
     bigger.set(out.subarray(0, at));
     out = bigger;
@@ -189,7 +200,6 @@ export function parseChunk(ctx: BatchContext, text: string, hasher: NirHasher): 
   const sepCode = ctx.sep.charCodeAt(0);
   const starts = new Int32Array(columns + 1);
   const ends = new Int32Array(columns + 1);
-  const into = ctx.format === 'csv' && header ? hasher.into : undefined;
   /** A text column from the CSV cell `k` (ASCII, checked). */
   const copyCell = (k: number) => {
     int32(ends[k]! - starts[k]!);
@@ -267,7 +277,8 @@ export function parseChunk(ctx: BatchContext, text: string, hasher: NirHasher): 
     out.set(head, at);
     at += head.length;
     int32(32);
-    if (!into!(text, ns, ns + 15, out, at)) {
+    if (lanes!.full) lanes!.flush(out);
+    if (!lanes!.queue(text, ns, ns + 15, at)) {
       at = line;
       return false;
     }
@@ -290,9 +301,11 @@ export function parseChunk(ctx: BatchContext, text: string, hasher: NirHasher): 
     const lineStart = start;
     start = nl + 1;
     const ligne = ++count;
-    if (end - lineStart > ctx.maxLine)
+    if (end - lineStart > ctx.maxLine) {
+      lanes?.flush(out);
       return { copy: out.subarray(0, at), lines, count, rejects, tooLong: ligne };
-    if (into && plain(lineStart, end)) {
+    }
+    if (lanes && plain(lineStart, end)) {
       lines++;
       continue;
     }
@@ -350,5 +363,6 @@ export function parseChunk(ctx: BatchContext, text: string, hasher: NirHasher): 
     numeric(Math.round(l.heures * 100));
     lines++;
   }
+  lanes?.flush(out);
   return { copy: out.subarray(0, at), lines, count, rejects };
 }

@@ -9,11 +9,19 @@ export function nirKey(number13: string): number {
   return digitsKeyAt(number13.replace('2A', '19').replace('2B', '18'), 0);
 }
 
-/** The key of the 13 digits at `text[start]` (the caller has checked they are digits). */
+const TEN_POW_7_MOD_97 = 10_000_000 % 97;
+
+/**
+ * The key of the 13 digits at `text[start]` (the caller has checked they are digits): their first
+ * six and last seven read as two numbers, two remainders of 32-bit integers where one a digit
+ * cost thirteen (the DSN import takes the key of every line).
+ */
 export function digitsKeyAt(text: string, start: number): number {
-  let rest = 0;
-  for (let i = start; i < start + 13; i++) rest = (rest * 10 + (text.charCodeAt(i) - 48)) % 97;
-  return 97 - rest;
+  let high = 0;
+  for (let i = start; i < start + 6; i++) high = high * 10 + text.charCodeAt(i) - 48;
+  let low = 0;
+  for (let i = start + 6; i < start + 13; i++) low = low * 10 + text.charCodeAt(i) - 48;
+  return 97 - (((high % 97) * TEN_POW_7_MOD_97 + low) % 97);
 }
 
 export function isValidNir(nir: string): boolean {

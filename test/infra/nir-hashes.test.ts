@@ -1,7 +1,8 @@
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { exportPseudonymizer, hmacSha256, nirHasher } from '../../infra/pseudonym';
-import { hmacSha256 as jsHmac, sha256, shortTextHmacInto } from '../../domain/hmac';
+import { hmacSha256 as jsHmac, sha256 } from '../../domain/hmac';
+import { hmacLanes } from '../../infra/hmac-lanes';
 
 /** The NIR's keyed hashes, computed the fast way (the DSN import hashes a million a month), against their plain definitions. */
 describe('hmacSha256', () => {
@@ -33,18 +34,20 @@ describe('hmacSha256', () => {
   });
 });
 
-describe('shortTextHmacInto (the DSN import: short texts hashed in JavaScript)', () => {
+describe('hmacLanes (the DSN import: short texts hashed four at a time)', () => {
   /** A text of `n` characters drawn from `alphabet`. */
   const text = (n: number, alphabet: string) =>
     Array.from({ length: n }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
   const ascii = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)).join('');
 
-  it('writes the bytes of createHmac for any key and a text of at most 55 ASCII characters, and nothing for any other', () => {
-    for (const keyLength of [0, 1, 31, 32, 55, 64, 65, 100]) {
+  it('writes the bytes of createHmac for any key up to a block and a text of at most 55 ASCII characters, and nothing for any other', () => {
+    expect(hmacLanes(randomBytes(65))).toBeUndefined();
+    for (const keyLength of [0, 1, 31, 32, 55, 64]) {
       const key = randomBytes(keyLength);
-      const into = shortTextHmacInto(key);
+      const lanes = hmacLanes(key)!;
       // Every length around the one block a padded text fits in (55 bytes), then longer ones,
-      // hashed from the middle of a longer text into the middle of a buffer.
+      // hashed from the middle of a longer text into the middle of a buffer, queued together
+      // (a group of four lanes mixes lengths, the last group is not full).
       const texts = [
         ...Array.from({ length: 71 }, (_, n) => text(n, ascii)),
         '180057512345678',
@@ -53,18 +56,44 @@ describe('shortTextHmacInto (the DSN import: short texts hashed in JavaScript)',
         `${'x'.repeat(40)}é`,
         'z'.repeat(300),
       ];
-      for (const t of texts) {
-        const out = Buffer.alloc(40, 7);
-        const took = into(`ab${t}cd`, 2, 2 + t.length, out, 4);
+      const out = Buffer.alloc(8 + 32 * texts.length, 7);
+      const took = texts.map((t, i) => lanes.queue(`ab${t}cd`, 2, 2 + t.length, 4 + 32 * i));
+      lanes.flush(out);
+      texts.forEach((t, i) => {
         const short = t.length <= 55 && [...t].every((c) => c.charCodeAt(0) < 128);
-        expect(took, `${keyLength} ${JSON.stringify(t)}`).toBe(short);
+        expect(took[i], `${keyLength} ${JSON.stringify(t)}`).toBe(short);
         const expected = short ? createHmac('sha256', key).update(t).digest() : Buffer.alloc(32, 7);
-        expect(out.subarray(4, 36).equals(expected), `${keyLength} ${JSON.stringify(t)}`).toBe(true);
-        expect([...out.subarray(0, 4), ...out.subarray(36)]).toEqual(Array(8).fill(7));
-      }
+        expect(
+          out.subarray(4 + 32 * i, 36 + 32 * i).equals(expected),
+          `${keyLength} ${JSON.stringify(t)}`,
+        ).toBe(true);
+      });
+      expect([...out.subarray(0, 4), ...out.subarray(out.length - 4)]).toEqual(Array(8).fill(7));
     }
   });
 
+  it('takes texts until its queue is full, and again once flushed', () => {
+    const key = randomBytes(32);
+    const lanes = hmacLanes(key)!;
+    const nirs = Array.from({ length: 2500 }, (_, i) => String(180057500000000 + i * 7919));
+    const out = Buffer.alloc(32 * nirs.length);
+    let i = 0;
+    for (const size of [1024, 1024, 452]) {
+      for (let k = 0; k < size; k++, i++) expect(lanes.queue(nirs[i]!, 0, 15, 32 * i)).toBe(true);
+      expect(lanes.full).toBe(size === 1024);
+      if (lanes.full) expect(lanes.queue(nirs[0]!, 0, 15, 0)).toBe(false);
+      lanes.flush(out);
+      expect(lanes.full).toBe(false);
+    }
+    nirs.forEach((nir, i) =>
+      expect(out.subarray(32 * i, 32 * i + 32).equals(createHmac('sha256', key).update(nir).digest())).toBe(
+        true,
+      ),
+    );
+  });
+});
+
+describe('domain/hmac.ts', () => {
   it('rests on a SHA-256 and an HMAC equal to node:crypto byte for byte (domain/hmac.ts)', () => {
     for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000]) {
       const data = randomBytes(n);
