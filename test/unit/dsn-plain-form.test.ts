@@ -153,6 +153,15 @@ const row = fc.record({
 type Row = typeof row extends fc.Arbitrary<infer T> ? T : never;
 
 describe('the DSN import writing plain lines straight from the text', () => {
+  /** A CSV piece of the extract's columns, in their order. */
+  const extract: BatchContext = {
+    mois: '2026-10',
+    format: 'csv',
+    header: ['nir', 'siret', 'naf', 'natureContrat', 'dateDebutContrat', 'dateFinContrat', 'heures'],
+    sep: ',',
+    maxLine: 65536,
+  };
+
   it('gives the same COPY bytes and refusals as the rule, line by line', () => {
     const seed = Number(process.env.FUZZ_SEED ?? 20261201);
     fc.assert(
@@ -204,13 +213,6 @@ describe('the DSN import writing plain lines straight from the text', () => {
   });
 
   it('gives the same bytes for a piece of thousands of lines (the hashes queued and flushed in turns)', () => {
-    const ctx: BatchContext = {
-      mois: '2026-10',
-      format: 'csv',
-      header: ['nir', 'siret', 'naf', 'natureContrat', 'dateDebutContrat', 'dateFinContrat', 'heures'],
-      sep: ',',
-      maxLine: 65536,
-    };
     const text = Array.from({ length: 3000 }, (_, i) => {
       const n13 = `1800175${String(i).padStart(6, '0')}`;
       // Now and then a line the rule decides (a NIR of Corsica) between plain ones.
@@ -218,8 +220,8 @@ describe('the DSN import writing plain lines straight from the text', () => {
       return `${nir},${completeSiret('4000000000001')},6201Z,01,2024-01-01,,${i}.5`;
     }).join('\n');
     let asked = 0;
-    const a = parseChunk(ctx, text, { bytes, lanes: counting(() => asked++) });
-    const b = parseChunk(ctx, text, ruleOnly);
+    const a = parseChunk(extract, text, { bytes, lanes: counting(() => asked++) });
+    const b = parseChunk(extract, text, ruleOnly);
     expect(asked).toBe(3000 - 31);
     expect([a.lines, a.rejects]).toEqual([b.lines, b.rejects]);
     expect(Buffer.from(a.copy).equals(Buffer.from(b.copy))).toBe(true);
@@ -228,15 +230,8 @@ describe('the DSN import writing plain lines straight from the text', () => {
   it('writes plain lines at all (the comparison above is not between two slow paths)', () => {
     const n13 = '1800175000001';
     const line = `${n13}${String(nirKey(n13)).padStart(2, '0')},${completeSiret('4000000000001')},6201Z,01,2024-01-01,,0151.50`;
-    const ctx: BatchContext = {
-      mois: '2026-10',
-      format: 'csv',
-      header: ['nir', 'siret', 'naf', 'natureContrat', 'dateDebutContrat', 'dateFinContrat', 'heures'],
-      sep: ',',
-      maxLine: 65536,
-    };
     let asked = 0;
-    const r = parseChunk(ctx, line, { bytes, lanes: counting(() => asked++) });
+    const r = parseChunk(extract, line, { bytes, lanes: counting(() => asked++) });
     expect(asked).toBe(1);
     // One binary COPY tuple: 8 columns, each its length then its bytes.
     const hex = (...parts: (string | number[])[]) =>
