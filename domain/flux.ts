@@ -80,7 +80,7 @@ export function fluxCall(text: string, ligne: number): FluxCall | FluxRefusal {
       cle: alone,
       status: 400,
       code: 'VALIDATION_ERROR',
-      message: `line ${ligne} is not JSON: ${jsonFault(e)}`,
+      message: `line ${ligne} is not JSON: ${jsonFault(e, text)}`,
     };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))

@@ -140,7 +140,7 @@ export function certificationRoutes(deps: { service: CertificationService; orm: 
         try {
           return { ok: true as const, value: JSON.parse(l.text) as unknown };
         } catch (e) {
-          return { ok: false as const, message: jsonFault(e) };
+          return { ok: false as const, message: jsonFault(e, l.text) };
         }
       });
       const good = parsed.flatMap((p, i) => (p.ok ? [{ i, value: p.value }] : []));

@@ -213,6 +213,8 @@ describe('partner files', () => {
     const lines = [
       '\u0000garbage',
       '{"op": "CREATE", "nir": "185077512345',
+      // V8's message would quote the ten characters before and after the fault.
+      '{"op": "CREATE", "nom": "Dupont", "nir": "185077512345678", "x": oops}',
       JSON.stringify({ op: 'CREATE', ...createBody(), dossierId: 'A\u0000B' }),
       JSON.stringify({
         op: 'EVENT',
@@ -226,18 +228,21 @@ describe('partner files', () => {
     expect(sent.status).toBe(202);
     const fluxId = sent.body.fluxId as string;
     const done = await waitDone(of.token, fluxId);
-    expect(done).toMatchObject({ traitees: 4, refusees: 4 });
+    expect(done).toMatchObject({ traitees: 5, refusees: 5 });
     const answers = await allAnswers(of.token, fluxId);
     expect(answers.map((a) => [a.ligne, a.status])).toEqual([
       [1, 400],
       [2, 400],
       [3, 400],
       [4, 400],
+      [5, 400],
     ]);
     const text = JSON.stringify(answers);
     expect(text).not.toContain('\u0000');
     expect(text).not.toContain('185077');
-    expect(text).toContain("Unexpected token '\\\\u0000'");
+    expect(text).not.toContain('Dupont');
+    expect(text).toContain("Unexpected token '\\\\u0000' in JSON at position 0");
+    expect(text).toContain("line 3 is not JSON: Unexpected token 'o' in JSON at position 65");
     // Refused before any route, they are in the data-quality log as a single call's would be.
     const log = await stack.call('GET', '/v1/quality/rejections', of.token);
     const messages = log.body.items.map((r: { message: string }) => r.message);
@@ -245,9 +250,11 @@ describe('partner files', () => {
       expect.arrayContaining([
         expect.stringMatching(/^line 1 is not JSON/),
         expect.stringMatching(/^line 2 is not JSON/),
+        expect.stringMatching(/^line 3 is not JSON/),
       ]),
     );
     expect(JSON.stringify(log.body)).not.toContain('185077');
+    expect(JSON.stringify(log.body)).not.toContain('Dupont');
     expect(JSON.stringify(log.body)).not.toContain('\u0000');
   }, 60_000);
 
