@@ -36,14 +36,17 @@ Commands:
   cep list [--status S] [--region R] [--limit N]            every operator's periods, newest first
   cep stats [--by operateur|reseau|region|situation|objectif] [--region R]
                                                             the CEP figures of GET /v1/stats/cep, all periods
-  dsn import FILE --month YYYY-MM [--format csv|ndjson]    load a DSN month (replaces it), with progress
+  dsn import FILE --month YYYY-MM [--format csv|ndjson]
+                                                            load a DSN month (replaces it), with progress
   dsn months                                                the loaded DSN months
   referentiel import PATH                                   load France compétences' RNCP/RS export (the zip
                                                             export-fiches-csv-YYYY-MM-DD.zip or its folder):
                                                             replaces the referential, with progress
-  changes [--follow] [--cursor C] [--token T] [--url U]  the change feed as NDJSON (a partner's token: AGORA_TOKEN
-                                                            or --token; default the admin's); --follow keeps
-                                                            asking; the cursor to resume from goes to stderr
+  changes [--follow] [--cursor C] [--token T] [--url U]
+                                                            the change feed as NDJSON (a partner's token:
+                                                            AGORA_TOKEN or --token; default the admin's);
+                                                            --follow keeps asking; the cursor to resume from
+                                                            goes to stderr
   flux send FILE [--token T] [--url U]                      send a partner file (NDJSON, CONTRACT.md "Partner
                                                             files") with the partner's token (AGORA_TOKEN or
                                                             --token), with a progress bar; lists the refused

@@ -62,6 +62,9 @@ export const partnerToken: Command = async ({ positionals, json }) => {
   );
 };
 
+/** `1 live token`, `2 live tokens`. */
+const live = (n: number) => `${n} live token${n === 1 ? '' : 's'}`;
+
 export const partnerList: Command = async ({ json }) => {
   return withOrm(async (orm) => {
     const list = await partners.listPartners(orm.em.fork());
@@ -72,7 +75,7 @@ export const partnerList: Command = async ({ json }) => {
         list
           .map(
             (p) =>
-              `${p.id}  ${p.siret}  ${p.kind.padEnd(20)} ${p.region ?? '--'}  ${p.name}  (${p.tokens.filter((t) => !t.revokedAt).length} live tokens)`,
+              `${p.id}  ${p.siret}  ${p.kind.padEnd(20)} ${p.region ?? '--'}  ${p.name}  (${live(p.tokens.filter((t) => !t.revokedAt).length)})`,
           )
           .join('\n') || 'no partners',
     );
