@@ -183,6 +183,7 @@ async function main(): Promise<void> {
     Temporal UI    ${embedded ? `http://127.0.0.1:${env.AGORA_TEMPORAL_UI_PORT} (read-only)` : `your cluster's own, namespace ${env.TEMPORAL_NAMESPACE}`}
     Admin token    ${adminToken}
     UI decoding    ${api}/codec/signin  (admin token; lets the Temporal UI show decrypted payloads)
+  A first dossier, step by step: README.md, "What you then have". Operators: npx agora --help.
   Ctrl-C stops everything; data stays in .data/.
 `);
 
