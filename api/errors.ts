@@ -10,6 +10,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import type { ZodError } from 'zod';
+import { jsonFault } from '../domain/json-fault';
 import type { DomainError, ErrorCode } from '../domain/codes';
 import { ERROR_STATUS, ErrorCode as ErrorCodeSchema } from '../domain/codes';
 
@@ -89,8 +90,9 @@ export function toApiError(err: unknown, onUnexpected: (id: string, err: unknown
       ]);
     }
   }
+  // Without the excerpt of the body V8 quotes (domain/json-fault.ts): it may hold a NIR or a name.
   if (err instanceof SyntaxError)
-    return new ApiError('VALIDATION_ERROR', `invalid JSON body: ${err.message}`);
+    return new ApiError('VALIDATION_ERROR', `invalid JSON body: ${jsonFault(err)}`);
   // A namespace without the platform's search attributes: a set-up to finish, never a 500.
   if (causes(err).some((e) => /no mapping defined for search attribute/i.test(String(e.message)))) {
     return new ApiError(

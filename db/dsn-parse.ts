@@ -129,6 +129,8 @@ export function parseChunk(
   let out = reuse && reuse.length >= size ? reuse : new Uint8Array(size);
   let at = 0;
   const lanes = ctx.format === 'csv' && ctx.header ? hasher.lanes : undefined;
+  // Nothing queued by a piece that failed may land in this one.
+  lanes?.clear();
   const room = (n: number) => {
     if (at + n <= out.length) return;
     // The hashes queued go into this buffer, before its bytes move.

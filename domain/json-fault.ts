@@ -1,15 +1,15 @@
 /**
  * What JSON.parse found wrong in `text`, and where: never the excerpt of the text V8 quotes in
  * some of its messages (a file's answers are kept, and a line may hold a NIR or a name), control
- * characters written out.
+ * characters written out. Without the text, no position where V8 gives none.
  */
-export function jsonFault(e: unknown, text: string): string {
+export function jsonFault(e: unknown, text?: string): string {
   const message = e instanceof Error ? e.message : 'malformed';
   // `Unexpected token 'x', ..."the text around it"... is not valid JSON`: the excerpt dropped,
   // the position the parser stopped at said instead.
   const excerpt = /(^|, )(\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s;
   const fault = excerpt.test(message)
-    ? `${message.replace(excerpt, '') || 'Unexpected token'} in JSON at position ${jsonStopsAt(text) ?? text.length}`
+    ? `${message.replace(excerpt, '') || 'Unexpected token'}${text === undefined ? '' : ` in JSON at position ${jsonStopsAt(text) ?? text.length}`}`
     : message;
   return fault.replace(
     /[\u0000-\u001f\u007f]/g,

@@ -5,7 +5,7 @@
 // no binary in the repository, no tool to build it. Tested against node:crypto byte for byte
 // (test/infra/nir-hashes.test.ts).
 
-import { K, keyBlockState } from '../domain/hmac';
+import { K, keyBlockState, sha256 } from '../domain/hmac';
 
 /** Texts hashed in one call into the module (groups of four). */
 const BATCH = 1024;
@@ -256,15 +256,17 @@ export interface HmacLanes {
   readonly full: boolean;
   /** Every queued text hashed, its digest written into `out` where it asked; the queue emptied. */
   flush(out: Uint8Array): void;
+  /** The queue emptied, nothing written (a piece begins: nothing of another may be left). */
+  clear(): void;
 }
 
 /**
- * HMAC-SHA-256 under a key of at most 64 bytes (a longer one: undefined, the caller hashes
- * otherwise), for short ASCII texts queued then hashed four at a time: the same bytes as
- * `createHmac('sha256', key).update(text)`'s.
+ * HMAC-SHA-256 under a key, for short ASCII texts queued then hashed four at a time: the same
+ * bytes as `createHmac('sha256', key).update(text)`'s (a key longer than a block is hashed first,
+ * as RFC 2104 says).
  */
-export function hmacLanes(key: Uint8Array, module = lanesModule()): HmacLanes | undefined {
-  if (key.length > 64) return undefined;
+export function hmacLanes(key: Uint8Array, module = lanesModule()): HmacLanes {
+  if (key.length > 64) key = sha256(key);
   const { memory, hash } = new wasm.Instance(module).exports;
   // The memory never grows: these views stay valid.
   const words = new Int32Array(memory.buffer);
@@ -279,7 +281,7 @@ export function hmacLanes(key: Uint8Array, module = lanesModule()): HmacLanes | 
   return {
     queue(text, start, end, at) {
       const n = end - start;
-      if (n > 55 || queued >= BATCH) return false;
+      if (n < 0 || n > 55 || queued >= BATCH) return false;
       // Word i of this lane: BLOCKS + (group * 16 + i) * 16 + lane * 4, in 32-bit words.
       const base = (BLOCKS >> 2) + (queued >> 2) * 64 + (queued & 3);
       let word = 0;
@@ -313,6 +315,9 @@ export function hmacLanes(key: Uint8Array, module = lanesModule()): HmacLanes | 
         const at = targets[k]!;
         for (let j = 0; j < 32; j++) out[at + j] = bytes[from + j]!;
       }
+      queued = 0;
+    },
+    clear() {
       queued = 0;
     },
   };

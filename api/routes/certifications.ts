@@ -186,11 +186,9 @@ export function certificationRoutes(deps: { service: CertificationService; orm: 
     try {
       body = JSON.parse(text);
     } catch (e) {
-      throw new ApiError(
-        'VALIDATION_ERROR',
-        `invalid body: ${e instanceof Error ? e.message : 'malformed JSON'}`,
-        [{ path: 'body', message: 'malformed JSON' }],
-      );
+      throw new ApiError('VALIDATION_ERROR', `invalid body: ${jsonFault(e, text)}`, [
+        { path: 'body', message: 'malformed JSON' },
+      ]);
     }
     if (Array.isArray(body)) {
       throw new ApiError(

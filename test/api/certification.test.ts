@@ -355,6 +355,16 @@ describe('certification results', () => {
       (await stack.call('POST', '/v1/certifications/resultats', ADMIN_TOKEN, result({ dossierId: 'X' })))
         .status,
     ).toBe(403);
+    // A body that is not JSON: what is wrong and where, never V8's excerpt of it (a NIR, a name).
+    const text = '{"titulaire": {"nom": "Dupont", "nir": "180057512345678"}, "x": oops}';
+    const res = await stack.app.request('/v1/certifications/resultats', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${certifier.token}`, 'content-type': 'application/json' },
+      body: text,
+    });
+    expect(res.status).toBe(400);
+    const message = ((await res.json()) as { error: { message: string } }).error.message;
+    expect(message).toBe(`invalid body: Unexpected token 'o' in JSON at position ${text.indexOf('oops')}`);
   });
 
   it("matches by NIR the latest entry among the trainee's dossiers, and waits for a dossier not there yet", async () => {

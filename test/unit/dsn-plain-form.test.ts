@@ -13,7 +13,7 @@ import { hmacSha256 } from '../../infra/pseudonym';
  */
 const key = Buffer.from('0123456789abcdef0123456789abcdef');
 const bytes = hmacSha256(key);
-const lanes = hmacLanes(key)!;
+const lanes = hmacLanes(key);
 /** The lanes, `count` called for each text queued. */
 const counting = (count: () => void): HmacLanes => ({
   queue: (...args) => {
@@ -24,6 +24,7 @@ const counting = (count: () => void): HmacLanes => ({
     return lanes.full;
   },
   flush: (out) => lanes.flush(out),
+  clear: () => lanes.clear(),
 });
 // Counts the lines written straight from the text.
 let plain = 0;
@@ -225,6 +226,30 @@ describe('the DSN import writing plain lines straight from the text', () => {
     expect(asked).toBe(3000 - 31);
     expect([a.lines, a.rejects]).toEqual([b.lines, b.rejects]);
     expect(Buffer.from(a.copy).equals(Buffer.from(b.copy))).toBe(true);
+  });
+
+  it('writes a piece the same into a used buffer, and after a piece that failed halfway', () => {
+    const text = Array.from({ length: 50 }, (_, i) => {
+      const nir = i === 30 ? keyed('180052A123456') : keyed(`1800175${String(i).padStart(6, '0')}`);
+      return `${nir},${completeSiret('4000000000001')},6201Z,01,2024-01-01,,${i}.5`;
+    }).join('\n');
+    const expected = Buffer.from(parseChunk(extract, text, ruleOnly).copy);
+    // A buffer of an earlier piece, not zeroed.
+    const used = new Uint8Array(text.length * 4).fill(0xa5);
+    expect(Buffer.from(parseChunk(extract, text, { bytes, lanes }, used).copy).equals(expected)).toBe(true);
+    // A piece that fails at its 31st line, the 30 before it queued.
+    const failing = {
+      bytes: () => {
+        throw new Error('no hash');
+      },
+      lanes,
+    };
+    expect(() => parseChunk(extract, text, failing)).toThrow('no hash');
+    // Nothing of it lands in the next piece, whose tuples are shorter (another month).
+    const other: BatchContext = { ...extract, mois: '2026-1' };
+    const after = parseChunk(other, text.split('\n').slice(0, 20).join('\n'), { bytes, lanes });
+    const rule = parseChunk(other, text.split('\n').slice(0, 20).join('\n'), ruleOnly);
+    expect(Buffer.from(after.copy).equals(Buffer.from(rule.copy))).toBe(true);
   });
 
   it('writes plain lines at all (the comparison above is not between two slow paths)', () => {
