@@ -8,9 +8,11 @@ export function jsonFault(e: unknown, text?: string): string {
   // `Unexpected token 'x', ..."the text around it"... is not valid JSON`: the excerpt dropped,
   // the position the parser stopped at said instead.
   const excerpt = /(^|, )(\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s;
-  const fault = excerpt.test(message)
-    ? `${message.replace(excerpt, '') || 'Unexpected token'}${text === undefined ? '' : ` in JSON at position ${jsonStopsAt(text) ?? text.length}`}`
-    : message;
+  let fault = message;
+  if (excerpt.test(message)) {
+    const where = text === undefined ? '' : ` in JSON at position ${jsonStopsAt(text) ?? text.length}`;
+    fault = `${message.replace(excerpt, '') || 'Unexpected token'}${where}`;
+  }
   return fault.replace(
     /[\u0000-\u001f\u007f]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
@@ -46,7 +48,7 @@ export function jsonStopsAt(text: string): number | undefined {
         const x = at(++i);
         if (x === 117) {
           for (let k = 0; k < 4; k++) if (!isHex(at(++i))) return false;
-        } else if (!'"\\/bfnrt'.includes(String.fromCharCode(x)) || x < 0) return false;
+        } else if (!'"\\/bfnrt'.includes(String.fromCharCode(x))) return false;
       }
     }
     return false;
