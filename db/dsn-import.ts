@@ -86,7 +86,6 @@ function batchParser(ctx: BatchContext, hashNir: (nir: string) => Buffer, thread
   // The platform's hasher has its key: the NIRs hashed four at a time into the COPY bytes
   // (infra/hmac-lanes.ts).
   const hasher: NirHasher = key ? { bytes: hashNir, lanes: hmacLanes(key) } : { bytes: hashNir };
-  const decoder = new TextDecoder();
   let pool: {
     worker: Worker;
     waiting: Map<number, { ok: (r: ChunkResult) => void; ko: (e: unknown) => void }>;
@@ -117,8 +116,7 @@ function batchParser(ctx: BatchContext, hashNir: (nir: string) => Buffer, thread
   return {
     submit(bytes: Uint8Array): Promise<ChunkResult> {
       // The first piece here: a small month never pays for starting threads.
-      if (batches++ === 0 || threads === 0 || !key)
-        return Promise.resolve(parseChunk(ctx, decoder.decode(bytes), hasher));
+      if (batches++ === 0 || threads === 0 || !key) return Promise.resolve(parseChunk(ctx, bytes, hasher));
       if (pool.length === 0) start();
       const t = pool[next++ % pool.length]!;
       // A piece that is its whole buffer moves to the thread without a copy.

@@ -10,12 +10,11 @@ import { type BatchContext, parseChunk } from './dsn-parse';
  */
 const { key, ctx, lanes } = workerData as { key: Uint8Array; ctx: BatchContext; lanes: object };
 const hasher = { bytes: hmacSha256(Buffer.from(key)), lanes: hmacLanes(key, lanes) };
-const decoder = new TextDecoder();
 // The buffer the pieces are written into, one after the other (an allocation a piece costs the
 // memory's zeroing and V8's accounting of it).
 let reuse: Uint8Array = new Uint8Array(0);
 parentPort!.on('message', (m: { id: number; bytes: Uint8Array }) => {
-  const r = parseChunk(ctx, decoder.decode(m.bytes), hasher, reuse);
+  const r = parseChunk(ctx, m.bytes, hasher, reuse);
   reuse = new Uint8Array(r.copy.buffer);
   // A buffer of its own, moved back without a copy.
   const copy = r.copy.slice();

@@ -8,7 +8,8 @@ import type { HmacLanes } from '../infra/hmac-lanes';
  * A DSN month's lines, checked, pseudonymised and written as binary COPY tuples: the work the import spreads
  * over threads (db/dsn-parse-thread.ts) while COPY streams, or does itself for a small month. A
  * thread is handed a piece of the file as bytes (whole lines) and does all the per-line work,
- * decoding and splitting included: the import's own thread only reads and writes bytes.
+ * splitting included, on the bytes (a line is decoded only when the rule reads it): the import's
+ * own thread only reads and writes bytes.
  */
 
 export interface BatchContext {
@@ -86,46 +87,231 @@ const FIRST_YEAR = Number(FIRST_OLD_DATE.slice(0, 4));
 if (!FIRST_OLD_DATE.endsWith('-01-01')) throw new Error('dateAt compares years only: FIRST_OLD_DATE moved');
 
 /** The number the `n` digits at `t[s]` write (the caller has checked they are digits). */
-const digitsAt = (t: string, s: number, n: number): number => {
+const digitsAt = (t: Uint8Array, s: number, n: number): number => {
   let v = 0;
-  for (let i = 0; i < n; i++) v = v * 10 + t.charCodeAt(s + i) - 48;
+  for (let i = 0; i < n; i++) v = v * 10 + t[s + i]! - 48;
   return v;
 };
 
 /** `t[s, e)` is only digits. */
-const allDigits = (t: string, s: number, e: number): boolean => {
+const allDigits = (t: Uint8Array, s: number, e: number): boolean => {
   for (let i = s; i < e; i++) {
-    const c = t.charCodeAt(i);
+    const c = t[i]!;
     if (c < 48 || c > 57) return false;
   }
   return true;
 };
 
 /** `t[s, s + 10)` is a date parseDsnLine takes: YYYY-MM-DD of the calendar, from FIRST_OLD_DATE on. */
-function dateAt(t: string, s: number): boolean {
-  if (t.charCodeAt(s + 4) !== 45 || t.charCodeAt(s + 7) !== 45) return false;
+function dateAt(t: Uint8Array, s: number): boolean {
+  if (t[s + 4] !== 45 || t[s + 7] !== 45) return false;
   if (!allDigits(t, s, s + 4) || !allDigits(t, s + 5, s + 7) || !allDigits(t, s + 8, s + 10)) return false;
   const year = digitsAt(t, s, 4);
   return year >= FIRST_YEAR && isCalendarDay(year, digitsAt(t, s + 5, 2), digitsAt(t, s + 8, 2));
 }
 
+/** Where the plain form's fields are in a line of the CSV, and what each of its tuples begins with. */
+interface PlainForm {
+  columns: number;
+  sep: number;
+  nir: number;
+  siret: number;
+  naf: number;
+  nature: number;
+  debut: number;
+  /** -1: the CSV has no end-date column. */
+  fin: number;
+  heures: number;
+  /** The tuple's number of columns and the month. */
+  head: Uint8Array;
+  /** Each cell's start and end in the line being read. */
+  starts: Int32Array;
+  ends: Int32Array;
+}
+
+/** La Poste's SIREN, 356000000, at `t[s]`. */
+const startsLaPoste = (t: Uint8Array, s: number): boolean =>
+  t[s] === 51 && t[s + 1] === 53 && t[s + 2] === 54 && allZeros(t, s + 3, s + 9);
+const allZeros = (t: Uint8Array, s: number, e: number): boolean => {
+  for (let i = s; i < e; i++) if (t[i] !== 48) return false;
+  return true;
+};
+
+/** `v` as 4 bytes, big-endian, at `out[at]`. */
+const put32 = (out: Uint8Array, at: number, v: number) => {
+  out[at] = v >>> 24;
+  out[at + 1] = v >>> 16;
+  out[at + 2] = v >>> 8;
+  out[at + 3] = v;
+};
+
+/** A text column from `t[s, e)` (ASCII, checked) at `out[at]`; where the next begins. */
+const putCell = (t: Uint8Array, s: number, e: number, out: Uint8Array, at: number): number => {
+  put32(out, at, e - s);
+  at += 4;
+  for (let i = s; i < e; i++) out[at++] = t[i]!;
+  return at;
+};
+
+/** A date column from the YYYY-MM-DD at `t[s]` (checked) at `out[at]`. */
+const putDate = (t: Uint8Array, s: number, out: Uint8Array, at: number) => {
+  put32(out, at, 4);
+  put32(
+    out,
+    at + 4,
+    dayNumber(digitsAt(t, s, 4), digitsAt(t, s + 5, 2), digitsAt(t, s + 8, 2)) - PG_EPOCH_DAY,
+  );
+};
+
+/** A numeric(9,2) of `hundredths` at `out[at]`: base-10000 digits, none leading or trailing zero. */
+function putNumeric(hundredths: number, out: Uint8Array, at: number): number {
+  const whole = Math.floor(hundredths / 100);
+  const g0 = Math.floor(whole / 10_000);
+  const g1 = whole % 10_000;
+  const g2 = (hundredths % 100) * 100;
+  const first = g0 !== 0 ? 0 : g1 !== 0 ? 1 : 2;
+  const last = g2 !== 0 ? 3 : g1 !== 0 ? 2 : g0 !== 0 ? 1 : first;
+  const n = last - first;
+  put32(out, at, 8 + 2 * n);
+  const weight = n === 0 ? 0 : 1 - first;
+  out[at + 4] = 0;
+  out[at + 5] = n;
+  out[at + 6] = weight >> 8;
+  out[at + 7] = weight;
+  out[at + 8] = 0;
+  out[at + 9] = 0;
+  out[at + 10] = 0;
+  out[at + 11] = 2;
+  at += 12;
+  for (let g = first; g < last; g++) {
+    const v = g === 0 ? g0 : g === 1 ? g1 : g2;
+    out[at++] = v >> 8;
+    out[at++] = v;
+  }
+  return at;
+}
+
 /**
- * The lines of `text` (LF or CRLF; a last line may lack its LF), in order, as COPY bytes. A CSV
- * line in the plain form of a month's extract (digits where digits are due, no quote, no space, a
- * NIR without Corsica's letters, a SIRET outside La Poste's, hours with at most two decimals) is
- * checked and written straight from the text, character by character; any other line goes
- * through parseDsnLine, the rule, which says what is wrong with it. The plain form takes exactly
+ * The line `t[s, e)` in the plain form, its tuple written at `out[at]` (200 bytes free there) and its
+ * NIR queued for hashing; where the next tuple begins, or -1 (nothing queued) for any other line.
+ * Locals and arguments, no closure over the buffer and its position: V8 keeps them in registers.
+ */
+function plainLine(
+  t: Uint8Array,
+  s: number,
+  e: number,
+  f: PlainForm,
+  lanes: HmacLanes,
+  out: Uint8Array,
+  at: number,
+): number {
+  const { starts, ends, columns, sep } = f;
+  let k = 0;
+  starts[0] = s;
+  for (let i = s; i < e; i++) {
+    const c = t[i]!;
+    if (c === sep) {
+      if (++k >= columns) return -1;
+      ends[k - 1] = i;
+      starts[k] = i + 1;
+    } else if (c === 34) return -1;
+  }
+  if (k !== columns - 1) return -1;
+  ends[k] = e;
+  // NIR: 15 digits, the first 1 to 4, 7 or 8, the last two the key of the first 13.
+  const ns = starts[f.nir]!;
+  if (ends[f.nir]! - ns !== 15 || !allDigits(t, ns, ns + 15)) return -1;
+  const sex = t[ns]!;
+  if (sex === 48 || sex === 53 || sex === 54 || sex === 57) return -1;
+  if (digitsKeyAt(t, ns) !== digitsAt(t, ns + 13, 2)) return -1;
+  // SIRET: 14 digits, Luhn (La Poste's own rule left to the rule).
+  const ss = starts[f.siret]!;
+  const se = ends[f.siret]!;
+  if (se - ss !== 14 || !allDigits(t, ss, se)) return -1;
+  if (startsLaPoste(t, ss)) return -1;
+  if (!luhnAt(t, ss, 14)) return -1;
+  // NAF: 4 digits and a capital letter.
+  const as = starts[f.naf]!;
+  const ae = ends[f.naf]!;
+  if (ae - as !== 5 || !allDigits(t, as, as + 4)) return -1;
+  const letter = t[as + 4]!;
+  if (letter < 65 || letter > 90) return -1;
+  // Nature: 2 digits.
+  const cs = starts[f.nature]!;
+  const ce = ends[f.nature]!;
+  if (ce - cs !== 2 || !allDigits(t, cs, ce)) return -1;
+  // Dates: the start, the end absent or empty or not before the start.
+  const ds = starts[f.debut]!;
+  if (ends[f.debut]! - ds !== 10 || !dateAt(t, ds)) return -1;
+  const fs = f.fin < 0 ? 0 : starts[f.fin]!;
+  const fl = f.fin < 0 ? 0 : ends[f.fin]! - fs;
+  if (fl !== 0) {
+    if (fl !== 10 || !dateAt(t, fs)) return -1;
+    for (let i = 0; i < 10; i++) {
+      const d = t[fs + i]! - t[ds + i]!;
+      if (d > 0) break;
+      if (d < 0) return -1;
+    }
+  }
+  // Hours: 1 to 7 digits, then a point or a comma and 1 or 2 decimals, under 9,999,999.
+  const hs = starts[f.heures]!;
+  const he = ends[f.heures]!;
+  let point = -1;
+  for (let i = hs; i < he; i++) {
+    const c = t[i]!;
+    if (c === 46 || c === 44) {
+      if (point >= 0) return -1;
+      point = i;
+    } else if (c < 48 || c > 57) return -1;
+  }
+  const intEnd = point < 0 ? he : point;
+  if (intEnd === hs || intEnd - hs > 7 || (point >= 0 && (he - point < 2 || he - point > 3))) return -1;
+  const whole = digitsAt(t, hs, intEnd - hs);
+  const cents = point < 0 ? 0 : digitsAt(t, point + 1, he - point - 1) * (he - point === 2 ? 10 : 1);
+  if (whole === 9_999_999 && cents > 0) return -1;
+
+  const head = f.head;
+  for (let i = 0; i < head.length; i++) out[at + i] = head[i]!;
+  at += head.length;
+  put32(out, at, 32);
+  at += 4;
+  if (lanes.full) lanes.flush(out);
+  if (!lanes.queue(t, ns, ns + 15, at)) return -1;
+  at += 32;
+  at = putCell(t, ss, se, out, at);
+  at = putCell(t, as, ae, out, at);
+  at = putCell(t, cs, ce, out, at);
+  putDate(t, ds, out, at);
+  at += 8;
+  if (fl === 0) {
+    put32(out, at, -1);
+    at += 4;
+  } else {
+    putDate(t, fs, out, at);
+    at += 8;
+  }
+  return putNumeric(whole * 100 + cents, out, at);
+}
+
+/**
+ * The lines of `text`, UTF-8 (LF or CRLF; a last line may lack its LF), in order, as COPY bytes. A
+ * CSV line in the plain form of a month's extract (digits where digits are due, no quote, no space,
+ * a NIR without Corsica's letters, a SIRET outside La Poste's, hours with at most two decimals) is
+ * checked and written straight from its bytes, one by one (plainLine); any other line is decoded and
+ * goes through parseDsnLine, the rule, which says what is wrong with it. The plain form takes exactly
  * the lines parseDsnLine takes in that form, and writes what it would
  * (test/db/dsn-import.test.ts, on random lines): a month of a million lines spends a third less.
  */
 export function parseChunk(
   ctx: BatchContext,
-  text: string,
+  text: Uint8Array | string,
   hasher: NirHasher,
   /** Written over when large enough (a thread's, piece after piece): `copy` is then a view of it. */
   reuse?: Uint8Array,
 ): ChunkResult {
-  const size = text.length * 3 + 1024;
+  // A string (the tests') read as its UTF-8 bytes, the form a thread is handed.
+  const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
+  const size = bytes.length * 3 + 1024;
   let out = reuse && reuse.length >= size ? reuse : new Uint8Array(size);
   let at = 0;
   const lanes = ctx.format === 'csv' && ctx.header ? hasher.lanes : undefined;
@@ -140,6 +326,7 @@ export function parseChunk(
     out = bigger;
   };
   const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
   const int16 = (v: number) => {
     out[at++] = v >>> 8;
     out[at++] = v;
@@ -199,107 +386,26 @@ export function parseChunk(
     number
   >;
   const columns = header?.length ?? 0;
-  const sepCode = ctx.sep.charCodeAt(0);
-  const starts = new Int32Array(columns + 1);
-  const ends = new Int32Array(columns + 1);
-  /** A text column from the CSV cell `k` (ASCII, checked). */
-  const copyCell = (k: number) => {
-    int32(ends[k]! - starts[k]!);
-    for (let i = starts[k]!; i < ends[k]!; i++) out[at++] = text.charCodeAt(i);
-  };
-  const dateCell = (s: number) =>
-    date(digitsAt(text, s, 4), digitsAt(text, s + 5, 2), digitsAt(text, s + 8, 2));
-
-  /** The line `text[s, e)` in the plain form, written; false (nothing written) for any other. */
-  const plain = (s: number, e: number): boolean => {
-    let k = 0;
-    starts[0] = s;
-    for (let i = s; i < e; i++) {
-      const c = text.charCodeAt(i);
-      if (c === sepCode) {
-        if (++k >= columns) return false;
-        ends[k - 1] = i;
-        starts[k] = i + 1;
-      } else if (c === 34) return false;
-    }
-    if (k !== columns - 1) return false;
-    ends[k] = e;
-    // NIR: 15 digits, the first 1 to 4, 7 or 8, the last two the key of the first 13.
-    const ns = starts[at_.nir]!;
-    if (ends[at_.nir]! - ns !== 15 || !allDigits(text, ns, ns + 15)) return false;
-    const sex = text.charCodeAt(ns);
-    if (sex === 48 || sex === 53 || sex === 54 || sex === 57) return false;
-    if (digitsKeyAt(text, ns) !== digitsAt(text, ns + 13, 2)) return false;
-    // SIRET: 14 digits, Luhn (La Poste's own rule left to the rule).
-    const ss = starts[at_.siret]!;
-    if (ends[at_.siret]! - ss !== 14 || !allDigits(text, ss, ss + 14)) return false;
-    if (text.startsWith('356000000', ss)) return false;
-    if (!luhnAt(text, ss, 14)) return false;
-    // NAF: 4 digits and a capital letter.
-    const as = starts[at_.naf]!;
-    if (ends[at_.naf]! - as !== 5 || !allDigits(text, as, as + 4)) return false;
-    const letter = text.charCodeAt(as + 4);
-    if (letter < 65 || letter > 90) return false;
-    // Nature: 2 digits.
-    const cs = starts[at_.natureContrat]!;
-    if (ends[at_.natureContrat]! - cs !== 2 || !allDigits(text, cs, cs + 2)) return false;
-    // Dates: the start, the end absent or empty or not before the start.
-    const ds = starts[at_.dateDebutContrat]!;
-    if (ends[at_.dateDebutContrat]! - ds !== 10 || !dateAt(text, ds)) return false;
-    const finAt = at_.dateFinContrat;
-    const fs = finAt < 0 ? 0 : starts[finAt]!;
-    const fl = finAt < 0 ? 0 : ends[finAt]! - fs;
-    if (fl !== 0) {
-      if (fl !== 10 || !dateAt(text, fs)) return false;
-      for (let i = 0; i < 10; i++) {
-        const d = text.charCodeAt(fs + i) - text.charCodeAt(ds + i);
-        if (d > 0) break;
-        if (d < 0) return false;
-      }
-    }
-    // Hours: 1 to 7 digits, then a point or a comma and 1 or 2 decimals, under 9,999,999.
-    const hs = starts[at_.heures]!;
-    const he = ends[at_.heures]!;
-    let point = -1;
-    for (let i = hs; i < he; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 46 || c === 44) {
-        if (point >= 0) return false;
-        point = i;
-      } else if (c < 48 || c > 57) return false;
-    }
-    const intEnd = point < 0 ? he : point;
-    if (intEnd === hs || intEnd - hs > 7 || (point >= 0 && (he - point < 2 || he - point > 3))) return false;
-    const whole = digitsAt(text, hs, intEnd - hs);
-    const cents = point < 0 ? 0 : digitsAt(text, point + 1, he - point - 1) * (he - point === 2 ? 10 : 1);
-    if (whole === 9_999_999 && cents > 0) return false;
-
-    room(200);
-    const line = at;
-    out.set(head, at);
-    at += head.length;
-    int32(32);
-    if (lanes!.full) lanes!.flush(out);
-    if (!lanes!.queue(text, ns, ns + 15, at)) {
-      at = line;
-      return false;
-    }
-    at += 32;
-    copyCell(at_.siret);
-    copyCell(at_.naf);
-    copyCell(at_.natureContrat);
-    dateCell(ds);
-    if (fl === 0) int32(-1);
-    else dateCell(fs);
-    numeric(whole * 100 + cents);
-    return true;
+  const form: PlainForm = {
+    columns,
+    sep: ctx.sep.charCodeAt(0),
+    nir: at_.nir,
+    siret: at_.siret,
+    naf: at_.naf,
+    nature: at_.natureContrat,
+    debut: at_.dateDebutContrat,
+    fin: at_.dateFinContrat,
+    heures: at_.heures,
+    head,
+    starts: new Int32Array(columns + 1),
+    ends: new Int32Array(columns + 1),
   };
 
   let start = 0;
-  while (start < text.length) {
-    let nl = text.indexOf('\n', start);
-    if (nl === -1) nl = text.length;
-    const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+  while (start < bytes.length) {
+    let nl = bytes.indexOf(10, start);
+    if (nl === -1) nl = bytes.length;
+    const end = nl > start && bytes[nl - 1] === 13 ? nl - 1 : nl;
     const lineStart = start;
     start = nl + 1;
     const ligne = ++count;
@@ -307,11 +413,16 @@ export function parseChunk(
       lanes?.flush(out);
       return { copy: out.subarray(0, at), lines, count, rejects, tooLong: ligne };
     }
-    if (lanes && plain(lineStart, end)) {
-      lines++;
-      continue;
+    if (lanes) {
+      room(200);
+      const next = plainLine(bytes, lineStart, end, form, lanes, out, at);
+      if (next >= 0) {
+        at = next;
+        lines++;
+        continue;
+      }
     }
-    const line = text.slice(lineStart, end);
+    const line = decoder.decode(bytes.subarray(lineStart, end));
     if (isBlank(line)) continue;
     let record: Record<string, unknown>;
     if (ctx.format === 'csv') {

@@ -1,12 +1,14 @@
+import { asciiBytes } from './ascii';
+
 /** SIRET: 14 digits passing the Luhn check; La Poste's establishments follow their own rule. */
 const LA_POSTE_SIREN = '356000000';
 const LA_POSTE_HEAD_OFFICE = '35600000000048';
 
-/** The Luhn check of the `length` digits at `text[start]` (the caller has checked they are digits). */
-export function luhnAt(text: string, start: number, length: number): boolean {
+/** The Luhn check of the `length` digits at `bytes[start]` (the caller has checked they are digits). */
+export function luhnAt(bytes: Uint8Array, start: number, length: number): boolean {
   let sum = 0;
   for (let i = 0; i < length; i++) {
-    let d = text.charCodeAt(start + length - 1 - i) - 48;
+    let d = bytes[start + length - 1 - i]! - 48;
     if (i % 2 === 1) {
       d *= 2;
       if (d > 9) d -= 9;
@@ -16,7 +18,7 @@ export function luhnAt(text: string, start: number, length: number): boolean {
   return sum % 10 === 0;
 }
 
-const luhn = (digits: string): boolean => luhnAt(digits, 0, digits.length);
+const luhn = (digits: string): boolean => luhnAt(asciiBytes(digits), 0, digits.length);
 
 export function isValidSiret(siret: string): boolean {
   if (!/^\d{14}$/.test(siret)) return false;

@@ -248,10 +248,10 @@ export const lanesModule = (): object => (compiled ??= new wasm.Module(assemble(
 /** Texts queued, their digests written where each asked at the next `flush`. */
 export interface HmacLanes {
   /**
-   * `text[start, end)`, at most 55 ASCII characters, queued: its 32 bytes go to `at` in the
+   * `bytes[start, end)`, at most 55 ASCII characters, queued: its 32 bytes go to `at` in the
    * buffer the next `flush` is given. False (nothing queued) for any other text.
    */
-  queue(text: string, start: number, end: number, at: number): boolean;
+  queue(bytes: Uint8Array, start: number, end: number, at: number): boolean;
   /** The queue is full: flush it before queueing more. */
   readonly full: boolean;
   /** Every queued text hashed, its digest written into `out` where it asked; the queue emptied. */
@@ -279,7 +279,7 @@ export function hmacLanes(key: Uint8Array, module = lanesModule()): HmacLanes {
   const targets = new Int32Array(BATCH);
   let queued = 0;
   return {
-    queue(text, start, end, at) {
+    queue(ascii, start, end, at) {
       const n = end - start;
       if (n < 0 || n > 55 || queued >= BATCH) return false;
       // Word i of this lane: BLOCKS + (group * 16 + i) * 16 + lane * 4, in 32-bit words.
@@ -287,7 +287,7 @@ export function hmacLanes(key: Uint8Array, module = lanesModule()): HmacLanes {
       let word = 0;
       let i = 0;
       for (; i < n; i++) {
-        const ch = text.charCodeAt(start + i);
+        const ch = ascii[start + i]!;
         if (ch > 127) return false;
         word = (word << 8) | ch;
         if ((i & 3) === 3) {
