@@ -255,7 +255,7 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
 
     const copy = client.query(
       copyFrom(
-        `copy ${table} (mois, nir_hash, siret, naf, nature, date_debut, date_fin, heures) from stdin (format binary)`,
+        `copy ${table} (mois, nir_hash, nir_key, siret, naf, nature, date_debut, date_fin, heures) from stdin (format binary)`,
       ),
     );
     copy.write(COPY_HEADER);
@@ -350,10 +350,11 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     copying = null;
     opts.onProgress?.({ lines, rejected });
 
-    // The month's index is built in memory (a million hashes sort in well under 256 MiB).
+    // The month's index, on the hash's first 8 bytes as a bigint (db/dsn-parse.ts, COPY_COLUMNS),
+    // is built in memory (a million keys sort in well under 256 MiB).
     await client.query(`set maintenance_work_mem = '256MB'`);
     // A month is never written again once loaded: its index pages full.
-    await client.query(`create index ${table}_nir on ${table} (nir_hash) with (fillfactor = 100)`);
+    await client.query(`create index ${table}_key on ${table} (nir_key) with (fillfactor = 100)`);
     await opts.beforeSwap?.();
 
     await client.query('begin');

@@ -76,8 +76,8 @@ export async function lookupMonths(
     }[]
   >(
     `select mois, siret, naf, nature, date_debut::text as debut, date_fin::text as fin, heures::float8 as heures
-       from dsn_lines where mois = any(?::varchar[]) and nir_hash = ?`,
-    [monthArray(loaded.map((r) => r.mois)), nirHash],
+       from dsn_lines where mois = any(?::varchar[]) and nir_key = dsn_nir_key(?) and nir_hash = ?`,
+    [monthArray(loaded.map((r) => r.mois)), nirHash, nirHash],
   );
   for (const l of lines) {
     out[l.mois]?.lines.push({
@@ -165,7 +165,7 @@ const LINES_OF = (nirHash: string) => `(select jsonb_agg(jsonb_build_object(
                   'siret', l.siret, 'naf', l.naf, 'natureContrat', l.nature,
                   'dateDebutContrat', l.date_debut::text, 'dateFinContrat', l.date_fin::text,
                   'heures', l.heures::float8) order by l.siret, l.date_debut, l.nature, l.heures)
-                 from dsn_lines l where l.mois = ? and l.nir_hash = ${nirHash})`;
+                 from dsn_lines l where l.mois = ? and l.nir_key = dsn_nir_key(${nirHash}) and l.nir_hash = ${nirHash})`;
 
 /**
  * The month's wake-up, set-based: a page of the records registered for a month (by id) and, in

@@ -51,8 +51,14 @@ export const COPY_HEADER = new Uint8Array([
   0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
 ]);
 export const COPY_TRAILER = new Uint8Array([0xff, 0xff]);
-/** The columns each tuple has: mois, nir_hash, siret, naf, nature, date_debut, date_fin, heures. */
-const COPY_COLUMNS = 8;
+/**
+ * The columns each tuple has: mois, nir_hash, nir_key, siret, naf, nature, date_debut, date_fin,
+ * heures. nir_key, the hash's first 8 bytes as a bigint, is what the month's index sorts: 8 bytes
+ * compared as one number build it in 0.4 s where the 32 of the hash take 0.65 (a million lines).
+ */
+export const COPY_COLUMNS = 9;
+/** The bytes of nir_key: the hash's first 8, big-endian as binary COPY writes a bigint. */
+const KEY_BYTES = 8;
 /** PostgreSQL's dates count days from 2000-01-01. */
 const PG_EPOCH_DAY = dayNumber(2000, 1, 1);
 
@@ -193,7 +199,8 @@ function putNumeric(hundredths: number, out: Uint8Array, at: number): number {
 
 /**
  * The line `t[s, e)` in the plain form, its tuple written at `out[at]` (200 bytes free there) and its
- * NIR queued for hashing; where the next tuple begins, or -1 (nothing queued) for any other line.
+ * NIR queued for hashing (the lanes not full); where the next tuple begins, or -1 (nothing queued)
+ * for any other line.
  * Locals and arguments, no closure over the buffer and its position: V8 keeps them in registers.
  */
 function plainLine(
@@ -275,9 +282,10 @@ function plainLine(
   at += head.length;
   put32(out, at, 32);
   at += 4;
-  if (lanes.full) lanes.flush(out);
   if (!lanes.queue(t, ns, ns + 15, at)) return -1;
-  at += 32;
+  // The key's bytes are the hash's, copied once it is written (parseChunk's flush).
+  put32(out, at + 32, KEY_BYTES);
+  at += 32 + 4 + KEY_BYTES;
   at = putCell(t, ss, se, out, at);
   at = putCell(t, as, ae, out, at);
   at = putCell(t, cs, ce, out, at);
@@ -315,12 +323,20 @@ export function parseChunk(
   let out = reuse && reuse.length >= size ? reuse : new Uint8Array(size);
   let at = 0;
   const lanes = ctx.format === 'csv' && ctx.header ? hasher.lanes : undefined;
+  // Where each hash queued goes: its first bytes go again to the key after it.
+  const queuedAt: number[] = [];
   // Nothing queued by a piece that failed may land in this one.
   lanes?.clear();
+  const flush = () => {
+    if (!lanes || queuedAt.length === 0) return;
+    lanes.flush(out);
+    for (const h of queuedAt) out.copyWithin(h + 32 + 4, h, h + KEY_BYTES);
+    queuedAt.length = 0;
+  };
   const room = (n: number) => {
     if (at + n <= out.length) return;
     // The hashes queued go into this buffer, before its bytes move.
-    lanes?.flush(out);
+    flush();
     const bigger = new Uint8Array(Math.max(out.length * 2, at + n));
     bigger.set(out.subarray(0, at));
     out = bigger;
@@ -410,13 +426,15 @@ export function parseChunk(
     start = nl + 1;
     const ligne = ++count;
     if (end - lineStart > ctx.maxLine) {
-      lanes?.flush(out);
+      flush();
       return { copy: out.subarray(0, at), lines, count, rejects, tooLong: ligne };
     }
     if (lanes) {
       room(200);
+      if (lanes.full) flush();
       const next = plainLine(bytes, lineStart, end, form, lanes, out, at);
       if (next >= 0) {
+        queuedAt.push(at + head.length + 4);
         at = next;
         lines++;
         continue;
@@ -467,6 +485,9 @@ export function parseChunk(
     int32(hash.length);
     out.set(hash, at);
     at += hash.length;
+    int32(KEY_BYTES);
+    out.set(hash.subarray(0, KEY_BYTES), at);
+    at += KEY_BYTES;
     textField(l.siret);
     textField(l.naf);
     textField(l.natureContrat);
@@ -476,6 +497,6 @@ export function parseChunk(
     numeric(Math.round(l.heures * 100));
     lines++;
   }
-  lanes?.flush(out);
+  flush();
   return { copy: out.subarray(0, at), lines, count, rejects };
 }

@@ -25,6 +25,7 @@ import { Migration20261217000000_console_sessions } from './Migration20261217000
 import { Migration20261218000000_name_search } from './Migration20261218000000_name_search';
 import { Migration20261219000000_flux } from './Migration20261219000000_flux';
 import { Migration20261220000000_pending_load } from './Migration20261220000000_pending_load';
+import { Migration20261221000000_dsn_nir_key } from './Migration20261221000000_dsn_nir_key';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -58,4 +59,5 @@ export const migrationsList = [
   { name: 'Migration20261218000000_name_search', class: Migration20261218000000_name_search },
   { name: 'Migration20261219000000_flux', class: Migration20261219000000_flux },
   { name: 'Migration20261220000000_pending_load', class: Migration20261220000000_pending_load },
+  { name: 'Migration20261221000000_dsn_nir_key', class: Migration20261221000000_dsn_nir_key },
 ];

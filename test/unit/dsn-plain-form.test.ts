@@ -258,7 +258,7 @@ describe('the DSN import writing plain lines straight from the text', () => {
     let asked = 0;
     const r = parseChunk(extract, line, { bytes, lanes: counting(() => asked++) });
     expect(asked).toBe(1);
-    // One binary COPY tuple: 8 columns, each its length then its bytes.
+    // One binary COPY tuple: 9 columns, each its length then its bytes (the key: the hash's first 8).
     const hex = (...parts: (string | number[])[]) =>
       Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p)))).toString(
         'hex',
@@ -267,11 +267,13 @@ describe('the DSN import writing plain lines straight from the text', () => {
     // 2024-01-01 is 8,766 days after 2000-01-01; 151.50 is 151 and 5000 ten-thousandths.
     expect(Buffer.from(r.copy).toString('hex')).toBe(
       hex(
-        [0, 8],
+        [0, 9],
         len(7),
         '2026-10',
         len(32),
         [...bytes(line.slice(0, 15))],
+        len(8),
+        [...bytes(line.slice(0, 15)).subarray(0, 8)],
         len(14),
         completeSiret('4000000000001'),
         len(5),
