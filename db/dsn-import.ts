@@ -218,6 +218,24 @@ export async function* lineChunks(
   }
 }
 
+/**
+ * PostgreSQL on this machine shares its cores with the import: the month's index is then sorted by
+ * as many of its processes as there are cores (its own and cores - 1 workers), not one more; a
+ * server of its own keeps its setting. A million keys: 0.34 s with one worker on 2 cores, 0.44 with
+ * PostgreSQL's default of 2 (docs/PERFORMANCE.md, "DSN import, session 21"). Null: leave it be.
+ */
+export function indexWorkers(databaseUrl: string): number | null {
+  let host: string;
+  try {
+    const url = new URL(databaseUrl);
+    host = url.searchParams.get('host') ?? decodeURIComponent(url.hostname);
+  } catch {
+    return null;
+  }
+  const local = host === '' || host.startsWith('/') || ['localhost', '127.0.0.1', '[::1]'].includes(host);
+  return local ? Math.max(0, availableParallelism() - 1) : null;
+}
+
 const partitionName = (mois: string, version: number) => `dsn_lines_${mois.replace('-', '_')}_v${version}`;
 
 /**
@@ -353,6 +371,13 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     // The month's index, on the hash's first 8 bytes as a bigint (db/dsn-parse.ts, COPY_COLUMNS),
     // is built in memory (a million keys sort in well under 256 MiB).
     await client.query(`set maintenance_work_mem = '256MB'`);
+    const workers = indexWorkers(opts.databaseUrl);
+    if (workers !== null)
+      await client.query(
+        `select set_config('max_parallel_maintenance_workers',
+           least(current_setting('max_parallel_maintenance_workers')::int, $1)::text, false)`,
+        [workers],
+      );
     // A month is never written again once loaded: its index pages full.
     await client.query(`create index ${table}_key on ${table} (nir_key) with (fillfactor = 100)`);
     await opts.beforeSwap?.();
