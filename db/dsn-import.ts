@@ -344,7 +344,7 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
           const text = decoder.decode(bytes.subarray(0, end > 0 && bytes[end - 1] === 13 ? end - 1 : end));
           bytes = bytes.subarray(nl === -1 ? bytes.length : nl + 1);
           numbered++;
-          if (text.length > DSN_MAX_LINE_BYTES) throw tooLong(numbered);
+          if (end > DSN_MAX_LINE_BYTES) throw tooLong(numbered);
           if (text.trim() === '') continue;
           sep = text.includes(';') && !text.includes(',') ? ';' : ',';
           header = splitCsv(text, sep).map((h) => h.trim());

@@ -342,7 +342,8 @@ export function parseChunk(
     out = bigger;
   };
   const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
+  // A line keeps a byte order mark it begins with (the file's own is taken off before the pieces).
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   const int16 = (v: number) => {
     out[at++] = v >>> 8;
     out[at++] = v;

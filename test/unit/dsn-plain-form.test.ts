@@ -288,4 +288,27 @@ describe('the DSN import writing plain lines straight from the text', () => {
       ),
     );
   });
+
+  it('reads each line as its bytes say, wherever it falls in a piece: a byte order mark stays, a long line counts its bytes', () => {
+    const line = JSON.stringify({
+      nir: keyed('1800175000001'),
+      siret: completeSiret('4000000000001'),
+      naf: '6201Z',
+      natureContrat: '01',
+      dateDebutContrat: '2024-01-01',
+      heures: 35,
+    });
+    const ndjson: BatchContext = { mois: '2026-10', format: 'ndjson', header: null, sep: ',', maxLine: 400 };
+    const r = parseChunk(ndjson, [`\uFEFF${line}`, line, `\uFEFF${line}`].join('\n'), ruleOnly);
+    expect([r.lines, r.rejects]).toEqual([
+      1,
+      [
+        { ligne: 1, message: 'not valid JSON' },
+        { ligne: 3, message: 'not valid JSON' },
+      ],
+    ]);
+    // 150 characters of two bytes each: over a limit of 200 bytes.
+    const long = parseChunk({ ...ndjson, maxLine: 200 }, `${line}\n"${'é'.repeat(150)}"`, ruleOnly);
+    expect([long.lines, long.tooLong]).toEqual([1, 2]);
+  });
 });
