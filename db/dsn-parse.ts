@@ -160,13 +160,13 @@ const putCell = (t: Uint8Array, s: number, e: number, out: Uint8Array, at: numbe
 };
 
 /** A date column from the YYYY-MM-DD at `t[s]` (checked) at `out[at]`. */
-const putDate = (t: Uint8Array, s: number, out: Uint8Array, at: number) => {
+const putDate = (t: Uint8Array, s: number, out: Uint8Array, at: number) =>
+  putDay(out, at, digitsAt(t, s, 4), digitsAt(t, s + 5, 2), digitsAt(t, s + 8, 2));
+
+/** A date column of that day at `out[at]` (8 bytes). */
+const putDay = (out: Uint8Array, at: number, year: number, month: number, day: number) => {
   put32(out, at, 4);
-  put32(
-    out,
-    at + 4,
-    dayNumber(digitsAt(t, s, 4), digitsAt(t, s + 5, 2), digitsAt(t, s + 8, 2)) - PG_EPOCH_DAY,
-  );
+  put32(out, at + 4, dayNumber(year, month, day) - PG_EPOCH_DAY);
 };
 
 /** A numeric(9,2) of `hundredths` at `out[at]`: base-10000 digits, none leading or trailing zero. */
@@ -344,45 +344,19 @@ export function parseChunk(
   const encoder = new TextEncoder();
   // A line keeps a byte order mark it begins with (the file's own is taken off before the pieces).
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  const int16 = (v: number) => {
-    out[at++] = v >>> 8;
-    out[at++] = v;
-  };
   const int32 = (v: number) => {
-    out[at++] = v >>> 24;
-    out[at++] = v >>> 16;
-    out[at++] = v >>> 8;
-    out[at++] = v;
+    put32(out, at, v);
+    at += 4;
   };
   // Each tuple's start: its number of columns and the month (the NIR hash's length and bytes follow).
   const moisBytes = encoder.encode(ctx.mois);
   const head = new Uint8Array(2 + 4 + moisBytes.length);
   head.set([0, COPY_COLUMNS, 0, 0, 0, moisBytes.length], 0);
   head.set(moisBytes, 6);
-  const date = (year: number, month: number, day: number) => {
-    int32(4);
-    int32(dayNumber(year, month, day) - PG_EPOCH_DAY);
-  };
   /** A date column from the rule's YYYY-MM-DD. */
-  const ymd = (d: string) => date(Number(d.slice(0, 4)), Number(d.slice(5, 7)), Number(d.slice(8, 10)));
-  /** A numeric(9,2) of `hundredths`: base-10000 digits, none leading or trailing zero. */
-  const groups = new Int32Array(3);
-  const numeric = (hundredths: number) => {
-    const whole = Math.floor(hundredths / 100);
-    groups[0] = Math.floor(whole / 10_000);
-    groups[1] = whole % 10_000;
-    groups[2] = (hundredths % 100) * 100;
-    let first = 0;
-    while (first < 2 && groups[first] === 0) first++;
-    let last = 3;
-    while (last > first && groups[last - 1] === 0) last--;
-    const n = last - first;
-    int32(8 + 2 * n);
-    int16(n);
-    int16(n === 0 ? 0 : 1 - first);
-    int16(0);
-    int16(2);
-    for (let g = first; g < last; g++) int16(groups[g]!);
+  const ymd = (d: string) => {
+    putDay(out, at, Number(d.slice(0, 4)), Number(d.slice(5, 7)), Number(d.slice(8, 10)));
+    at += 8;
   };
   /** A text column from a string (the rule's values). */
   const textField = (value: string) => {
@@ -495,7 +469,7 @@ export function parseChunk(
     ymd(l.dateDebutContrat);
     if (l.dateFinContrat === null) int32(-1);
     else ymd(l.dateFinContrat);
-    numeric(Math.round(l.heures * 100));
+    at = putNumeric(Math.round(l.heures * 100), out, at);
     lines++;
   }
   flush();

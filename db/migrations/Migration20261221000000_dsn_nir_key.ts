@@ -1,5 +1,13 @@
 import { Migration } from '@mikro-orm/migrations';
 
+/** A statement run on each loaded month's partition `p`: the arguments of `format`. */
+const eachMonth = (formatArgs: string) => `
+  do $$ declare p text; begin
+    for p in select partition_name from dsn_months loop
+      execute format(${formatArgs});
+    end loop;
+  end $$;`;
+
 /**
  * A DSN month is indexed on `nir_key`, the first 8 bytes of the NIR's keyed hash as a bigint, not
  * on the 32 bytes of the hash: a month's index builds in 0.4 s instead of 0.65 (a million lines) and
@@ -15,31 +23,16 @@ export class Migration20261221000000_dsn_nir_key extends Migration {
     this.addSql(`
       create function dsn_nir_key(h bytea) returns bigint language sql immutable strict parallel safe
         as $$ select ('x' || encode(substring(h from 1 for 8), 'hex'))::bit(64)::bigint $$;`);
-    this.addSql(`
-      do $$ declare p text; begin
-        for p in select partition_name from dsn_months loop
-          execute format('drop index if exists %I', p || '_nir');
-        end loop;
-      end $$;`);
+    this.addSql(eachMonth("'drop index if exists %I', p || '_nir'"));
     this.addSql('alter table dsn_lines add column nir_key bigint;');
     // A change of type with USING rewrites each partition, the keys computed as it goes.
     this.addSql('alter table dsn_lines alter column nir_key type bigint using dsn_nir_key(nir_hash);');
     this.addSql('alter table dsn_lines alter column nir_key set not null;');
-    this.addSql(`
-      do $$ declare p text; begin
-        for p in select partition_name from dsn_months loop
-          execute format('create index %I on %I (nir_key) with (fillfactor = 100)', p || '_key', p);
-        end loop;
-      end $$;`);
+    this.addSql(eachMonth("'create index %I on %I (nir_key) with (fillfactor = 100)', p || '_key', p"));
   }
 
   override async down(): Promise<void> {
-    this.addSql(`
-      do $$ declare p text; begin
-        for p in select partition_name from dsn_months loop
-          execute format('create index %I on %I (nir_hash) with (fillfactor = 100)', p || '_nir', p);
-        end loop;
-      end $$;`);
+    this.addSql(eachMonth("'create index %I on %I (nir_hash) with (fillfactor = 100)', p || '_nir', p"));
     this.addSql('alter table dsn_lines drop column nir_key;');
     this.addSql('drop function dsn_nir_key(bytea);');
   }
