@@ -28,8 +28,9 @@ export async function cepWorkflow(input: CepWorkflowInput): Promise<void> {
   setHandler(cepFormationSignal, () => period.onFormation());
 
   for (;;) {
+    // An Update's completion before whatever the loop starts after it (workflows/dossier-workflow.ts).
+    await condition(allHandlersFinished);
     const ending = period.shouldContinueAsNew() || period.finished();
-    if (ending) await condition(allHandlersFinished);
     if (period.recordOwed()) {
       const record = period.record();
       try {

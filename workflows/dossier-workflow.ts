@@ -56,10 +56,15 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
   };
 
   for (;;) {
+    // Nothing of the loop runs while a handler is in flight: an Update's completion always comes
+    // before the timers and activities the loop starts after it. Temporal hands a worker that has
+    // the workflow in its cache, one that replays it first, and a replay the same Update in
+    // activations grouped differently; without this the order of those commands followed the
+    // grouping, and a history written by one could not be replayed by another (docs/ARCHITECTURE.md).
+    await condition(allHandlersFinished);
     // Continue-as-new, and the end, only once the ledger holds every entry: what the next run does
     // not carry, and what outlives the workflow, is there.
     const ending = dossier.shouldContinueAsNew() || dossier.finished();
-    if (ending) await condition(allHandlersFinished);
     if (
       ((dossier.shouldContinueAsNew() || dossier.finished()) && dossier.recordOwed()) ||
       dossier.stateOwed()

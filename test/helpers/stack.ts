@@ -38,6 +38,8 @@ export async function startStack(
     webhookTimeoutMs?: number;
     /** The console's outside OpenID provider (unset: the embedded one). */
     oidc?: { issuer: string; clientId: string; clientSecret: string };
+    /** The worker's workflow cache (0: every workflow task replays its history first). */
+    workerCache?: number;
   } = {},
 ) {
   const address = opts.temporalAddress ?? inject('temporalAddress');
@@ -77,6 +79,7 @@ export async function startStack(
         })),
     }),
     dataConverter: converter,
+    ...(opts.workerCache !== undefined ? { maxCachedWorkflows: opts.workerCache } : {}),
   });
   const running = worker.run();
   const app = createApp({
