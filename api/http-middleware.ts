@@ -29,9 +29,10 @@ export function traceRequests(tracer: Tracer): MiddlewareHandler {
 
 /**
  * Scripts, frames and forms from the platform itself only; styles inline too (the console's
- * server-rendered pages carry theirs); images also as data: URLs (Swagger UI's icons).
+ * server-rendered pages carry theirs); images also as data: URLs (Swagger UI's icons). The
+ * embedded OpenID provider's pages carry it too (api/oidc/embedded-provider.ts).
  */
-const CSP = [
+export const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",

@@ -73,15 +73,16 @@ export function rejectionLog(deps: {
     const actor = c.get('actor');
     if (!refused || !actor || actor.admin) return;
     try {
-      const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 128) : null);
+      // Cut to the log's columns: an id or a type too long is itself a reason for refusal.
+      const str = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : null);
       // An event's id is in its path (/…/{id}/events), a creation's in its body.
-      const id = creation ? str(body?.[family.param]) : str(safeDecode(c.req.path.split('/').at(-2) ?? ''));
+      const id = creation ? body?.[family.param] : safeDecode(c.req.path.split('/').at(-2) ?? '');
       await recordRejection(orm.em.fork(), {
         partnerSiret: actor.siret,
-        dossierId: deps.family === 'dossier' ? id : null,
-        periodeId: deps.family === 'cep' ? id : null,
-        eventId: str(body?.eventId),
-        eventType: creation ? 'CREATION' : str(body?.type),
+        dossierId: deps.family === 'dossier' ? str(id, 64) : null,
+        periodeId: deps.family === 'cep' ? str(id, 128) : null,
+        eventId: str(body?.eventId, 128),
+        eventType: creation ? 'CREATION' : str(body?.type, 32),
         code: error?.code ?? 'UNKNOWN',
         message: (error?.message ?? '').slice(0, 2000),
       });

@@ -60,6 +60,18 @@ Commands:
 Every command reads the same environment as the API (DATABASE_URL, TEMPORAL_ADDRESS, ...).
 Options: --json for machine-readable output, --help for this text.`;
 
+/** HELP's lines for the commands of one group (`npx agora flux --help`); null for no such group. */
+function helpFor(group: string): string | null {
+  const entries: string[][] = [];
+  for (const line of HELP.split('\n')) {
+    if (/^ {2}\S/.test(line)) entries.push([line]);
+    else if (/^ {3,}\S/.test(line) && entries.length > 0) entries.at(-1)!.push(line);
+  }
+  const mine = entries.filter((e) => e[0]!.trim().split(' ')[0] === group);
+  if (mine.length === 0) return null;
+  return `Usage: npx agora ${group} ...\n\n${mine.map((e) => e.join('\n')).join('\n')}\n\nnpx agora --help for every command.`;
+}
+
 /** Each command, by its first two words (one file per group under cli/commands/). */
 const COMMANDS: Record<string, Command> = {
   setup,
@@ -110,12 +122,12 @@ async function main(argv: string[]): Promise<number> {
   });
   const [group, command, arg] = positionals;
   if (values.help || !group) {
-    console.log(HELP);
+    console.log((group && helpFor(group)) ?? HELP);
     return 0;
   }
   const name = `${group} ${command ?? ''}`.trim();
   const run = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!run) throw new UsageError(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);
+  if (!run) throw new UsageError(`unknown command: ${positionals.join(' ')}\n\n${helpFor(group) ?? HELP}`);
   return run({ values, positionals, command, arg, json: values.json ?? false });
 }
 

@@ -510,7 +510,9 @@ export const SearchBody = z
 export type SearchBody = z.infer<typeof SearchBody>;
 
 /** `since` (an instant or a day) and `limit` of the logs served oldest first. */
-export const Since = z.iso.datetime({ offset: true }).or(z.iso.date());
+export const Since = z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
+  error: 'an ISO 8601 instant (2026-11-01T08:00:00Z) or day (2026-11-01)',
+});
 export const LogQuery = z.object({
   since: Since.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),

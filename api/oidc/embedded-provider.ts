@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { oidcAdapter } from '../../db/oidc-adapter';
+import { CSP } from '../http-middleware';
 import { findAgentById } from '../../db/agents';
 
 /** The Ed25519 signing key of the ID tokens, as a private JWK, from a 32-byte seed. */
@@ -109,6 +110,7 @@ export function embeddedProvider(opts: {
       req.url = (req.url ?? '/').slice(prefix.length) || '/';
       res.setHeader('x-content-type-options', 'nosniff');
       res.setHeader('referrer-policy', 'no-referrer');
+      res.setHeader('content-security-policy', CSP);
       res.setHeader('cache-control', 'no-store');
       void callback(req, res);
     },

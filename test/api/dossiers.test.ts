@@ -244,6 +244,25 @@ describe('refusals', () => {
     expect(mine[0]).toMatchObject({ code: 'VALIDATION_ERROR' });
   });
 
+  it('logs a refused event whose dossierId and type are longer than the log keeps, cut', async () => {
+    const id = `R84-${'X'.repeat(80)}`;
+    const type = `T${'Y'.repeat(60)}`;
+    const since = new Date(Date.now() - 1000).toISOString();
+    const res = await stack.call('POST', `/v1/dossiers/${id}/events`, region.token, {
+      eventId: `long-${randomUUID()}`,
+      type,
+      date: '2026-01-20',
+    });
+    expect(res.status).toBe(400);
+    const log = await stack.call('GET', `/v1/quality/rejections?since=${since}`, region.token);
+    const mine = log.body.items.filter((r: { dossierId: string }) => r.dossierId === id.slice(0, 64));
+    expect(mine).toHaveLength(1);
+    expect(mine[0].type).toBe(type.slice(0, 32));
+    const vague = await stack.call('GET', '/v1/quality/rejections?since=yesterday', region.token);
+    expect(vague.status).toBe(400);
+    expect(JSON.stringify(vague.body.error)).toContain('an ISO 8601 instant');
+  });
+
   it('answers 400 VALIDATION_ERROR with a path for each problem', async () => {
     const bad = body();
     bad.stagiaire.nir = '180057512345628';

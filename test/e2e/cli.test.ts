@@ -40,6 +40,11 @@ describe('the agora CLI', () => {
     for (const cmd of ['partner create', 'dossier show', 'dsn import', 'export insertion']) {
       expect(help.out).toContain(cmd);
     }
+    // A group's help: its own commands only.
+    const flux = await agora('flux', '--help');
+    expect(flux.code).toBe(0);
+    expect(flux.out).toContain('flux send FILE');
+    expect(flux.out).not.toContain('partner create');
     const unknown = await agora('frobnicate');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/unknown command/);

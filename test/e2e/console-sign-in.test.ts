@@ -47,6 +47,13 @@ afterAll(async () => {
 const newPage = async () => (await browser.newContext({ locale: 'fr-FR' })).newPage();
 
 describe('agents signed in through the embedded provider', () => {
+  it("serves the provider's answers with the platform's security headers", async () => {
+    const res = await fetch(`${base}/oidc/.well-known/openid-configuration`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   it('signs an agent in: the header names the agent and the partner, the cookie is HttpOnly and Strict, the audit names the agent', async () => {
     const agent = await stack.agent(ft.siret, { prenom: 'Camille', nom: 'Roux' });
     const page = await signInConsole(browser, base, agent);
