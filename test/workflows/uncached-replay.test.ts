@@ -35,7 +35,11 @@ async function replays(workflowId: string): Promise<string[]> {
 }
 
 async function until(read: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200 && !(await read()); i++) await new Promise((r) => setTimeout(r, 250));
+  for (let i = 0; i < 200; i++) {
+    if (await read()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the file did not close the dossier within 50 s');
 }
 
 describe('histories written by a worker without the workflow in its cache', () => {
