@@ -29,10 +29,9 @@ export function traceRequests(tracer: Tracer): MiddlewareHandler {
 
 /**
  * Scripts, frames and forms from the platform itself only; styles inline too (the console's
- * server-rendered pages carry theirs); images also as data: URLs (Swagger UI's icons). The
- * embedded OpenID provider's pages carry it too (api/oidc/embedded-provider.ts).
+ * server-rendered pages carry theirs); images also as data: URLs (Swagger UI's icons).
  */
-export const CSP = [
+const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
@@ -45,13 +44,18 @@ export const CSP = [
 
 /**
  * On every answer (CONTRACT.md, "Operations"): no sniffing, no referrer, nothing framed, and the
- * console and /docs load only their own scripts.
+ * console and /docs load only their own scripts. The embedded OpenID provider, served beside the
+ * app, sets them too (api/oidc/embedded-provider.ts).
  */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy': CSP,
+};
+
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
   await next();
-  c.header('X-Content-Type-Options', 'nosniff');
-  c.header('Referrer-Policy', 'no-referrer');
-  c.header('Content-Security-Policy', CSP);
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
 };
 
 /** A request id on every answer (the caller's, if it sent one), and each request measured and logged. */

@@ -65,10 +65,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<void
     // Continue-as-new, and the end, only once the ledger holds every entry: what the next run does
     // not carry, and what outlives the workflow, is there.
     const ending = dossier.shouldContinueAsNew() || dossier.finished();
-    if (
-      ((dossier.shouldContinueAsNew() || dossier.finished()) && dossier.recordOwed()) ||
-      dossier.stateOwed()
-    ) {
+    if ((ending && dossier.recordOwed()) || dossier.stateOwed()) {
       // A refused write is tried again a minute later, not in a tight loop.
       if (!(await writeRecord())) await sleep('1 minute');
       continue;

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { oidcAdapter } from '../../db/oidc-adapter';
-import { CSP } from '../http-middleware';
+import { SECURITY_HEADERS } from '../http-middleware';
 import { findAgentById } from '../../db/agents';
 
 /** The Ed25519 signing key of the ID tokens, as a private JWK, from a 32-byte seed. */
@@ -108,9 +108,7 @@ export function embeddedProvider(opts: {
       // Mounted under the issuer's path: the provider routes what follows it.
       (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
       req.url = (req.url ?? '/').slice(prefix.length) || '/';
-      res.setHeader('x-content-type-options', 'nosniff');
-      res.setHeader('referrer-policy', 'no-referrer');
-      res.setHeader('content-security-policy', CSP);
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
       res.setHeader('cache-control', 'no-store');
       void callback(req, res);
     },

@@ -34,6 +34,14 @@ async function replays(workflowId: string): Promise<string[]> {
   return history.events.map((e) => e.eventType.replace('EVENT_TYPE_', ''));
 }
 
+/** A partner file of `lines`, sent with `token`. */
+const sendFile = (token: string, lines: Record<string, unknown>[]) =>
+  stack.app.request('/v1/flux', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+    body: ndjson(lines),
+  });
+
 async function until(read: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (await read()) return;
@@ -68,11 +76,10 @@ describe('histories written by a worker without the workflow in its cache', () =
     const body = createBody({ financements: [{ financeurSiret: region.siret, montantEngage: 100 }] });
     expect((await stack.call('POST', '/v1/dossiers', region.token, body)).status).toBe(201);
     const id = body.dossierId;
-    const res = await stack.app.request('/v1/flux', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${region.token}`, 'content-type': 'application/x-ndjson' },
-      body: ndjson(lifecycle(id).map((e) => ({ op: 'EVENT', dossierId: id, ...e }))),
-    });
+    const res = await sendFile(
+      region.token,
+      lifecycle(id).map((e) => ({ op: 'EVENT', dossierId: id, ...e })),
+    );
     expect(res.status).toBe(202);
     await until(
       async () => (await stack.call('GET', `/v1/dossiers/${id}`, region.token)).body.status === 'CLOS',
@@ -86,14 +93,10 @@ describe('histories written by a worker without the workflow in its cache', () =
     const region = await stack.partner('REGION', '84');
     const body = createBody({ financements: [{ financeurSiret: region.siret, montantEngage: 100 }] });
     const id = body.dossierId;
-    const res = await stack.app.request('/v1/flux', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${region.token}`, 'content-type': 'application/x-ndjson' },
-      body: ndjson([
-        { op: 'CREATE', ...body },
-        ...lifecycle(id).map((e) => ({ op: 'EVENT', dossierId: id, ...e })),
-      ]),
-    });
+    const res = await sendFile(region.token, [
+      { op: 'CREATE', ...body },
+      ...lifecycle(id).map((e) => ({ op: 'EVENT', dossierId: id, ...e })),
+    ]);
     expect(res.status).toBe(202);
     await until(
       async () => (await stack.call('GET', `/v1/dossiers/${id}`, region.token)).body.status === 'CLOS',
