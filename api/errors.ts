@@ -9,7 +9,6 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import type { ZodError } from 'zod';
 import { jsonFault } from '../domain/json-fault';
 import type { DomainError, ErrorCode } from '../domain/codes';
 import { ERROR_STATUS, ErrorCode as ErrorCodeSchema } from '../domain/codes';
@@ -33,7 +32,10 @@ export class ApiError extends Error {
   }
 }
 
-export function validationError(error: ZodError, where: string): ApiError {
+/** The problems a schema found: a ZodError's, or a list made like them. */
+export type Issues = { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
+
+export function validationError(error: Issues, where: string): ApiError {
   const details = error.issues.map((i) => ({
     path: [where, ...i.path.map(String)].join('.'),
     message: i.message,

@@ -27,19 +27,36 @@ export async function recordRejection(em: EntityManager, r: RejectionInput): Pro
   await em.flush();
 }
 
-/** A partner's refused events since an instant, oldest first (admin: every partner's). */
+/** Where a page of the log starts: after this entry (the last one of the previous page). */
+export interface RejectionMark {
+  at: Date;
+  id: number;
+}
+
+/**
+ * A partner's refused events since an instant, oldest first (admin: every partner's), a page at a
+ * time: `next` marks the last entry served when more follow (entries of one instant are many when
+ * a batch is refused, so the instant alone cannot page them).
+ */
 export async function listRejections(
   em: EntityManager,
   partnerSiret: string | null,
   since: Date,
   limit: number,
+  after?: RejectionMark,
 ) {
   const rows = await em.find(
     Rejection,
-    { ...(partnerSiret ? { partnerSiret } : {}), at: { $gte: since } },
-    { orderBy: { at: 'asc', id: 'asc' }, limit },
+    {
+      ...(partnerSiret ? { partnerSiret } : {}),
+      at: { $gte: since },
+      ...(after ? { $or: [{ at: { $gt: after.at } }, { at: after.at, id: { $gt: after.id } }] } : {}),
+    },
+    { orderBy: { at: 'asc', id: 'asc' }, limit: limit + 1 },
   );
-  return rows.map((r) => ({
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const items = page.map((r) => ({
     partnerSiret: r.partnerSiret,
     dossierId: r.dossierId ?? null,
     ...(r.periodeId ? { periodeId: r.periodeId } : {}),
@@ -49,6 +66,7 @@ export async function listRejections(
     message: r.message,
     at: r.at.toISOString(),
   }));
+  return { items, next: rows.length > limit && last ? { at: last.at, id: last.id } : null };
 }
 
 /** Refused events counted per partner and code since an instant (a partner: its own only). */

@@ -2,7 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { rejectionScope } from '../../domain/authorization';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { LogQuery, Since } from '../../domain/schemas';
-import { countRejections, listRejections } from '../../db/rejections';
+import { countRejections, listRejections, type RejectionMark } from '../../db/rejections';
+import { badCursor } from './paging';
 import { errors, json, router, security } from '../route-kit';
 
 const Rejection = z.object({
@@ -16,6 +17,15 @@ const Rejection = z.object({
   at: z.string(),
 });
 
+/** A log cursor: the instant and id of the last entry served, opaque to partners. */
+const rejectionCursor = {
+  encode: (m: RejectionMark) => Buffer.from(`rej:${m.at.getTime()}:${m.id}`).toString('base64url'),
+  decode(cursor: string): RejectionMark | null {
+    const m = /^rej:(\d{1,15}):(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return m ? { at: new Date(Number(m[1])), id: Number(m[2]) } : null;
+  },
+};
+
 export function qualityRoutes({ orm }: { orm: MikroORM }) {
   const app = router();
   app.openapi(
@@ -25,19 +35,23 @@ export function qualityRoutes({ orm }: { orm: MikroORM }) {
       summary: "The calling partner's refused events with their reasons, oldest first",
       security,
       request: {
-        query: LogQuery,
+        query: LogQuery.extend({
+          cursor: z.string().max(64).optional().meta({ description: 'the nextCursor of the previous page' }),
+        }),
       },
       responses: {
-        200: json(z.object({ items: z.array(Rejection) }), 'rejections'),
+        200: json(z.object({ items: z.array(Rejection), nextCursor: z.string().nullable() }), 'rejections'),
         ...errors(400),
       },
     }),
     async (c) => {
       const actor = c.get('actor');
-      const { since, limit } = c.req.valid('query');
+      const { since, limit, cursor } = c.req.valid('query');
       const from = since ? new Date(since) : new Date(0);
-      const items = await listRejections(orm.em.fork(), rejectionScope(actor), from, limit);
-      return c.json({ items }, 200);
+      const after = cursor === undefined ? undefined : rejectionCursor.decode(cursor);
+      if (after === null) throw badCursor('query');
+      const page = await listRejections(orm.em.fork(), rejectionScope(actor), from, limit, after);
+      return c.json({ items: page.items, nextCursor: page.next && rejectionCursor.encode(page.next) }, 200);
     },
   );
   app.openapi(

@@ -221,6 +221,53 @@ describe('refusals', () => {
     expect(all.body.items.some((c: { partnerSiret: string }) => c.partnerSiret === of.siret)).toBe(true);
   });
 
+  it('pages the data-quality log with a cursor, entries of one instant included', async () => {
+    const partner = await stack.partner('ORGANISME_FORMATION');
+    const at = new Date('2026-03-01T10:00:00Z');
+    for (let i = 0; i < 7; i++) {
+      await stack.orm.em
+        .fork()
+        .getConnection()
+        .execute(
+          `insert into rejections (partner_siret, dossier_id, event_id, event_type, code, message, at)
+           values (?, ?, ?, 'ENTREE', 'INVALID_TRANSITION', 'refused', ?)`,
+          [partner.siret, `D-${i}`, `e-${i}`, at.toISOString()],
+        );
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const q: string = cursor ? `&cursor=${cursor}` : '';
+      const page = await stack.call('GET', `/v1/quality/rejections?limit=3${q}`, partner.token);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((r: { eventId: string }) => r.eventId));
+      cursor = page.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(seen).toEqual(['e-0', 'e-1', 'e-2', 'e-3', 'e-4', 'e-5', 'e-6']);
+    expect(pages).toBe(3);
+    const bad = await stack.call('GET', '/v1/quality/rejections?cursor=bm90LWEtY3Vyc29y', partner.token);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([
+      { path: 'query.cursor', message: 'not a cursor this API returned' },
+    ]);
+  });
+
+  it('refuses a query parameter given twice, naming it', async () => {
+    const res = await stack.call('GET', '/v1/dossiers?limit=5&limit=6', region.token);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_ERROR');
+    expect(res.body.error.message).toContain('query.limit');
+    expect(res.body.error.details).toEqual([
+      { path: 'query.limit', message: 'given more than once: send each query parameter once' },
+    ]);
+    const statuses = await stack.call('GET', '/v1/dossiers?status=VALIDE&status=ENTRE', region.token);
+    expect(statuses.body.error.details).toEqual([
+      { path: 'query.status', message: 'given more than once: send each query parameter once' },
+    ]);
+  });
+
   it('logs a refused creation once, and counts it once', async () => {
     const bad = body();
     bad.stagiaire.nir = '180057512345628';
@@ -678,5 +725,10 @@ describe('list order and count', () => {
       type: 'ORGANISME_FORMATION',
     });
     expect((await stack.call('GET', '/v1/partenaires?siret=123', stranger.token)).status).toBe(400);
+    // A route that takes a list keeps its own message when the list is wrong.
+    const many = Array.from({ length: 51 }, (_, i) => `siret=${siret(String(1_000_000_000_000 + i))}`);
+    const tooMany = await stack.call('GET', `/v1/partenaires?${many.join('&')}`, stranger.token);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.message).not.toContain('more than once');
   });
 });
