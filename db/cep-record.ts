@@ -64,10 +64,13 @@ export async function upsertCepRecord(
        where cep_periodes.version < excluded.version
        returning 1
      )
-     -- A new version with no new entry: the platform's own change (a closure for silence, a point).
+     -- A new version with no new entry: the platform's own change (a closure for silence, dated
+     -- as the period's closure, or a point, dated when it was recorded).
      insert into changes (kind, entity_id, version, type, date, received_at, source, operateur_siret)
      select 'CEP', ?, ?, case when p.statut is distinct from ? then 'CLOTURE' else 'SITUATION' end,
-            (?::timestamptz)::date, ?::timestamptz, 'PLATEFORME', ?
+            case when p.statut is distinct from ? then coalesce(?::date, (?::timestamptz)::date)
+                 else (?::timestamptz)::date end,
+            ?::timestamptz, 'PLATEFORME', ?
        from prev p
       where exists (select 1 from upserted) and not exists (select 1 from ledger)`,
     [
@@ -91,6 +94,9 @@ export async function upsertCepRecord(
       state.periodeId,
       state.version,
       state.statut,
+      state.statut,
+      state.dates.cloture,
+      state.updatedAt,
       state.updatedAt,
       state.updatedAt,
       state.operateurSiret,

@@ -44,6 +44,19 @@ function withoutVouchKey(p: Payload): Payload {
   return { ...p, data: Buffer.from(JSON.stringify(value)) };
 }
 
+const isJsonPayload = (p: unknown): p is JsonPayload => {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return false;
+  const { metadata, data } = p as { metadata?: unknown; data?: unknown };
+  if (data !== undefined && typeof data !== 'string') return false;
+  if (metadata === undefined) return true;
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return false;
+  return Object.values(metadata).every((v) => typeof v === 'string');
+};
+
+const UNREADABLE = 'cannot be decrypted: altered, truncated, or not encrypted by this platform';
+const badPayload = (i: number, message: string) =>
+  new ApiError('VALIDATION_ERROR', `payloads[${i}]: ${message}`, [{ path: `body.payloads.${i}`, message }]);
+
 const COOKIE = 'agora_codec';
 const SESSION_MS = 8 * 3600_000;
 
@@ -84,16 +97,32 @@ export function codecRoutes(deps: {
   };
 
   const payloadsOf = async (c: Context) => {
-    const body = (await c.req.json().catch(() => null)) as { payloads?: JsonPayload[] } | null;
+    const body = (await c.req.json().catch(() => null)) as { payloads?: unknown } | null;
     if (!body || !Array.isArray(body.payloads))
       throw new ApiError('VALIDATION_ERROR', 'expected {"payloads": [...]}');
-    return body.payloads.map(fromJson);
+    return body.payloads.map((p: unknown, i) => {
+      if (!isJsonPayload(p)) {
+        throw badPayload(i, 'expected {"metadata": {name: base64 text}, "data": base64 text}');
+      }
+      return fromJson(p);
+    });
   };
 
   app.post('/codec/decode', async (c) => {
     await requireAdmin(c);
-    const decoded = await deps.codec.decode(await payloadsOf(c));
-    return c.json({ payloads: decoded.map(withoutVouchKey).map(toJson) });
+    const payloads = await payloadsOf(c);
+    // One at a time, so that the answer names the payload that cannot be read.
+    const decoded: JsonPayload[] = [];
+    for (const [i, payload] of payloads.entries()) {
+      try {
+        const [plain] = await deps.codec.decode([payload]);
+        decoded.push(toJson(withoutVouchKey(plain!)));
+      } catch (e) {
+        const message = e instanceof Error && e.message.startsWith('no data key') ? e.message : UNREADABLE;
+        throw badPayload(i, message);
+      }
+    }
+    return c.json({ payloads: decoded });
   });
 
   // Operators' tools (`temporal ... --codec-endpoint`) encrypt what they send, as the platform

@@ -3,12 +3,13 @@ import { authorizeDsnLoad } from '../../domain/authorization';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { isMonth } from '../../domain/dates';
 import { ImportFormatError, ImportTooLargeError, listMonths } from '../../db/dsn-import';
 import { errors, json, router, security } from '../route-kit';
 import type { DsnLoaderDeps } from '../../services/dsn-month-load';
 import { loadDsnMonth } from '../../services/dsn-month-load';
 import { ApiError } from '../errors';
+import { REPEATED_QUERY } from '../validation';
+import { MonthString } from '../../domain/schemas';
 
 const ImportResultSchema = z
   .object({
@@ -32,10 +33,12 @@ export function dsnRoutes(deps: DsnLoaderDeps & { orm: MikroORM }) {
     const actor = c.get('actor');
     const denied = authorizeDsnLoad(actor);
     if (denied) throw ApiError.from(denied);
-    const mois = c.req.query('mois') ?? '';
-    if (!isMonth(mois)) {
-      throw new ApiError('VALIDATION_ERROR', 'invalid query: mois: expected a month YYYY-MM', [
-        { path: 'query.mois', message: 'expected a month YYYY-MM' },
+    const given = c.req.queries('mois') ?? [];
+    const mois = given[0] ?? '';
+    const problem = given.length > 1 ? REPEATED_QUERY : MonthString.safeParse(mois).error?.issues[0]?.message;
+    if (problem) {
+      throw new ApiError('VALIDATION_ERROR', `invalid query: mois: ${problem}`, [
+        { path: 'query.mois', message: problem },
       ]);
     }
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();

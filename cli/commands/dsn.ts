@@ -2,7 +2,7 @@ import pg from 'pg';
 import { createReadStream, statSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { nirHasher } from '../../infra/pseudonym';
-import { isMonth } from '../../domain/dates';
+import { MonthString } from '../../domain/schemas';
 import { ImportFormatError, listMonths } from '../../db/dsn-import';
 import { loadDsnMonth } from '../../services/dsn-month-load';
 import { type Command, UsageError, dataKey, env, print, withClient } from '../context';
@@ -11,7 +11,8 @@ export const dsnImport: Command = async ({ values, arg, json }) => {
   const file = arg;
   const mois = values.month ?? '';
   if (!file) throw new UsageError('usage: agora dsn import FILE --month YYYY-MM');
-  if (!isMonth(mois)) throw new UsageError('--month takes a month YYYY-MM');
+  if (!MonthString.safeParse(mois).success)
+    throw new UsageError('--month takes a month YYYY-MM, from 2000-01 on');
   const format = (values.format ?? (/\.(nd)?jsonl?$|\.ndjson$/i.test(file) ? 'ndjson' : 'csv')) as
     'csv' | 'ndjson';
   if (format !== 'csv' && format !== 'ndjson') throw new UsageError('--format takes csv or ndjson');

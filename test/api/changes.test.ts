@@ -269,9 +269,17 @@ describe('the change feed', () => {
       type: 'CREATION',
       source: operator.siret,
     });
+    for (let i = 0; i < 100 && !ops.items.some((c) => c.type === 'CLOTURE'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ops = await follow(operator.token);
+    }
     for (const c of ops.items.slice(1)) {
       expect(c).toMatchObject({ kind: 'CEP', id: body.periodeId, type: 'CLOTURE', source: 'PLATEFORME' });
     }
+    // Dated as the period's closure (six months after its latest event), not the day it was seen.
+    const period = await stack.call('GET', `/v1/cep/periodes/${body.periodeId}`, operator.token);
+    expect(period.body.dates.cloture).toBeTruthy();
+    expect(ops.items.find((c) => c.type === 'CLOTURE')?.date).toBe(period.body.dates.cloture);
     expect((await follow(fin.token, start)).items.some((c) => c.id === body.periodeId)).toBe(false);
   });
 

@@ -112,6 +112,13 @@ describe('DSN months over HTTP', () => {
     expect((await importMonth(region.token, '2001-01', HEADER)).status).toBe(403);
     expect((await importMonth(cdc.token, '2001-01', HEADER)).status).toBe(200);
     expect((await importMonth(ADMIN_TOKEN, '2001-13', HEADER)).status).toBe(400);
+    const early = await importMonth(ADMIN_TOKEN, '1999-12', HEADER);
+    expect(early.body.error.details).toEqual([
+      { path: 'query.mois', message: 'expected a month YYYY-MM, from 2000-01 on' },
+    ]);
+    const twice = await importMonth(ADMIN_TOKEN, '2001-04&mois=2001-05', HEADER);
+    expect(twice.status).toBe(400);
+    expect(twice.body.error.details[0].message).toMatch(/more than once/);
     const wrong = await importMonth(ADMIN_TOKEN, '2001-02', HEADER, 'application/json');
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('VALIDATION_ERROR');
@@ -119,7 +126,10 @@ describe('DSN months over HTTP', () => {
     expect(noHeader.status).toBe(400);
     expect(noHeader.body.error.message).toMatch(/header lacks naf/);
     const months = await stack.call('GET', '/v1/dsn/months', region.token);
-    expect(months.body.items.map((m: { mois: string }) => m.mois)).toContain('2001-01');
+    const loaded = months.body.items.map((m: { mois: string }) => m.mois);
+    expect(loaded).toContain('2001-01');
+    expect(loaded).not.toContain('1999-12');
+    expect(loaded).not.toContain('2001-04');
   });
 
   it('records the situations of a dossier with past dates, and wakes it when a late month is loaded', async () => {

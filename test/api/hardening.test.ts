@@ -327,6 +327,54 @@ describe('tokens', () => {
   });
 });
 
+describe("the codec's bad payloads", () => {
+  const decode = (payloads: unknown) =>
+    stack.app.request('/codec/decode', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ payloads }),
+    });
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const encrypted = (keyId: string, data: string) => ({
+    metadata: { encoding: b64('binary/encrypted'), 'encryption-key-id': b64(keyId) },
+    data,
+  });
+
+  it('answers 400 naming the payload that cannot be read, never 500', async () => {
+    const good = await stack.app.request('/codec/encode', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        payloads: [{ metadata: { encoding: b64('json/plain') }, data: b64('{"a":1}') }],
+      }),
+    });
+    const [sealed] = (
+      (await good.json()) as { payloads: { metadata: Record<string, string>; data: string }[] }
+    ).payloads;
+    const altered = Buffer.from(sealed!.data, 'base64');
+    altered[20] = altered[20]! ^ 1;
+    const cases: [unknown[], number, RegExp][] = [
+      [[sealed, { ...sealed, data: altered.toString('base64') }], 1, /cannot be decrypted/],
+      [[{ metadata: { encoding: b64('binary/encrypted') }, data: 'AAAA' }], 0, /no data key/],
+      [[encrypted('unknown', '!!!')], 0, /no data key with id unknown/],
+      [[null], 0, /expected/],
+      [[{ metadata: { encoding: 5 } }], 0, /expected/],
+    ];
+    for (const [payloads, index, message] of cases) {
+      const res = await decode(payloads);
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as {
+        error: { code: string; details: { path: string; message: string }[] };
+      };
+      expect(body.error.code).toBe('VALIDATION_ERROR');
+      expect(body.error.details[0]!.path).toBe(`body.payloads.${index}`);
+      expect(body.error.details[0]!.message).toMatch(message);
+    }
+    const ok = await decode([sealed]);
+    expect(ok.status).toBe(200);
+  });
+});
+
 describe("the codec's sign-in", () => {
   const signIn = (url = 'http://127.0.0.1/codec/signin') =>
     stack.app.request(url, {
