@@ -39,19 +39,13 @@ export async function upsertCepRecord(
     entry,
   }));
   await em.getConnection().execute(
-    `with prev as (select statut from cep_periodes where periode_id = ?),
+    `with prev as (select statut, version from cep_periodes where periode_id = ?),
      ledger as (
        insert into cep_events (periode_id, seq, event_id, body_hash, entry)
        select ?, e.seq, e.event_id, e.body_hash, e.entry
          from jsonb_to_recordset(?::jsonb) as e(seq integer, event_id varchar, body_hash varchar, entry jsonb)
        on conflict do nothing
        returning seq, entry
-     ),
-     fed as (
-       insert into changes (kind, entity_id, version, type, date, received_at, source, operateur_siret)
-       select 'CEP', ?, coalesce((l.entry->>'version')::integer, ?), l.entry->>'type', (l.entry->>'date')::date,
-              (l.entry->>'receivedAt')::timestamptz, l.entry->>'source', ?
-         from ledger l where not coalesce((l.entry->>'confirmation')::boolean, false) order by l.seq
      ),
      upserted as (
        insert into cep_periodes (periode_id, version, statut, operateur_siret, region, created_at, updated_at,
@@ -63,23 +57,39 @@ export async function upsertCepRecord(
          nir_sealed = excluded.nir_sealed, closed_on = excluded.closed_on
        where cep_periodes.version < excluded.version
        returning 1
+     ),
+     -- Each new version that no new entry holds: the platform's own change, so that the feed skips
+     -- no version. When the status changed with no closing entry, the first is the closure for
+     -- silence (dated as the period's closure: the points of the follow-up come after it); the
+     -- others are points, dated when recorded.
+     platform as (
+       select g.v, g.v = min(g.v) over () and p.statut is distinct from ?
+                   and not exists (select 1 from ledger l where l.entry->>'type' = 'CLOTURE') as closure
+         from prev p cross join generate_series(p.version + 1, ?::integer) as g(v)
+        where exists (select 1 from upserted)
+          and g.v not in (select coalesce((l.entry->>'version')::integer, ?::integer) from ledger l
+                           where not coalesce((l.entry->>'confirmation')::boolean, false))
      )
-     -- A new version with no new entry: the platform's own change (a closure for silence, dated
-     -- as the period's closure, or a point, dated when it was recorded).
+     -- The feed (db/changes.ts): each new entry (a confirmation changes nothing: not one) and the
+     -- platform's own changes, in one insert ordered by version (so their ids are in that order).
      insert into changes (kind, entity_id, version, type, date, received_at, source, operateur_siret)
-     select 'CEP', ?, ?, case when p.statut is distinct from ? then 'CLOTURE' else 'SITUATION' end,
-            case when p.statut is distinct from ? then coalesce(?::date, (?::timestamptz)::date)
-                 else (?::timestamptz)::date end,
-            ?::timestamptz, 'PLATEFORME', ?
-       from prev p
-      where exists (select 1 from upserted) and not exists (select 1 from ledger)`,
+     select 'CEP', ?, x.v, x.type, x.date, x.received_at, x.source, ?
+       from (
+         select coalesce((l.entry->>'version')::integer, ?) as v, l.entry->>'type' as type,
+                (l.entry->>'date')::date as date, (l.entry->>'receivedAt')::timestamptz as received_at,
+                l.entry->>'source' as source, l.seq as ord
+           from ledger l where not coalesce((l.entry->>'confirmation')::boolean, false)
+         union all
+         select g.v, case when g.closure then 'CLOTURE' else 'SITUATION' end,
+                case when g.closure then coalesce(?::date, (?::timestamptz)::date) else (?::timestamptz)::date end,
+                ?::timestamptz, 'PLATEFORME', 2147483647
+           from platform g
+       ) x
+      order by x.v, x.ord`,
     [
       state.periodeId,
       state.periodeId,
       JSON.stringify(rows),
-      state.periodeId,
-      state.version,
-      state.operateurSiret,
       state.periodeId,
       state.version,
       state.statut,
@@ -91,15 +101,16 @@ export async function upsertCepRecord(
       keys.hashNir(state.beneficiaire.nir),
       keys.seal(state.beneficiaire.nir),
       state.dates.cloture,
-      state.periodeId,
+      state.statut,
       state.version,
-      state.statut,
-      state.statut,
+      state.version,
+      state.periodeId,
+      state.operateurSiret,
+      state.version,
       state.dates.cloture,
       state.updatedAt,
       state.updatedAt,
       state.updatedAt,
-      state.operateurSiret,
     ],
   );
 }

@@ -69,10 +69,12 @@ const UPSERT_TEMPLATE = `with prev as (select data, version, pending_load from d
          WAKE_GUARD
        returning 1
      ),
-     -- A version past the new entries' (or a new version with none): what the platform itself
-     -- recorded besides (a situation found, the certification's timer), offered as its own change.
+     -- Each version past the stored one that no new entry holds: what the platform itself recorded
+     -- besides (a situation found, the certification's timer), offered as its own change, so that
+     -- the feed skips no version. The state is the latest: the highest of them is typed by what
+     -- changed since the stored record, the others (versions recorded together) as SITUATION.
      -- The feed (db/changes.ts): each new entry (a confirmation changes nothing: not one), then
-     -- the platform's own change, in one insert ordered by version (so their ids are in that order).
+     -- the platform's own changes, in one insert ordered by version (so their ids are in that order).
      fed as (
        insert into changes (kind, entity_id, version, type, date, received_at, source,
          organisme_siret, financeur_sirets, region, remunerateur_siret)
@@ -84,14 +86,16 @@ const UPSERT_TEMPLATE = `with prev as (select data, version, pending_load from d
              from ledger l
             where not coalesce((l.entry->>'confirmation')::boolean, false)
            union all
-           select ?::integer,
-                  case when p.data->'certification' is distinct from ?::jsonb->'certification' then 'CERTIFICATION'
+           select g.v,
+                  case when g.v < max(g.v) over () then 'SITUATION'
+                       when p.data->'certification' is distinct from ?::jsonb->'certification' then 'CERTIFICATION'
                        when p.data->'remunerations' is distinct from ?::jsonb->'remunerations' then 'REMUNERATION'
                        else 'SITUATION' end,
                   (?::timestamptz)::date, ?::timestamptz, 'PLATEFORME', 2147483647
-             from prev p
-            where exists (select 1 from d) and p.version < ?::integer
-              and ?::integer > coalesce((select max(coalesce((l.entry->>'version')::integer, 0)) from ledger l), 0)
+             from prev p cross join generate_series(p.version + 1, ?::integer) as g(v)
+            where exists (select 1 from d)
+              and g.v not in (select coalesce((l.entry->>'version')::integer, ?::integer) from ledger l
+                               where not coalesce((l.entry->>'confirmation')::boolean, false))
          ) x
         order by x.version, x.ord
      ),
@@ -225,7 +229,6 @@ export async function upsertDossier(
     taken,
     state.dossierId,
     ...parties,
-    state.version,
     state.version,
     JSON.stringify(view),
     JSON.stringify(view),
