@@ -50,7 +50,10 @@ export async function readChanges(
   limit: number,
 ): Promise<{ items: Change[]; next: FeedCursor; scanned: FeedCursor }> {
   const params = new Params();
-  const dossiers = actor.admin ? 'true' : visibleSql(actor, 'c', params, { arrayContains: true });
+  // A dossier's situations are not for the party that only pays the trainee (CONTRACT.md,
+  // "Trainee remuneration"): nor are the changes that found them. (Bind parameters in text order.)
+  const sees = (beyondPay: boolean) => visibleSql(actor, 'c', params, { arrayContains: true, beyondPay });
+  const dossiers = actor.admin ? 'true' : `${sees(false)} and (c.type <> 'SITUATION' or ${sees(true)})`;
   const periods = actor.admin ? 'true' : `c.operateur_siret = ${params.value(actor.siret)}`;
   const visibility = `((c.kind = 'DOSSIER' and ${dossiers}) or (c.kind = 'CEP' and ${periods}))`;
   const [row] = await em.getConnection().execute<

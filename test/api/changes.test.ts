@@ -295,6 +295,31 @@ describe('the change feed', () => {
     expect((await follow(fin.token, start)).items.some((c) => c.id === body.periodeId)).toBe(false);
   });
 
+  it('keeps the situations found from the party that only pays the trainee', async () => {
+    const payer = await stack.partner('REMUNERATEUR');
+    const mois = `20${10 + Math.floor(Math.random() * 8)}-1${Math.floor(Math.random() * 3)}`;
+    const d = await dossier([{ financeurSiret: fin.siret, montantEngage: 100 }], fin.token, `${mois}-05`);
+    await d.send(fin.token, {
+      type: 'RECTIFICATION',
+      date: `${mois}-06`,
+      changes: { remunerateurSiret: payer.siret },
+    });
+    await d.send(fin.token, { type: 'VALIDATION', date: `${mois}-10` });
+    const load = await stack.app.request(`/v1/dsn/imports?mois=${mois}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' },
+      body: 'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures\n',
+    });
+    expect(load.status).toBe(200);
+    const funder = await followUntil(fin.token, undefined, (xs) =>
+      xs.some((c) => c.id === d.id && c.type === 'SITUATION'),
+    );
+    const found = funder.items.find((c) => c.id === d.id && c.type === 'SITUATION')!;
+    expect(found).toBeDefined();
+    const paid = (await follow(payer.token)).items.filter((c) => c.id === d.id);
+    expect(paid.map((c) => c.type)).toEqual(['RECTIFICATION', 'VALIDATION']);
+  });
+
   it('refuses a bad cursor or limit (400) and a missing token (401)', async () => {
     expect((await stack.call('GET', '/v1/changes?cursor=nope', fin.token)).status).toBe(400);
     expect((await stack.call('GET', '/v1/changes?limit=1001', fin.token)).status).toBe(400);
