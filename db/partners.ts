@@ -35,10 +35,13 @@ export class PartnerExistsError extends Error {}
 /** A prefix asked for overlaps one another partner owns. */
 export class PrefixTakenError extends Error {
   constructor(
+    /** The prefix asked for. */
     readonly prefix: string,
+    /** The one of the other partner's it overlaps. */
+    readonly overlaps: string,
     readonly owner: string,
   ) {
-    super(`the prefix ${prefix} overlaps one of partner ${owner}'s`);
+    super(`the prefix ${prefix} overlaps ${overlaps}, partner ${owner}'s`);
   }
 }
 
@@ -84,16 +87,16 @@ export async function createPartner(
       const conn = tx.getConnection();
       const ctx = tx.getTransactionContext();
       const wanted = `{${body.prefixes.join(',')}}`;
-      const [taken] = await conn.execute<{ siret: string; prefix: string }[]>(
-        `select pa.siret, pr as prefix from partners pa, unnest(pa.prefixes) pr
-          where pa.id <> ? and exists (
-            select 1 from unnest(?::varchar[]) n where starts_with(n, pr) or starts_with(pr, n))
+      const [taken] = await conn.execute<{ siret: string; prefix: string; wanted: string }[]>(
+        `select pa.siret, pr as prefix, n as wanted from partners pa, unnest(pa.prefixes) pr,
+                unnest(?::varchar[]) n
+          where pa.id <> ? and (starts_with(n, pr) or starts_with(pr, n))
           limit 1`,
-        [partner.id, wanted],
+        [wanted, partner.id],
         'all',
         ctx,
       );
-      if (taken) throw new PrefixTakenError(taken.prefix, taken.siret);
+      if (taken) throw new PrefixTakenError(taken.wanted, taken.prefix, taken.siret);
       await conn.execute(
         'update partners set prefixes = ?::varchar[] where id = ?',
         [wanted, partner.id],

@@ -102,6 +102,7 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
         if (e instanceof PrefixTakenError) {
           throw new ApiError('ALREADY_EXISTS', `${e.message}: prefixes are each one partner's`, {
             prefix: e.prefix,
+            overlaps: e.overlaps,
             owner: e.owner,
           });
         }

@@ -156,7 +156,12 @@ describe('prefixes', () => {
       prefixes: [prefix.slice(0, -1)],
     });
     expect(overlap.status).toBe(409);
-    expect(overlap.body.error.details).toEqual({ prefix, owner: ownerSiret });
+    expect(overlap.body.error.details).toEqual({
+      prefix: prefix.slice(0, -1),
+      overlaps: prefix,
+      owner: ownerSiret,
+    });
+    expect(overlap.body.error.message).toContain(`the prefix ${prefix.slice(0, -1)} overlaps ${prefix}`);
     const list = await stack.call('GET', '/v1/admin/partners', ADMIN_TOKEN);
     expect(list.body.items.find((p: { siret: string }) => p.siret === ownerSiret).prefixes).toEqual([prefix]);
   });
