@@ -140,7 +140,8 @@ export function transition(state: DossierState, event: RecordEvent, clock: Clock
       { state: state.status, interrompu: state.interrompu, event: event.type },
     );
   }
-  const future = checkNotFuture(event.date, clock);
+  // A certifier's result is dated by its dateObtention (CONTRACT.md, "Certification results").
+  const future = checkNotFuture(event.date, clock, event.type === 'CERTIFICATION' ? 'dateObtention' : 'date');
   if (future) return { ok: false, error: future };
   const previous = lastBusinessDate(state);
   if (!EVENT_RULES[event.type].ownDates && event.date < previous) {

@@ -347,6 +347,32 @@ describe('certification results', () => {
     );
     expect(partial.status).toBe(400);
     expect(partial.body.error.details[0].path).toBe('body.blocs');
+    // A holder in neither form: what form it was read as, and what it lacks there.
+    const holder = async (titulaire: unknown) =>
+      (
+        await stack.call(
+          'POST',
+          '/v1/certifications/resultats',
+          certifier.token,
+          result(titulaire as Record<string, unknown>),
+        )
+      ).body.error.details[0];
+    expect(await holder({})).toEqual({
+      path: 'body.titulaire',
+      message: 'send either {"dossierId"} or {"nir", "nom", "prenom", "dateNaissance"}',
+    });
+    expect((await holder({ nir: '180057512345627' })).message).toMatch(/^nom: .*\(send either/);
+    expect((await holder({ dossierId: 'X', nir: '180057512345627' })).message).toBe(
+      'Unrecognized key: "nir"',
+    );
+    const d = await dossier({ entree: -100, sortie: -10 });
+    const future = await stack.call(
+      'POST',
+      '/v1/certifications/resultats',
+      certifier.token,
+      result({ dossierId: d.id }, { dateObtention: day(30) }),
+    );
+    expect([future.status, future.body.error.details?.field]).toEqual([409, 'dateObtention']);
     expect(
       (await stack.call('POST', '/v1/certifications/resultats', region.token, result({ dossierId: 'X' })))
         .status,
