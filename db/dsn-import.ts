@@ -141,7 +141,15 @@ const defaultThreads = () => {
 /** Reported bad lines are capped: the total is still counted. */
 const MAX_REPORTED = 1000;
 
-export class ImportFormatError extends Error {}
+export class ImportFormatError extends Error {
+  constructor(
+    message: string,
+    /** What to show the sender besides: the lines refused, when none could be kept. */
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
 /** The source sent more than the import takes. */
 export class ImportTooLargeError extends Error {}
 
@@ -367,6 +375,13 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     await copyDone;
     copying = null;
     opts.onProgress?.({ lines, rejected });
+    // Every line refused: a broken file, not a month without jobs. The month keeps what it had.
+    if (lines === 0 && rejected > 0) {
+      throw new ImportFormatError(
+        `every line of the file was refused (${rejected}): the month ${opts.mois} was not replaced`,
+        { rejets, rejetsTotal: rejected },
+      );
+    }
 
     // The month's index, on the hash's first 8 bytes as a bigint (db/dsn-parse.ts, COPY_COLUMNS),
     // is built in memory (a million keys sort in well under 256 MiB).

@@ -61,7 +61,7 @@ export function dsnRoutes(deps: DsnLoaderDeps & { orm: MikroORM }) {
         200,
       );
     } catch (e) {
-      if (e instanceof ImportFormatError) throw new ApiError('VALIDATION_ERROR', e.message);
+      if (e instanceof ImportFormatError) throw new ApiError('VALIDATION_ERROR', e.message, e.details);
       if (e instanceof ImportTooLargeError) throw new ApiError('PAYLOAD_TOO_LARGE', e.message);
       throw e;
     }

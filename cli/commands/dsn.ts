@@ -80,7 +80,11 @@ export const dsnImport: Command = async ({ values, arg, json }) => {
       );
       return 0;
     } catch (e) {
-      if (e instanceof ImportFormatError) throw new UsageError(e.message);
+      if (e instanceof ImportFormatError) {
+        const refused = (e.details as { rejets?: { ligne: number; message: string }[] } | undefined)?.rejets;
+        const lines = (refused ?? []).slice(0, 20).map((r) => `  line ${r.ligne}: ${r.message}`);
+        throw new UsageError([e.message, ...lines].join('\n'));
+      }
       throw e;
     }
   });

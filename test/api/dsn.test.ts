@@ -132,6 +132,33 @@ describe('DSN months over HTTP', () => {
     expect(loaded).not.toContain('2001-04');
   });
 
+  it('keeps a month as it was when every line of a new file is refused', async () => {
+    const line: Line = {
+      nir: nir('1800575123456'),
+      siret: siret('7777777700001'),
+      naf: '6201Z',
+      natureContrat: '01',
+      dateDebutContrat: '2001-06-01',
+      dateFinContrat: null,
+      heures: 151.67,
+    };
+    expect((await importMonth(ADMIN_TOKEN, '2001-06', csv([line]))).body.lignes).toBe(1);
+    const broken = csv([
+      { ...line, nir: '180057512345600' },
+      { ...line, siret: '123' },
+    ]);
+    const refused = await importMonth(ADMIN_TOKEN, '2001-06', broken);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/every line of the file was refused \(2\)/);
+    expect(refused.body.error.details.rejets.map((r: { ligne: number }) => r.ligne)).toEqual([2, 3]);
+    const months = await stack.call('GET', '/v1/dsn/months', region.token);
+    expect(months.body.items.find((m: { mois: string }) => m.mois === '2001-06')).toMatchObject({
+      lignes: 1,
+    });
+    // A month without any line (nobody of the file employed) is still a month.
+    expect((await importMonth(ADMIN_TOKEN, '2001-07', `${HEADER}\n`)).status).toBe(200);
+  });
+
   it('records the situations of a dossier with past dates, and wakes it when a late month is loaded', async () => {
     const person = nir(`1${String(Date.now()).slice(-12)}`);
     const e1 = siret('7777777700001');
