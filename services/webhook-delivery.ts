@@ -68,7 +68,12 @@ export function checkWebhookUrl(raw: string, allowPrivate: boolean): UrlCheck {
     return { ok: false, message: 'url is not a URL: give an absolute https:// URL' };
   }
   if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:'))
-    return { ok: false, message: 'url must be https://' };
+    return {
+      ok: false,
+      message: allowPrivate
+        ? 'url must be https:// (or http://, which AGORA_WEBHOOK_ALLOW_PRIVATE=1 allows)'
+        : 'url must be https://',
+    };
   if (url.username || url.password)
     return { ok: false, message: 'url must not carry credentials: the signature authenticates the platform' };
   if (url.hash) return { ok: false, message: 'url must not have a #fragment' };

@@ -41,6 +41,12 @@ describe('webhook targets (SSRF)', () => {
     expect(checkWebhookUrl('https://partenaire.example/agora', false).ok).toBe(true);
     expect(checkWebhookUrl('http://partenaire.example/agora', false)).toMatchObject({ ok: false });
     expect(checkWebhookUrl('http://127.0.0.1:9000/agora', true).ok).toBe(true);
+    // The message says what the stack takes.
+    expect(checkWebhookUrl('ftp://partenaire.example/', false)).toEqual({
+      ok: false,
+      message: 'url must be https://',
+    });
+    expect(checkWebhookUrl('ftp://partenaire.example/', true)).toMatchObject({ message: /or http:\/\// });
     expect(checkWebhookUrl('https://u:p@partenaire.example/', false)).toMatchObject({ ok: false });
     expect(checkWebhookUrl('file:///etc/passwd', true)).toMatchObject({ ok: false });
     expect(checkWebhookUrl('nonsense', true)).toMatchObject({ ok: false });
