@@ -174,6 +174,7 @@ export function createApp(deps: AppDeps) {
       metrics,
       metricsToken: deps.metricsToken,
       adminToken: deps.adminToken,
+      tokens,
       failures,
       statsCacheMs: deps.statsCacheMs,
     }),

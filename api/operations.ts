@@ -3,7 +3,8 @@ import type { Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { platformGauges } from '../db/platform-gauges';
 import { missingSearchAttributes } from '../services/namespace-setup';
-import { type Buckets, clientAddress, rateLimited, sameSecret } from './auth';
+import { type Buckets, type TokenRegistry, clientAddress, rateLimited, sameSecret } from './auth';
+import { sha256Hex } from '../infra/canonical-hash';
 import { ApiError } from './errors';
 import type { Metrics } from './metrics';
 import { TtlCache } from './ttl-cache';
@@ -16,6 +17,8 @@ export function operationsRoutes(deps: {
   /** The bearer token Prometheus scrapes /metrics with; the admin token works too. */
   metricsToken: string | undefined;
   adminToken: string | undefined;
+  /** Partner tokens: one of them is told it has no access here (403), not that it is unknown. */
+  tokens: TokenRegistry;
   failures: Buckets;
   /** 0: the platform gauges are read on every scrape (tests); else at most every 15 s. */
   statsCacheMs: number | undefined;
@@ -68,6 +71,13 @@ export function operationsRoutes(deps: {
       const address = clientAddress(c);
       const wait = deps.failures.wait(address);
       if (wait > 0) throw rateLimited(c, wait, 'too many requests with unknown tokens from this address');
+      const partner = bearer ? await deps.tokens.resolve(sha256Hex(bearer)).catch(() => null) : null;
+      if (partner) {
+        throw new ApiError(
+          'FORBIDDEN',
+          "/metrics is the platform's: scrape it with AGORA_METRICS_TOKEN or the admin token",
+        );
+      }
       if (bearer) deps.failures.take(address);
       throw new ApiError(
         'UNAUTHENTICATED',

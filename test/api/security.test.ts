@@ -275,8 +275,12 @@ describe('exposure', () => {
 
   it('keeps /metrics behind a token, and the API on loopback unless told otherwise', async () => {
     expect((await stack.app.request('/metrics')).status).toBe(401);
+    // A partner's token is known, but not for this (403); an unknown one is not known (401).
     expect(
       (await stack.app.request('/metrics', { headers: { authorization: `Bearer ${region.token}` } })).status,
+    ).toBe(403);
+    expect(
+      (await stack.app.request('/metrics', { headers: { authorization: 'Bearer agp_not-a-token' } })).status,
     ).toBe(401);
     expect(
       (await stack.app.request('/metrics', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status,
