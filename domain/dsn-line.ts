@@ -26,6 +26,9 @@ const str = (v: unknown): string | null =>
 export function parseDsnLine(
   record: Record<string, unknown>,
 ): { ok: true; line: DsnLine } | { ok: false; message: string } {
+  // Every field a line lacks, named at once (dateFinContrat may be empty: an open contract).
+  const missing = DSN_FIELDS.filter((f) => f !== 'dateFinContrat' && !str(record[f]));
+  if (missing.length > 0) return { ok: false, message: `missing ${missing.join(', ')}` };
   const nir = str(record.nir);
   if (!nir || !isValidNir(nir))
     return { ok: false, message: 'nir: invalid NIR (15 characters with a matching key)' };
