@@ -17,13 +17,16 @@ export function validationHook(
   if (result.success || !result.error) return;
   let error: Issues = result.error;
   if (result.target === 'query' && c) {
-    // A list where one value is expected fails on its type; a route that takes lists (the
-    // SIRETs of /v1/partenaires) fails otherwise, and keeps its own message.
+    // A list where one value is expected fails on its type (or on each form of a union); a route
+    // that takes lists (the SIRETs of /v1/partenaires) fails otherwise, and keeps its message.
+    const notAList = (i: object): boolean => {
+      if (!('code' in i)) return false;
+      if (i.code === 'invalid_type' || i.code === 'invalid_value') return true;
+      const forms = (i as { errors?: object[][] }).errors;
+      return i.code === 'invalid_union' && !!forms?.every((form) => form.some(notAList));
+    };
     const repeated = (i: (typeof error.issues)[number]) =>
-      'code' in i &&
-      (i.code === 'invalid_type' || i.code === 'invalid_value') &&
-      typeof i.path[0] === 'string' &&
-      (c.req.queries(i.path[0])?.length ?? 0) > 1;
+      notAList(i) && typeof i.path[0] === 'string' && (c.req.queries(i.path[0])?.length ?? 0) > 1;
     error = {
       issues: error.issues.map((i) => (repeated(i) ? { path: [i.path[0]!], message: REPEATED_QUERY } : i)),
     };

@@ -85,7 +85,9 @@ export async function upsertCepRecord(
                 ?::timestamptz, 'PLATEFORME', 2147483647
            from platform g
        ) x
-      order by x.v, x.ord`,
+      order by x.v, x.ord
+     -- A version already there stays as it is (one row per version: a retried write published it).
+     on conflict do nothing`,
     [
       state.periodeId,
       state.periodeId,

@@ -71,10 +71,12 @@ const UPSERT_TEMPLATE = `with prev as (select data, version, pending_load from d
      ),
      -- Each version past the stored one that no new entry holds: what the platform itself recorded
      -- besides (a situation found, the certification's timer), offered as its own change, so that
-     -- the feed skips no version. The state is the latest: the highest of them is typed by what
-     -- changed since the stored record, the others (versions recorded together) as SITUATION.
+     -- the feed skips no version. The state's own version, when no entry holds it, is typed by what
+     -- changed since the stored record; the others (versions recorded together) as SITUATION.
      -- The feed (db/changes.ts): each new entry (a confirmation changes nothing: not one), then
      -- the platform's own changes, in one insert ordered by version (so their ids are in that order).
+     -- A version already there stays as it is (one row per version: another writer of the record,
+     -- whose snapshot was older or newer, published it first).
      fed as (
        insert into changes (kind, entity_id, version, type, date, received_at, source,
          organisme_siret, financeur_sirets, region, remunerateur_siret)
@@ -87,7 +89,7 @@ const UPSERT_TEMPLATE = `with prev as (select data, version, pending_load from d
             where not coalesce((l.entry->>'confirmation')::boolean, false)
            union all
            select g.v,
-                  case when g.v < max(g.v) over () then 'SITUATION'
+                  case when g.v < ?::integer then 'SITUATION'
                        when p.data->'certification' is distinct from ?::jsonb->'certification' then 'CERTIFICATION'
                        when p.data->'remunerations' is distinct from ?::jsonb->'remunerations' then 'REMUNERATION'
                        else 'SITUATION' end,
@@ -98,6 +100,7 @@ const UPSERT_TEMPLATE = `with prev as (select data, version, pending_load from d
                                where not coalesce((l.entry->>'confirmation')::boolean, false))
          ) x
         order by x.version, x.ord
+       on conflict do nothing
      ),
      facts as (
      insert into dossier_facts (dossier_id, version, status, issue, organisme_siret, financeur_sirets, region,
@@ -229,6 +232,7 @@ export async function upsertDossier(
     taken,
     state.dossierId,
     ...parties,
+    state.version,
     state.version,
     JSON.stringify(view),
     JSON.stringify(view),

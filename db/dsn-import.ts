@@ -379,7 +379,7 @@ export async function importDsnMonth(opts: ImportOptions): Promise<ImportResult>
     if (lines === 0 && rejected > 0) {
       throw new ImportFormatError(
         `every line of the file was refused (${rejected}): the month ${opts.mois} was not replaced`,
-        { rejets, rejetsTotal: rejected },
+        rejets.map((r) => ({ path: `body.line.${r.ligne}`, message: r.message })),
       );
     }
 

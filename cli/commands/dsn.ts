@@ -81,8 +81,10 @@ export const dsnImport: Command = async ({ values, arg, json }) => {
       return 0;
     } catch (e) {
       if (e instanceof ImportFormatError) {
-        const refused = (e.details as { rejets?: { ligne: number; message: string }[] } | undefined)?.rejets;
-        const lines = (refused ?? []).slice(0, 20).map((r) => `  line ${r.ligne}: ${r.message}`);
+        const refused = (e.details as { path: string; message: string }[] | undefined) ?? [];
+        const lines = refused
+          .slice(0, 20)
+          .map((r) => `  line ${r.path.slice('body.line.'.length)}: ${r.message}`);
         throw new UsageError([e.message, ...lines].join('\n'));
       }
       throw e;

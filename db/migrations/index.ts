@@ -26,6 +26,7 @@ import { Migration20261218000000_name_search } from './Migration20261218000000_n
 import { Migration20261219000000_flux } from './Migration20261219000000_flux';
 import { Migration20261220000000_pending_load } from './Migration20261220000000_pending_load';
 import { Migration20261221000000_dsn_nir_key } from './Migration20261221000000_dsn_nir_key';
+import { Migration20261222000000_changes_version } from './Migration20261222000000_changes_version';
 
 /** Every committed migration, in order (listed explicitly: no file globbing at run time). */
 export const migrationsList = [
@@ -60,4 +61,5 @@ export const migrationsList = [
   { name: 'Migration20261219000000_flux', class: Migration20261219000000_flux },
   { name: 'Migration20261220000000_pending_load', class: Migration20261220000000_pending_load },
   { name: 'Migration20261221000000_dsn_nir_key', class: Migration20261221000000_dsn_nir_key },
+  { name: 'Migration20261222000000_changes_version', class: Migration20261222000000_changes_version },
 ];

@@ -262,6 +262,14 @@ describe('refusals', () => {
     expect(res.body.error.details).toEqual([
       { path: 'query.limit', message: 'given more than once: send each query parameter once' },
     ]);
+    const since = await stack.call(
+      'GET',
+      '/v1/quality/rejections?since=2026-01-01&since=2026-01-02',
+      of.token,
+    );
+    expect(since.body.error.details).toEqual([
+      { path: 'query.since', message: 'given more than once: send each query parameter once' },
+    ]);
     const statuses = await stack.call('GET', '/v1/dossiers?status=VALIDE&status=ENTRE', region.token);
     expect(statuses.body.error.details).toEqual([
       { path: 'query.status', message: 'given more than once: send each query parameter once' },

@@ -150,7 +150,10 @@ describe('DSN months over HTTP', () => {
     const refused = await importMonth(ADMIN_TOKEN, '2001-06', broken);
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toMatch(/every line of the file was refused \(2\)/);
-    expect(refused.body.error.details.rejets.map((r: { ligne: number }) => r.ligne)).toEqual([2, 3]);
+    expect(refused.body.error.details.map((r: { path: string }) => r.path)).toEqual([
+      'body.line.2',
+      'body.line.3',
+    ]);
     const months = await stack.call('GET', '/v1/dsn/months', region.token);
     expect(months.body.items.find((m: { mois: string }) => m.mois === '2001-06')).toMatchObject({
       lignes: 1,

@@ -66,6 +66,32 @@ describe("the platform's own changes in the feed", () => {
     await write(v7, [entry]);
     // Written again (the sweeper, a retry): nothing more.
     await write(v7, [entry]);
+    // A later state still carrying that entry (its writer did not know it was ledgered): the
+    // entry's version stays the entry's.
+    const v8 = { ...v7, version: 8 };
+    await write(v8, [entry]);
+    // A certifier's result at the state's own version, a platform change before it: the change the
+    // result made is not the platform's.
+    const v10: DossierState = {
+      ...v8,
+      version: 10,
+      certification: { code: 'RNCP37674', statut: 'OBTENUE_TOTALE', blocs: [], dateObtention: '2026-05-01' },
+    };
+    const result: LedgerEntry = {
+      ...entry,
+      seq: 3,
+      eventId: `r-${uid()}`,
+      type: 'CERTIFICATION',
+      source: '98765432100017',
+      version: 10,
+    };
+    // Another writer of the record (its snapshot older) published version 9 first: kept, not doubled.
+    await orm.em.getConnection().execute(
+      `insert into changes (kind, entity_id, version, type, received_at, source)
+         values ('DOSSIER', ?, 9, 'SITUATION', now(), 'PLATEFORME')`,
+      [body.dossierId],
+    );
+    await write(v10, [result]);
     expect(await fed(body.dossierId)).toEqual([
       { version: 1, type: 'CREATION', source: expect.any(String) },
       { version: 2, type: 'SITUATION', source: 'PLATEFORME' },
@@ -74,6 +100,9 @@ describe("the platform's own changes in the feed", () => {
       { version: 5, type: 'CERTIFICATION', source: 'PLATEFORME' },
       { version: 6, type: 'SITUATION', source: 'PLATEFORME' },
       { version: 7, type: 'VALIDATION', source: '12345678200010' },
+      { version: 8, type: 'SITUATION', source: 'PLATEFORME' },
+      { version: 9, type: 'SITUATION', source: 'PLATEFORME' },
+      { version: 10, type: 'CERTIFICATION', source: '98765432100017' },
     ]);
   });
 });
