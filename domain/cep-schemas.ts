@@ -52,6 +52,10 @@ export const OpenPeriodBody = z
     message: 'a period does not continue itself',
     path: ['periodePrecedente'],
   })
+  .refine((b) => b.beneficiaire.dateNaissance <= b.date, {
+    message: "after the period's opening date: a beneficiary is born before it",
+    path: ['beneficiaire', 'dateNaissance'],
+  })
   .meta({ id: 'CepPeriodOpen' });
 export type OpenPeriodBody = z.infer<typeof OpenPeriodBody>;
 

@@ -163,6 +163,10 @@ export const CreateDossierBody = z
       description: 'who pays the trainee during the training: a REMUNERATEUR or FRANCE_TRAVAIL partner',
     }),
   })
+  .refine((b) => b.stagiaire.dateNaissance <= b.date, {
+    message: "after the dossier's date: a trainee is born before the dossier",
+    path: ['stagiaire', 'dateNaissance'],
+  })
   .meta({ id: 'CreateDossier' });
 export type CreateDossierBody = z.infer<typeof CreateDossierBody>;
 

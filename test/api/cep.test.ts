@@ -119,6 +119,14 @@ describe('CEP periods', () => {
     const bad = await stack.call('POST', '/v1/cep/periodes', ml.token, opening({ situation: 'RETRAITE' }));
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].path).toBe('body.situation');
+    const unborn = await stack.call(
+      'POST',
+      '/v1/cep/periodes',
+      ml.token,
+      opening({ beneficiaire: { ...person(), dateNaissance: day(-10) } }),
+    );
+    expect(unborn.status).toBe(400);
+    expect(unborn.body.error.details[0].path).toBe('body.beneficiaire.dateNaissance');
     const unknown = await stack.call(
       'POST',
       '/v1/cep/periodes',

@@ -276,6 +276,21 @@ describe('refusals', () => {
     ]);
   });
 
+  it('refuses a trainee born after the dossier', async () => {
+    const b = body();
+    const unborn = await stack.call('POST', '/v1/dossiers', region.token, {
+      ...b,
+      stagiaire: { ...b.stagiaire, dateNaissance: '2026-02-01' },
+    });
+    expect(unborn.status).toBe(400);
+    expect(unborn.body.error.details).toEqual([
+      {
+        path: 'body.stagiaire.dateNaissance',
+        message: "after the dossier's date: a trainee is born before the dossier",
+      },
+    ]);
+  });
+
   it('logs a refused creation once, and counts it once', async () => {
     const bad = body();
     bad.stagiaire.nir = '180057512345628';
