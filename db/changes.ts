@@ -37,9 +37,14 @@ export function encodeFeedCursor(c: FeedCursor): string {
   return Buffer.from(`${c.tx}:${c.id}`).toString('base64url');
 }
 
+/** The largest transaction id (xid8) and row id (bigint) PostgreSQL reads. */
+const MAX_XID8 = 2n ** 64n - 1n;
+const MAX_BIGINT = 2n ** 63n - 1n;
+
 export function decodeFeedCursor(s: string): FeedCursor | null {
   const m = /^(\d{1,20}):(\d{1,20})$/.exec(Buffer.from(s, 'base64url').toString('utf8'));
-  return m ? { tx: m[1]!, id: m[2]! } : null;
+  if (!m || BigInt(m[1]!) > MAX_XID8 || BigInt(m[2]!) > MAX_BIGINT) return null;
+  return { tx: m[1]!, id: m[2]! };
 }
 
 /** A page of the caller's changes after `after`, and where the next page starts. */

@@ -5,6 +5,7 @@ import type { DossierState } from '../domain/dossier-state';
 import { publicView, toRecord } from '../domain/dossier-view';
 import { numbered, runPrepared } from './prepared';
 import { loadsTaken } from '../domain/situations';
+import { isInstant } from '../domain/dates';
 import { DossierId, type DossierViewT, type HistoryEntry, type ListQuery } from '../domain/schemas';
 import type { Actor } from '../domain/authorization';
 import { seesAsRemunerateurOnly } from '../domain/authorization';
@@ -333,9 +334,7 @@ export function decodeCursor(s: string): Cursor | null {
       DossierId.safeParse((c as Cursor).d).success
     ) {
       const at = (c as Cursor).c;
-      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(at) || Number.isNaN(Date.parse(at))) {
-        return null;
-      }
+      if (!isInstant(at)) return null;
       return c as Cursor;
     }
   } catch {

@@ -12,6 +12,15 @@ export function isCalendarDate(value: string): boolean {
   return isCalendarDay(Number(value.slice(0, 4)), Number(value.slice(5, 7)), Number(value.slice(8, 10)));
 }
 
+/**
+ * A real UTC instant written as this API writes them, `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`: what a cursor
+ * carries back, checked before the database reads it (February 30 or hour 99 would fail there).
+ */
+export function isInstant(value: string): boolean {
+  const m = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?Z$/.exec(value);
+  return m !== null && isCalendarDate(m[1]!);
+}
+
 /** A day of the calendar: month 1 to 12, day 1 to the month's last (29 February in a leap year). */
 export function isCalendarDay(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Actor, PartnerActor } from '../../domain/authorization';
 import { CertificationCode, ResultatBody } from '../../domain/certification-schemas';
+import { isInstant } from '../../domain/dates';
 import { RESULT_STATUTS } from '../../domain/code-lists';
 import { jsonFault } from '../../domain/json-fault';
 import { listResults } from '../../db/certification-results';
@@ -59,7 +60,7 @@ const cursorCodec = {
   decode(s: string): { at: string; id: string } | null {
     try {
       const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as { at?: unknown; id?: unknown };
-      if (typeof c.at === 'string' && typeof c.id === 'string' && !Number.isNaN(Date.parse(c.at))) {
+      if (typeof c.at === 'string' && typeof c.id === 'string' && isInstant(c.at) && c.id.length <= 128) {
         return { at: c.at, id: c.id };
       }
     } catch {

@@ -322,6 +322,20 @@ describe('the change feed', () => {
 
   it('refuses a bad cursor or limit (400) and a missing token (401)', async () => {
     expect((await stack.call('GET', '/v1/changes?cursor=nope', fin.token)).status).toBe(400);
+    // Forged cursors that read as cursors but hold what the database cannot read: 400, never 500.
+    const b64 = (s: string) => Buffer.from(s).toString('base64url');
+    const forged: [string, string][] = [
+      ['/v1/changes', b64('1:99999999999999999999')],
+      ['/v1/changes', b64('99999999999999999999:1')],
+      ['/v1/admin/audit', b64('2026-02-30T03:48:53Z|1')],
+      ['/v1/admin/audit', b64('9999-99-99T99:99:99Z|1')],
+      ['/v1/dossiers', b64(JSON.stringify({ c: '2026-02-30T03:47:33.213Z', d: 'x' }))],
+      ['/v1/certifications/resultats', b64(JSON.stringify({ at: '2026-02-30T03:47:33Z', id: 'x' }))],
+    ];
+    for (const [route, cursor] of forged) {
+      const res = await stack.call('GET', `${route}?cursor=${cursor}`, ADMIN_TOKEN);
+      expect([route, res.status, res.body.error?.details?.[0]?.path]).toEqual([route, 400, 'query.cursor']);
+    }
     expect((await stack.call('GET', '/v1/changes?limit=1001', fin.token)).status).toBe(400);
     expect((await stack.call('GET', '/v1/changes', null)).status).toBe(401);
   });
