@@ -61,10 +61,18 @@ export function effectsAfter(event: RecordEvent): { wake: boolean; attach: boole
   return { wake: entered, attach };
 }
 
-/** The dossier as this actor may see it: 404 when hidden, full NIR for financeurs only. */
-export function viewFor(actor: Actor, state: DossierState, opts: { privileged?: boolean } = {}) {
+/**
+ * The dossier as this actor may see it: 404 when hidden, full NIR for financeurs only. `sent`: the
+ * answer to the actor's own event, applied: the dossier as the event left it, even where that
+ * event took the actor off it (a co-financeur removing its own line).
+ */
+export function viewFor(
+  actor: Actor,
+  state: DossierState,
+  opts: { privileged?: boolean; sent?: boolean } = {},
+) {
   const parties = partiesOf(state);
-  if (!canSee(actor, parties)) throw notFound(state.dossierId);
+  if (!opts.sent && !canSee(actor, parties)) throw notFound(state.dossierId);
   return toView(state, {
     fullNir: (opts.privileged ?? true) && canReadFullNir(actor, parties),
     payOnly: seesAsRemunerateurOnly(actor, parties),
@@ -232,7 +240,11 @@ export function dossierRoutes(deps: {
         await deps.cep.wakeFollowUps(hashNir(result.state.stagiaire.nir));
       if (after.attach && result.outcome === 'applied')
         await deps.certifications.attachWaiting(hashNir(result.state.stagiaire.nir), now().toISOString());
-      return c.json(await titled(orm.em.fork(), viewFor(actor, result.state, { privileged: false })), 200);
+      const sent = result.outcome === 'applied';
+      return c.json(
+        await titled(orm.em.fork(), viewFor(actor, result.state, { privileged: false, sent })),
+        200,
+      );
     },
   );
 

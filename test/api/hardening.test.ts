@@ -121,6 +121,25 @@ describe('who corrects what', () => {
       }),
     );
     expect(own.status, JSON.stringify(own.body)).toBe(200);
+    // It leaves the dossier: its event is answered with the dossier as it left it (it no longer
+    // sees it afterwards), and nothing of it goes to its data-quality log.
+    const leave = ev('RECTIFICATION', '2026-01-17', {
+      changes: { financements: [{ financeurSiret: region.siret, montantEngage: 6000 }] },
+    });
+    const left = await send(b.dossierId, opco.token, leave);
+    expect(left.status, JSON.stringify(left.body)).toBe(200);
+    expect(left.body.financements).toEqual([{ financeurSiret: region.siret, montantEngage: 6000 }]);
+    expect(left.body.stagiaire.nir).toBeUndefined();
+    expect((await stack.call('GET', `/v1/dossiers/${b.dossierId}`, opco.token)).status).toBe(404);
+    // Sent again (a retry): the same answer, nothing changed; another event of it: 404.
+    const again = await send(b.dossierId, opco.token, leave);
+    expect([again.status, again.body.version]).toEqual([200, left.body.version]);
+    const other = await send(
+      b.dossierId,
+      opco.token,
+      ev('RECTIFICATION', '2026-01-18', { changes: { organisme: { raisonSociale: 'X' } } }),
+    );
+    expect(other.status).toBe(404);
   });
 
   it('refuses a financeurSiret that is not a registered funding partner: creation, VALIDATION, RECTIFICATION', async () => {
