@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import type { MiddlewareHandler } from 'hono';
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { inSpan } from '../infra/telemetry';
@@ -105,3 +106,29 @@ export function bodyLimits(maxSize: number): MiddlewareHandler {
     return c.req.path === '/codec/decode' ? codecLimit(c, next) : limit(c, next);
   };
 }
+
+/**
+ * JSON comes in UTF-8 (CONTRACT.md): a body in another charset, or bytes that are not UTF-8 (a
+ * name in Latin-1), is refused, rather than read with its letters replaced by U+FFFD and stored.
+ */
+export const utf8Json: MiddlewareHandler = async (c, next) => {
+  if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/json\b/i.test(type)) return next();
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    const message = `JSON is sent in UTF-8, not ${charset}`;
+    return errorResponse(
+      c,
+      new ApiError('VALIDATION_ERROR', message, [{ path: 'header.content-type', message }]),
+    );
+  }
+  if (!isUtf8(new Uint8Array(await c.req.arrayBuffer()))) {
+    const message = 'not valid UTF-8: send JSON in UTF-8 (a name in Latin-1 would lose its accents)';
+    return errorResponse(
+      c,
+      new ApiError('VALIDATION_ERROR', `invalid body: ${message}`, [{ path: 'body', message }]),
+    );
+  }
+  return next();
+};

@@ -12,6 +12,7 @@ import { createCertificationService } from './certification-service';
 import { createDossierGateway } from './dossier-gateway';
 import { EventBatch, batching, inBatch } from './event-batches';
 import { ApiError, errorResponse, toApiError } from './errors';
+import { utf8Json } from './http-middleware';
 import { Metrics } from './metrics';
 import { rejectionLog } from './rejection-log';
 import { cepRoutes } from './routes/cep';
@@ -90,6 +91,8 @@ export function mountPartnerWrites(
   // counted every creation twice).
   app.use('/v1/dossiers/*', rejectionLog({ orm, metrics, logger, family: 'dossier' }));
   app.use('/v1/cep/periodes/*', rejectionLog({ orm, metrics, logger, family: 'cep' }));
+  // Every JSON body of /v1 from here on (the routes mounted after this), its refusal logged above.
+  app.use('/v1/*', utf8Json);
   const { gateway, cep, certifications } = services;
   app.route('/', dossierRoutes({ gateway, cep, certifications, orm, now, hashNir }));
   app.route('/', cepRoutes({ gateway: cep, orm, now, hashNir }));

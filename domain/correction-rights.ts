@@ -125,3 +125,26 @@ export function authorizeCorrection(
     })),
   };
 }
+
+/**
+ * A VALIDATION's `financements` replaces the list (CONTRACT.md): another financeur's line stays as
+ * it is there too, as in a correction ("removing or changing another financeur's line needs that
+ * financeur"). FORBIDDEN with those lines in `details`.
+ */
+export function authorizeValidationLines(
+  actor: Actor,
+  state: DossierState,
+  lines: readonly Financement[],
+): DomainError | null {
+  if (actor.admin) return null;
+  const refused = financementRights('financeur', actor.siret, state.financements, lines);
+  if (refused.length === 0) return null;
+  return {
+    code: 'FORBIDDEN',
+    message: `this financeur may not change ${refused.join(', ')}: another financeur's line is changed by that financeur`,
+    details: refused.map((f) => ({
+      path: f,
+      message: "another financeur's line is changed by that financeur",
+    })),
+  };
+}

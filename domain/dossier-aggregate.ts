@@ -2,7 +2,7 @@ import type { Aggregate, AggregateRules, CommandOf, DecisionOf, LedgerEntryOf } 
 import { aggregateOf, openAggregate } from './aggregate';
 import type { Actor } from './authorization';
 import { authorizeEvent } from './authorization';
-import { authorizeCorrection } from './correction-rights';
+import { authorizeCorrection, authorizeValidationLines } from './correction-rights';
 import type { DossierState } from './dossier-state';
 import { createState, partiesOf } from './dossier-state';
 import type { CreateDossierBody, EventType, HistoryEntry, RecordEvent } from './schemas';
@@ -35,7 +35,11 @@ const DOSSIER_RULES: AggregateRules<DossierState, RecordEvent> = {
   noun: 'dossier',
   authorize: (actor, state, event) =>
     authorizeEvent(actor, partiesOf(state), event.type) ??
-    (event.type === 'RECTIFICATION' ? authorizeCorrection(actor, state, event.changes) : null),
+    (event.type === 'RECTIFICATION'
+      ? authorizeCorrection(actor, state, event.changes)
+      : event.type === 'VALIDATION' && event.financements
+        ? authorizeValidationLines(actor, state, event.financements)
+        : null),
   transition,
   afterChange: (state, clock) => settleDossier(state, clock.now.slice(0, 10)),
 };

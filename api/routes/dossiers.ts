@@ -8,6 +8,7 @@ import {
   canSee,
   PAYING_KINDS,
   seesAsRemunerateurOnly,
+  sourceOf,
 } from '../../domain/authorization';
 import { partiesOf } from '../../domain/dossier-state';
 import type { DossierState } from '../../domain/dossier-state';
@@ -240,7 +241,9 @@ export function dossierRoutes(deps: {
         await deps.cep.wakeFollowUps(hashNir(result.state.stagiaire.nir));
       if (after.attach && result.outcome === 'applied')
         await deps.certifications.attachWaiting(hashNir(result.state.stagiaire.nir), now().toISOString());
-      const sent = result.outcome === 'applied';
+      // Applied for this very actor (a resent Update id gets the first sender's answer: a stranger
+      // reusing another's eventId must not read the dossier through it).
+      const sent = result.outcome === 'applied' && result.entries.some((e) => e.source === sourceOf(actor));
       return c.json(
         await titled(orm.em.fork(), viewFor(actor, result.state, { privileged: false, sent })),
         200,

@@ -289,6 +289,9 @@ describe('refusals', () => {
         message: "after the dossier's date: a trainee is born before the dossier",
       },
     ]);
+    // A date that is no date is that one problem, not a birth after it.
+    const badDate = await stack.call('POST', '/v1/dossiers', region.token, { ...b, date: '15/01/2026' });
+    expect(badDate.body.error.details.map((d: { path: string }) => d.path)).toEqual(['body.date']);
   });
 
   it('logs a refused creation once, and counts it once', async () => {

@@ -142,6 +142,39 @@ describe('who corrects what', () => {
     expect(other.status).toBe(404);
   });
 
+  it("keeps another financeur's line through a VALIDATION that replaces the list", async () => {
+    const b = await dossier({
+      financements: [
+        { financeurSiret: region.siret, montantEngage: 6000 },
+        { financeurSiret: opco.siret, montantEngage: 50 },
+      ],
+    });
+    const dropped = await send(
+      b.dossierId,
+      region.token,
+      ev('VALIDATION', '2026-01-20', {
+        financements: [{ financeurSiret: region.siret, montantEngage: 7000 }],
+      }),
+    );
+    expect(dropped.status).toBe(403);
+    expect(dropped.body.error.details).toEqual([
+      { path: `financements[${opco.siret}]`, message: expect.any(String) },
+    ]);
+    expect((await stack.call('GET', `/v1/dossiers/${b.dossierId}`, region.token)).body.version).toBe(1);
+    // Its own line is its to change.
+    const own = await send(
+      b.dossierId,
+      region.token,
+      ev('VALIDATION', '2026-01-20', {
+        financements: [
+          { financeurSiret: region.siret, montantEngage: 7000 },
+          { financeurSiret: opco.siret, montantEngage: 50 },
+        ],
+      }),
+    );
+    expect(own.status, JSON.stringify(own.body)).toBe(200);
+  });
+
   it('refuses a financeurSiret that is not a registered funding partner: creation, VALIDATION, RECTIFICATION', async () => {
     const stranger = '55203253400646';
     const created = await stack.call(
@@ -235,6 +268,33 @@ describe('one answer for hidden and missing dossiers', () => {
 });
 
 describe('bodies, files and URLs', () => {
+  it('takes JSON in UTF-8 only: Latin-1 bytes or another charset are refused, not stored as U+FFFD', async () => {
+    const b = await dossier();
+    const event = JSON.stringify(
+      ev('RECTIFICATION', '2026-01-16', { changes: { stagiaire: { nom: 'RenX' } } }),
+    );
+    const latin1 = Buffer.from(event, 'latin1');
+    latin1[latin1.indexOf('RenX') + 3] = 0xe9; // "René" in Latin-1
+    const post = (body: Uint8Array | string, type: string) =>
+      stack.app.request(`/v1/dossiers/${b.dossierId}/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${region.token}`, 'content-type': type },
+        body,
+      });
+    const bytes = await post(latin1, 'application/json');
+    expect(bytes.status).toBe(400);
+    expect(((await bytes.json()) as { error: { details: unknown } }).error.details).toEqual([
+      { path: 'body', message: expect.stringMatching(/^not valid UTF-8/) },
+    ]);
+    const charset = await post(event, 'application/json; charset=iso-8859-1');
+    expect(charset.status).toBe(400);
+    const read = await stack.call('GET', `/v1/dossiers/${b.dossierId}`, region.token);
+    expect([read.body.version, read.body.stagiaire.nom]).toEqual([1, b.stagiaire.nom]);
+    // UTF-8, said or not, goes through.
+    const ok = await post(event.replace('RenX', 'René'), 'application/json; charset=UTF-8');
+    expect(ok.status).toBe(200);
+  });
+
   it('bounds every body, the sign-in forms included (413)', async () => {
     const big = 'x'.repeat(200 * 1024);
     for (const path of ['/console/connexion', '/codec/signin', '/v1/dossiers']) {
