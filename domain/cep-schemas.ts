@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isCalendarDate } from './dates';
+import { bornBy } from './dates';
 import {
   CEP_MODALITES,
   CEP_MOTIFS_CLOTURE,
@@ -53,16 +53,10 @@ export const OpenPeriodBody = z
     message: 'a period does not continue itself',
     path: ['periodePrecedente'],
   })
-  .refine(
-    (b) =>
-      !isCalendarDate(b.date) ||
-      !isCalendarDate(b.beneficiaire.dateNaissance) ||
-      b.beneficiaire.dateNaissance <= b.date,
-    {
-      message: "after the period's opening date: a beneficiary is born before it",
-      path: ['beneficiaire', 'dateNaissance'],
-    },
-  )
+  .refine((b) => bornBy(b.beneficiaire.dateNaissance, b.date), {
+    message: "after the period's opening date: a beneficiary is born before it",
+    path: ['beneficiaire', 'dateNaissance'],
+  })
   .meta({ id: 'CepPeriodOpen' });
 export type OpenPeriodBody = z.infer<typeof OpenPeriodBody>;
 

@@ -21,6 +21,11 @@ export function isInstant(value: string): boolean {
   return m !== null && isCalendarDate(m[1]!);
 }
 
+/** Born on or before `day` (true when either is no date: the schema says that apart). */
+export function bornBy(birth: string, day: string): boolean {
+  return !isCalendarDate(birth) || !isCalendarDate(day) || birth <= day;
+}
+
 /** A day of the calendar: month 1 to 12, day 1 to the month's last (29 February in a leap year). */
 export function isCalendarDay(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;

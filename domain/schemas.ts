@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FIRST_DATE, FIRST_OLD_DATE, isCalendarDate, isDateFrom, isMonth } from './dates';
+import { FIRST_DATE, FIRST_OLD_DATE, bornBy, isDateFrom, isMonth } from './dates';
 import { isValidNir } from './nir';
 import { isValidSiret } from './siret';
 import { POINTS, SITUATION_STATUTS } from './situations';
@@ -163,16 +163,10 @@ export const CreateDossierBody = z
       description: 'who pays the trainee during the training: a REMUNERATEUR or FRANCE_TRAVAIL partner',
     }),
   })
-  .refine(
-    (b) =>
-      !isCalendarDate(b.date) ||
-      !isCalendarDate(b.stagiaire.dateNaissance) ||
-      b.stagiaire.dateNaissance <= b.date,
-    {
-      message: "after the dossier's date: a trainee is born before the dossier",
-      path: ['stagiaire', 'dateNaissance'],
-    },
-  )
+  .refine((b) => bornBy(b.stagiaire.dateNaissance, b.date), {
+    message: "after the dossier's date: a trainee is born before the dossier",
+    path: ['stagiaire', 'dateNaissance'],
+  })
   .meta({ id: 'CreateDossier' });
 export type CreateDossierBody = z.infer<typeof CreateDossierBody>;
 

@@ -58,6 +58,16 @@ async function followUntil(
   }
 }
 
+/** A DSN month with no line (nobody of it employed): its load wakes the dossiers waiting on it. */
+async function loadEmptyMonth(mois: string) {
+  const load = await stack.app.request(`/v1/dsn/imports?mois=${mois}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' },
+    body: 'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures\n',
+  });
+  expect(load.status).toBe(200);
+}
+
 async function dossier(
   financements: { financeurSiret: string; montantEngage: number }[],
   token = fin.token,
@@ -230,12 +240,7 @@ describe('the change feed', () => {
     const start = (await follow(fin.token)).cursor;
     await d.send(fin.token, { type: 'VALIDATION', date: `${mois}-10` });
     // The validation's month loaded: the platform records the situation it finds.
-    const load = await stack.app.request(`/v1/dsn/imports?mois=${mois}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' },
-      body: 'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures\n',
-    });
-    expect(load.status).toBe(200);
+    await loadEmptyMonth(mois);
     let own: Change[] = [];
     for (let i = 0; i < 100 && own.length === 0; i++) {
       own = (await follow(fin.token, start)).items.filter((c) => c.id === d.id && c.source === 'PLATEFORME');
@@ -305,12 +310,7 @@ describe('the change feed', () => {
       changes: { remunerateurSiret: payer.siret },
     });
     await d.send(fin.token, { type: 'VALIDATION', date: `${mois}-10` });
-    const load = await stack.app.request(`/v1/dsn/imports?mois=${mois}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' },
-      body: 'nir,siret,naf,natureContrat,dateDebutContrat,dateFinContrat,heures\n',
-    });
-    expect(load.status).toBe(200);
+    await loadEmptyMonth(mois);
     const funder = await followUntil(fin.token, undefined, (xs) =>
       xs.some((c) => c.id === d.id && c.type === 'SITUATION'),
     );
