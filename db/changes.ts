@@ -37,9 +37,9 @@ export function encodeFeedCursor(c: FeedCursor): string {
   return Buffer.from(`${c.tx}:${c.id}`).toString('base64url');
 }
 
-/** The largest transaction id (xid8) and row id (bigint) PostgreSQL reads. */
+/** The largest transaction id (xid8) and row id (bigint) PostgreSQL reads (a cursor past them: 400). */
 const MAX_XID8 = 2n ** 64n - 1n;
-const MAX_BIGINT = 2n ** 63n - 1n;
+export const MAX_BIGINT = 2n ** 63n - 1n;
 
 export function decodeFeedCursor(s: string): FeedCursor | null {
   const m = /^(\d{1,20}):(\d{1,20})$/.exec(Buffer.from(s, 'base64url').toString('utf8'));

@@ -3,7 +3,6 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { PartnerKind } from '../../domain/codes';
 import { AuditQuery, CreatePartnerBody, DateString, Siret, Text } from '../../domain/schemas';
 import { isInstant } from '../../domain/dates';
-
 import { listAnomalies } from '../../db/anomalies';
 import {
   PartnerExistsError,
@@ -25,11 +24,10 @@ import {
 } from '../../db/agents';
 import { hashPassword, newPassword } from '../../infra/passwords';
 import { errors, json, router, security } from '../route-kit';
+import { badCursor } from './paging';
+import { MAX_BIGINT } from '../../db/changes';
 import { adminOnly } from '../auth';
 import { ApiError } from '../errors';
-
-/** The largest row id PostgreSQL's bigint reads (an audit cursor's id). */
-const MAX_BIGINT = 2n ** 63n - 1n;
 
 const PartnerOut = z.object({
   id: z.string(),
@@ -350,11 +348,7 @@ export function adminRoutes({ orm, onRevoke }: { orm: MikroORM; onRevoke: (token
         const parsed = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\|(\d{1,19})$/.exec(
           Buffer.from(cursor, 'base64url').toString('utf8'),
         );
-        if (!parsed || !isInstant(parsed[1]!) || BigInt(parsed[2]!) > MAX_BIGINT) {
-          throw new ApiError('VALIDATION_ERROR', 'invalid query: cursor: not a cursor this API returned', [
-            { path: 'query.cursor', message: 'not a cursor this API returned' },
-          ]);
-        }
+        if (!parsed || !isInstant(parsed[1]!) || BigInt(parsed[2]!) > MAX_BIGINT) throw badCursor('query');
         after = { at: parsed[1]!, id: parsed[2]! };
       }
       const page = await listAccess(orm.em.fork(), {
